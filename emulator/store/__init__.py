@@ -1,0 +1,1 @@
+"""The state folder: run records, logs, artifacts, Azure ML records and the MLflow store."""

@@ -1,0 +1,39 @@
+"""Where the state folder and its parts live (one place, shared by the runner and the `az` shim)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+STATE_ENV = "MLOPS_HOME"
+
+
+def state_home() -> Path:
+    """`$MLOPS_HOME`, or `.mlops/` in the working directory; always absolute."""
+    configured = os.environ.get(STATE_ENV)
+    return Path(configured).resolve() if configured else (Path.cwd() / ".mlops").resolve()
+
+
+def runs_dir(home: Path | None = None) -> Path:
+    return (home or state_home()) / "runs"
+
+
+def azureml_dir(home: Path | None = None) -> Path:
+    return (home or state_home()) / "azureml"
+
+
+def envs_dir(home: Path | None = None) -> Path:
+    """Isolated Python environments built from Azure ML environment specs, keyed by hash."""
+    return (home or state_home()) / "envs"
+
+
+def mlflow_tracking_uri(home: Path | None = None) -> str:
+    """`$MLFLOW_TRACKING_URI` if a team server is configured, else the sqlite store in the state folder."""
+    configured = os.environ.get("MLFLOW_TRACKING_URI")
+    if configured:
+        return configured
+    return f"sqlite:///{(home or state_home()) / 'mlflow.db'}"
+
+
+def mlflow_artifacts_dir(home: Path | None = None) -> Path:
+    return (home or state_home()) / "mlartifacts"
