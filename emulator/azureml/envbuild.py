@@ -1,0 +1,223 @@
+"""Isolated Python environments built from Azure ML conda specs, cached by content hash.
+
+Azure ML builds one image per environment; the emulator builds one virtualenv per environment spec,
+keyed by the Python version and the normalised pip dependency list, under `envs_dir()` (or
+`$MLOPS_ENV_CACHE`, so tests and CI runs share one cache). The scoring server cannot share the
+emulator's own venv (its pinned opentelemetry clashes with azure-ai-ml), hence the isolation.
+
+A build happens in a temporary folder renamed into place only when complete, so a crashed build is
+never reused; a per-key lock stops two deployments building the same environment at once. Because
+the folder is renamed, console-script shebangs point at the temporary path: always run tools as
+`<env>/bin/python -m <module>`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from emulator.azureml.errors import AzError
+from emulator.azureml.storage import locked, read_json, utc_now, write_json
+from emulator.store.paths import envs_dir
+
+CACHE_ENV = "MLOPS_ENV_CACHE"
+SERVER_PACKAGE = "azureml-inference-server-http"
+ALWAYS = ("gunicorn",)
+MARKER = "mlops-env.json"
+_NAME_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(.*)$")
+_PYTHON_RE = re.compile(r"^python\s*(==|=|>=|<=|~=|>|<)?\s*([0-9][0-9.*]*)?")
+
+
+@dataclass(frozen=True)
+class EnvPlan:
+    """What to install: pip requirements (normalised, sorted), and what the spec asked that we ignore."""
+
+    key: str
+    python: str
+    requirements: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BuiltEnv:
+    """A ready environment: its folder, interpreter, and how it was obtained."""
+
+    key: str
+    path: Path
+    python: Path
+    reused: bool
+    seconds: float
+
+
+def cache_dir(home: Path | None = None) -> Path:
+    """`$MLOPS_ENV_CACHE` when set (shared across state folders), else `envs_dir()`."""
+    configured = os.environ.get(CACHE_ENV)
+    return Path(configured).resolve() if configured else envs_dir(home)
+
+
+def running_python() -> str:
+    return f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def normalise_requirement(line: str) -> str:
+    """`Scikit_Learn == 1.5` → `scikit-learn==1.5`, so equal specs hash equally."""
+    text = line.split(" #", 1)[0].strip()
+    if text.startswith("-"):
+        return " ".join(text.split())
+    text = re.sub(r"\s+", "", text)
+    match = _NAME_RE.match(text)
+    if not match:
+        return text
+    name = re.sub(r"[-_.]+", "-", match.group(1)).lower()
+    return name + match.group(2)
+
+
+def _requirement_name(requirement: str) -> str:
+    match = _NAME_RE.match(requirement)
+    return re.sub(r"[-_.]+", "-", match.group(1)).lower() if match else requirement
+
+
+def plan_environment(conda: dict[str, Any] | None, source: str = "conda_file") -> EnvPlan:
+    """Read a conda spec: pip dependencies are installed; Python and conda-only packages are checked."""
+    warnings: list[str] = []
+    pip: list[str] = []
+    conda_only: list[str] = []
+    current = running_python()
+    for dep in (conda or {}).get("dependencies") or []:
+        if isinstance(dep, dict):
+            for item in dep.get("pip") or []:
+                if str(item).strip():
+                    pip.append(normalise_requirement(str(item)))
+            continue
+        text = str(dep).strip()
+        name = re.split(r"[=<>!~ ]", text, maxsplit=1)[0].lower()
+        if name == "python":
+            match = _PYTHON_RE.match(text)
+            operator, wanted = (match.group(1), match.group(2)) if match else (None, None)
+            wanted_mm = ".".join((wanted or "").replace("*", "").strip(".").split(".")[:2])
+            exact = operator in (None, "=", "==", "~=")
+            if exact and wanted_mm and wanted_mm != current and not current.startswith(wanted_mm + "."):
+                warnings.append(
+                    f"{source} asks for Python {wanted}; the emulator builds the environment with the "
+                    f"running Python {current} (install that Python to match exactly)"
+                )
+        elif name in ("pip", "setuptools", "wheel"):
+            continue
+        else:
+            conda_only.append(text)
+    if conda_only:
+        warnings.append(
+            f"{source} lists conda packages the emulator cannot install ({', '.join(conda_only)}); "
+            "only pip dependencies are installed: move them under `- pip:` if the code needs them"
+        )
+    names = {_requirement_name(r) for r in pip}
+    if SERVER_PACKAGE not in names:
+        pip.append(SERVER_PACKAGE)
+    for extra in ALWAYS:
+        if extra not in names:
+            pip.append(extra)
+    requirements = tuple(sorted(set(pip)))
+    digest = hashlib.sha256(
+        json.dumps({"python": current, "requirements": requirements}, sort_keys=True).encode()
+    ).hexdigest()[:16]
+    return EnvPlan(key=digest, python=current, requirements=requirements, warnings=tuple(warnings))
+
+
+def _python_of(folder: Path) -> Path:
+    return folder / "bin" / "python"
+
+
+def find_environment(key: str, home: Path | None = None) -> Path | None:
+    folder = cache_dir(home) / key
+    return folder if (folder / MARKER).is_file() else None
+
+
+def ensure_environment(
+    plan: EnvPlan, *, log: Callable[[str], None] | None = None, home: Path | None = None
+) -> BuiltEnv:
+    """The environment for `plan`, built now if no complete one is cached."""
+    root = cache_dir(home)
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / plan.key
+    started = time.monotonic()
+    if (final / MARKER).is_file():
+        return BuiltEnv(plan.key, final, _python_of(final), True, time.monotonic() - started)
+    with locked(final):
+        if (final / MARKER).is_file():  # built by a concurrent deployment while we waited
+            return BuiltEnv(plan.key, final, _python_of(final), True, time.monotonic() - started)
+        for stale in root.glob(f".tmp-{plan.key}-*"):
+            shutil.rmtree(stale, ignore_errors=True)  # leftovers of crashed builds (we hold the lock)
+        if final.exists():
+            shutil.rmtree(final, ignore_errors=True)  # incomplete: no marker
+        building = root / f".tmp-{plan.key}-{uuid.uuid4().hex[:8]}"
+        try:
+            _build(plan, building, log)
+            write_json(
+                building / MARKER,
+                {
+                    "key": plan.key,
+                    "python": plan.python,
+                    "requirements": list(plan.requirements),
+                    "built_at": utc_now(),
+                    "seconds": round(time.monotonic() - started, 1),
+                },
+            )
+            os.replace(building, final)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+    return BuiltEnv(plan.key, final, _python_of(final), False, time.monotonic() - started)
+
+
+def _build(plan: EnvPlan, folder: Path, log: Callable[[str], None] | None) -> None:
+    build_log = folder.parent / f"{folder.name}.log"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    if log:
+        log(f"Building environment {plan.key} ({len(plan.requirements)} pip requirements)…\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    requirements = folder.parent / f"{folder.name}.requirements.txt"
+    requirements.write_text("".join(r + "\n" for r in plan.requirements), encoding="utf-8")
+    steps = [
+        [sys.executable, "-m", "venv", "--without-pip", str(folder)],
+        [
+            sys.executable, "-m", "pip", "--python", str(_python_of(folder)), "install",
+            "--no-input", "--progress-bar", "off", "-r", str(requirements),
+        ],
+    ]
+    try:
+        with open(build_log, "w", encoding="utf-8") as out:
+            for step in steps:
+                out.write("$ " + " ".join(step) + "\n")
+                out.flush()
+                result = subprocess.run(step, stdout=out, stderr=subprocess.STDOUT, env=env, check=False)
+                if result.returncode != 0:
+                    tail = "".join(build_log.read_text(encoding="utf-8", errors="replace").splitlines(True)[-20:])
+                    raise AzError(
+                        f"building the environment {plan.key} failed (exit code {result.returncode})",
+                        hint=f"pip said:\n{tail.rstrip()}",
+                    )
+        shutil.copy2(build_log, folder / "build.log")
+        shutil.copy2(requirements, folder / "requirements.txt")
+    finally:
+        build_log.unlink(missing_ok=True)
+        requirements.unlink(missing_ok=True)
+
+
+def environment_info(key: str, home: Path | None = None) -> dict[str, Any] | None:
+    folder = find_environment(key, home)
+    if folder is None:
+        return None
+    data = read_json(folder / MARKER)
+    return dict(data) if isinstance(data, dict) else None

@@ -1,0 +1,88 @@
+"""The MLflow store behind jobs and models: one client, quiet logs, and writes serialised on sqlite.
+
+sqlite allows one writer at a time and MLflow's first connection runs schema migrations, so
+concurrent `az` processes take an fcntl lock around registry writes and retry on
+`database is locked` with backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from emulator.azureml.storage import locked
+from emulator.store.paths import mlflow_artifacts_dir, mlflow_tracking_uri, state_home
+
+if TYPE_CHECKING:
+    from mlflow.tracking import MlflowClient
+
+T = TypeVar("T")
+
+
+def is_local_store(uri: str) -> bool:
+    return uri.startswith("sqlite:")
+
+
+def quiet_mlflow() -> None:
+    """MLflow logs migrations and hints at INFO on stderr; az output must stay clean."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    for name in ("mlflow", "alembic", "alembic.runtime.migration"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+@contextmanager
+def store_lock(home: Path | None = None) -> Iterator[None]:
+    """Serialise writes to the sqlite store of the state folder (a no-op for a team server)."""
+    uri = mlflow_tracking_uri(home)
+    if not is_local_store(uri):
+        yield
+        return
+    with locked((home or state_home()) / "mlflow.db"):
+        yield
+
+
+def with_retry(action: Callable[[], T], attempts: int = 8) -> T:
+    """Run `action`, retrying with jittered backoff while sqlite reports it is locked."""
+    delay = 0.1
+    for attempt in range(attempts):
+        try:
+            return action()
+        except Exception as exc:  # noqa: BLE001 - MLflow wraps OperationalError in MlflowException
+            if "database is locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(delay + random.uniform(0, delay))
+            delay *= 2
+    raise AssertionError("unreachable")
+
+
+def client(home: Path | None = None) -> MlflowClient:
+    """An MlflowClient on the state folder's store (created, and migrated, under the store lock)."""
+    quiet_mlflow()
+    from mlflow.tracking import MlflowClient
+
+    uri = mlflow_tracking_uri(home)
+    if is_local_store(uri):
+        (home or state_home()).mkdir(parents=True, exist_ok=True)
+        with store_lock(home):
+            made = with_retry(lambda: MlflowClient(tracking_uri=uri, registry_uri=uri))
+            with_retry(lambda: made.search_experiments(max_results=1))
+        return made
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def experiment_id(mlflow: MlflowClient, name: str, home: Path | None = None) -> str:
+    """The id of experiment `name`, created with its artifacts inside the state folder if new."""
+    with store_lock(home):
+        existing = with_retry(lambda: mlflow.get_experiment_by_name(name))
+        if existing is not None:
+            return str(existing.experiment_id)
+        location = None
+        if is_local_store(mlflow_tracking_uri(home)):
+            location = (mlflow_artifacts_dir(home) / "experiments" / name).as_uri()
+        return str(with_retry(lambda: mlflow.create_experiment(name, artifact_location=location)))

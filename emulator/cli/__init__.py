@@ -1,0 +1,226 @@
+"""`mlops`: the command line. Thin: parses arguments, calls the runner, renders with rich.
+
+Exit codes: 0 succeeded, 1 the pipeline failed, 2 bad input (a located message), 3 paused for approval.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from rich.console import Console
+
+from emulator import __version__, runner
+from emulator.cli import render
+from emulator.errors import MlopsError
+from emulator.store import runs as runstore
+from emulator.store.paths import state_home
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+
+def _pairs(values: Sequence[str] | None, flag: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values or ():
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise MlopsError(f"{flag} expects NAME=VALUE, got '{item}'", None, expected=f"{flag} NAME=VALUE")
+        out[name.strip()] = value
+    return out
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mlops", description="Run Azure Pipelines MLOps recipes locally, "
+                                "with Azure DevOps semantics and an emulated Azure ML CLI v2.")
+    p.add_argument("--version", action="version", version=f"mlops {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def pipeline_args(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("pipeline", type=Path, help="the pipeline YAML file")
+        sp.add_argument("-p", "--parameter", action="append", metavar="NAME=VALUE",
+                        help="a runtime parameter (repeatable)")
+        sp.add_argument("--repo", action="append", metavar="ALIAS=PATH",
+                        help="local folder of a repository resource used by template@alias (repeatable)")
+        sp.add_argument("--environments", type=Path, metavar="FILE",
+                        help="environments file (default: environments.yml beside the pipeline or in mlops_pipelines/)")
+
+    run = sub.add_parser("run", help="expand and run a pipeline")
+    pipeline_args(run)
+    run.add_argument("--var", action="append", metavar="NAME=VALUE", help="a queue-time variable (repeatable)")
+    run.add_argument("--approve", action="append", metavar="ENV", default=[],
+                     help="approve the checks of environment ENV in advance (repeatable)")
+    run.add_argument("--reject", action="append", metavar="ENV", default=[],
+                     help="reject the checks of environment ENV in advance (repeatable)")
+    run.add_argument("--as", dest="user", metavar="USER", help="who queues the run and decides (default: git user)")
+    run.add_argument("--comment", help="comment recorded with --approve/--reject decisions")
+    run.add_argument("--check-policy", choices=["pass", "fail"], default="fail",
+                     help="decision for checks the emulator cannot evaluate (default: fail)")
+    _output_args(run)
+
+    res = sub.add_parser("resume", help="continue a paused or interrupted run")
+    res.add_argument("run_id", metavar="RUN")
+    _output_args(res)
+
+    for name, verb in (("approve", "approve"), ("reject", "reject")):
+        d = sub.add_parser(name, help=f"{verb} the checks a paused run waits on")
+        d.add_argument("run_id", metavar="RUN")
+        d.add_argument("--environment", "-e", required=True, metavar="ENV")
+        d.add_argument("--as", dest="user", metavar="USER", help="who decides (default: git user)")
+        d.add_argument("--comment", default="")
+
+    exp = sub.add_parser("expand", help="print the fully expanded pipeline (the service's full YAML)")
+    pipeline_args(exp)
+    exp.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+
+    val = sub.add_parser("validate", help="expand and check a pipeline without running it")
+    pipeline_args(val)
+
+    runs = sub.add_parser("runs", help="list runs or show one")
+    runs_sub = runs.add_subparsers(dest="runs_command")
+    runs_sub.add_parser("list", help="list runs")
+    show = runs_sub.add_parser("show", help="show a run")
+    show.add_argument("run_id", metavar="RUN")
+    show.add_argument("--json", action="store_true")
+
+    logs = sub.add_parser("logs", help="print the logs of a run")
+    logs.add_argument("run_id", metavar="RUN")
+    logs.add_argument("--step", help="only steps whose name or display name contains this text")
+
+    eps = sub.add_parser("endpoints", help="list or stop the local online endpoints")
+    eps.add_argument("action", nargs="?", choices=["list", "down"], default="list")
+    return p
+
+
+def _output_args(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--json", action="store_true", help="print the run record as JSON last on stdout")
+    sp.add_argument("-q", "--quiet", action="store_true", help="hide step output (errors and warnings stay)")
+    sp.add_argument("-v", "--verbose", action="store_true", help="also show debug lines")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    json_mode = bool(getattr(args, "json", False))
+    console = Console(stderr=json_mode, soft_wrap=True)
+    errors = Console(stderr=True, soft_wrap=True)
+    try:
+        return _dispatch(args, console)
+    except MlopsError as exc:
+        errors.print(f"[bold red]error:[/bold red] {_escape(exc.render())}", highlight=False)
+        return runner.EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        errors.print("[magenta]canceled[/magenta]")
+        return runner.EXIT_FAILED
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _dispatch(args: argparse.Namespace, console: Console) -> int:
+    home = state_home()
+    cmd = args.command
+    if cmd == "run":
+        request = runner.RunRequest(
+            pipeline=args.pipeline, parameters=_pairs(args.parameter, "-p"), variables=_pairs(args.var, "--var"),
+            repos={k: Path(v) for k, v in _pairs(args.repo, "--repo").items()}, approve=args.approve,
+            reject=args.reject, user=args.user, comment=args.comment, check_policy=args.check_policy,
+            environments_file=args.environments)
+        reporter = render.ConsoleReporter(console, quiet=args.quiet, verbose=args.verbose)
+        run = runner.start(request, home, reporter)
+        return _finish(run, console, args.json)
+    if cmd == "resume":
+        reporter = render.ConsoleReporter(console, quiet=args.quiet, verbose=args.verbose)
+        console.print(f"Resuming run {args.run_id}", highlight=False)
+        run = runner.resume(args.run_id, home, reporter)
+        return _finish(run, console, args.json)
+    if cmd in ("approve", "reject"):
+        decision = "approved" if cmd == "approve" else "rejected"
+        entry = runner.decide(args.run_id, home, args.environment, decision, args.user or runner.default_user(),
+                              args.comment)
+        console.print(f"Run {args.run_id}: environment [cyan]{entry['environment']}[/cyan] {decision} by "
+                      f"{entry['by']} for stage {entry['stage']}. Continue with: mlops resume {args.run_id}",
+                      highlight=False)
+        return runner.EXIT_OK
+    if cmd in ("expand", "validate"):
+        compiled = runner.compile_pipeline(args.pipeline, _pairs(args.parameter, "-p"),
+                                           {k: Path(v) for k, v in _pairs(args.repo, "--repo").items()},
+                                           environments_file=args.environments)
+        if cmd == "expand":
+            from emulator.yamlio import dumps
+
+            text = dumps(compiled.document)
+            if args.output:
+                args.output.write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text)
+            return runner.EXIT_OK
+        p = compiled.pipeline
+        jobs = sum(len(s.jobs) for s in p.stages)
+        steps = sum(len(j.all_steps()) for s in p.stages for j in s.jobs)
+        envs = sorted({e.name for s in p.stages for e in s.environments()})
+        console.print(f"[green]✔[/green] {args.pipeline} is valid: {len(p.stages)} stages, {jobs} jobs, {steps} steps"
+                      + (f"; environments: {', '.join(envs)}" if envs else ""), highlight=False)
+        return runner.EXIT_OK
+    if cmd == "runs":
+        if getattr(args, "runs_command", None) == "show":
+            run = runstore.load(home, args.run_id)
+            summary = runner.summary(run)
+            if args.json:
+                sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+            else:
+                console.print(render.summary_table(summary))
+                for a in summary["approvals"]:
+                    console.print(f"  {a['decision']} {a['environment']} by {a['by']} at {a['at']}"
+                                  + (f": {a['comment']}" if a.get("comment") else ""), highlight=False)
+            return runner.EXIT_OK
+        console.print(render.runs_table(runstore.list_runs(home)))
+        return runner.EXIT_OK
+    if cmd == "logs":
+        return _logs(home, args.run_id, args.step, console)
+    if cmd == "endpoints":
+        from emulator.azureml.endpoints import list_endpoints, stop_all_endpoints
+
+        if args.action == "down":
+            stopped = stop_all_endpoints(home)
+            console.print(f"Stopped {len(stopped)} endpoint deployment(s): {', '.join(stopped) or '-'}", highlight=False)
+        else:
+            for ep in list_endpoints(home):
+                console.print(json.dumps(ep), highlight=False)
+        return runner.EXIT_OK
+    raise AssertionError(cmd)  # pragma: no cover - argparse rejects unknown commands
+
+
+def _finish(run: runstore.Run, console: Console, as_json: bool) -> int:
+    summary = runner.summary(run)
+    console.print(render.summary_table(summary))
+    if summary["result"] == "paused" and summary.get("waiting"):
+        render.waiting_banner(console, run.id, summary["waiting"])
+    if as_json:
+        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+    return runner.exit_code(summary["result"])
+
+
+def _logs(home: Path, run_id: str, step_filter: str | None, console: Console) -> int:
+    run = runstore.load(home, run_id)
+    shown = 0
+    for stage in run.data["stages"]:
+        for job in stage["jobs"]:
+            for step in job["steps"]:
+                if not step.get("log"):
+                    continue
+                label = f"{stage['name']} / {job['name']} / {step.get('displayName') or step['name']}"
+                if step_filter and step_filter.lower() not in label.lower():
+                    continue
+                console.rule(f"{label} ({step.get('result')})")
+                sys.stdout.flush()
+                console.print((run.dir / step["log"]).read_text(encoding="utf-8", errors="replace"),
+                              markup=False, highlight=False, end="")
+                shown += 1
+    if not shown:
+        console.print("no logs matched", highlight=False)
+    return runner.EXIT_OK

@@ -1,0 +1,1 @@
+"""Environments and their checks: the approvals Azure DevOps keeps outside YAML, mirrored locally."""

@@ -1,0 +1,342 @@
+"""The pipeline model: frozen dataclasses built from the full-YAML document, each with its location."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from emulator.errors import Location, PipelineError
+from emulator.yamlio import YMap, location_of, plain
+
+_BOOL_TRUE = {"true", "y", "yes", "on"}
+_BOOL_FALSE = {"false", "n", "no", "off"}
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+HOOKS = ("preDeploy", "deploy", "routeTraffic", "postRouteTraffic")
+
+
+def as_bool(value: Any, loc: Location, what: str) -> bool:
+    """Booleans as the schema accepts them (true/y/yes/on, false/n/no/off, any case)."""
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return False
+    text = str(value).strip().lower()
+    if text in _BOOL_TRUE:
+        return True
+    if text in _BOOL_FALSE:
+        return False
+    raise PipelineError(f"'{what}' must be a boolean, got '{value}'", loc, expected="true or false")
+
+
+def as_int(value: Any, loc: Location, what: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(float(str(value)))
+    except ValueError:
+        raise PipelineError(f"'{what}' must be a number, got '{value}'", loc) from None
+
+
+def as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    value: str
+    readonly: bool
+    location: Location
+
+
+@dataclass(frozen=True)
+class Step:
+    index: int                       # position in its job (0-based), stable across resumes
+    task: str                        # e.g. CmdLine@2; "checkout" for checkout steps
+    name: str | None                 # the reference name used for output variables
+    display_name: str
+    inputs: Mapping[str, Any]
+    env: Mapping[str, str]
+    condition: str | None
+    continue_on_error: bool
+    enabled: bool
+    timeout_minutes: int
+    location: Location
+    checkout: str | None = None      # for checkout steps: self | none | alias
+
+    @property
+    def ident(self) -> str:
+        return self.name or f"step{self.index + 1}"
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    resource_name: str | None
+    location: Location
+
+
+@dataclass(frozen=True)
+class Hook:
+    name: str                        # preDeploy, deploy, routeTraffic, postRouteTraffic, on.success, on.failure
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    display_name: str
+    depends_on: tuple[str, ...]
+    condition: str | None
+    continue_on_error: bool
+    timeout_minutes: int
+    variables: tuple[Variable, ...]
+    steps: tuple[Step, ...]          # regular jobs
+    pool: Any
+    location: Location
+    deployment: bool = False
+    environment: Environment | None = None
+    strategy: str | None = None       # runOnce | rolling | canary (deployment jobs)
+    hooks: tuple[Hook, ...] = ()
+    matrix: Mapping[str, Mapping[str, str]] | None = None
+    server: bool = False              # agentless job (pool: server)
+
+    def all_steps(self) -> tuple[Step, ...]:
+        if not self.deployment:
+            return self.steps
+        return tuple(s for h in self.hooks for s in h.steps)
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    display_name: str
+    depends_on: tuple[str, ...] | None   # None: the previous stage (the default)
+    condition: str | None
+    variables: tuple[Variable, ...]
+    jobs: tuple[Job, ...]
+    location: Location
+
+    def environments(self) -> tuple[Environment, ...]:
+        return tuple(j.environment for j in self.jobs if j.environment is not None)
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    name: str | None
+    variables: tuple[Variable, ...]
+    stages: tuple[Stage, ...]
+    location: Location
+    document: YMap = field(compare=False, repr=False)
+
+    def stage(self, name: str) -> Stage:
+        for stage in self.stages:
+            if stage.name.lower() == name.lower():
+                return stage
+        raise KeyError(name)
+
+
+def build(doc: YMap) -> Pipeline:
+    """The model of a normalized (full-YAML) document; checks names and references."""
+    stages = tuple(_stage(s) for s in doc.get("stages") or ())
+    _unique([s.name for s in stages], [s.location for s in stages], "stage")
+    names = {s.name.lower() for s in stages}
+    for s in stages:
+        for dep in s.depends_on or ():
+            if dep.lower() not in names:
+                raise PipelineError(f"Stage {s.name} depends on unknown stage {dep}.", s.location,
+                                    hint=_hint(dep, [x.name for x in stages]))
+    name = doc.get("name")
+    return Pipeline(as_text(name) if name is not None else None, _variables(doc.get("variables")), stages,
+                    doc.loc, doc)
+
+
+def _hint(name: str, candidates: list[str]) -> str | None:
+    from emulator.errors import did_you_mean
+
+    return did_you_mean(name, candidates)
+
+
+def _unique(names: list[str], locs: list[Location], what: str) -> None:
+    seen: dict[str, Location] = {}
+    for n, loc in zip(names, locs, strict=True):
+        if n.lower() in seen:
+            raise PipelineError(f"The {what} name {n} appears more than once. {what.capitalize()} names must be "
+                                f"unique within the {'pipeline' if what == 'stage' else 'stage'}.", loc,
+                                hint=f"first used at {seen[n.lower()]}")
+        seen[n.lower()] = loc
+
+
+def _check_name(name: str, loc: Location, what: str) -> None:
+    if not _NAME.match(name):
+        raise PipelineError(f"{what.capitalize()} name '{name}' is invalid", loc,
+                            expected="letters, digits and '_', not starting with a digit")
+
+
+def _depends(node: YMap) -> tuple[str, ...] | None:
+    if "dependsOn" not in node:
+        return None
+    value = node["dependsOn"]
+    if value is None or value == "":
+        return ()
+    if isinstance(value, list):
+        return tuple(as_text(v) for v in value)
+    return (as_text(value),)
+
+
+def _variables(node: Any) -> tuple[Variable, ...]:
+    out: list[Variable] = []
+    for item in node or ():
+        loc = location_of(item) or Location("<pipeline>")
+        if "group" in item:
+            raise PipelineError(f"Variable group '{item['group']}' can't be resolved locally", loc,
+                                hint="variable groups live in Azure DevOps; pass the values with "
+                                     "--var NAME=VALUE or use a variables template")
+        value = item.get("value")
+        out.append(Variable(as_text(item["name"]), value if isinstance(value, dict | list) else as_text(value),
+                            as_bool(item.get("readonly"), loc, "readonly"), loc))
+    return tuple(out)
+
+
+def _stage(node: YMap) -> Stage:
+    name = as_text(node["stage"])
+    _check_name(name, node.loc, "stage")
+    jobs = tuple(_job(j, i) for i, j in enumerate(node.get("jobs") or ()))
+    _unique([j.name for j in jobs], [j.location for j in jobs], "job")
+    job_names = {j.name.lower() for j in jobs}
+    for j in jobs:
+        for dep in j.depends_on:
+            if dep.lower() not in job_names:
+                raise PipelineError(f"Job {j.name} depends on unknown job {dep}.", j.location,
+                                    hint=_hint(dep, [x.name for x in jobs]))
+    return Stage(name, as_text(node.get("displayName")) or name, _depends(node),
+                 _condition(node), _variables(node.get("variables")), jobs, node.loc)
+
+
+def _condition(node: YMap) -> str | None:
+    cond = node.get("condition")
+    return None if cond is None or as_text(cond).strip() == "" else as_text(cond)
+
+
+def _job(node: YMap, index: int) -> Job:
+    deployment = "deployment" in node
+    raw_name = node.get("deployment" if deployment else "job")
+    name = as_text(raw_name) if raw_name not in (None, "") else ("Job" if index == 0 else f"Job{index}")
+    _check_name(name, node.loc, "job")
+    if deployment and name.lower() in ("deploy", "deployment"):
+        raise PipelineError(f"'{name}' is a reserved word and can't be a deployment name", node.loc)
+    pool = plain(node.get("pool"))
+    server = isinstance(pool, str) and pool.lower() == "server" or (
+        isinstance(pool, dict) and str(pool.get("name", "")).lower() == "server")
+    common: dict[str, Any] = dict(
+        name=name, display_name=as_text(node.get("displayName")) or name,
+        depends_on=_depends(node) or (), condition=_condition(node),
+        continue_on_error=as_bool(node.get("continueOnError"), node.value_loc("continueOnError"), "continueOnError"),
+        timeout_minutes=as_int(node.get("timeoutInMinutes"), node.value_loc("timeoutInMinutes"),
+                               "timeoutInMinutes", 60),
+        variables=_variables(node.get("variables")), pool=pool, location=node.loc, server=server)
+    if not deployment:
+        matrix = _matrix(node.get("strategy"), node.value_loc("strategy")) if "strategy" in node else None
+        return Job(steps=_steps(node.get("steps"), 0), matrix=matrix, **common)
+    env = node.get("environment")
+    environment: Environment | None = None
+    if isinstance(env, dict):
+        environment = Environment(as_text(env.get("name")), as_text(env.get("resourceName")) or None,
+                                  node.value_loc("environment"))
+    elif env is not None:
+        env_name, _, resource = as_text(env).partition(".")
+        environment = Environment(env_name, resource or None, node.value_loc("environment"))
+    strategy = node.get("strategy")
+    if not isinstance(strategy, dict):
+        raise PipelineError(f"Deployment {name} needs a 'strategy' (runOnce, rolling or canary)", node.loc,
+                            expected="strategy:\n  runOnce:\n    deploy:\n      steps: ...")
+    strategy_name = next(iter(strategy))
+    body = strategy[strategy_name]
+    hooks: list[Hook] = []
+    offset = 0
+    for hook_name in HOOKS:
+        if hook_name in body:
+            hook_steps = _steps(body[hook_name].get("steps"), offset)
+            offset += len(hook_steps)
+            hooks.append(Hook(hook_name, hook_steps))
+    for outcome in ("success", "failure"):
+        on = body.get("on")
+        if isinstance(on, dict) and outcome in on:
+            hook_steps = _steps(on[outcome].get("steps"), offset)
+            offset += len(hook_steps)
+            hooks.append(Hook(f"on.{outcome}", hook_steps))
+    return Job(steps=(), deployment=True, environment=environment, strategy=strategy_name,
+               hooks=tuple(hooks), **common)
+
+
+def _matrix(node: Any, loc: Location) -> Mapping[str, Mapping[str, str]] | None:
+    if not isinstance(node, dict) or "matrix" not in node:
+        return None
+    matrix = node["matrix"]
+    if not isinstance(matrix, dict):
+        return None
+    legs: dict[str, Mapping[str, str]] = {}
+    for leg, values in matrix.items():
+        if not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", leg) or len(leg) > 100:
+            raise PipelineError(f"Matrix leg name '{leg}' is invalid", loc,
+                                expected="letters, digits and '_', starting with a letter, at most 100 chars")
+        legs[leg] = {str(k): as_text(v) for k, v in (values or {}).items()}
+    return legs
+
+
+def _steps(node: Any, offset: int) -> tuple[Step, ...]:
+    out: list[Step] = []
+    names: dict[str, Location] = {}
+    for i, item in enumerate(node or ()):
+        step = _step(item, offset + i)
+        if step.name:
+            if not _NAME.match(step.name):
+                raise PipelineError(f"Step name '{step.name}' is invalid", step.location,
+                                    expected="letters, digits and '_', not starting with a digit")
+            if step.name.lower() in names:
+                raise PipelineError(f"The step name {step.name} appears more than once", step.location,
+                                    hint=f"first used at {names[step.name.lower()]}")
+            names[step.name.lower()] = step.location
+        out.append(step)
+    return tuple(out)
+
+
+def _step(node: YMap, index: int) -> Step:
+    loc = node.loc
+    name = as_text(node.get("name")) or None
+    common: dict[str, Any] = dict(
+        index=index, name=name, condition=_condition(node),
+        continue_on_error=as_bool(node.get("continueOnError"), node.value_loc("continueOnError"), "continueOnError"),
+        enabled=as_bool(node.get("enabled", True), node.value_loc("enabled"), "enabled"),
+        timeout_minutes=as_int(node.get("timeoutInMinutes"), node.value_loc("timeoutInMinutes"),
+                               "timeoutInMinutes", 0),
+        env={str(k): as_text(v) for k, v in (node.get("env") or {}).items()}, location=loc)
+    if "checkout" in node:
+        target = as_text(node["checkout"])
+        return Step(task="checkout", display_name=as_text(node.get("displayName")) or f"Checkout {target}",
+                    inputs={k: plain(v) for k, v in node.items() if k not in ("checkout",)},
+                    checkout=target, **common)
+    if "download" in node:  # `download: none` only (other forms became DownloadPipelineArtifact@2)
+        return Step(task="download-none", display_name="Download (none)", inputs={}, **common)
+    task = as_text(node.get("task"))
+    if "@" not in task:
+        raise PipelineError(f"Task '{task}' needs a major version, e.g. '{task}@2'", node.value_loc("task"),
+                            expected="Name@major")
+    inputs = {str(k): v if isinstance(v, dict | list) else as_text(v) for k, v in (node.get("inputs") or {}).items()}
+    display = as_text(node.get("displayName")) or _default_display(task, inputs)
+    return Step(task=task, display_name=display, inputs=inputs, **common)
+
+
+def _default_display(task: str, inputs: Mapping[str, Any]) -> str:
+    script = inputs.get("script") or inputs.get("inlineScript")
+    if task in ("CmdLine@2", "Bash@3", "AzureCLI@2", "PowerShell@2") and isinstance(script, str) and script:
+        first = next((ln.strip() for ln in script.splitlines() if ln.strip()), "")
+        return f"{task.split('@')[0]}: {first[:60]}"
+    return task.split("@")[0]
+

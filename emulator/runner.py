@@ -1,0 +1,249 @@
+"""Orchestration used by the CLI and the test kit: compile a pipeline, start, decide, resume.
+
+This is an edge module: it ties the pure core (templates, model, plan) to the effects (run store,
+engine, the `az` shim). It renders nothing.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from emulator.errors import Location, RunError
+from emulator.gates import approvals
+from emulator.gates import environments as envfile
+from emulator.model import Pipeline, build
+from emulator.normalize import normalize
+from emulator.plan import check
+from emulator.runtime.engine import Engine, RunOptions, initial_record
+from emulator.runtime.events import Reporter
+from emulator.runtime.process import Cancellation
+from emulator.store import runs as runstore
+from emulator.store.files import utc_now
+from emulator.tasks.registry import default_registry
+from emulator.templates import Expanded, expand_pipeline
+from emulator.templates.references import find_repo_root
+from emulator.yamlio import YMap, dumps, load_file
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_PAUSED = 0, 1, 2, 3
+
+
+def default_user() -> str:
+    """Who is acting: $MLOPS_USER, else git's user.name, else the login name."""
+    if os.environ.get("MLOPS_USER"):
+        return os.environ["MLOPS_USER"]
+    try:
+        out = subprocess.run(["git", "config", "user.name"], capture_output=True, text=True, timeout=5)
+        if out.returncode == 0 and out.stdout.strip():
+            return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return getpass.getuser()
+
+
+def git_info(repo_root: Path) -> dict[str, str]:
+    def git(*args: str) -> str:
+        try:
+            out = subprocess.run(["git", "-C", str(repo_root), *args], capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return out.stdout.strip() if out.returncode == 0 else ""
+
+    return {"commit": git("rev-parse", "HEAD"), "branch": git("rev-parse", "--abbrev-ref", "HEAD")}
+
+
+def template_variables(repo_root: Path, pipeline: Path, requester: str) -> dict[str, str]:
+    """Predefined variables the service makes available to `${{ variables.x }}` [DOC variables-hosted]."""
+    info = git_info(repo_root)
+    branch = info["branch"] if info["branch"] not in ("", "HEAD") else "main"
+    return {
+        "Build.DefinitionName": pipeline.stem, "Build.DefinitionVersion": "1", "Build.Reason": "Manual",
+        "Build.SourceBranch": f"refs/heads/{branch}", "Build.SourceBranchName": branch.split("/")[-1],
+        "Build.SourceVersion": info["commit"], "Build.QueuedBy": requester, "Build.QueuedById": requester,
+        "Build.RequestedFor": requester, "Build.RequestedForId": requester, "System.TeamProject": "local",
+    }
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A pipeline ready to run: expanded, normalized, modelled, graph-checked."""
+
+    expanded: Expanded
+    document: YMap
+    pipeline: Pipeline
+    environments: envfile.Environments
+    environments_path: Path | None
+
+
+def compile_pipeline(path: Path, parameters: Mapping[str, str] | None = None,
+                     repos: Mapping[str, Path] | None = None, requester: str | None = None,
+                     environments_file: Path | None = None) -> Compiled:
+    """Everything `mlops validate` checks; raises located MlopsErrors."""
+    if not path.is_file():
+        raise RunError(f"Pipeline file {path} not found", Location(str(path)),
+                       hint="give the path of an Azure Pipelines YAML file, e.g. mlops_pipelines/BasicBuildRelease.yml")
+    repo_root = find_repo_root(path.resolve())
+    user = requester or default_user()
+    expanded = expand_pipeline(path, parameters, repos, template_variables(repo_root, path, user))
+    document = normalize(expanded.document)
+    pipeline = build(document)
+    check(pipeline)
+    env_path = environments_file or envfile.find_file(path.resolve(), repo_root)
+    environments = envfile.load(env_path)
+    return Compiled(expanded, document, pipeline, environments, env_path.resolve() if env_path else None)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    pipeline: Path
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    variables: Mapping[str, str] = field(default_factory=dict)
+    repos: Mapping[str, Path] = field(default_factory=dict)
+    approve: Sequence[str] = ()
+    reject: Sequence[str] = ()
+    user: str | None = None
+    comment: str | None = None
+    check_policy: str = "fail"
+    environments_file: Path | None = None
+
+
+def _options(home: Path, repo_root: Path, environments: envfile.Environments, data: Mapping[str, Any]) -> RunOptions:
+    from emulator.azureml import write_az_shim
+
+    bin_dir = home / "bin"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    write_az_shim(bin_dir)
+    return RunOptions(home=home, repo_root=repo_root, environments=environments,
+                      requester=str(data.get("requestedBy", "")), check_policy=str(data.get("checkPolicy", "fail")),
+                      queue_variables=dict(data.get("variables") or {}), az_bin=bin_dir)
+
+
+def start(request: RunRequest, home: Path, reporter: Reporter,
+          cancellation: Cancellation | None = None) -> runstore.Run:
+    """Compile and run a pipeline; returns the run (its record says the result)."""
+    user = request.user or default_user()
+    compiled = compile_pipeline(request.pipeline, request.parameters, request.repos, user,
+                                request.environments_file)
+    repo_root = compiled.expanded.repo_root
+    decisions = [_pre_decision(compiled.environments, env, "approved", user, request.comment)
+                 for env in request.approve]
+    decisions += [_pre_decision(compiled.environments, env, "rejected", user, request.comment)
+                  for env in request.reject]
+    source = compiled.expanded.source
+    try:
+        shown = str(source.relative_to(repo_root))
+    except ValueError:
+        shown = str(source)
+    run = runstore.create(home, {
+        "pipeline": shown, "pipelineFile": str(source), "repoRoot": str(repo_root),
+        "environmentsFile": str(compiled.environments_path) if compiled.environments_path else None, "definitionName": source.stem,
+        "parameters": {k: _jsonable(v) for k, v in compiled.expanded.parameters.items()},
+        "variables": dict(request.variables), "requestedBy": user, "checkPolicy": request.check_policy,
+        "git": git_info(repo_root), "templates": list(compiled.expanded.files), "status": "queued",
+        "result": None, "approvals": decisions, "checks": [], "stages": initial_record(compiled.pipeline),
+    })
+    run.pipeline_file.write_text(dumps(compiled.document), encoding="utf-8")
+    return _execute(run, compiled.pipeline, compiled.environments, home, reporter, cancellation)
+
+
+def _pre_decision(envs: envfile.Environments, env: str, decision: str, user: str,
+                  comment: str | None) -> dict[str, Any]:
+    config = envs.get(env)
+    approvals.validate_decision(config, envs, user, user)
+    assert config is not None
+    return {"environment": config.name, "stage": None, "decision": decision, "by": user, "at": utc_now(),
+            "comment": comment or f"{decision} when the run was queued", "source": "queue"}
+
+
+def _execute(run: runstore.Run, pipeline: Pipeline, environments: envfile.Environments, home: Path,
+             reporter: Reporter, cancellation: Cancellation | None) -> runstore.Run:
+    options = _options(home, Path(run.data["repoRoot"]), environments, run.data)
+    with run.exclusive():
+        Engine(run, pipeline, options, reporter, default_registry(), cancellation).execute()
+    return run
+
+
+def _environments_of(run: runstore.Run) -> envfile.Environments:
+    """The environments file as it is now: decisions are always checked against current rules."""
+    source = run.data.get("environmentsFile")
+    return envfile.load(Path(source)) if source else envfile.EMPTY
+
+
+def resume(run_id: str, home: Path, reporter: Reporter, cancellation: Cancellation | None = None) -> runstore.Run:
+    """Continue a paused or interrupted run from its record, with the YAML it was queued with."""
+    run = runstore.load(home, run_id)
+    if run.data.get("status") == "completed":
+        raise RunError(f"Run {run_id} has already finished ({run.data.get('result')})", None,
+                       hint="start a new run with mlops run")
+    document = load_file(run.pipeline_file)
+    pipeline = build(document)
+    check(pipeline)
+    return _execute(run, pipeline, _environments_of(run), home, reporter, cancellation)
+
+
+def decide(run_id: str, home: Path, environment: str, decision: str, user: str,
+           comment: str | None = None) -> dict[str, Any]:
+    """Record an approval or rejection for the stage a paused run waits on."""
+    run = runstore.load(home, run_id)
+    waiting = run.data.get("waiting")
+    if run.data.get("status") != "paused" or not waiting:
+        raise RunError(f"Run {run_id} is not waiting for an approval (status: {run.data.get('status')})", None)
+    if str(waiting["environment"]).lower() != environment.lower():
+        raise RunError(f"Run {run_id} is waiting for environment '{waiting['environment']}', not '{environment}'",
+                       None, hint=f"mlops {'approve' if decision == 'approved' else 'reject'} {run_id} "
+                                  f"--environment {waiting['environment']} --as USER")
+    envs = _environments_of(run)
+    config = envs.get(environment)
+    approvals.validate_decision(config, envs, user, str(run.data.get("requestedBy", "")))
+    assert config is not None
+    entry = {"environment": config.name, "stage": waiting["stage"], "decision": decision, "by": user,
+             "at": utc_now(), "comment": comment or "", "source": "command"}
+    with run.exclusive():
+        run = runstore.load(home, run_id)
+        run.data.setdefault("approvals", []).append(entry)
+        run.save()
+    return entry
+
+
+def summary(run: runstore.Run) -> dict[str, Any]:
+    """The run as `--json` prints it: results named as Azure DevOps names them."""
+    data = run.data
+    return {
+        "id": data["id"], "pipeline": data.get("pipeline"), "result": data.get("result"),
+        "status": data.get("status"), "requestedBy": data.get("requestedBy"),
+        "parameters": data.get("parameters", {}), "startedAt": data.get("startedAt"),
+        "finishedAt": data.get("finishedAt"), "waiting": data.get("waiting"),
+        "stages": [{
+            "name": s["name"], "displayName": s.get("displayName"), "result": s.get("result"),
+            "message": s.get("message"),
+            "jobs": [{
+                "name": j["name"], "result": j.get("result"), "environment": j.get("environment"),
+                "outputs": j.get("outputs", {}), "message": j.get("message"),
+                "steps": [{"name": st["name"], "displayName": st.get("displayName"), "result": st.get("result"),
+                           "log": st.get("log"), "message": st.get("message"), "issues": st.get("issues", [])}
+                          for st in j["steps"]],
+            } for j in s["jobs"]],
+        } for s in data.get("stages", [])],
+        "approvals": [{k: a.get(k) for k in ("environment", "stage", "decision", "by", "at", "comment")}
+                      for a in data.get("approvals", [])],
+        "checks": data.get("checks", []),
+    }
+
+
+def exit_code(result: str | None) -> int:
+    if result in ("succeeded", "succeededWithIssues"):
+        return EXIT_OK
+    if result == "paused":
+        return EXIT_PAUSED
+    return EXIT_FAILED
+
+
+def _jsonable(value: Any) -> Any:
+    from emulator.yamlio import plain
+
+    return plain(value)

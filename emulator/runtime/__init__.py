@@ -1,0 +1,1 @@
+"""Run time: scheduling, conditions, variables, logging commands and the agent workspace."""

@@ -1,0 +1,70 @@
+"""The agent workspace of a job and `checkout: self`.
+
+Azure agents clone the repository into $(Build.SourcesDirectory); locally we copy the files git
+would push (tracked plus untracked-but-not-ignored, as they are in the working tree), so a run sees
+the user's current edits and never the ignored `.venv/` or `.mlops/` folders.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path          # Pipeline.Workspace / Agent.BuildDirectory
+
+    @property
+    def sources(self) -> Path:
+        return self.root / "s"
+
+    @property
+    def staging(self) -> Path:
+        return self.root / "a"
+
+    @property
+    def binaries(self) -> Path:
+        return self.root / "b"
+
+    @property
+    def test_results(self) -> Path:
+        return self.root / "TestResults"
+
+    @property
+    def temp(self) -> Path:
+        return self.root / "_temp"
+
+    def create(self) -> None:
+        for folder in (self.sources, self.staging, self.binaries, self.test_results, self.temp):
+            folder.mkdir(parents=True, exist_ok=True)
+
+
+def repository_files(repo_root: Path) -> list[str]:
+    """Relative paths of the files a checkout brings: git's view if it is a repository."""
+    try:
+        out = subprocess.run(["git", "-C", str(repo_root), "ls-files", "-z", "--cached", "--others",
+                              "--exclude-standard"], capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        out = None
+    if out is not None and out.returncode == 0:
+        return sorted({p for p in out.stdout.decode("utf-8", "replace").split("\0") if p})
+    skip = {".git", ".mlops", ".venv", "__pycache__", "node_modules"}
+    return sorted(str(p.relative_to(repo_root)) for p in repo_root.rglob("*")
+                  if p.is_file() and not skip & set(p.relative_to(repo_root).parts))
+
+
+def checkout(repo_root: Path, dest: Path) -> int:
+    """Copy the repository's files into dest; returns how many were copied."""
+    count = 0
+    for rel in repository_files(repo_root):
+        src = repo_root / rel
+        if not src.is_file():
+            continue  # deleted in the working tree
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, target)
+        count += 1
+    return count

@@ -1,0 +1,1 @@
+"""Tasks: `Name@major` implementations behind a registry that users can extend."""

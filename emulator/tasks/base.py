@@ -1,0 +1,109 @@
+"""What a task implementation gets and returns, and the registry of `Name@major` tasks.
+
+Users add tasks through the `mlops.tasks` entry-point group: an entry `MyTask@1 = pkg.module:MyTask`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, Protocol
+
+from emulator.errors import Location, PipelineError, did_you_mean
+from emulator.runtime.process import ProcessResult
+
+ENTRY_POINT_GROUP = "mlops.tasks"
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """Everything a task may use; processes go through `run` so logs, timeouts and cancel apply."""
+
+    task: str
+    inputs: Mapping[str, Any]             # macros already expanded
+    env: Mapping[str, str]                # the step's process environment
+    sources_dir: Path                     # Build.SourcesDirectory (= System.DefaultWorkingDirectory)
+    temp_dir: Path                        # Agent.TempDirectory
+    pipeline_workspace: Path              # Pipeline.Workspace
+    artifacts_dir: Path                   # where this run's pipeline artifacts are stored
+    location: Location
+    run: Callable[[Sequence[str], Path, Mapping[str, str]], ProcessResult]
+    log: Callable[[str], None]            # a line in the step's log (not parsed for commands)
+
+    def input(self, name: str, default: str | None = None, required: bool = False) -> str | None:
+        """An input by name (case-insensitive, as the agent reads them)."""
+        for key, value in self.inputs.items():
+            if key.lower() == name.lower():
+                text = "" if value is None else str(value)
+                if text == "" and required:
+                    break
+                return text if text != "" else default
+        if required:
+            raise PipelineError(f"Input required: {name} (task {self.task})", self.location,
+                                hint=f"add '{name}:' under the step's inputs")
+        return default
+
+    def bool_input(self, name: str, default: bool = False) -> bool:
+        value = self.input(name)
+        return default if value is None else value.strip().lower() in ("true", "yes", "y", "on", "1")
+
+    def path_input(self, name: str, default: str | None = None, required: bool = False) -> Path | None:
+        value = self.input(name, default, required)
+        if value is None:
+            return None
+        path = Path(value)
+        return path if path.is_absolute() else self.sources_dir / path
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    result: str                 # succeeded | succeededWithIssues | failed | canceled
+    message: str | None = None
+
+
+class Task(Protocol):
+    def __call__(self, ctx: StepContext) -> TaskOutcome: ...
+
+
+def outcome_of(proc: ProcessResult, fail_on_stderr: bool = False) -> TaskOutcome:
+    if proc.canceled:
+        return TaskOutcome("canceled", "The operation was canceled.")
+    if proc.timed_out:
+        return TaskOutcome("failed", "The step timed out.")
+    if proc.exit_code != 0:
+        return TaskOutcome("failed", f"Bash exited with code '{proc.exit_code}'.")
+    if fail_on_stderr and proc.wrote_stderr:
+        return TaskOutcome("failed", "Bash wrote one or more lines to the standard error stream.")
+    return TaskOutcome("succeeded")
+
+
+class Registry:
+    """Name@major (case-insensitive) -> implementation."""
+
+    def __init__(self, builtins: Mapping[str, Task]) -> None:
+        self._tasks: dict[str, tuple[str, Task]] = {k.lower(): (k, v) for k, v in builtins.items()}
+        self._loaded_plugins = False
+
+    def _load_plugins(self) -> None:
+        if self._loaded_plugins:
+            return
+        self._loaded_plugins = True
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            self._tasks.setdefault(ep.name.lower(), (ep.name, ep.load()))
+
+    def names(self) -> list[str]:
+        self._load_plugins()
+        return sorted(name for name, _ in self._tasks.values())
+
+    def get(self, task: str, location: Location) -> Task:
+        self._load_plugins()
+        found = self._tasks.get(task.lower())
+        if found is None:
+            raise PipelineError(
+                f"Task '{task}' is not supported by the emulator", location,
+                expected="one of: " + ", ".join(self.names()),
+                hint=did_you_mean(task, self.names())
+                or f"add it through the '{ENTRY_POINT_GROUP}' entry-point group")
+        return found[1]

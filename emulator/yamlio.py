@@ -1,0 +1,261 @@
+"""Load YAML the way Azure Pipelines reads it, keeping file, line and column for every node.
+
+Azure Pipelines accepts a subset of YAML: one document per file, no anchors or aliases, no complex
+keys, no custom tags, and no duplicate keys (compared case-insensitively) [semantics notes 1.15].
+Plain scalars are typed with the YAML 1.2 core schema (null, booleans, integers, floats), as the
+service's reader does; quoted scalars are always strings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from emulator.errors import Location, YamlError
+
+try:  # the C parser is much faster when PyYAML was built with libyaml
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _Loader = yaml.SafeLoader
+
+DIRECTIVE_DUPLICATE_MARK = "\x00"
+
+_NULL = re.compile(r"^(?:~|null|Null|NULL)?$")
+_BOOL_TRUE = {"true", "True", "TRUE"}
+_BOOL_FALSE = {"false", "False", "FALSE"}
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_OCT = re.compile(r"^0o[0-7]+$")
+_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
+_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+
+
+class YStr(str):
+    """A string that remembers where it was written."""
+
+    loc: Location
+
+    def __new__(cls, value: str, loc: Location) -> YStr:
+        obj = super().__new__(cls, value)
+        obj.loc = loc
+        return obj
+
+    def __reduce__(self) -> Any:  # deepcopy/pickle keep the location
+        return (YStr, (str(self), self.loc))
+
+
+class YMap(dict[str, Any]):
+    """A mapping that remembers where it and each of its keys were written."""
+
+    loc: Location
+    key_locs: dict[str, Location]
+
+    def __init__(self, loc: Location, items: Any = ()) -> None:
+        super().__init__(items)
+        self.loc = loc
+        self.key_locs = {}
+
+    def key_loc(self, key: str) -> Location:
+        return self.key_locs.get(key, self.loc)
+
+    def value_loc(self, key: str) -> Location:
+        value = self.get(key)
+        return location_of(value) or self.key_loc(key)
+
+    def set(self, key: str, value: Any, key_loc: Location | None = None) -> None:
+        self[key] = value
+        if key_loc is not None:
+            self.key_locs[key] = key_loc
+
+
+class YSeq(list[Any]):
+    """A sequence that remembers where it was written."""
+
+    loc: Location
+
+    def __init__(self, loc: Location, items: Any = ()) -> None:
+        super().__init__(items)
+        self.loc = loc
+
+
+def location_of(value: Any) -> Location | None:
+    """The location of a node, if it carries one."""
+    loc = getattr(value, "loc", None)
+    return loc if isinstance(loc, Location) else None
+
+
+def _loc(file: str, mark: Any) -> Location:
+    return Location(file, mark.line + 1, mark.column + 1)
+
+
+def resolve_plain_scalar(text: str) -> Any:
+    """Type a plain (unquoted) scalar with the YAML 1.2 core schema."""
+    if _NULL.match(text):
+        return None
+    if text in _BOOL_TRUE:
+        return True
+    if text in _BOOL_FALSE:
+        return False
+    if _INT.match(text):
+        return int(text)
+    if _OCT.match(text):
+        return int(text[2:], 8)
+    if _HEX.match(text):
+        return int(text[2:], 16)
+    if _FLOAT.match(text):
+        return float(text)
+    if _INF.match(text):
+        return float("-inf") if text.startswith("-") else float("inf")
+    if _NAN.match(text):
+        return float("nan")
+    return text
+
+
+class _Builder:
+    def __init__(self, file: str, events: Iterator[Any]) -> None:
+        self.file = file
+        self.events = events
+
+    def fail(self, event: Any, message: str, hint: str | None = None) -> YamlError:
+        return YamlError(message, _loc(self.file, event.start_mark), hint=hint)
+
+    def next(self) -> Any:
+        return next(self.events)
+
+    def node(self, event: Any) -> Any:
+        if isinstance(event, yaml.AliasEvent):
+            raise self.fail(event, "Anchors and aliases are not supported by Azure Pipelines",
+                            hint="repeat the value, or use a template with parameters")
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise self.fail(event, f"Anchors are not supported by Azure Pipelines ('&{anchor}')",
+                            hint="remove the anchor; use templates to share YAML")
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag not in ("!", "tag:yaml.org,2002:str") and not tag.startswith("tag:yaml.org"):
+            raise self.fail(event, f"Custom YAML tags are not supported ('{tag}')")
+        loc = _loc(self.file, event.start_mark)
+        if isinstance(event, yaml.ScalarEvent):
+            if not event.style and event.implicit[0] and tag is None:
+                value = resolve_plain_scalar(event.value)
+                return YStr(value, loc) if isinstance(value, str) else value
+            return YStr(event.value, loc)
+        if isinstance(event, yaml.SequenceStartEvent):
+            seq = YSeq(loc)
+            while not isinstance(ev := self.next(), yaml.SequenceEndEvent):
+                seq.append(self.node(ev))
+            return seq
+        if isinstance(event, yaml.MappingStartEvent):
+            return self.mapping(loc)
+        raise self.fail(event, f"Unexpected YAML event {type(event).__name__}")  # pragma: no cover
+
+    def mapping(self, loc: Location) -> YMap:
+        result = YMap(loc)
+        seen: dict[str, str] = {}
+        while not isinstance(ev := self.next(), yaml.MappingEndEvent):
+            if not isinstance(ev, yaml.ScalarEvent):
+                raise self.fail(ev, "Complex mapping keys are not supported by Azure Pipelines")
+            key_node = self.node(ev)
+            key = "" if key_node is None else str(key_node)
+            if isinstance(key_node, bool):
+                key = "true" if key_node else "false"
+            key_loc = _loc(self.file, ev.start_mark)
+            folded = key.lower()
+            if folded in seen:
+                if key.startswith("${{") and seen[folded] == key:
+                    n = 1
+                    while f"{key}{DIRECTIVE_DUPLICATE_MARK}{n}" in result:
+                        n += 1
+                    key = f"{key}{DIRECTIVE_DUPLICATE_MARK}{n}"
+                else:
+                    first = result.key_locs.get(seen[folded])
+                    raise YamlError(f"'{key}' is already defined", key_loc,
+                                    hint=f"keys are compared case-insensitively; first defined at {first}")
+            else:
+                seen[folded] = key
+            value = self.node(self.next())
+            result[key] = value
+            result.key_locs[key] = key_loc
+        return result
+
+
+def loads(text: str, file: str = "<string>") -> Any:
+    """Parse one YAML document into YMap/YSeq/YStr nodes (plus bool/int/float/None scalars)."""
+    try:
+        events = yaml.parse(text, Loader=_Loader)
+        builder = _Builder(file, events)
+        ev = builder.next()
+        assert isinstance(ev, yaml.StreamStartEvent)
+        ev = builder.next()
+        if isinstance(ev, yaml.StreamEndEvent):
+            return None
+        root = builder.node(builder.next())
+        builder.next()  # DocumentEndEvent
+        ev = builder.next()
+        if not isinstance(ev, yaml.StreamEndEvent):
+            raise builder.fail(ev, "A file may hold only one YAML document",
+                               hint="split the documents into separate files")
+        return root
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = _loc(file, mark) if mark is not None else Location(file)
+        problem = exc.problem or "invalid YAML"
+        context = f" {exc.context}" if exc.context else ""
+        raise YamlError(f"YAML syntax error: {problem}{context}", loc,
+                        hint="check the indentation and quoting around this line") from None
+    except yaml.YAMLError as exc:  # pragma: no cover - non-marked errors are rare
+        raise YamlError(f"YAML error: {exc}", Location(file)) from None
+
+
+def load_file(path: Path, display: str | None = None) -> Any:
+    """Read and parse a YAML file; errors name the file as `display` (default: the path)."""
+    name = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise YamlError(f"File {name} not found", Location(name)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise YamlError(f"Cannot read {name}: {exc}", Location(name)) from None
+    return loads(text, str(path) if display is None else display)
+
+
+def plain(value: Any) -> Any:
+    """Strip locations: YMap/YSeq/YStr become dict/list/str (for JSON and dumping)."""
+    if isinstance(value, dict):
+        return {str(k).split(DIRECTIVE_DUPLICATE_MARK)[0]: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, YStr):
+        return str(value)
+    return value
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings as literal blocks, the way people write scripts in pipelines."""
+
+
+def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    if "\n" in data and all(ch == "\n" or ch == "\t" or ord(ch) >= 32 for ch in data) and data == data.rstrip(" "):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+def dumps(value: Any) -> str:
+    """YAML text of a value, keys in authored order (how `mlops expand` prints a pipeline)."""
+    return yaml.dump(plain(value), Dumper=_Dumper, sort_keys=False, default_flow_style=False,
+                     allow_unicode=True, width=1000)
+
+
+def display_path(path: Path) -> str:
+    """A path as users see it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
