@@ -102,7 +102,8 @@ def _resolve_code(spec: Spec, environment: EnvironmentSpec) -> ScoringCode:
     script = folder / str(config["scoring_script"])
     if not script.is_file():
         raise AzSpecError(
-            f"invalid online deployment specification: code_configuration.scoring_script: no such file: {script}",
+            "invalid online deployment specification: code_configuration.scoring_script: "
+            f"no such file: {script}",
             spec.location("code_configuration", "scoring_script"),
             hint="scoring_script is relative to code_configuration.code, which is relative to the YAML file",
             field="code_configuration.scoring_script",

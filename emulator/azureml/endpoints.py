@@ -114,7 +114,9 @@ def endpoint_view(record: dict[str, Any], home: Path | None = None) -> dict[str,
     return view
 
 
-def create_endpoint(ws: Workspace, spec: Spec, *, name: str | None = None, home: Path | None = None) -> dict[str, Any]:
+def create_endpoint(
+    ws: Workspace, spec: Spec, *, name: str | None = None, home: Path | None = None
+) -> dict[str, Any]:
     """Create the endpoint, or update it in place (keys, deployments and traffic are kept)."""
     endpoint_name = check_endpoint_name(str(name or spec.data.get("name") or ""), "endpoint")
     auth_mode = str(spec.data.get("auth_mode", "key")).lower()
@@ -124,7 +126,9 @@ def create_endpoint(ws: Workspace, spec: Spec, *, name: str | None = None, home:
         created = (previous.get("creation_context") or {}).get("created_at") or utc_now()
         traffic = previous.get("traffic") or {}
         if spec.data.get("traffic") is not None:
-            traffic = _checked_traffic(endpoint_name, {str(k): v for k, v in spec.data["traffic"].items()}, home)
+            traffic = _checked_traffic(
+                endpoint_name, {str(k): v for k, v in spec.data["traffic"].items()}, home
+            )
         record: dict[str, Any] = {
             "auth_mode": auth_mode,
             "creation_context": creation_context(created, utc_now()),
@@ -183,7 +187,9 @@ def _checked_traffic(endpoint: str, traffic: dict[str, Any], home: Path | None) 
         try:
             values[name] = int(value)
         except (TypeError, ValueError):
-            raise AzArgumentError(f"traffic for {name!r} must be an integer percentage, got {value!r}") from None
+            raise AzArgumentError(
+                f"traffic for {name!r} must be an integer percentage, got {value!r}"
+            ) from None
     existing = {r["name"] for r in deployment_records(endpoint, home)}
     unknown = sorted(n for n, v in values.items() if n not in existing and v > 0)
     if unknown:
@@ -260,12 +266,12 @@ def choose_deployment(record: dict[str, Any], deployment: str | None, home: Path
     if not weights:
         raise AzError(
             f"No valid deployments to route to for endpoint {name!r}: no deployment has traffic",
-            hint=f"pass --deployment-name, or `az ml online-endpoint update -n {name} --traffic \"<dep>=100\"`",
+            hint=f'pass --deployment-name, or `az ml online-endpoint update -n {name} --traffic "<dep>=100"`',
         )
     names = sorted(weights)
     if len(names) == 1:
-        return names[0]
-    return random.choices(names, weights=[weights[n] for n in names], k=1)[0]
+        return str(names[0])
+    return str(random.choices(names, weights=[weights[n] for n in names], k=1)[0])
 
 
 def invoke(
@@ -284,7 +290,9 @@ def invoke(
     try:
         body = request_file.read_bytes()
     except OSError as exc:
-        raise AzArgumentError(f"argument --request-file: cannot read {request_file}: {exc.strerror}") from None
+        raise AzArgumentError(
+            f"argument --request-file: cannot read {request_file}: {exc.strerror}"
+        ) from None
     headers = {
         "Content-Type": "application/json",
         "Authorization": f"Bearer {record['keys']['primaryKey']}",
@@ -342,7 +350,7 @@ def stop_all_endpoints(home: Path | None = None) -> list[str]:
 
     Records stay (with `emulator.stopped_at`), so `az ml online-deployment update` can start them again.
     """
-    stopped = []
+    stopped: list[str] = []
     root = endpoints_dir(home)
     if not root.is_dir():
         return stopped

@@ -192,8 +192,17 @@ def _build(plan: EnvPlan, folder: Path, log: Callable[[str], None] | None) -> No
     steps = [
         [sys.executable, "-m", "venv", "--without-pip", str(folder)],
         [
-            sys.executable, "-m", "pip", "--python", str(_python_of(folder)), "install",
-            "--no-input", "--progress-bar", "off", "-r", str(requirements),
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(_python_of(folder)),
+            "install",
+            "--no-input",
+            "--progress-bar",
+            "off",
+            "-r",
+            str(requirements),
         ],
     ]
     try:
@@ -203,7 +212,9 @@ def _build(plan: EnvPlan, folder: Path, log: Callable[[str], None] | None) -> No
                 out.flush()
                 result = subprocess.run(step, stdout=out, stderr=subprocess.STDOUT, env=env, check=False)
                 if result.returncode != 0:
-                    tail = "".join(build_log.read_text(encoding="utf-8", errors="replace").splitlines(True)[-20:])
+                    tail = "".join(
+                        build_log.read_text(encoding="utf-8", errors="replace").splitlines(True)[-20:]
+                    )
                     raise AzError(
                         f"building the environment {plan.key} failed (exit code {result.returncode})",
                         hint=f"pip said:\n{tail.rstrip()}",

@@ -128,7 +128,11 @@ def create_environment(
 
 
 def register_environment_record(
-    ws: Workspace, name: str, image: str | None, conda: dict[str, Any] | None, extra: dict[str, Any],
+    ws: Workspace,
+    name: str,
+    image: str | None,
+    conda: dict[str, Any] | None,
+    extra: dict[str, Any],
     home: Path | None = None,
 ) -> dict[str, Any]:
     """Register a new version produced by the emulator itself (e.g. a model package)."""
@@ -230,7 +234,7 @@ def resolve_environment(
             raise AzNotEmulatedError(
                 f"curated environment {value!r} is not available offline",
                 location,
-                hint="register an equivalent environment (image + conda_file) with `az ml environment create`",
+                hint="register an equivalent (image + conda_file) with `az ml environment create`",
             )
         try:
             record = show_environment(name, version, label, home)
@@ -254,7 +258,9 @@ def resolve_environment(
             try:
                 loaded = yaml.safe_load(conda_path.read_text(encoding="utf-8"))
             except (OSError, yaml.YAMLError) as exc:
-                raise AzSpecError(f"environment.conda_file: cannot read {conda_path}: {exc}", location) from None
+                raise AzSpecError(
+                    f"environment.conda_file: cannot read {conda_path}: {exc}", location
+                ) from None
             conda = loaded if isinstance(loaded, dict) else None
         else:
             conda = None

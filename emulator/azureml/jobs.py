@@ -425,7 +425,9 @@ def create_job(
         "description": spec.data.get("description"),
         "display_name": spec.data.get("display_name") or job_name,
         "environment": environment,
-        "environment_variables": {k: _literal(v) for k, v in (spec.data.get("environment_variables") or {}).items()},
+        "environment_variables": {
+            k: _literal(v) for k, v in (spec.data.get("environment_variables") or {}).items()
+        },
         "experiment_name": experiment,
         "id": ws.asset_id("jobs", job_name),
         "inputs": {i.name: i.record for i in inputs},

@@ -24,7 +24,7 @@ from emulator.azureml.names import check_asset_name
 from emulator.azureml.storage import utc_now
 from emulator.azureml.workspace import Workspace, creation_context
 from emulator.errors import Location
-from emulator.store.paths import mlflow_artifacts_dir
+from emulator.store.paths import mlflow_artifacts_dir, mlflow_tracking_uri
 
 if TYPE_CHECKING:
     from mlflow.entities.model_registry import ModelVersion as MlflowModelVersion
@@ -138,13 +138,13 @@ def _materialise_source(path: str, cwd: Path, home: Path | None) -> tuple[Path, 
         staging = mlflow_artifacts_dir(home) / "staging" / uuid.uuid4().hex[:12]
         staging.mkdir(parents=True)
         try:
-            local = mlflow.artifacts.download_artifacts(
-                artifact_uri=path, dst_path=str(staging), tracking_uri=tracking.mlflow_tracking_uri(home)
+            downloaded = mlflow.artifacts.download_artifacts(
+                artifact_uri=path, dst_path=str(staging), tracking_uri=mlflow_tracking_uri(home)
             )
         except Exception as exc:  # noqa: BLE001 - any MLflow failure is a user-facing error
             shutil.rmtree(staging, ignore_errors=True)
             raise AzNotFoundError(f"cannot fetch {path}: {exc}") from None
-        return Path(local), None, run_id
+        return Path(downloaded), None, run_id
     if path.startswith("file://"):
         path = unquote(urlparse(path).path)
     elif "://" in path or path.startswith("azureml:"):
@@ -180,7 +180,7 @@ def create_model(
     if model_type == "mlflow_model" and not (source / "MLmodel").is_file():
         raise AzError(
             f"an mlflow_model must have an MLmodel file at the root of its path; none in {source}",
-            hint="point --path at the folder written by mlflow.<flavor>.save_model, or use --type custom_model",
+            hint="point --path at the folder mlflow.<flavor>.save_model wrote, or use --type custom_model",
         )
     files = _copy_into_registry(source, name, home)
     mlflow = tracking.client(home)
@@ -276,7 +276,9 @@ def parse_reference(reference: str) -> tuple[str, str | None, str | None]:
     return match.group("name"), match.group("version"), match.group("label")
 
 
-def resolve_model(reference: str, location: Location | None = None, home: Path | None = None) -> RegisteredModel:
+def resolve_model(
+    reference: str, location: Location | None = None, home: Path | None = None
+) -> RegisteredModel:
     """The registered version a deployment's `model:` reference means, with its files."""
     name, version, label = parse_reference(reference)
     if version is None and label is None:

@@ -49,7 +49,9 @@ def render(result: Any, output: str = "json", query: str | None = None) -> str:
         return format_table(value, sort_keys=not query)
     if fmt == "none":
         return ""
-    raise AzArgumentError(f"argument --output/-o: invalid choice: '{output}' (choose from {', '.join(FORMATS)})")
+    raise AzArgumentError(
+        f"argument --output/-o: invalid choice: '{output}' (choose from {', '.join(FORMATS)})"
+    )
 
 
 def format_json(value: Any) -> str:

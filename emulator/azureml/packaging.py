@@ -89,7 +89,10 @@ def _try_docker_build(context: Path, image: str, tag: str) -> tuple[bool, str]:
         client = docker.from_env(timeout=5)
         client.ping()
     except Exception as exc:  # noqa: BLE001 - no SDK, no socket, no daemon: all mean "not built"
-        return False, f"no Docker daemon reachable ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+        return (
+            False,
+            f"no Docker daemon reachable ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})",
+        )
     try:
         client.images.get(image)
     except ImageNotFound:

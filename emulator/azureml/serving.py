@@ -83,11 +83,17 @@ def start_server(
     env["PYTHONUNBUFFERED"] = "1"
     env["PATH"] = str(python.parent) + os.pathsep + env.get("PATH", "")
     command = [
-        str(python), "-m", "gunicorn",
-        "-b", f"127.0.0.1:{chosen}",
-        "-w", str(workers),
-        "--timeout", str(timeout),
-        "--chdir", str(cwd),
+        str(python),
+        "-m",
+        "gunicorn",
+        "-b",
+        f"127.0.0.1:{chosen}",
+        "-w",
+        str(workers),
+        "--timeout",
+        str(timeout),
+        "--chdir",
+        str(cwd),
         APP,
     ]
     log_path.parent.mkdir(parents=True, exist_ok=True)

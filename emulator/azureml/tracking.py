@@ -66,6 +66,8 @@ def client(home: Path | None = None) -> MlflowClient:
     quiet_mlflow()
     from mlflow.tracking import MlflowClient
 
+    quiet_mlflow()  # importing mlflow configures its loggers at INFO again
+
     uri = mlflow_tracking_uri(home)
     if is_local_store(uri):
         (home or state_home()).mkdir(parents=True, exist_ok=True)

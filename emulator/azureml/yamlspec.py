@@ -101,7 +101,7 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], Positions]:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
         finally:
-            loader.dispose()  # type: ignore[no-untyped-call]
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         location = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))
@@ -376,22 +376,24 @@ def translate_error(
         return AzSpecError(
             f"invalid {kind.replace('_', ' ')} specification{more}: {text_out}",
             first_location,
-            hint=" ".join(h for h in (hint, f"see the YAML reference: {reference}" if reference else None) if h),
+            hint=" ".join(
+                h for h in (hint, f"see the YAML reference: {reference}" if reference else None) if h
+            ),
             field=first_field,
         )
     missing_file = re.search(r"No such file or directory: (\S+)", text) or re.search(
         r"Can't find directory or file in resolved absolute path: (\S+?)\.?$", text
     )
     if missing_file:
-        found = _locate_missing_file(data, path.parent, missing_file.group(1))
-        location = positions.of(found) if found else Location(str(path))
-        name = _dotted(found) if found else None
-        prefix = f"{name}: " if name else ""
+        where = _locate_missing_file(data, path.parent, missing_file.group(1))
+        location = positions.of(where) if where else Location(str(path))
+        field_name = _dotted(where) if where else None
+        prefix = f"{field_name}: " if field_name else ""
         return AzSpecError(
             f"{prefix}no such file or directory: {missing_file.group(1)}",
             location,
             hint="relative paths inside an Azure ML YAML are resolved from the folder of the YAML file",
-            field=name,
+            field=field_name,
         )
     first_line = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     return AzSpecError(

@@ -7,14 +7,14 @@ A pure package (stdlib + emulator.errors). Typical use::
 
 Run-time-only functions (status functions, `counter`) are not built in: a caller that evaluates at
 run time passes them in `EvalContext.functions`; at template time they are "Unrecognized function
-name" with a hint. Deliberate choices are listed in the README of the tests
-(tests/unit/expressions/expression_cases.py header).
+name" with a hint. Deliberate choices (no null literal, eager `iif`, `contains` on arrays is an
+error, ...) are listed, with their sources, in the header of tests/unit/expressions/expression_cases.py.
 """
 
 from .evaluator import EvalContext, FilteredArray, evaluate, evaluate_text
 from .functions import BUILTINS, RUNTIME_ONLY_FUNCTIONS, STATUS_FUNCTIONS, Builtin
 from .nodes import CallNode, Expr, IndexNode, LiteralNode, MemberNode, NameNode, WildcardNode
-from .parser import MAX_DEPTH, parse, tokenize
+from .parser import MAX_DEPTH, parse
 from .template import Segment, find_template_expressions, is_lone_expression
 from .values import (
     CaseInsensitiveDict,
@@ -64,7 +64,6 @@ __all__ = [
     "to_bool",
     "to_number",
     "to_string",
-    "tokenize",
     "try_to_number",
     "try_to_string",
 ]

@@ -124,15 +124,16 @@ class _Evaluation:
             pass
         wanted = fold(node.name)
         for key, value in named.items():
-            if fold(key) == wanted:
+            if isinstance(key, str) and fold(key) == wanted:
                 return value
         if node.name.lower() == "null":
             hint: str | None = (
                 "there is no null literal; a missing key (variables['noSuch']) evaluates to Null"
             )
         else:
-            hint = did_you_mean(node.name, list(named)) or (
-                "available here: " + ", ".join(named) if named else None
+            names = [str(key) for key in named]
+            hint = did_you_mean(node.name, names) or (
+                "available here: " + ", ".join(names) if names else None
             )
         raise self.error(f"Unrecognized value: '{node.name}'", node.offset, hint)
 
@@ -162,7 +163,7 @@ class _Evaluation:
                 return None
         if kind == ARRAY:
             number = try_to_number(index)
-            if number is None or number < 0 or number >= len(target):
+            if number is None or not 0 <= number < len(target):  # also rejects NaN
                 return None
             return target[int(number)]
         return None
@@ -212,7 +213,7 @@ class _Evaluation:
         fn = functions.get(node.name) if functions else None
         if fn is None and functions:
             for name, candidate in functions.items():
-                if name.lower() == node.key:
+                if isinstance(name, str) and name.lower() == node.key:
                     fn = candidate
                     break
         if fn is None:

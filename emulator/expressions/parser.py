@@ -150,7 +150,7 @@ class _Parser:
         elif token.kind == "bad":
             return self.unrecognized(token)
         elif token.kind in ("str", "num", "ver", "bool", "id"):
-            hint = "a value can't follow another value here; separate function arguments with ','"
+            hint = "a value can't follow another value; inside a function, separate arguments with ','"
         return self.fail("Unexpected symbol", token, hint)
 
     def unrecognized(self, token: _Token, *, after_dot: bool = False) -> ExpressionSyntaxError:

@@ -29,6 +29,7 @@ _DIRECTIVE = re.compile(r"^\$\{\{\s*(if|elseif|each)\s+(.*?)\s*\}\}$", re.DOTALL
 _BARE_DIRECTIVE = re.compile(r"^\$\{\{\s*(else|insert)\s*\}\}$")
 _EACH = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s+in\s+(.+)$", re.DOTALL)
 LIST_KINDS = ("stages", "jobs", "steps", "variables")
+RECIPE_TEMPLATE_NAMES = ("template.yml", "template.yaml")  # a recipe's schema.json describes these
 _TEMPLATE_ROOT_KEYS = {"stages", "jobs", "steps", "variables"}
 _EXTENDS_ROOT_KEYS = {"parameters", "stages", "jobs", "steps", "trigger", "pr", "resources", "variables",
                       "extends", "name", "pool", "schedules", "lockBehavior", "appendCommitMessageToRunName"}
@@ -368,7 +369,7 @@ class Expander:
         given_locs = {k: (given.key_loc(k) if isinstance(given, YMap) else call_loc) for k in given}
         values = bind(decls, given, given_locs, call_loc, target.display())
         schema = target.path.parent / "schema.json"
-        if schema.is_file():
+        if target.path.name in RECIPE_TEMPLATE_NAMES and schema.is_file():
             check_schema(schema, values, given_locs, call_loc)
         return Scope(CaseInsensitiveDict(values, strict=True), scope.variables, {}, target,
                      (*scope.chain, target))

@@ -1,0 +1,7 @@
+"""`python -m emulator.azureml <args…>` is `az <args…>`."""
+
+import sys
+
+from emulator.azureml.cli import main
+
+sys.exit(main())

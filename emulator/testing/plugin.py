@@ -1,0 +1,28 @@
+"""pytest plugin (entry point `pytest11: mlops`): fixtures that give each test its own emulator state.
+
+`mlops_home` points MLOPS_HOME at a fresh folder so runs, the MLflow registry and endpoints of one
+test never touch another's; endpoints a test started are stopped when it ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def mlops_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An isolated state folder for the emulator (runs, MLflow store, endpoints)."""
+    home = tmp_path / "mlops-home"
+    home.mkdir()
+    monkeypatch.setenv("MLOPS_HOME", str(home))
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    yield home
+    try:
+        from emulator.azureml.endpoints import stop_all_endpoints
+    except ImportError:  # pragma: no cover - the azureml edge is part of the package
+        return
+    stop_all_endpoints(home)
