@@ -59,8 +59,7 @@ def _dockerfile(
         f"FROM {image}",
         f"ENV AZUREML_MODEL_DIR={model_dir} \\",
         f"    AZUREML_ENTRY_SCRIPT={APP_ROOT}/code/{scoring_script} \\",
-        "    MLFLOW_DISABLE_TELEMETRY=true \\",
-        "    PIP_CERT=/etc/ssl/certs/ca-certificates.crt",
+        "    MLFLOW_DISABLE_TELEMETRY=true",
     ]
     for key in sorted(env_vars):
         lines.append(f"ENV {key}={env_vars[key]}")

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from emulator.azureml.errors import AzError
 from emulator.azureml.storage import locked
 from emulator.store.paths import mlflow_artifacts_dir, mlflow_tracking_uri, state_home
 
@@ -69,13 +70,32 @@ def client(home: Path | None = None) -> MlflowClient:
     quiet_mlflow()  # importing mlflow configures its loggers at INFO again
 
     uri = mlflow_tracking_uri(home)
-    if is_local_store(uri):
-        (home or state_home()).mkdir(parents=True, exist_ok=True)
+    if not is_local_store(uri):
+        return MlflowClient(tracking_uri=uri, registry_uri=uri)
+    (home or state_home()).mkdir(parents=True, exist_ok=True)
+    try:
         with store_lock(home):
             made = with_retry(lambda: MlflowClient(tracking_uri=uri, registry_uri=uri))
             with_retry(lambda: made.search_experiments(max_results=1))
-        return made
-    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+    except Exception as exc:  # noqa: BLE001 - MlflowException: report it without a traceback
+        if "database schema" not in str(exc):
+            raise
+        raise AzError(
+            f"the MLflow store {uri} was written by another MLflow version than this one "
+            f"({_mlflow_version()}): {str(exc).split('.')[0]}",
+            hint="delete the state folder (or its mlflow.db) to start afresh, "
+            f"or migrate it with `mlflow db upgrade {uri}`",
+        ) from None
+    return made
+
+
+def _mlflow_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mlflow")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def experiment_id(mlflow: MlflowClient, name: str, home: Path | None = None) -> str:

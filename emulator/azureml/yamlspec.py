@@ -12,6 +12,7 @@ import copy
 import json
 import logging
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,7 +216,9 @@ def load_spec(kind: str, path: Path, overrides: list[tuple[str, Any]] | None = N
     data = apply_overrides(data, pairs)
     params = [{key: value} for key, value in pairs]
     try:
-        entity = _loader(kind)(source=str(path), params_override=params)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the SDK's marshmallow deprecation noise is not the user's
+            entity = _loader(kind)(source=str(path), params_override=params)
     except Exception as exc:  # noqa: BLE001 - every SDK failure becomes a located message
         raise translate_error(kind, path, data, positions, exc) from None
     return Spec(kind=kind, path=path, data=data, entity=entity, positions=positions)
@@ -315,7 +318,9 @@ def _known_fields(kind: str, data: dict[str, Any]) -> list[str]:
             from azure.ai.ml._schema.assets.package.model_package import ModelPackageSchema
 
             schema = ModelPackageSchema
-        return sorted(schema(context={"base_path": "."}).fields)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return sorted(schema(context={"base_path": "."}).fields)
     except Exception:  # noqa: BLE001 - hints are best effort
         return []
 
