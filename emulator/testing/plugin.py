@@ -26,3 +26,7 @@ def mlops_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     except ImportError:  # pragma: no cover - the azureml edge is part of the package
         return
     stop_all_endpoints(home)
+
+
+# The Gherkin step library is part of the plugin: every test session can use its steps.
+pytest_plugins = ["emulator.testing.steps"]

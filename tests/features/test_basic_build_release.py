@@ -1,9 +1,10 @@
-"""The reference scenario's feature, run end to end through the `mlops` command line."""
+"""The reference scenario's feature, run end to end through the `mlops` command line.
+
+The steps come from the reusable step library (emulator.testing.steps), loaded by the mlops plugin.
+"""
 
 import pytest
 from pytest_bdd import scenarios
-
-from emulator.testing.steps import *  # noqa: F403
 
 pytestmark = pytest.mark.e2e
 

@@ -1,0 +1,34 @@
+# Two entry points that set themselves up on a fresh Debian machine with Python 3.11:
+#   make demo   runs the reference scenario end to end (train -> gates -> register -> package -> deploy)
+#   make test   runs the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Isolated Python environments built for deployments are cached here, across state folders and runs.
+export MLOPS_ENV_CACHE ?= $(CURDIR)/.mlops-cache/envs
+export MLFLOW_DISABLE_TELEMETRY := true
+
+.PHONY: demo test lint typecheck clean-state
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check emulator tests code dataset benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+clean-state:
+	-$(BIN)/mlops endpoints down
+	rm -rf .mlops

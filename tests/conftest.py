@@ -1,0 +1,8 @@
+"""Suite-wide settings: MLflow telemetry off, and one cache of built deployment environments."""
+
+import os
+from pathlib import Path
+
+os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+# Building a deployment's isolated environment takes ~50 s; share it across tests and runs.
+os.environ.setdefault("MLOPS_ENV_CACHE", str(Path(__file__).resolve().parents[1] / ".mlops-cache" / "envs"))
