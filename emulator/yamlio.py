@@ -2,8 +2,11 @@
 
 Azure Pipelines accepts a subset of YAML: one document per file, no anchors or aliases, no complex
 keys, no custom tags, and no duplicate keys (compared case-insensitively) [semantics notes 1.15].
-Plain scalars are typed with the YAML 1.2 core schema (null, booleans, integers, floats), as the
-service's reader does; quoted scalars are always strings.
+By default plain scalars are typed with the YAML 1.2 core schema (null, booleans, integers, floats)
+and quoted scalars are strings. With `text_scalars=True` (what the template engine uses) every
+non-null scalar stays the text that was written, marked plain or quoted: the service binds a scalar
+by its *source text* (`True` stays `True`, `007` stays `007`) and only types it where a typed value
+is asked for, e.g. an `object` parameter [PG C-E03-321/324; C-E04-066].
 """
 
 from __future__ import annotations
@@ -35,18 +38,29 @@ _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 
 
+PLAIN = ""
+"""`YStr.style` of a plain (unquoted) scalar; quoted ones carry `'` or `"`, blocks `|` or `>`."""
+
+
 class YStr(str):
-    """A string that remembers where it was written."""
+    """A string that remembers where it was written and how (`style`: None when computed)."""
 
     loc: Location
+    style: str | None
 
-    def __new__(cls, value: str, loc: Location) -> YStr:
+    def __new__(cls, value: str, loc: Location, style: str | None = None) -> YStr:
         obj = super().__new__(cls, value)
         obj.loc = loc
+        obj.style = style
         return obj
 
-    def __reduce__(self) -> Any:  # deepcopy/pickle keep the location
-        return (YStr, (str(self), self.loc))
+    def __reduce__(self) -> Any:  # deepcopy/pickle keep the location and style
+        return (YStr, (str(self), self.loc, self.style))
+
+    @property
+    def plain(self) -> bool:
+        """Written without quotes: such text may still be typed (true, 3, 1.5) where a type is asked."""
+        return self.style == PLAIN
 
 
 class YMap(dict[str, Any]):
@@ -117,9 +131,10 @@ def resolve_plain_scalar(text: str) -> Any:
 
 
 class _Builder:
-    def __init__(self, file: str, events: Iterator[Any]) -> None:
+    def __init__(self, file: str, events: Iterator[Any], text_scalars: bool = False) -> None:
         self.file = file
         self.events = events
+        self.text_scalars = text_scalars
 
     def fail(self, event: Any, message: str, hint: str | None = None) -> YamlError:
         return YamlError(message, _loc(self.file, event.start_mark), hint=hint)
@@ -141,9 +156,11 @@ class _Builder:
         loc = _loc(self.file, event.start_mark)
         if isinstance(event, yaml.ScalarEvent):
             if not event.style and event.implicit[0] and tag is None:
+                if self.text_scalars:
+                    return None if _NULL.match(event.value) else YStr(event.value, loc, PLAIN)
                 value = resolve_plain_scalar(event.value)
-                return YStr(value, loc) if isinstance(value, str) else value
-            return YStr(event.value, loc)
+                return YStr(value, loc, PLAIN) if isinstance(value, str) else value
+            return YStr(event.value, loc, event.style or PLAIN)
         if isinstance(event, yaml.SequenceStartEvent):
             seq = YSeq(loc)
             while not isinstance(ev := self.next(), yaml.SequenceEndEvent):
@@ -183,11 +200,12 @@ class _Builder:
         return result
 
 
-def loads(text: str, file: str = "<string>") -> Any:
-    """Parse one YAML document into YMap/YSeq/YStr nodes (plus bool/int/float/None scalars)."""
+def loads(text: str, file: str = "<string>", *, text_scalars: bool = False) -> Any:
+    """Parse one YAML document into YMap/YSeq/YStr nodes (plus bool/int/float/None scalars, or only
+    None with `text_scalars`)."""
     try:
         events = yaml.parse(text, Loader=_Loader)
-        builder = _Builder(file, events)
+        builder = _Builder(file, events, text_scalars)
         ev = builder.next()
         assert isinstance(ev, yaml.StreamStartEvent)
         ev = builder.next()
@@ -209,9 +227,12 @@ def loads(text: str, file: str = "<string>") -> Any:
                         hint="check the indentation and quoting around this line") from None
     except yaml.YAMLError as exc:  # pragma: no cover - non-marked errors are rare
         raise YamlError(f"YAML error: {exc}", Location(file)) from None
+    except RecursionError:
+        raise YamlError("Maximum object depth exceeded", Location(file),
+                        hint="the YAML is nested too deeply; flatten it or move parts into templates") from None
 
 
-def load_file(path: Path, display: str | None = None) -> Any:
+def load_file(path: Path, display: str | None = None, *, text_scalars: bool = False) -> Any:
     """Read and parse a YAML file; errors name the file as `display` (default: the path)."""
     name = display or str(path)
     try:
@@ -220,7 +241,7 @@ def load_file(path: Path, display: str | None = None) -> Any:
         raise YamlError(f"File {name} not found", Location(name)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise YamlError(f"Cannot read {name}: {exc}", Location(name)) from None
-    return loads(text, str(path) if display is None else display)
+    return loads(text, str(path) if display is None else display, text_scalars=text_scalars)
 
 
 def plain(value: Any) -> Any:
@@ -235,22 +256,75 @@ def plain(value: Any) -> Any:
 
 
 class _Dumper(yaml.SafeDumper):
-    """Multi-line strings as literal blocks, the way people write scripts in pipelines."""
+    """Block YAML the way the service's final YAML reads [PG C-E03-250/251, C-E03-181/252].
+
+    Sequences sit at their key's column, quotes are single, nothing is wrapped; text written plain
+    stays plain (`enabled: false`), text written quoted stays quoted, multi-line text is a literal
+    block, and a Boolean (or the text `True`/`False` an expression produced) is `True`/`False`.
+    Everything still reads back to the same text, with either loader mode.
+    """
+
+
+def _is_block_text(data: str) -> bool:
+    return "\n" in data and all(ch == "\n" or ch == "\t" or ord(ch) >= 32 for ch in data) \
+        and data == data.rstrip(" ")
 
 
 def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    if "\n" in data and all(ch == "\n" or ch == "\t" or ord(ch) >= 32 for ch in data) and data == data.rstrip(" "):
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+    text = str(data)
+    if _is_block_text(text):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|")
+    style = data.style if isinstance(data, YStr) else None
+    if style == PLAIN or (style is None and text in ("True", "False")):
+        # Emitted plain where YAML allows it; the node's tag is what a plain scalar resolves to, so
+        # the emitter does not quote `true` or `3` just because a loader would type them.
+        tag = dumper.resolve(yaml.ScalarNode, text, (True, False))
+        node = yaml.ScalarNode(tag, text, style=None)
+        return node
+    if style in ("'", '"'):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="'")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text)
+
+
+def _bool_representer(dumper: yaml.SafeDumper, data: bool) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:bool", "True" if data else "False")
+
+
+def _none_representer(dumper: yaml.SafeDumper, data: None) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", "", style="'")
+
+
+def _float_representer(dumper: yaml.SafeDumper, data: float) -> yaml.ScalarNode:
+    if data.is_integer() and abs(data) < 1e16:
+        return dumper.represent_int(int(data))
+    return dumper.represent_float(data)
 
 
 _Dumper.add_representer(str, _str_representer)
+_Dumper.add_representer(YStr, _str_representer)
+_Dumper.add_representer(bool, _bool_representer)
+_Dumper.add_representer(type(None), _none_representer)
+_Dumper.add_representer(float, _float_representer)
+_Dumper.add_representer(YMap, yaml.SafeDumper.represent_dict)
+_Dumper.add_representer(YSeq, yaml.SafeDumper.represent_list)
+
+
+def _unmark(value: Any) -> Any:
+    """Directive-duplicate marks off the keys, locations kept (the dumper reads YStr styles)."""
+    if isinstance(value, dict):
+        return {str(k).split(DIRECTIVE_DUPLICATE_MARK)[0]: _unmark(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unmark(v) for v in value]
+    return value
 
 
 def dumps(value: Any) -> str:
-    """YAML text of a value, keys in authored order (how `mlops expand` prints a pipeline)."""
-    return yaml.dump(plain(value), Dumper=_Dumper, sort_keys=False, default_flow_style=False,
-                     allow_unicode=True, width=1000)
+    """YAML text of a value, keys in authored order (how `mlops expand` prints a pipeline).
+
+    Null is written `''` as in the service's final YAML (an unnamed job is `job: ''`, [PG C-E04-004]).
+    """
+    return yaml.dump(_unmark(value), Dumper=_Dumper, sort_keys=False, default_flow_style=False,
+                     allow_unicode=True, width=1000000)
 
 
 def display_path(path: Path) -> str:

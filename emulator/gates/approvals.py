@@ -55,9 +55,11 @@ def validate_decision(config: EnvironmentConfig | None, envs: Environments, user
                        hint="decide with --as USER for a user listed in the environment's approvers")
 
 
-def evaluate(config: EnvironmentConfig | None, stage: str, decisions: Iterable[Mapping[str, Any]],
-             requester: str, envs: Environments, check_policy: str = "fail") -> GateOutcome:
-    """The gate of one stage on one environment, from the decisions recorded for this run."""
+def evaluate(config: EnvironmentConfig | None, stage: str, run: Mapping[str, Any], envs: Environments,
+             check_policy: str = "fail") -> GateOutcome:
+    """The gate of one stage on one environment, from what the run record says (decisions, requester)."""
+    decisions: Iterable[Mapping[str, Any]] = run.get("approvals") or []
+    requester = str(run.get("requestedBy", ""))
     if config is None or not config.checks:
         return GateOutcome("passed", config.name if config else "", "no checks")
     relevant = [d for d in decisions

@@ -213,8 +213,7 @@ class Engine:
     def _gate(self, stage: Stage, env: str) -> approvals.GateOutcome:
         envs = self.options.environments
         config = envs.get(env)
-        outcome = approvals.evaluate(config, stage.name, self.run.data.get("approvals", []),
-                                     self.options.requester, envs, self.options.check_policy)
+        outcome = approvals.evaluate(config, stage.name, self.run.data, envs, self.options.check_policy)
         if config is None:
             outcome = approvals.GateOutcome("passed", env, "environment has no checks configured")
         self.run.data.setdefault("checks", []).append({

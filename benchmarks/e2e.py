@@ -1,0 +1,115 @@
+"""End-to-end cost of the emulator: the reference scenario vs the bare work it wraps, in one run.
+
+Emulated: `mlops run mlops_pipelines/BasicBuildRelease.yml`, approve `test`, resume, approve
+`production`, resume (what `make demo` does), in a fresh state folder.
+Bare: the same work done directly: `python code/train.py` with MLflow on sqlite, the model registered
+with `mlflow.register_model`, and the Azure ML inference server started under gunicorn from the same
+cached environment and asked once.
+
+Both use the same warm environment cache (built first if needed, and reported separately), so the
+ratio measures the emulator's own overhead: YAML expansion, agent steps, the `az` shim and its
+validation, the deployments of two endpoints and two smoke tests.
+
+Usage: .venv/bin/python benchmarks/e2e.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PIPELINE = "mlops_pipelines/BasicBuildRelease.yml"
+
+
+def mlops(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MLOPS_HOME": str(home), "MLFLOW_DISABLE_TELEMETRY": "true"}
+    return subprocess.run([sys.executable, "-m", "emulator", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=1800)
+
+
+def emulated(home: Path) -> float:
+    started = time.perf_counter()
+    first = mlops(home, "run", PIPELINE, "--json", "--quiet")
+    assert first.returncode == 3, first.stderr[-2000:]
+    run_id = json.loads(first.stdout[first.stdout.index("{"):])["id"]
+    for env, user in (("test", "alice"), ("production", "carol")):
+        assert mlops(home, "approve", run_id, "--environment", env, "--as", user).returncode == 0
+        resumed = mlops(home, "resume", run_id, "--json", "--quiet")
+        assert resumed.returncode in (0, 3), resumed.stderr[-2000:]
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    elapsed = time.perf_counter() - started
+    mlops(home, "endpoints", "down")
+    return elapsed
+
+
+def warm_environment() -> tuple[Path, float]:
+    """Build (or find) the scoring environment the scenario deploys with; returns its python."""
+    import yaml
+
+    from emulator.azureml.envbuild import ensure_environment, plan_environment
+
+    conda = yaml.safe_load((ROOT / "code" / "environment" / "conda.yml").read_text())
+    started = time.perf_counter()
+    built = ensure_environment(plan_environment(conda))
+    return built.python, time.perf_counter() - started
+
+
+def bare(work: Path, python: Path) -> float:
+    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true",
+           "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}"}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "train.py", "--data", str(ROOT / "dataset" / "german_credit.csv"),
+                    "--model_output", str(work / "model")], cwd=ROOT / "code", env=env, check=True,
+                   capture_output=True, timeout=600)
+    subprocess.run([sys.executable, "-c", "import mlflow, sys; mlflow.register_model(sys.argv[1], 'credit-model')",
+                    f"file://{work / 'model'}"], env=env, check=True, capture_output=True, timeout=600)
+    port = "18765"
+    server_env = {**env, "AZUREML_ENTRY_SCRIPT": str(ROOT / "code" / "score.py"),
+                  "AZUREML_MODEL_DIR": str(work)}
+    server = subprocess.Popen([str(python), "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1",
+                               "azureml_inference_server_http.server.entry:app"], cwd=work, env=server_env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        body = (ROOT / "code" / "sample-request.json").read_bytes()
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                req = urllib.request.Request(f"http://127.0.0.1:{port}/score", data=body, method="POST",
+                                             headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(req, timeout=30) as resp:
+                    answer = json.loads(resp.read())
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        assert "predictions" in answer, answer
+        return time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    os.environ.setdefault("MLOPS_ENV_CACHE", str(ROOT / ".mlops-cache" / "envs"))
+    python, build_seconds = warm_environment()
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "bare").mkdir()
+        bare_s = bare(Path(tmp) / "bare", python)
+        emulated_s = emulated(Path(tmp) / "emulated")
+    print(f"scoring environment: {'cached' if build_seconds < 5 else 'built'} in {build_seconds:.1f} s")
+    print(f"bare work (train + register + serve + 1 request):        {bare_s:7.1f} s")
+    print(f"emulated scenario (run + 2 approvals + 2 resumes, 5 stages): {emulated_s:7.1f} s")
+    print(f"ratio emulated / bare: {emulated_s / bare_s:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
