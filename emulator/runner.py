@@ -134,6 +134,7 @@ def start(request: RunRequest, home: Path, reporter: Reporter,
                  for env in request.approve]
     decisions += [_pre_decision(compiled.environments, env, "rejected", user, request.comment)
                   for env in request.reject]
+    extends = _extends_chain(compiled.expanded.source, compiled.expanded.repo_root)
     source = compiled.expanded.source
     try:
         shown = str(source.relative_to(repo_root))
@@ -145,8 +146,11 @@ def start(request: RunRequest, home: Path, reporter: Reporter,
         "parameters": {k: _jsonable(v) for k, v in compiled.expanded.parameters.items()},
         "variables": dict(request.variables), "requestedBy": user, "checkPolicy": request.check_policy,
         "git": git_info(repo_root), "templates": list(compiled.expanded.files), "status": "queued",
-        "result": None, "approvals": decisions, "checks": [], "stages": initial_record(compiled.pipeline),
+        "result": None, "approvals": [], "checks": [], "extends": extends,
+        "stages": initial_record(compiled.pipeline),
     })
+    run.data["approvals"] = [approvals.sign(home, {**d, "run": run.id}) for d in decisions]
+    run.save()
     run.pipeline_file.write_text(dumps(compiled.document), encoding="utf-8")
     return _execute(run, compiled.pipeline, compiled.environments, home, reporter, cancellation)
 
@@ -158,6 +162,32 @@ def _pre_decision(envs: envfile.Environments, env: str, decision: str, user: str
     assert config is not None
     return {"environment": config.name, "stage": None, "decision": decision, "by": user, "at": utc_now(),
             "comment": comment or f"{decision} when the run was queued", "source": "queue"}
+
+
+def _extends_chain(pipeline: Path, repo_root: Path) -> list[str]:
+    """The templates the pipeline extends, outermost first, as paths from the repository root."""
+    chain: list[str] = []
+    current = pipeline
+    for _ in range(100):
+        doc = load_file(current)
+        spec = doc.get("extends") if isinstance(doc, dict) else None
+        ref = spec.get("template") if isinstance(spec, dict) else None
+        if not isinstance(ref, str) or "${{" in ref:
+            break
+        path_part, _, alias = ref.partition("@")
+        if alias and alias.lower() != "self":
+            chain.append(ref)
+            break
+        target = (repo_root / path_part.lstrip("/")) if path_part.startswith("/") else (current.parent / path_part)
+        target = target.resolve()
+        try:
+            chain.append(str(target.relative_to(repo_root)))
+        except ValueError:
+            chain.append(str(target))
+        if not target.is_file():
+            break
+        current = target
+    return chain
 
 
 def _execute(run: runstore.Run, pipeline: Pipeline, environments: envfile.Environments, home: Path,
@@ -199,10 +229,14 @@ def decide(run_id: str, home: Path, environment: str, decision: str, user: str,
                                   f"--environment {waiting['environment']} --as USER")
     envs = _environments_of(run)
     config = envs.get(environment)
-    approvals.validate_decision(config, envs, user, str(run.data.get("requestedBy", "")))
+    earlier = [str(a.get("by")) for a in run.data.get("approvals", [])
+               if a.get("decision") == "approved" and str(a.get("environment", "")).lower() == environment.lower()
+               and a.get("stage") in (None, waiting["stage"]) and approvals.authentic(home, a, run.id)]
+    approvals.validate_decision(config, envs, user, str(run.data.get("requestedBy", "")), earlier)
     assert config is not None
-    entry = {"environment": config.name, "stage": waiting["stage"], "decision": decision, "by": user,
-             "at": utc_now(), "comment": comment or "", "source": "command"}
+    entry = approvals.sign(home, {"run": run.id, "environment": config.name, "stage": waiting["stage"],
+                                  "decision": decision, "by": user, "at": utc_now(), "comment": comment or "",
+                                  "source": "command"})
     with run.exclusive():
         run = runstore.load(home, run_id)
         run.data.setdefault("approvals", []).append(entry)

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from emulator.gates.approvals import GateOutcome
+from emulator.gates.checks import GateOutcome
 from emulator.model import Job, Stage, Step
 
 STYLE = {"succeeded": "green", "succeededWithIssues": "yellow", "failed": "red", "canceled": "magenta",

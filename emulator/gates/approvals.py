@@ -1,29 +1,60 @@
-"""Deciding a stage's gate: approvals checked against the environment's rules.
+"""Decisions on a gate: who may approve or reject, and decisions that cannot be forged by editing files.
 
-A stage that targets an environment waits until every check of that environment passes
-[DOC process/approvals.md]; an approval check needs `minApprovers` distinct allowed users, and one
-rejection fails it. Decisions are re-validated against the configuration every time the gate is
-evaluated, so a decision made under rules that have since changed (or written into the record by
-hand) does not count.
+A decision is valid only if the decider is allowed by the environment's approval rules as they are
+*now* (users, groups, the requester rule, sequential order) and carries the signature the emulator
+gave it when it was recorded: an entry added or edited by hand in run.json is ignored, so the gate
+stays closed. The key lives in the state folder (`keys/decisions.key`, mode 0600); this protects
+against accidental or casual tampering, not against the machine's owner (Azure enforces approvals on
+its servers; locally the state folder is yours).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import os
+import secrets
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from emulator.errors import RunError
-from emulator.gates.environments import ApprovalCheck, EnvironmentConfig, Environments, OtherCheck
+from emulator.gates.environments import ApprovalCheck, EnvironmentConfig, Environments, NotEmulatedCheck
+from emulator.store.files import locked
+from emulator.store.paths import state_home
+
+SIGNED_FIELDS = ("run", "environment", "stage", "decision", "by", "at", "comment")
 
 
-@dataclass(frozen=True)
-class GateOutcome:
-    status: str                  # passed | rejected | pending
-    environment: str
-    message: str
-    check: ApprovalCheck | None = None
-    decided_by: tuple[str, ...] = ()
+def _key(home: Path | None) -> bytes:
+    path = (home or state_home()) / "keys" / "decisions.key"
+    if path.is_file():
+        return path.read_bytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with locked(path):
+        if not path.is_file():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def _digest(home: Path | None, entry: Mapping[str, Any]) -> str:
+    payload = json.dumps({k: entry.get(k) for k in SIGNED_FIELDS}, sort_keys=True, separators=(",", ":"))
+    return hmac.new(_key(home), payload.encode(), hashlib.sha256).hexdigest()
+
+
+def sign(home: Path | None, entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry with its signature (over run, environment, stage, decision, by, at, comment)."""
+    entry["signature"] = _digest(home, entry)
+    return entry
+
+
+def authentic(home: Path | None, entry: Mapping[str, Any], run_id: str) -> bool:
+    signature = entry.get("signature")
+    return (isinstance(signature, str) and str(entry.get("run")) == str(run_id)
+            and hmac.compare_digest(signature, _digest(home, entry)))
 
 
 def allowed_users(check: ApprovalCheck, envs: Environments) -> set[str] | None:
@@ -33,55 +64,42 @@ def allowed_users(check: ApprovalCheck, envs: Environments) -> set[str] | None:
     return {m.lower() for a in check.approvers for m in envs.members(a)}
 
 
-def refusal(check: ApprovalCheck, envs: Environments, user: str, requester: str) -> str | None:
-    """Why `user` may not decide on this check, or None."""
+def refusal(check: ApprovalCheck, envs: Environments, user: str, requester: str,
+            earlier: Iterable[str] = ()) -> str | None:
+    """Why `user` may not decide on this check (given who already approved), or None."""
     allowed = allowed_users(check, envs)
     if allowed is not None and user.lower() not in allowed:
         return f"'{user}' is not among the approvers ({', '.join(check.approvers)})"
     if not check.allow_requester and user.lower() == requester.lower():
         return f"'{user}' queued this run and the environment does not allow requesters to approve their own runs"
+    if check.sequential and check.approvers:
+        done = {e.lower() for e in earlier}
+        for entry in check.approvers:
+            members = {m.lower() for m in envs.members(entry)}
+            if members & done:
+                continue
+            if user.lower() not in members:
+                return f"approvals are sequential and '{entry}' must approve before '{user}'"
+            break
     return None
 
 
-def validate_decision(config: EnvironmentConfig | None, envs: Environments, user: str, requester: str) -> None:
-    """Raise unless `user` may decide on the environment's approval checks."""
-    if config is None or not config.approvals():
+def validate_decision(config: EnvironmentConfig | None, envs: Environments, user: str, requester: str,
+                      earlier: Iterable[str] = ()) -> None:
+    """Raise unless `user` may decide on the environment's checks."""
+    if config is None or not config.decidable():
         name = config.name if config else "this environment"
         raise RunError(f"Environment '{name}' has no approval check to decide on", None,
                        hint=f"its checks are configured in {envs.source or 'environments.yml'}")
-    reasons = [r for c in config.approvals() if (r := refusal(c, envs, user, requester))]
-    if len(reasons) == len(config.approvals()):
+    checks = config.approvals()
+    if not checks:
+        return  # only unemulated checks under --check-policy ask: anyone may decide
+    earlier = list(earlier)
+    reasons = [r for c in checks if (r := refusal(c, envs, user, requester, earlier))]
+    if len(reasons) == len(checks):
         raise RunError(f"Decision refused: {reasons[0]}", None,
                        hint="decide with --as USER for a user listed in the environment's approvers")
 
 
-def evaluate(config: EnvironmentConfig | None, stage: str, run: Mapping[str, Any], envs: Environments,
-             check_policy: str = "fail") -> GateOutcome:
-    """The gate of one stage on one environment, from what the run record says (decisions, requester)."""
-    decisions: Iterable[Mapping[str, Any]] = run.get("approvals") or []
-    requester = str(run.get("requestedBy", ""))
-    if config is None or not config.checks:
-        return GateOutcome("passed", config.name if config else "", "no checks")
-    relevant = [d for d in decisions
-                if str(d.get("environment", "")).lower() == config.name.lower()
-                and (d.get("stage") in (None, "") or str(d.get("stage")).lower() == stage.lower())]
-    for check in config.checks:
-        if isinstance(check, OtherCheck):
-            if check_policy == "pass":
-                continue
-            return GateOutcome("rejected", config.name,
-                               f"check '{check.type}' is not emulated and the check policy is 'fail'")
-        valid = [d for d in relevant if refusal(check, envs, str(d.get("by", "")), requester) is None]
-        rejected = [d for d in valid if d.get("decision") == "rejected"]
-        if rejected:
-            who = rejected[0].get("by")
-            comment = rejected[0].get("comment")
-            return GateOutcome("rejected", config.name,
-                               f"approval rejected by {who}" + (f": {comment}" if comment else ""), check, (str(who),))
-        approvers = tuple(dict.fromkeys(str(d.get("by")) for d in valid if d.get("decision") == "approved"))
-        if len(approvers) < check.min_approvers:
-            need = check.min_approvers - len(approvers)
-            return GateOutcome("pending", config.name,
-                               f"waiting for {need} more approval{'s' if need > 1 else ''}", check, approvers)
-    return GateOutcome("passed", config.name, "all checks passed", None,
-                       tuple(dict.fromkeys(str(d.get("by")) for d in relevant if d.get("decision") == "approved")))
+def has_unemulated(config: EnvironmentConfig) -> bool:
+    return any(isinstance(c, NotEmulatedCheck) for c in config.checks)

@@ -1,8 +1,9 @@
 """`environments.yml`: the local mirror of Azure DevOps environments and their checks.
 
-In Azure DevOps, checks (approvals, branch control, business hours…) are configured on the
-environment in the web UI, not in YAML, and are evaluated when a stage that targets the
-environment is about to start [DOC process/approvals.md]. This file carries that configuration.
+In Azure DevOps, checks (approvals, branch control, business hours, exclusive lock, required
+template, …) are configured on the environment in the web UI, not in YAML, and are evaluated when a
+stage that targets the environment is about to start [DOC process/approvals.md]. This file carries
+that configuration; its schema is environments.schema.json beside this module.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from emulator.yamlio import YMap, display_path, load_file, location_of, plain
 
 SCHEMA_PATH = Path(__file__).with_name("environments.schema.json")
 FILE_NAME = "environments.yml"
+DEFAULT_TIMEOUT_MINUTES = 43200  # 30 days, the service's maximum for approvals [DOC approvals.md]
+NOT_EMULATED = ("invokeAzureFunction", "invokeRestApi", "azureMonitor")
 
 
 @dataclass(frozen=True)
@@ -27,19 +30,53 @@ class ApprovalCheck:
     instructions: str | None
     timeout_minutes: int
     allow_requester: bool
+    sequential: bool                    # approvers must approve in the listed order
     location: Location
+    type: str = "approval"
 
 
 @dataclass(frozen=True)
-class OtherCheck:
-    """A check this emulator accepts but does not evaluate yet (reported, never silently passed)."""
+class BranchControlCheck:
+    allowed_branches: tuple[str, ...]   # full refs or patterns: refs/heads/main, refs/heads/releases/*
+    location: Location
+    type: str = "branchControl"
+
+
+@dataclass(frozen=True)
+class BusinessHoursCheck:
+    days: tuple[str, ...]               # Mon … Sun
+    start: str                          # HH:MM
+    end: str                            # HH:MM
+    time_zone: str                      # IANA name, e.g. Europe/Berlin
+    timeout_minutes: int
+    location: Location
+    type: str = "businessHours"
+
+
+@dataclass(frozen=True)
+class ExclusiveLockCheck:
+    location: Location
+    type: str = "exclusiveLock"
+
+
+@dataclass(frozen=True)
+class RequiredTemplateCheck:
+    templates: tuple[str, ...]          # paths from the repository root, optionally `path@alias`
+    location: Location
+    type: str = "requiredTemplate"
+
+
+@dataclass(frozen=True)
+class NotEmulatedCheck:
+    """A check the emulator accepts but cannot evaluate (Azure Function, REST API, Azure Monitor)."""
 
     type: str
     settings: Mapping[str, Any]
     location: Location
 
 
-Check = ApprovalCheck | OtherCheck
+Check = ApprovalCheck | BranchControlCheck | BusinessHoursCheck | ExclusiveLockCheck | RequiredTemplateCheck | \
+    NotEmulatedCheck
 
 
 @dataclass(frozen=True)
@@ -51,6 +88,10 @@ class EnvironmentConfig:
 
     def approvals(self) -> tuple[ApprovalCheck, ...]:
         return tuple(c for c in self.checks if isinstance(c, ApprovalCheck))
+
+    def decidable(self) -> bool:
+        """Whether a person can decide on this environment (an approval, or an unemulated check)."""
+        return any(isinstance(c, ApprovalCheck | NotEmulatedCheck) for c in self.checks)
 
 
 @dataclass(frozen=True)
@@ -78,6 +119,31 @@ def find_file(pipeline: Path, repo_root: Path) -> Path | None:
     return None
 
 
+def _check(item: Mapping[str, Any], loc: Location) -> Check:
+    ctype = str(item["type"])
+    if ctype == "approval":
+        return ApprovalCheck(
+            approvers=tuple(str(a) for a in item.get("approvers") or ()),
+            min_approvers=int(item.get("minApprovers", 1)),
+            instructions=str(item["instructions"]) if item.get("instructions") else None,
+            timeout_minutes=int(item.get("timeoutMinutes", DEFAULT_TIMEOUT_MINUTES)),
+            allow_requester=bool(item.get("allowRequesterToApprove", True)),
+            sequential=str(item.get("order", "any")) == "sequential",
+            location=loc)
+    if ctype == "branchControl":
+        return BranchControlCheck(tuple(str(b) for b in item.get("allowedBranches") or ()), loc)
+    if ctype == "businessHours":
+        return BusinessHoursCheck(tuple(str(d) for d in item.get("days") or ("Mon", "Tue", "Wed", "Thu", "Fri")),
+                                  str(item.get("start", "08:00")), str(item.get("end", "18:00")),
+                                  str(item.get("timeZone", "UTC")),
+                                  int(item.get("timeoutMinutes", DEFAULT_TIMEOUT_MINUTES)), loc)
+    if ctype == "exclusiveLock":
+        return ExclusiveLockCheck(loc)
+    if ctype == "requiredTemplate":
+        return RequiredTemplateCheck(tuple(str(t) for t in item.get("templates") or ()), loc)
+    return NotEmulatedCheck(ctype, plain(item), loc)
+
+
 def load(path: Path | None) -> Environments:
     """Read and validate the file (JSON Schema, then cross-references); located errors."""
     if path is None:
@@ -90,24 +156,24 @@ def load(path: Path | None) -> Environments:
     groups = {str(k).lower(): tuple(str(m) for m in v) for k, v in (doc.get("groups") or {}).items()}
     envs: dict[str, EnvironmentConfig] = {}
     for name, body in (doc.get("environments") or {}).items():
-        body = body or YMap(doc.key_loc("environments"))
         loc = doc["environments"].key_loc(name)
-        checks: list[Check] = []
-        for item in body.get("checks") or ():
-            iloc = location_of(item) or loc
-            ctype = str(item["type"])
-            if ctype == "approval":
-                checks.append(ApprovalCheck(
-                    approvers=tuple(str(a) for a in item.get("approvers") or ()),
-                    min_approvers=int(item.get("minApprovers", 1)),
-                    instructions=str(item["instructions"]) if item.get("instructions") else None,
-                    timeout_minutes=int(item.get("timeoutMinutes", 43200)),
-                    allow_requester=bool(item.get("allowRequesterToApprove", True)),
-                    location=iloc))
-            else:
-                checks.append(OtherCheck(ctype, plain(item), iloc))
-        envs[str(name).lower()] = EnvironmentConfig(str(name), body.get("description"), tuple(checks), loc)
+        body = body or YMap(loc)
+        checks = tuple(_check(item, location_of(item) or loc) for item in body.get("checks") or ())
+        for check in checks:
+            if isinstance(check, BusinessHoursCheck):
+                _check_time_zone(check)
+        envs[str(name).lower()] = EnvironmentConfig(str(name), body.get("description"), checks, loc)
     return Environments(envs, groups, display)
+
+
+def _check_time_zone(check: BusinessHoursCheck) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(check.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"Unknown time zone '{check.time_zone}' in a businessHours check", check.location,
+                          expected="an IANA time zone name such as UTC or Europe/Berlin") from None
 
 
 def _validate(doc: Any, display: str) -> None:
@@ -115,7 +181,7 @@ def _validate(doc: Any, display: str) -> None:
 
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(plain(doc)), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator.iter_errors(plain(doc)), key=lambda e: (-len(e.absolute_path), e.message))
     if not errors:
         return
     err = errors[0]
@@ -130,4 +196,4 @@ def _validate(doc: Any, display: str) -> None:
             node = node[part]
     where = ".".join(str(p) for p in err.absolute_path) or "the file"
     raise ConfigError(f"Invalid environments file at {where}: {err.message}", loc,
-                      hint="see the environments.yml section of the README")
+                      hint="see emulator/gates/environments.schema.json and the README's environments.yml section")

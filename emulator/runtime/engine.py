@@ -19,7 +19,7 @@ from typing import Any
 
 from emulator.errors import ExpressionError, Location, MlopsError
 from emulator.expressions import CaseInsensitiveDict, EvalContext, evaluate_text, to_bool, to_string
-from emulator.gates import approvals
+from emulator.gates import checks as gate_checks
 from emulator.gates.environments import Environments
 from emulator.model import Job, Pipeline, Stage, Step, Variable
 from emulator.plan import Graph, job_graph, stage_dependencies, stage_graph
@@ -210,15 +210,17 @@ class Engine:
         self.run.save()
         self.reporter.stage_finished(stage, cond.SKIPPED, why)
 
-    def _gate(self, stage: Stage, env: str) -> approvals.GateOutcome:
+    def _gate(self, stage: Stage, env: str) -> gate_checks.GateOutcome:
         envs = self.options.environments
         config = envs.get(env)
-        outcome = approvals.evaluate(config, stage.name, self.run.data, envs, self.options.check_policy)
+        context = gate_checks.GateContext(home=self.options.home, check_policy=self.options.check_policy)
+        outcome = gate_checks.evaluate(config, stage.name, self.run.data, envs, context)
         if config is None:
-            outcome = approvals.GateOutcome("passed", env, "environment has no checks configured")
+            outcome = gate_checks.GateOutcome("passed", env, "environment has no checks configured")
         self.run.data.setdefault("checks", []).append({
             "stage": stage.name, "environment": config.name if config else env, "status": outcome.status,
-            "message": outcome.message, "at": utc_now(), "approvedBy": list(outcome.decided_by)})
+            "message": outcome.message, "at": utc_now(), "approvedBy": list(outcome.decided_by),
+            "results": gate_checks.summary(outcome.results)})
         if outcome.status == "pending":
             check = outcome.check
             self.run.data["waiting"] = {

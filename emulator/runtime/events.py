@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from emulator.gates.approvals import GateOutcome
+from emulator.gates.checks import GateOutcome
 from emulator.model import Job, Stage, Step
 
 
