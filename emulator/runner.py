@@ -31,6 +31,7 @@ from emulator.templates.references import find_repo_root
 from emulator.yamlio import YMap, dumps, load_file
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_PAUSED = 0, 1, 2, 3
+ENVIRONMENTS_SNAPSHOT = "environments.yml"  # the environments file as it was when the run was queued
 
 
 def default_user() -> str:
@@ -150,6 +151,8 @@ def start(request: RunRequest, home: Path, reporter: Reporter,
         "stages": initial_record(compiled.pipeline),
     })
     run.data["approvals"] = [approvals.sign(home, {**d, "run": run.id}) for d in decisions]
+    if compiled.environments_path is not None:
+        (run.dir / ENVIRONMENTS_SNAPSHOT).write_bytes(compiled.environments_path.read_bytes())
     run.save()
     run.pipeline_file.write_text(dumps(compiled.document), encoding="utf-8")
     return _execute(run, compiled.pipeline, compiled.environments, home, reporter, cancellation)
@@ -199,9 +202,17 @@ def _execute(run: runstore.Run, pipeline: Pipeline, environments: envfile.Enviro
 
 
 def _environments_of(run: runstore.Run) -> envfile.Environments:
-    """The environments file as it is now: decisions are always checked against current rules."""
+    """The checks of the environments file as it is now plus those the run was queued with.
+
+    Decisions are always checked against the current rules, and a check cannot be removed from a
+    queued run by editing the file (see environments.strictest).
+    """
     source = run.data.get("environmentsFile")
-    return envfile.load(Path(source)) if source else envfile.EMPTY
+    now = envfile.load(Path(source)) if source and Path(source).is_file() else envfile.EMPTY
+    snapshot = run.dir / ENVIRONMENTS_SNAPSHOT
+    if not snapshot.is_file():
+        return now
+    return envfile.strictest(envfile.load(snapshot), now)
 
 
 def resume(run_id: str, home: Path, reporter: Reporter, cancellation: Cancellation | None = None) -> runstore.Run:

@@ -197,3 +197,36 @@ def _validate(doc: Any, display: str) -> None:
     where = ".".join(str(p) for p in err.absolute_path) or "the file"
     raise ConfigError(f"Invalid environments file at {where}: {err.message}", loc,
                       hint="see emulator/gates/environments.schema.json and the README's environments.yml section")
+
+
+def resolved(envs: Environments) -> Environments:
+    """The same environments with group names in approver lists replaced by their members."""
+    from dataclasses import replace
+
+    out: dict[str, EnvironmentConfig] = {}
+    for key, config in envs.environments.items():
+        checks = tuple(
+            replace(c, approvers=tuple(dict.fromkeys(m for a in c.approvers for m in envs.members(a))))
+            if isinstance(c, ApprovalCheck) else c for c in config.checks)
+        out[key] = replace(config, checks=checks)
+    return Environments(out, {}, envs.source)
+
+
+def strictest(at_queue: Environments, now: Environments) -> Environments:
+    """Checks of both versions of the file: a paused run can gain checks but never lose one.
+
+    Azure keeps a check that was pending when the stage started; here, editing environments.yml
+    between pause and resume adds new checks but cannot remove the ones the run was queued with.
+    """
+    from dataclasses import replace
+
+    first, second = resolved(at_queue), resolved(now)
+    merged: dict[str, EnvironmentConfig] = dict(second.environments)
+    for key, config in first.environments.items():
+        current = merged.get(key)
+        if current is None:
+            merged[key] = config
+            continue
+        extra = tuple(c for c in config.checks if c not in current.checks)
+        merged[key] = replace(current, checks=current.checks + extra)
+    return Environments(merged, {}, now.source or at_queue.source)

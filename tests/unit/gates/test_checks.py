@@ -214,3 +214,27 @@ def test_unknown_time_zone_is_reported(tmp_path: Path) -> None:
     path.write_text("environments:\n  t:\n    checks:\n      - type: businessHours\n        timeZone: Mars/Olympus\n")
     with pytest.raises(ConfigError, match="Unknown time zone"):
         load(path)
+
+
+def test_a_queued_run_keeps_its_checks_when_the_file_loses_them(tmp_path: Path) -> None:
+    from emulator.gates.environments import strictest
+
+    before = tmp_path / "before.yml"
+    before.write_text("environments:\n  prod:\n    checks:\n      - type: approval\n        approvers: [admins]\n"
+                      "groups:\n  admins: [carol]\n")
+    after = tmp_path / "after.yml"
+    after.write_text("environments:\n  prod: {}\n")
+    envs = strictest(load(before), load(after))
+    assert gate(envs, "prod", run(tmp_path), tmp_path).status == "pending"
+    assert gate(envs, "prod", run(tmp_path, ("prod", "approved", "carol")), tmp_path).status == "passed"
+
+
+def test_new_checks_apply_to_a_queued_run(tmp_path: Path) -> None:
+    from emulator.gates.environments import strictest
+
+    before = tmp_path / "before.yml"
+    before.write_text("environments:\n  prod: {}\n")
+    after = tmp_path / "after.yml"
+    after.write_text("environments:\n  prod:\n    checks:\n      - type: approval\n        approvers: [carol]\n")
+    envs = strictest(load(before), load(after))
+    assert gate(envs, "prod", run(tmp_path), tmp_path).status == "pending"
