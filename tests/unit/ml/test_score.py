@@ -198,11 +198,20 @@ def _post(url: str, body: bytes) -> tuple[int, dict[str, Any]]:
         return int(exc.code), json.loads(exc.read())
 
 
-@pytest.mark.skipif(not os.environ.get("CREDIT_SCORING_PYTHON"), reason="set CREDIT_SCORING_PYTHON to run")
+def _scoring_python() -> Path:
+    """The isolated environment the emulator builds from code/environment/conda.yml (cached by hash)."""
+    import yaml
+
+    from emulator.azureml.envbuild import ensure_environment, plan_environment
+
+    conda = yaml.safe_load((CODE_DIR / "environment" / "conda.yml").read_text())
+    return ensure_environment(plan_environment(conda)).python
+
+
 def test_under_the_azureml_inference_server(
     trained: TrainedModel, sample: dict[str, Any], tmp_path: Path
 ) -> None:
-    python = Path(os.environ["CREDIT_SCORING_PYTHON"])
+    python = _scoring_python()
     port = _free_port()
     env = {
         **os.environ,
