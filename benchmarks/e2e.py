@@ -30,15 +30,21 @@ PIPELINE = "mlops_pipelines/BasicBuildRelease.yml"
 
 def mlops(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "MLOPS_HOME": str(home), "MLFLOW_DISABLE_TELEMETRY": "true"}
-    return subprocess.run([sys.executable, "-m", "emulator", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=1800)
+    return subprocess.run(
+        [sys.executable, "-m", "emulator", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
 
 
 def emulated(home: Path) -> float:
     started = time.perf_counter()
     first = mlops(home, "run", PIPELINE, "--json", "--quiet")
     assert first.returncode == 3, first.stderr[-2000:]
-    run_id = json.loads(first.stdout[first.stdout.index("{"):])["id"]
+    run_id = json.loads(first.stdout[first.stdout.index("{") :])["id"]
     for env, user in (("test", "alice"), ("production", "carol")):
         assert mlops(home, "approve", run_id, "--environment", env, "--as", user).returncode == 0
         resumed = mlops(home, "resume", run_id, "--json", "--quiet")
@@ -62,27 +68,72 @@ def warm_environment() -> tuple[Path, float]:
 
 
 def bare(work: Path, python: Path) -> float:
-    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true",
-           "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}"}
+    env = {
+        **os.environ,
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}",
+    }
     started = time.perf_counter()
-    subprocess.run([sys.executable, "train.py", "--data", str(ROOT / "dataset" / "german_credit.csv"),
-                    "--model_output", str(work / "model")], cwd=ROOT / "code", env=env, check=True,
-                   capture_output=True, timeout=600)
-    subprocess.run([sys.executable, "-c", "import mlflow, sys; mlflow.register_model(sys.argv[1], 'credit-model')",
-                    f"file://{work / 'model'}"], env=env, check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [
+            sys.executable,
+            "train.py",
+            "--data",
+            str(ROOT / "dataset" / "german_credit.csv"),
+            "--model_output",
+            str(work / "model"),
+        ],
+        cwd=ROOT / "code",
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import mlflow, sys; mlflow.register_model(sys.argv[1], 'credit-model')",
+            f"file://{work / 'model'}",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     port = "18765"
-    server_env = {**env, "AZUREML_ENTRY_SCRIPT": str(ROOT / "code" / "score.py"),
-                  "AZUREML_MODEL_DIR": str(work)}
-    server = subprocess.Popen([str(python), "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1",
-                               "azureml_inference_server_http.server.entry:app"], cwd=work, env=server_env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server_env = {
+        **env,
+        "AZUREML_ENTRY_SCRIPT": str(ROOT / "code" / "score.py"),
+        "AZUREML_MODEL_DIR": str(work),
+    }
+    server = subprocess.Popen(
+        [
+            str(python),
+            "-m",
+            "gunicorn",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "1",
+            "azureml_inference_server_http.server.entry:app",
+        ],
+        cwd=work,
+        env=server_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         body = (ROOT / "code" / "sample-request.json").read_bytes()
         deadline = time.monotonic() + 180
         while True:
             try:
-                req = urllib.request.Request(f"http://127.0.0.1:{port}/score", data=body, method="POST",
-                                             headers={"Content-Type": "application/json"})
+                req = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/score",
+                    data=body,
+                    method="POST",
+                    headers={"Content-Type": "application/json"},
+                )
                 with urllib.request.urlopen(req, timeout=30) as resp:
                     answer = json.loads(resp.read())
                 break

@@ -50,7 +50,9 @@ def default_user() -> str:
 def git_info(repo_root: Path) -> dict[str, str]:
     def git(*args: str) -> str:
         try:
-            out = subprocess.run(["git", "-C", str(repo_root), *args], capture_output=True, text=True, timeout=10)
+            out = subprocess.run(
+                ["git", "-C", str(repo_root), *args], capture_output=True, text=True, timeout=10
+            )
         except (OSError, subprocess.SubprocessError):
             return ""
         return out.stdout.strip() if out.returncode == 0 else ""
@@ -63,10 +65,17 @@ def template_variables(repo_root: Path, pipeline: Path, requester: str) -> dict[
     info = git_info(repo_root)
     branch = info["branch"] if info["branch"] not in ("", "HEAD") else "main"
     return {
-        "Build.DefinitionName": pipeline.stem, "Build.DefinitionVersion": "1", "Build.Reason": "Manual",
-        "Build.SourceBranch": f"refs/heads/{branch}", "Build.SourceBranchName": branch.split("/")[-1],
-        "Build.SourceVersion": info["commit"], "Build.QueuedBy": requester, "Build.QueuedById": requester,
-        "Build.RequestedFor": requester, "Build.RequestedForId": requester, "System.TeamProject": "local",
+        "Build.DefinitionName": pipeline.stem,
+        "Build.DefinitionVersion": "1",
+        "Build.Reason": "Manual",
+        "Build.SourceBranch": f"refs/heads/{branch}",
+        "Build.SourceBranchName": branch.split("/")[-1],
+        "Build.SourceVersion": info["commit"],
+        "Build.QueuedBy": requester,
+        "Build.QueuedById": requester,
+        "Build.RequestedFor": requester,
+        "Build.RequestedForId": requester,
+        "System.TeamProject": "local",
     }
 
 
@@ -81,13 +90,20 @@ class Compiled:
     environments_path: Path | None
 
 
-def compile_pipeline(path: Path, parameters: Mapping[str, str] | None = None,
-                     repos: Mapping[str, Path] | None = None, requester: str | None = None,
-                     environments_file: Path | None = None) -> Compiled:
+def compile_pipeline(
+    path: Path,
+    parameters: Mapping[str, str] | None = None,
+    repos: Mapping[str, Path] | None = None,
+    requester: str | None = None,
+    environments_file: Path | None = None,
+) -> Compiled:
     """Everything `mlops validate` checks; raises located MlopsErrors."""
     if not path.is_file():
-        raise RunError(f"Pipeline file {path} not found", Location(str(path)),
-                       hint="give the path of an Azure Pipelines YAML file, e.g. mlops_pipelines/BasicBuildRelease.yml")
+        raise RunError(
+            f"Pipeline file {path} not found",
+            Location(str(path)),
+            hint="give the path of an Azure Pipelines YAML file, e.g. mlops_pipelines/BasicBuildRelease.yml",
+        )
     repo_root = find_repo_root(path.resolve())
     user = requester or default_user()
     expanded = expand_pipeline(path, parameters, repos, template_variables(repo_root, path, user))
@@ -113,43 +129,69 @@ class RunRequest:
     environments_file: Path | None = None
 
 
-def _options(home: Path, repo_root: Path, environments: envfile.Environments, data: Mapping[str, Any]) -> RunOptions:
+def _options(
+    home: Path, repo_root: Path, environments: envfile.Environments, data: Mapping[str, Any]
+) -> RunOptions:
     from emulator.azureml import write_az_shim
 
     bin_dir = home / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
     write_az_shim(bin_dir)
-    return RunOptions(home=home, repo_root=repo_root, environments=environments,
-                      requester=str(data.get("requestedBy", "")), check_policy=str(data.get("checkPolicy", "fail")),
-                      queue_variables=dict(data.get("variables") or {}), az_bin=bin_dir)
+    return RunOptions(
+        home=home,
+        repo_root=repo_root,
+        environments=environments,
+        requester=str(data.get("requestedBy", "")),
+        check_policy=str(data.get("checkPolicy", "fail")),
+        queue_variables=dict(data.get("variables") or {}),
+        az_bin=bin_dir,
+    )
 
 
-def start(request: RunRequest, home: Path, reporter: Reporter,
-          cancellation: Cancellation | None = None) -> runstore.Run:
+def start(
+    request: RunRequest, home: Path, reporter: Reporter, cancellation: Cancellation | None = None
+) -> runstore.Run:
     """Compile and run a pipeline; returns the run (its record says the result)."""
     user = request.user or default_user()
-    compiled = compile_pipeline(request.pipeline, request.parameters, request.repos, user,
-                                request.environments_file)
+    compiled = compile_pipeline(
+        request.pipeline, request.parameters, request.repos, user, request.environments_file
+    )
     repo_root = compiled.expanded.repo_root
-    decisions = [_pre_decision(compiled.environments, env, "approved", user, request.comment)
-                 for env in request.approve]
-    decisions += [_pre_decision(compiled.environments, env, "rejected", user, request.comment)
-                  for env in request.reject]
+    decisions = [
+        _pre_decision(compiled.environments, env, "approved", user, request.comment)
+        for env in request.approve
+    ]
+    decisions += [
+        _pre_decision(compiled.environments, env, "rejected", user, request.comment) for env in request.reject
+    ]
     extends = _extends_chain(compiled.expanded.source, compiled.expanded.repo_root)
     source = compiled.expanded.source
     try:
         shown = str(source.relative_to(repo_root))
     except ValueError:
         shown = str(source)
-    run = runstore.create(home, {
-        "pipeline": shown, "pipelineFile": str(source), "repoRoot": str(repo_root),
-        "environmentsFile": str(compiled.environments_path) if compiled.environments_path else None, "definitionName": source.stem,
-        "parameters": {k: _jsonable(v) for k, v in compiled.expanded.parameters.items()},
-        "variables": dict(request.variables), "requestedBy": user, "checkPolicy": request.check_policy,
-        "git": git_info(repo_root), "templates": list(compiled.expanded.files), "status": "queued",
-        "result": None, "approvals": [], "checks": [], "extends": extends,
-        "stages": initial_record(compiled.pipeline),
-    })
+    run = runstore.create(
+        home,
+        {
+            "pipeline": shown,
+            "pipelineFile": str(source),
+            "repoRoot": str(repo_root),
+            "environmentsFile": str(compiled.environments_path) if compiled.environments_path else None,
+            "definitionName": source.stem,
+            "parameters": {k: _jsonable(v) for k, v in compiled.expanded.parameters.items()},
+            "variables": dict(request.variables),
+            "requestedBy": user,
+            "checkPolicy": request.check_policy,
+            "git": git_info(repo_root),
+            "templates": list(compiled.expanded.files),
+            "status": "queued",
+            "result": None,
+            "approvals": [],
+            "checks": [],
+            "extends": extends,
+            "stages": initial_record(compiled.pipeline),
+        },
+    )
     run.data["approvals"] = [approvals.sign(home, {**d, "run": run.id}) for d in decisions]
     if compiled.environments_path is not None:
         (run.dir / ENVIRONMENTS_SNAPSHOT).write_bytes(compiled.environments_path.read_bytes())
@@ -158,13 +200,21 @@ def start(request: RunRequest, home: Path, reporter: Reporter,
     return _execute(run, compiled.pipeline, compiled.environments, home, reporter, cancellation)
 
 
-def _pre_decision(envs: envfile.Environments, env: str, decision: str, user: str,
-                  comment: str | None) -> dict[str, Any]:
+def _pre_decision(
+    envs: envfile.Environments, env: str, decision: str, user: str, comment: str | None
+) -> dict[str, Any]:
     config = envs.get(env)
     approvals.validate_decision(config, envs, user, user)
     assert config is not None
-    return {"environment": config.name, "stage": None, "decision": decision, "by": user, "at": utc_now(),
-            "comment": comment or f"{decision} when the run was queued", "source": "queue"}
+    return {
+        "environment": config.name,
+        "stage": None,
+        "decision": decision,
+        "by": user,
+        "at": utc_now(),
+        "comment": comment or f"{decision} when the run was queued",
+        "source": "queue",
+    }
 
 
 def _extends_chain(pipeline: Path, repo_root: Path) -> list[str]:
@@ -181,7 +231,9 @@ def _extends_chain(pipeline: Path, repo_root: Path) -> list[str]:
         if alias and alias.lower() != "self":
             chain.append(ref)
             break
-        target = (repo_root / path_part.lstrip("/")) if path_part.startswith("/") else (current.parent / path_part)
+        target = (
+            (repo_root / path_part.lstrip("/")) if path_part.startswith("/") else (current.parent / path_part)
+        )
         target = target.resolve()
         try:
             chain.append(str(target.relative_to(repo_root)))
@@ -193,8 +245,14 @@ def _extends_chain(pipeline: Path, repo_root: Path) -> list[str]:
     return chain
 
 
-def _execute(run: runstore.Run, pipeline: Pipeline, environments: envfile.Environments, home: Path,
-             reporter: Reporter, cancellation: Cancellation | None) -> runstore.Run:
+def _execute(
+    run: runstore.Run,
+    pipeline: Pipeline,
+    environments: envfile.Environments,
+    home: Path,
+    reporter: Reporter,
+    cancellation: Cancellation | None,
+) -> runstore.Run:
     options = _options(home, Path(run.data["repoRoot"]), environments, run.data)
     with run.exclusive():
         Engine(run, pipeline, options, reporter, default_registry(), cancellation).execute()
@@ -215,39 +273,65 @@ def _environments_of(run: runstore.Run) -> envfile.Environments:
     return envfile.strictest(envfile.load(snapshot), now)
 
 
-def resume(run_id: str, home: Path, reporter: Reporter, cancellation: Cancellation | None = None) -> runstore.Run:
+def resume(
+    run_id: str, home: Path, reporter: Reporter, cancellation: Cancellation | None = None
+) -> runstore.Run:
     """Continue a paused or interrupted run from its record, with the YAML it was queued with."""
     run = runstore.load(home, run_id)
     if run.data.get("status") == "completed":
-        raise RunError(f"Run {run_id} has already finished ({run.data.get('result')})", None,
-                       hint="start a new run with mlops run")
+        raise RunError(
+            f"Run {run_id} has already finished ({run.data.get('result')})",
+            None,
+            hint="start a new run with mlops run",
+        )
     document = load_file(run.pipeline_file)
     pipeline = build(document)
     check(pipeline)
     return _execute(run, pipeline, _environments_of(run), home, reporter, cancellation)
 
 
-def decide(run_id: str, home: Path, environment: str, decision: str, user: str,
-           comment: str | None = None) -> dict[str, Any]:
+def decide(
+    run_id: str, home: Path, environment: str, decision: str, user: str, comment: str | None = None
+) -> dict[str, Any]:
     """Record an approval or rejection for the stage a paused run waits on."""
     run = runstore.load(home, run_id)
     waiting = run.data.get("waiting")
     if run.data.get("status") != "paused" or not waiting:
-        raise RunError(f"Run {run_id} is not waiting for an approval (status: {run.data.get('status')})", None)
+        raise RunError(
+            f"Run {run_id} is not waiting for an approval (status: {run.data.get('status')})", None
+        )
     if str(waiting["environment"]).lower() != environment.lower():
-        raise RunError(f"Run {run_id} is waiting for environment '{waiting['environment']}', not '{environment}'",
-                       None, hint=f"mlops {'approve' if decision == 'approved' else 'reject'} {run_id} "
-                                  f"--environment {waiting['environment']} --as USER")
+        raise RunError(
+            f"Run {run_id} is waiting for environment '{waiting['environment']}', not '{environment}'",
+            None,
+            hint=f"mlops {'approve' if decision == 'approved' else 'reject'} {run_id} "
+            f"--environment {waiting['environment']} --as USER",
+        )
     envs = _environments_of(run)
     config = envs.get(environment)
-    earlier = [str(a.get("by")) for a in run.data.get("approvals", [])
-               if a.get("decision") == "approved" and str(a.get("environment", "")).lower() == environment.lower()
-               and a.get("stage") in (None, waiting["stage"]) and approvals.authentic(home, a, run.id)]
+    earlier = [
+        str(a.get("by"))
+        for a in run.data.get("approvals", [])
+        if a.get("decision") == "approved"
+        and str(a.get("environment", "")).lower() == environment.lower()
+        and a.get("stage") in (None, waiting["stage"])
+        and approvals.authentic(home, a, run.id)
+    ]
     approvals.validate_decision(config, envs, user, str(run.data.get("requestedBy", "")), earlier)
     assert config is not None
-    entry = approvals.sign(home, {"run": run.id, "environment": config.name, "stage": waiting["stage"],
-                                  "decision": decision, "by": user, "at": utc_now(), "comment": comment or "",
-                                  "source": "command"})
+    entry = approvals.sign(
+        home,
+        {
+            "run": run.id,
+            "environment": config.name,
+            "stage": waiting["stage"],
+            "decision": decision,
+            "by": user,
+            "at": utc_now(),
+            "comment": comment or "",
+            "source": "command",
+        },
+    )
     with run.exclusive():
         run = runstore.load(home, run_id)
         run.data.setdefault("approvals", []).append(entry)
@@ -259,23 +343,49 @@ def summary(run: runstore.Run) -> dict[str, Any]:
     """The run as `--json` prints it: results named as Azure DevOps names them."""
     data = run.data
     return {
-        "id": data["id"], "pipeline": data.get("pipeline"), "result": data.get("result"),
-        "status": data.get("status"), "requestedBy": data.get("requestedBy"),
-        "parameters": data.get("parameters", {}), "startedAt": data.get("startedAt"),
-        "finishedAt": data.get("finishedAt"), "waiting": data.get("waiting"),
-        "stages": [{
-            "name": s["name"], "displayName": s.get("displayName"), "result": s.get("result"),
-            "message": s.get("message"),
-            "jobs": [{
-                "name": j["name"], "result": j.get("result"), "environment": j.get("environment"),
-                "outputs": j.get("outputs", {}), "message": j.get("message"),
-                "steps": [{"name": st["name"], "displayName": st.get("displayName"), "result": st.get("result"),
-                           "log": st.get("log"), "message": st.get("message"), "issues": st.get("issues", [])}
-                          for st in j["steps"]],
-            } for j in s["jobs"]],
-        } for s in data.get("stages", [])],
-        "approvals": [{k: a.get(k) for k in ("environment", "stage", "decision", "by", "at", "comment")}
-                      for a in data.get("approvals", [])],
+        "id": data["id"],
+        "pipeline": data.get("pipeline"),
+        "result": data.get("result"),
+        "status": data.get("status"),
+        "requestedBy": data.get("requestedBy"),
+        "parameters": data.get("parameters", {}),
+        "startedAt": data.get("startedAt"),
+        "finishedAt": data.get("finishedAt"),
+        "waiting": data.get("waiting"),
+        "stages": [
+            {
+                "name": s["name"],
+                "displayName": s.get("displayName"),
+                "result": s.get("result"),
+                "message": s.get("message"),
+                "jobs": [
+                    {
+                        "name": j["name"],
+                        "result": j.get("result"),
+                        "environment": j.get("environment"),
+                        "outputs": j.get("outputs", {}),
+                        "message": j.get("message"),
+                        "steps": [
+                            {
+                                "name": st["name"],
+                                "displayName": st.get("displayName"),
+                                "result": st.get("result"),
+                                "log": st.get("log"),
+                                "message": st.get("message"),
+                                "issues": st.get("issues", []),
+                            }
+                            for st in j["steps"]
+                        ],
+                    }
+                    for j in s["jobs"]
+                ],
+            }
+            for s in data.get("stages", [])
+        ],
+        "approvals": [
+            {k: a.get(k) for k in ("environment", "stage", "decision", "by", "at", "comment")}
+            for a in data.get("approvals", [])
+        ],
         "checks": data.get("checks", []),
     }
 

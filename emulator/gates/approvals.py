@@ -53,8 +53,11 @@ def sign(home: Path | None, entry: dict[str, Any]) -> dict[str, Any]:
 
 def authentic(home: Path | None, entry: Mapping[str, Any], run_id: str) -> bool:
     signature = entry.get("signature")
-    return (isinstance(signature, str) and str(entry.get("run")) == str(run_id)
-            and hmac.compare_digest(signature, _digest(home, entry)))
+    return (
+        isinstance(signature, str)
+        and str(entry.get("run")) == str(run_id)
+        and hmac.compare_digest(signature, _digest(home, entry))
+    )
 
 
 def allowed_users(check: ApprovalCheck, envs: Environments) -> set[str] | None:
@@ -64,14 +67,16 @@ def allowed_users(check: ApprovalCheck, envs: Environments) -> set[str] | None:
     return {m.lower() for a in check.approvers for m in envs.members(a)}
 
 
-def refusal(check: ApprovalCheck, envs: Environments, user: str, requester: str,
-            earlier: Iterable[str] = ()) -> str | None:
+def refusal(
+    check: ApprovalCheck, envs: Environments, user: str, requester: str, earlier: Iterable[str] = ()
+) -> str | None:
     """Why `user` may not decide on this check (given who already approved), or None."""
     allowed = allowed_users(check, envs)
     if allowed is not None and user.lower() not in allowed:
         return f"'{user}' is not among the approvers ({', '.join(check.approvers)})"
     if not check.allow_requester and user.lower() == requester.lower():
-        return f"'{user}' queued this run and the environment does not allow requesters to approve their own runs"
+        return (f"'{user}' queued this run and the environment does not allow requesters to approve "
+                "their own runs")
     if check.sequential and check.approvers:
         done = {e.lower() for e in earlier}
         for entry in check.approvers:
@@ -84,21 +89,32 @@ def refusal(check: ApprovalCheck, envs: Environments, user: str, requester: str,
     return None
 
 
-def validate_decision(config: EnvironmentConfig | None, envs: Environments, user: str, requester: str,
-                      earlier: Iterable[str] = ()) -> None:
+def validate_decision(
+    config: EnvironmentConfig | None,
+    envs: Environments,
+    user: str,
+    requester: str,
+    earlier: Iterable[str] = (),
+) -> None:
     """Raise unless `user` may decide on the environment's checks."""
     if config is None or not config.decidable():
         name = config.name if config else "this environment"
-        raise RunError(f"Environment '{name}' has no approval check to decide on", None,
-                       hint=f"its checks are configured in {envs.source or 'environments.yml'}")
+        raise RunError(
+            f"Environment '{name}' has no approval check to decide on",
+            None,
+            hint=f"its checks are configured in {envs.source or 'environments.yml'}",
+        )
     checks = config.approvals()
     if not checks:
         return  # only unemulated checks under --check-policy ask: anyone may decide
     earlier = list(earlier)
     reasons = [r for c in checks if (r := refusal(c, envs, user, requester, earlier))]
     if len(reasons) == len(checks):
-        raise RunError(f"Decision refused: {reasons[0]}", None,
-                       hint="decide with --as USER for a user listed in the environment's approvers")
+        raise RunError(
+            f"Decision refused: {reasons[0]}",
+            None,
+            hint="decide with --as USER for a user listed in the environment's approvers",
+        )
 
 
 def has_unemulated(config: EnvironmentConfig) -> bool:

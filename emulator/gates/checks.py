@@ -43,7 +43,7 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class GateOutcome:
-    status: str                      # passed | pending | rejected
+    status: str  # passed | pending | rejected
     environment: str
     message: str
     check: ApprovalCheck | None = None
@@ -57,7 +57,7 @@ class GateContext:
 
     home: Path | None = None
     now: datetime | None = None
-    check_policy: str = "fail"       # pass | fail | ask
+    check_policy: str = "fail"  # pass | fail | ask
 
     def clock(self) -> datetime:
         return self.now or datetime.now(UTC)
@@ -66,8 +66,11 @@ class GateContext:
 def _since(run: Mapping[str, Any], stage: str, env: str) -> datetime | None:
     """When this stage first waited on this environment (from the audit trail)."""
     for entry in run.get("checks") or ():
-        if entry.get("stage") == stage and str(entry.get("environment", "")).lower() == env.lower() \
-                and entry.get("status") == PENDING:
+        if (
+            entry.get("stage") == stage
+            and str(entry.get("environment", "")).lower() == env.lower()
+            and entry.get("status") == PENDING
+        ):
             try:
                 return datetime.fromisoformat(str(entry["at"]))
             except (KeyError, ValueError):
@@ -80,8 +83,9 @@ def _timed_out(run: Mapping[str, Any], stage: str, env: str, minutes: int, now: 
     return since is not None and now - since > timedelta(minutes=minutes)
 
 
-def _decisions(run: Mapping[str, Any], config: EnvironmentConfig, stage: str, home: Path | None
-               ) -> tuple[list[Mapping[str, Any]], int]:
+def _decisions(
+    run: Mapping[str, Any], config: EnvironmentConfig, stage: str, home: Path | None
+) -> tuple[list[Mapping[str, Any]], int]:
     valid: list[Mapping[str, Any]] = []
     forged = 0
     for d in run.get("approvals") or ():
@@ -96,8 +100,15 @@ def _decisions(run: Mapping[str, Any], config: EnvironmentConfig, stage: str, ho
     return valid, forged
 
 
-def _approval(check: ApprovalCheck, decisions: list[Mapping[str, Any]], run: Mapping[str, Any], stage: str,
-              env: str, envs: Environments, ctx: GateContext) -> tuple[CheckResult, tuple[str, ...]]:
+def _approval(
+    check: ApprovalCheck,
+    decisions: list[Mapping[str, Any]],
+    run: Mapping[str, Any],
+    stage: str,
+    env: str,
+    envs: Environments,
+    ctx: GateContext,
+) -> tuple[CheckResult, tuple[str, ...]]:
     requester = str(run.get("requestedBy", ""))
     approved: list[str] = []
     for d in decisions:
@@ -112,11 +123,14 @@ def _approval(check: ApprovalCheck, decisions: list[Mapping[str, Any]], run: Map
     if len(approved) >= check.min_approvers:
         return CheckResult(check.type, PASSED, f"approved by {', '.join(approved)}"), tuple(approved)
     if _timed_out(run, stage, env, check.timeout_minutes, ctx.clock()):
-        return CheckResult(check.type, REJECTED, f"approval timed out after {check.timeout_minutes} minutes"), ()
+        return CheckResult(
+            check.type, REJECTED, f"approval timed out after {check.timeout_minutes} minutes"
+        ), ()
     need = check.min_approvers - len(approved)
     who = ", ".join(check.approvers) or "anyone"
-    return CheckResult(check.type, PENDING, f"waiting for {need} more approval{'s' if need > 1 else ''} "
-                                            f"({who})"), tuple(approved)
+    return CheckResult(
+        check.type, PENDING, f"waiting for {need} more approval{'s' if need > 1 else ''} ({who})"
+    ), tuple(approved)
 
 
 def _branch(check: BranchControlCheck, run: Mapping[str, Any]) -> CheckResult:
@@ -126,12 +140,14 @@ def _branch(check: BranchControlCheck, run: Mapping[str, Any]) -> CheckResult:
     ref = branch if branch.startswith("refs/") else f"refs/heads/{branch}"
     if any(fnmatch.fnmatchcase(ref, pattern) for pattern in check.allowed_branches):
         return CheckResult(check.type, PASSED, f"{ref} is an allowed branch")
-    return CheckResult(check.type, REJECTED,
-                       f"{ref} is not an allowed branch ({', '.join(check.allowed_branches)})")
+    return CheckResult(
+        check.type, REJECTED, f"{ref} is not an allowed branch ({', '.join(check.allowed_branches)})"
+    )
 
 
-def _business_hours(check: BusinessHoursCheck, run: Mapping[str, Any], stage: str, env: str,
-                    ctx: GateContext) -> CheckResult:
+def _business_hours(
+    check: BusinessHoursCheck, run: Mapping[str, Any], stage: str, env: str, ctx: GateContext
+) -> CheckResult:
     from zoneinfo import ZoneInfo
 
     now = ctx.clock().astimezone(ZoneInfo(check.time_zone))
@@ -140,9 +156,15 @@ def _business_hours(check: BusinessHoursCheck, run: Mapping[str, Any], stage: st
     if day in check.days and check.start <= current < check.end:
         return CheckResult(check.type, PASSED, f"{day} {current} {check.time_zone} is within business hours")
     if _timed_out(run, stage, env, check.timeout_minutes, ctx.clock()):
-        return CheckResult(check.type, REJECTED, f"business hours did not come within {check.timeout_minutes} minutes")
-    return CheckResult(check.type, PENDING, f"outside business hours ({'/'.join(check.days)} {check.start}-"
-                                            f"{check.end} {check.time_zone}; now {day} {current}); resume later")
+        return CheckResult(
+            check.type, REJECTED, f"business hours did not come within {check.timeout_minutes} minutes"
+        )
+    return CheckResult(
+        check.type,
+        PENDING,
+        f"outside business hours ({'/'.join(check.days)} {check.start}-"
+        f"{check.end} {check.time_zone}; now {day} {current}); resume later",
+    )
 
 
 def _holder(run: Mapping[str, Any], env: str, home: Path | None) -> str | None:
@@ -161,7 +183,8 @@ def _holder(run: Mapping[str, Any], env: str, home: Path | None) -> str | None:
             continue
         for stage in other.get("stages") or ():
             if stage.get("state") == "running" and any(
-                    str(j.get("environment") or "").lower() == env.lower() for j in stage.get("jobs") or ()):
+                str(j.get("environment") or "").lower() == env.lower() for j in stage.get("jobs") or ()
+            ):
                 return str(other.get("id"))
     return None
 
@@ -170,7 +193,9 @@ def _exclusive(check: ExclusiveLockCheck, run: Mapping[str, Any], env: str, ctx:
     holder = _holder(run, env, ctx.home)
     if holder is None:
         return CheckResult(check.type, PASSED, "no other run holds the lock")
-    return CheckResult(check.type, PENDING, f"run {holder} holds the exclusive lock on '{env}'; resume when it is done")
+    return CheckResult(
+        check.type, PENDING, f"run {holder} holds the exclusive lock on '{env}'; resume when it is done"
+    )
 
 
 def _required_template(check: RequiredTemplateCheck, run: Mapping[str, Any]) -> CheckResult:
@@ -178,28 +203,42 @@ def _required_template(check: RequiredTemplateCheck, run: Mapping[str, Any]) -> 
     wanted = [t.lstrip("/") for t in check.templates]
     if any(w in extended for w in wanted):
         return CheckResult(check.type, PASSED, f"the pipeline extends {', '.join(extended)}")
-    return CheckResult(check.type, REJECTED, f"the pipeline must extend {' or '.join(wanted)}"
-                                             + (f" (it extends {', '.join(extended)})" if extended else
-                                                " (it extends no template)"))
+    return CheckResult(
+        check.type,
+        REJECTED,
+        f"the pipeline must extend {' or '.join(wanted)}"
+        + (f" (it extends {', '.join(extended)})" if extended else " (it extends no template)"),
+    )
 
 
-def _not_emulated(check: NotEmulatedCheck, decisions: list[Mapping[str, Any]], ctx: GateContext) -> CheckResult:
+def _not_emulated(
+    check: NotEmulatedCheck, decisions: list[Mapping[str, Any]], ctx: GateContext
+) -> CheckResult:
     if ctx.check_policy == "pass":
-        return CheckResult(check.type, PASSED, f"'{check.type}' is not emulated; passed by --check-policy pass")
+        return CheckResult(
+            check.type, PASSED, f"'{check.type}' is not emulated; passed by --check-policy pass"
+        )
     if ctx.check_policy == "ask":
         decided = [d for d in decisions if d.get("decision") in ("approved", "rejected")]
         if not decided:
-            return CheckResult(check.type, PENDING, f"'{check.type}' is not emulated; waiting for a person to decide")
+            return CheckResult(
+                check.type, PENDING, f"'{check.type}' is not emulated; waiting for a person to decide"
+            )
         last = decided[-1]
         status = PASSED if last["decision"] == "approved" else REJECTED
-        return CheckResult(check.type, status, f"'{check.type}' is not emulated; {last['decision']} by {last['by']}")
-    return CheckResult(check.type, REJECTED,
-                       f"'{check.type}' is not emulated and the check policy is 'fail' "
-                       "(use --check-policy pass or ask)")
+        return CheckResult(
+            check.type, status, f"'{check.type}' is not emulated; {last['decision']} by {last['by']}"
+        )
+    return CheckResult(
+        check.type,
+        REJECTED,
+        f"'{check.type}' is not emulated and the check policy is 'fail' (use --check-policy pass or ask)",
+    )
 
 
-def evaluate(config: EnvironmentConfig | None, stage: str, run: Mapping[str, Any], envs: Environments,
-             ctx: GateContext) -> GateOutcome:
+def evaluate(
+    config: EnvironmentConfig | None, stage: str, run: Mapping[str, Any], envs: Environments, ctx: GateContext
+) -> GateOutcome:
     """All checks of `config` for `stage`: rejected if any is, else pending if any is, else passed."""
     if config is None or not config.checks:
         return GateOutcome(PASSED, config.name if config else "", "no checks")
@@ -220,14 +259,26 @@ def evaluate(config: EnvironmentConfig | None, stage: str, run: Mapping[str, Any
     for status in (REJECTED, PENDING):
         hit = [r for r in results if r.status == status]
         if hit:
-            return GateOutcome(status, config.name, "; ".join(f"{r.type}: {r.message}" for r in hit) + note,
-                               waiting_on, decided_by, tuple(results))
+            return GateOutcome(
+                status,
+                config.name,
+                "; ".join(f"{r.type}: {r.message}" for r in hit) + note,
+                waiting_on,
+                decided_by,
+                tuple(results),
+            )
     passed = "; ".join(f"{r.type}: {r.message}" for r in results)
     return GateOutcome(PASSED, config.name, passed + note, None, decided_by, tuple(results))
 
 
-def _other(check: Check, decisions: list[Mapping[str, Any]], run: Mapping[str, Any], stage: str, env: str,
-           ctx: GateContext) -> CheckResult:
+def _other(
+    check: Check,
+    decisions: list[Mapping[str, Any]],
+    run: Mapping[str, Any],
+    stage: str,
+    env: str,
+    ctx: GateContext,
+) -> CheckResult:
     if isinstance(check, BranchControlCheck):
         return _branch(check, run)
     if isinstance(check, BusinessHoursCheck):

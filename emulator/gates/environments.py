@@ -25,29 +25,29 @@ NOT_EMULATED = ("invokeAzureFunction", "invokeRestApi", "azureMonitor")
 
 @dataclass(frozen=True)
 class ApprovalCheck:
-    approvers: tuple[str, ...]          # users or group names; empty = anyone may decide
+    approvers: tuple[str, ...]  # users or group names; empty = anyone may decide
     min_approvers: int
     instructions: str | None
     timeout_minutes: int
     allow_requester: bool
-    sequential: bool                    # approvers must approve in the listed order
+    sequential: bool  # approvers must approve in the listed order
     location: Location
     type: str = "approval"
 
 
 @dataclass(frozen=True)
 class BranchControlCheck:
-    allowed_branches: tuple[str, ...]   # full refs or patterns: refs/heads/main, refs/heads/releases/*
+    allowed_branches: tuple[str, ...]  # full refs or patterns: refs/heads/main, refs/heads/releases/*
     location: Location
     type: str = "branchControl"
 
 
 @dataclass(frozen=True)
 class BusinessHoursCheck:
-    days: tuple[str, ...]               # Mon … Sun
-    start: str                          # HH:MM
-    end: str                            # HH:MM
-    time_zone: str                      # IANA name, e.g. Europe/Berlin
+    days: tuple[str, ...]  # Mon … Sun
+    start: str  # HH:MM
+    end: str  # HH:MM
+    time_zone: str  # IANA name, e.g. Europe/Berlin
     timeout_minutes: int
     location: Location
     type: str = "businessHours"
@@ -61,7 +61,7 @@ class ExclusiveLockCheck:
 
 @dataclass(frozen=True)
 class RequiredTemplateCheck:
-    templates: tuple[str, ...]          # paths from the repository root, optionally `path@alias`
+    templates: tuple[str, ...]  # paths from the repository root, optionally `path@alias`
     location: Location
     type: str = "requiredTemplate"
 
@@ -75,8 +75,14 @@ class NotEmulatedCheck:
     location: Location
 
 
-Check = ApprovalCheck | BranchControlCheck | BusinessHoursCheck | ExclusiveLockCheck | RequiredTemplateCheck | \
-    NotEmulatedCheck
+Check = (
+    ApprovalCheck
+    | BranchControlCheck
+    | BusinessHoursCheck
+    | ExclusiveLockCheck
+    | RequiredTemplateCheck
+    | NotEmulatedCheck
+)
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,7 @@ class EnvironmentConfig:
 @dataclass(frozen=True)
 class Environments:
     environments: Mapping[str, EnvironmentConfig]  # lower-case name -> config
-    groups: Mapping[str, tuple[str, ...]]          # lower-case group -> members
+    groups: Mapping[str, tuple[str, ...]]  # lower-case group -> members
     source: str | None
 
     def get(self, name: str) -> EnvironmentConfig | None:
@@ -129,14 +135,19 @@ def _check(item: Mapping[str, Any], loc: Location) -> Check:
             timeout_minutes=int(item.get("timeoutMinutes", DEFAULT_TIMEOUT_MINUTES)),
             allow_requester=bool(item.get("allowRequesterToApprove", True)),
             sequential=str(item.get("order", "any")) == "sequential",
-            location=loc)
+            location=loc,
+        )
     if ctype == "branchControl":
         return BranchControlCheck(tuple(str(b) for b in item.get("allowedBranches") or ()), loc)
     if ctype == "businessHours":
-        return BusinessHoursCheck(tuple(str(d) for d in item.get("days") or ("Mon", "Tue", "Wed", "Thu", "Fri")),
-                                  str(item.get("start", "08:00")), str(item.get("end", "18:00")),
-                                  str(item.get("timeZone", "UTC")),
-                                  int(item.get("timeoutMinutes", DEFAULT_TIMEOUT_MINUTES)), loc)
+        return BusinessHoursCheck(
+            tuple(str(d) for d in item.get("days") or ("Mon", "Tue", "Wed", "Thu", "Fri")),
+            str(item.get("start", "08:00")),
+            str(item.get("end", "18:00")),
+            str(item.get("timeZone", "UTC")),
+            int(item.get("timeoutMinutes", DEFAULT_TIMEOUT_MINUTES)),
+            loc,
+        )
     if ctype == "exclusiveLock":
         return ExclusiveLockCheck(loc)
     if ctype == "requiredTemplate":
@@ -172,8 +183,11 @@ def _check_time_zone(check: BusinessHoursCheck) -> None:
     try:
         ZoneInfo(check.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"Unknown time zone '{check.time_zone}' in a businessHours check", check.location,
-                          expected="an IANA time zone name such as UTC or Europe/Berlin") from None
+        raise ConfigError(
+            f"Unknown time zone '{check.time_zone}' in a businessHours check",
+            check.location,
+            expected="an IANA time zone name such as UTC or Europe/Berlin",
+        ) from None
 
 
 def _validate(doc: Any, display: str) -> None:
@@ -195,8 +209,11 @@ def _validate(doc: Any, display: str) -> None:
             loc = location_of(node[part]) or loc
             node = node[part]
     where = ".".join(str(p) for p in err.absolute_path) or "the file"
-    raise ConfigError(f"Invalid environments file at {where}: {err.message}", loc,
-                      hint="see emulator/gates/environments.schema.json and the README's environments.yml section")
+    raise ConfigError(
+        f"Invalid environments file at {where}: {err.message}",
+        loc,
+        hint="see emulator/gates/environments.schema.json and the README's environments.yml section",
+    )
 
 
 def resolved(envs: Environments) -> Environments:
@@ -207,7 +224,10 @@ def resolved(envs: Environments) -> Environments:
     for key, config in envs.environments.items():
         checks = tuple(
             replace(c, approvers=tuple(dict.fromkeys(m for a in c.approvers for m in envs.members(a))))
-            if isinstance(c, ApprovalCheck) else c for c in config.checks)
+            if isinstance(c, ApprovalCheck)
+            else c
+            for c in config.checks
+        )
         out[key] = replace(config, checks=checks)
     return Environments(out, {}, envs.source)
 

@@ -90,8 +90,14 @@ class MlopsSession:
     def mlops(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "MLOPS_HOME": str(self.home), "MLFLOW_DISABLE_TELEMETRY": "true"}
         env.pop("MLFLOW_TRACKING_URI", None)
-        proc = subprocess.run([sys.executable, "-m", "emulator", *args], cwd=self.cwd, env=env,
-                              capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(
+            [sys.executable, "-m", "emulator", *args],
+            cwd=self.cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         self.exit_code, self.stdout, self.stderr = proc.returncode, proc.stdout, proc.stderr
         return proc
 
@@ -104,8 +110,10 @@ class MlopsSession:
             start = proc.stdout.rindex("\n{\n") + 1 if "\n{\n" in proc.stdout else proc.stdout.index("{")
             self.summary = json.loads(proc.stdout[start:])
         except ValueError:
-            raise AssertionError(f"mlops printed no run JSON (exit {proc.returncode}).\nstdout:\n{proc.stdout}\n"
-                                 f"stderr:\n{proc.stderr}") from None
+            raise AssertionError(
+                f"mlops printed no run JSON (exit {proc.returncode}).\nstdout:\n{proc.stdout}\n"
+                f"stderr:\n{proc.stderr}"
+            ) from None
         self.run_id = str(self.summary["id"])
         return self.summary
 
@@ -117,8 +125,9 @@ class MlopsSession:
         for stage in self.summary["stages"]:
             if stage["name"].lower() == name.lower():
                 return dict(stage)
-        raise AssertionError(f"no stage {name!r} in run {self.run_id}: "
-                             f"{[s['name'] for s in self.summary['stages']]}")
+        raise AssertionError(
+            f"no stage {name!r} in run {self.run_id}: {[s['name'] for s in self.summary['stages']]}"
+        )
 
     def tracking_uri(self) -> str:
         return f"sqlite:///{self.home / 'mlflow.db'}"
@@ -169,7 +178,9 @@ def step_run_pipeline(mlops_session: MlopsSession, pipeline: str | None = None) 
 
 
 @when(step('I run the pipeline "{pipeline}" approving "{environments}" as "{user}"'))
-def step_run_pipeline_approving(mlops_session: MlopsSession, pipeline: str, environments: str, user: str) -> None:
+def step_run_pipeline_approving(
+    mlops_session: MlopsSession, pipeline: str, environments: str, user: str
+) -> None:
     mlops_session.pipeline = pipeline
     approvals = [a for env in environments.split(",") for a in ("--approve", env.strip())]
     mlops_session.run_json("run", pipeline, *_param_args(mlops_session), *approvals, "--as", user)
@@ -178,16 +189,32 @@ def step_run_pipeline_approving(mlops_session: MlopsSession, pipeline: str, envi
 @when(step('"{user}" approves environment "{environment}"'))
 def step_approve(mlops_session: MlopsSession, user: str, environment: str) -> None:
     assert mlops_session.run_id, "no run to approve"
-    proc = mlops_session.mlops("approve", mlops_session.run_id, "--environment", environment, "--as", user,
-                               "--comment", "approved in a feature")
+    proc = mlops_session.mlops(
+        "approve",
+        mlops_session.run_id,
+        "--environment",
+        environment,
+        "--as",
+        user,
+        "--comment",
+        "approved in a feature",
+    )
     assert proc.returncode == 0, mlops_session.describe()
 
 
 @when(step('"{user}" rejects environment "{environment}"'))
 def step_reject(mlops_session: MlopsSession, user: str, environment: str) -> None:
     assert mlops_session.run_id, "no run to reject"
-    proc = mlops_session.mlops("reject", mlops_session.run_id, "--environment", environment, "--as", user,
-                               "--comment", "rejected in a feature")
+    proc = mlops_session.mlops(
+        "reject",
+        mlops_session.run_id,
+        "--environment",
+        environment,
+        "--as",
+        user,
+        "--comment",
+        "rejected in a feature",
+    )
     assert proc.returncode == 0, mlops_session.describe()
 
 
@@ -223,8 +250,9 @@ def step_try_approve(mlops_session: MlopsSession, user: str, environment: str) -
 
 @when(step('"{user}" approves environment "{environment}" for run "{alias}"'))
 def step_approve_named(mlops_session: MlopsSession, user: str, environment: str, alias: str) -> None:
-    proc = mlops_session.mlops("approve", mlops_session.named_runs[alias], "--environment", environment,
-                               "--as", user)
+    proc = mlops_session.mlops(
+        "approve", mlops_session.named_runs[alias], "--environment", environment, "--as", user
+    )
     assert proc.returncode == 0, mlops_session.describe()
 
 
@@ -234,15 +262,25 @@ def step_forge_approval(mlops_session: MlopsSession, environment: str, user: str
     path = mlops_session.home / "runs" / mlops_session.run_id / "run.json"
     record = json.loads(path.read_text())
     waiting = record.get("waiting") or {}
-    record.setdefault("approvals", []).append({
-        "run": mlops_session.run_id, "environment": environment, "stage": waiting.get("stage"),
-        "decision": "approved", "by": user, "at": "2026-01-01T00:00:00+00:00", "comment": "forged"})
+    record.setdefault("approvals", []).append(
+        {
+            "run": mlops_session.run_id,
+            "environment": environment,
+            "stage": waiting.get("stage"),
+            "decision": "approved",
+            "by": user,
+            "at": "2026-01-01T00:00:00+00:00",
+            "comment": "forged",
+        }
+    )
     path.write_text(json.dumps(record, indent=2))
 
 
 @when(step('an approval of environment "{environment}" signed for run "{alias}" is copied into the run'))
 def step_copy_approval(mlops_session: MlopsSession, environment: str, alias: str) -> None:
-    source = json.loads((mlops_session.home / "runs" / mlops_session.named_runs[alias] / "run.json").read_text())
+    source = json.loads(
+        (mlops_session.home / "runs" / mlops_session.named_runs[alias] / "run.json").read_text()
+    )
     entry = next(a for a in source["approvals"] if a["environment"].lower() == environment.lower())
     path = mlops_session.home / "runs" / str(mlops_session.run_id) / "run.json"
     record = json.loads(path.read_text())
@@ -269,8 +307,10 @@ def step_run_result(mlops_session: MlopsSession, result: str) -> None:
     expected = {"succeeded": ("succeeded", 0), "failed": ("failed", 1)}[result]
     s = mlops_session.summary
     assert s is not None, mlops_session.describe()
-    assert (s["result"], mlops_session.exit_code) == expected, \
-        f"run {s['id']} {s['result']}: {json.dumps(s['stages'], indent=1)[-3000:]}\n{mlops_session.describe()}"
+    assert (s["result"], mlops_session.exit_code) == expected, (
+        f"run {s['id']} {s['result']}: {json.dumps(s['stages'], indent=1)[-3000:]}\n"
+        f"{mlops_session.describe()}"
+    )
 
 
 @then(step('the command fails with a bad-input error mentioning "{text}"'))
@@ -320,8 +360,10 @@ def step_job_output(mlops_session: MlopsSession, job: str, stage: str, name: str
 @then(step('the approval of environment "{environment}" by "{user}" is recorded'))
 def step_approval_recorded(mlops_session: MlopsSession, environment: str, user: str) -> None:
     assert mlops_session.summary is not None
-    assert any(a["environment"].lower() == environment.lower() and a["by"] == user and a["decision"] == "approved"
-               for a in mlops_session.summary["approvals"]), mlops_session.summary["approvals"]
+    assert any(
+        a["environment"].lower() == environment.lower() and a["by"] == user and a["decision"] == "approved"
+        for a in mlops_session.summary["approvals"]
+    ), mlops_session.summary["approvals"]
 
 
 def _client(session: MlopsSession) -> Any:
@@ -352,7 +394,9 @@ def step_no_model(mlops_session: MlopsSession, name: str) -> None:
 
 
 @then(step('the logged "{metric}" of model "{name}" version {version:d} is at least {minimum:f}'))
-def step_logged_metric(mlops_session: MlopsSession, metric: str, name: str, version: str, minimum: str) -> None:
+def step_logged_metric(
+    mlops_session: MlopsSession, metric: str, name: str, version: str, minimum: str
+) -> None:
     client = _client(mlops_session)
     mv = client.get_model_version(name, version)
     assert mv.run_id, f"{name}:{version} has no source run"
@@ -370,19 +414,58 @@ def _endpoint(session: MlopsSession, name: str) -> dict[str, Any]:
 def step_endpoint_answers(mlops_session: MlopsSession, name: str, request: str) -> None:
     record = _endpoint(mlops_session, name)
     env = {**os.environ, "MLOPS_HOME": str(mlops_session.home)}
-    shown = subprocess.run([sys.executable, "-m", "emulator.azureml", "ml", "online-endpoint", "show", "--name", name,
-                            "--query", "scoring_uri", "-o", "tsv"], cwd=mlops_session.cwd, env=env,
-                           capture_output=True, text=True, timeout=60)
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "emulator.azureml",
+            "ml",
+            "online-endpoint",
+            "show",
+            "--name",
+            name,
+            "--query",
+            "scoring_uri",
+            "-o",
+            "tsv",
+        ],
+        cwd=mlops_session.cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert shown.returncode == 0, shown.stderr
     uri = shown.stdout.strip()
     assert uri.startswith("http://127.0.0.1:"), uri
-    keys = subprocess.run([sys.executable, "-m", "emulator.azureml", "ml", "online-endpoint", "get-credentials",
-                           "--name", name, "--query", "primaryKey", "-o", "tsv"], cwd=mlops_session.cwd, env=env,
-                          capture_output=True, text=True, timeout=60)
+    keys = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "emulator.azureml",
+            "ml",
+            "online-endpoint",
+            "get-credentials",
+            "--name",
+            name,
+            "--query",
+            "primaryKey",
+            "-o",
+            "tsv",
+        ],
+        cwd=mlops_session.cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     body = (mlops_session.cwd / request).read_bytes()
-    req = urllib.request.Request(uri, data=body, method="POST",
-                                 headers={"Content-Type": "application/json",
-                                          "Authorization": f"Bearer {keys.stdout.strip()}"})
+    req = urllib.request.Request(
+        uri,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {keys.stdout.strip()}"},
+    )
     with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 - loopback only
         answer = json.loads(resp.read())
     rows = len(json.loads(body)["data"])
@@ -394,4 +477,6 @@ def step_endpoint_answers(mlops_session: MlopsSession, name: str, request: str) 
 @then(step('endpoint "{name}" has no deployment'))
 def step_no_deployment(mlops_session: MlopsSession, name: str) -> None:
     folder = mlops_session.home / "azureml" / "endpoints" / name / "deployments"
-    assert not folder.exists() or not any(folder.iterdir()), f"{name} has deployments: {list(folder.iterdir())}"
+    assert not folder.exists() or not any(folder.iterdir()), (
+        f"{name} has deployments: {list(folder.iterdir())}"
+    )

@@ -66,9 +66,20 @@ def envs(tmp_path: Path) -> Environments:
 def run(home: Path, *decisions: tuple[str, str, str], **extra: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"id": "7", "requestedBy": "erin", "approvals": [], "checks": [], **extra}
     for env, decision, by in decisions:
-        data["approvals"].append(approvals.sign(home, {"run": "7", "environment": env, "stage": "S",
-                                                       "decision": decision, "by": by, "at": "2026-11-26T10:00:00+00:00",
-                                                       "comment": ""}))
+        data["approvals"].append(
+            approvals.sign(
+                home,
+                {
+                    "run": "7",
+                    "environment": env,
+                    "stage": "S",
+                    "decision": decision,
+                    "by": by,
+                    "at": "2026-11-26T10:00:00+00:00",
+                    "comment": "",
+                },
+            )
+        )
     return data
 
 
@@ -115,8 +126,18 @@ def test_sequential_approvals_follow_the_listed_order(envs: Environments) -> Non
 
 def test_hand_written_decisions_are_ignored(envs: Environments, tmp_path: Path) -> None:
     data = run(tmp_path)
-    data["approvals"].append({"run": "7", "environment": "test", "stage": "S", "decision": "approved", "by": "alice",
-                              "at": "2026-11-26T10:00:00+00:00", "comment": "", "signature": "0" * 64})
+    data["approvals"].append(
+        {
+            "run": "7",
+            "environment": "test",
+            "stage": "S",
+            "decision": "approved",
+            "by": "alice",
+            "at": "2026-11-26T10:00:00+00:00",
+            "comment": "",
+            "signature": "0" * 64,
+        }
+    )
     outcome = gate(envs, "test", data, tmp_path)
     assert outcome.status == "pending" and "signature mismatch" in outcome.message
 
@@ -135,37 +156,53 @@ def test_an_edited_decision_is_ignored(envs: Environments, tmp_path: Path) -> No
 
 def test_approval_times_out(envs: Environments, tmp_path: Path) -> None:
     started = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
-    data = run(tmp_path, checks=[{"stage": "S", "environment": "test", "status": "pending", "at": started.isoformat()}])
+    data = run(
+        tmp_path,
+        checks=[{"stage": "S", "environment": "test", "status": "pending", "at": started.isoformat()}],
+    )
     late = started + timedelta(days=31)
     outcome = gate(envs, "test", data, tmp_path, now=late)
     assert outcome.status == "rejected" and "timed out" in outcome.message
 
 
-@pytest.mark.parametrize(("branch", "status"), [
-    ("main", "passed"), ("releases/1.2", "passed"), ("feature/x", "rejected"), ("HEAD", "rejected"), ("", "rejected"),
-])
+@pytest.mark.parametrize(
+    ("branch", "status"),
+    [
+        ("main", "passed"),
+        ("releases/1.2", "passed"),
+        ("feature/x", "rejected"),
+        ("HEAD", "rejected"),
+        ("", "rejected"),
+    ],
+)
 def test_branch_control(envs: Environments, tmp_path: Path, branch: str, status: str) -> None:
     assert gate(envs, "branches", run(tmp_path, git={"branch": branch}), tmp_path).status == status
 
 
-@pytest.mark.parametrize(("moment", "status"), [
-    (datetime(2026, 11, 26, 10, 0, tzinfo=UTC), "passed"),     # Thursday 11:00 in Berlin
-    (datetime(2026, 11, 26, 17, 30, tzinfo=UTC), "pending"),   # Thursday 18:30 in Berlin
-    (datetime(2026, 11, 28, 10, 0, tzinfo=UTC), "pending"),    # Saturday
-])
+@pytest.mark.parametrize(
+    ("moment", "status"),
+    [
+        (datetime(2026, 11, 26, 10, 0, tzinfo=UTC), "passed"),  # Thursday 11:00 in Berlin
+        (datetime(2026, 11, 26, 17, 30, tzinfo=UTC), "pending"),  # Thursday 18:30 in Berlin
+        (datetime(2026, 11, 28, 10, 0, tzinfo=UTC), "pending"),  # Saturday
+    ],
+)
 def test_business_hours(envs: Environments, tmp_path: Path, moment: datetime, status: str) -> None:
     assert gate(envs, "hours", run(tmp_path), tmp_path, now=moment).status == status
 
 
 def test_required_template(envs: Environments, tmp_path: Path) -> None:
-    assert gate(envs, "templated", run(tmp_path, extends=["templates/secure.yml"]), tmp_path).status == "passed"
+    assert (
+        gate(envs, "templated", run(tmp_path, extends=["templates/secure.yml"]), tmp_path).status == "passed"
+    )
     outcome = gate(envs, "templated", run(tmp_path, extends=[]), tmp_path)
     assert outcome.status == "rejected" and "must extend templates/secure.yml" in outcome.message
 
 
 @pytest.mark.parametrize(("policy", "status"), [("fail", "rejected"), ("pass", "passed"), ("ask", "pending")])
-def test_checks_that_are_not_emulated_follow_the_policy(envs: Environments, tmp_path: Path, policy: str,
-                                                        status: str) -> None:
+def test_checks_that_are_not_emulated_follow_the_policy(
+    envs: Environments, tmp_path: Path, policy: str, status: str
+) -> None:
     outcome = gate(envs, "external", run(tmp_path), tmp_path, check_policy=policy)
     assert outcome.status == status and "not emulated" in outcome.message
 
@@ -181,8 +218,10 @@ def test_exclusive_lock_waits_for_the_run_holding_the_environment(tmp_path: Path
     envs = load(path)
     other = tmp_path / "runs" / "3"
     other.mkdir(parents=True)
-    (other / "run.json").write_text('{"id": "3", "status": "running", "stages": [{"state": "running", '
-                                    '"jobs": [{"environment": "shared"}]}]}')
+    (other / "run.json").write_text(
+        '{"id": "3", "status": "running", "stages": [{"state": "running", '
+        '"jobs": [{"environment": "shared"}]}]}'
+    )
     outcome = gate(envs, "shared", run(tmp_path), tmp_path)
     assert outcome.status == "pending" and "run 3 holds the exclusive lock" in outcome.message
     (other / "run.json").write_text('{"id": "3", "status": "completed", "stages": []}')
@@ -193,13 +232,21 @@ def test_an_environment_without_checks_passes(envs: Environments, tmp_path: Path
     assert gate(envs, "open", run(tmp_path), tmp_path).status == "passed"
 
 
-@pytest.mark.parametrize(("text", "where"), [
-    ("environments:\n  test:\n    checks:\n      - type: aproval\n", "environments.test.checks.0.type"),
-    ("environments:\n  test:\n    checks:\n      - type: approval\n        approver: [a]\n", "environments.test.checks.0"),
-    ("environments:\n  test:\n    checks:\n      - type: businessHours\n        start: '25:00'\n",
-     "environments.test.checks.0.start"),
-    ("environment:\n  test: {}\n", "the file"),
-])
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("environments:\n  test:\n    checks:\n      - type: aproval\n", "environments.test.checks.0.type"),
+        (
+            "environments:\n  test:\n    checks:\n      - type: approval\n        approver: [a]\n",
+            "environments.test.checks.0",
+        ),
+        (
+            "environments:\n  test:\n    checks:\n      - type: businessHours\n        start: '25:00'\n",
+            "environments.test.checks.0.start",
+        ),
+        ("environment:\n  test: {}\n", "the file"),
+    ],
+)
 def test_invalid_files_fail_with_a_location(tmp_path: Path, text: str, where: str) -> None:
     path = tmp_path / "environments.yml"
     path.write_text(text)
@@ -211,7 +258,9 @@ def test_invalid_files_fail_with_a_location(tmp_path: Path, text: str, where: st
 
 def test_unknown_time_zone_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "environments.yml"
-    path.write_text("environments:\n  t:\n    checks:\n      - type: businessHours\n        timeZone: Mars/Olympus\n")
+    path.write_text(
+        "environments:\n  t:\n    checks:\n      - type: businessHours\n        timeZone: Mars/Olympus\n"
+    )
     with pytest.raises(ConfigError, match="Unknown time zone"):
         load(path)
 
@@ -220,8 +269,10 @@ def test_a_queued_run_keeps_its_checks_when_the_file_loses_them(tmp_path: Path) 
     from emulator.gates.environments import strictest
 
     before = tmp_path / "before.yml"
-    before.write_text("environments:\n  prod:\n    checks:\n      - type: approval\n        approvers: [admins]\n"
-                      "groups:\n  admins: [carol]\n")
+    before.write_text(
+        "environments:\n  prod:\n    checks:\n      - type: approval\n        approvers: [admins]\n"
+        "groups:\n  admins: [carol]\n"
+    )
     after = tmp_path / "after.yml"
     after.write_text("environments:\n  prod: {}\n")
     envs = strictest(load(before), load(after))
@@ -235,6 +286,8 @@ def test_new_checks_apply_to_a_queued_run(tmp_path: Path) -> None:
     before = tmp_path / "before.yml"
     before.write_text("environments:\n  prod: {}\n")
     after = tmp_path / "after.yml"
-    after.write_text("environments:\n  prod:\n    checks:\n      - type: approval\n        approvers: [carol]\n")
+    after.write_text(
+        "environments:\n  prod:\n    checks:\n      - type: approval\n        approvers: [carol]\n"
+    )
     envs = strictest(load(before), load(after))
     assert gate(envs, "prod", run(tmp_path), tmp_path).status == "pending"
