@@ -37,8 +37,18 @@ def packages_dir(home: Path | None = None) -> Path:
     return azureml_dir(home) / "packages"
 
 
-def content_digest(folder: Path, exclude: tuple[str, ...] = ("package.json",)) -> str:
-    """sha256 over every file's relative path, executable bit and bytes, in sorted order."""
+HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+BUILD_AIDS = "build-aids"
+
+
+def content_digest(
+    folder: Path, exclude: tuple[str, ...] = ("package.json", f"{BUILD_AIDS}/ca-certificates.crt")
+) -> str:
+    """sha256 over every file's relative path, executable bit and bytes, in sorted order.
+
+    The host's CA bundle (a build aid: pip inside `docker build` needs it here) is not an input of the
+    package and is left out, so the digest depends only on model, code and environment.
+    """
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         relative = path.relative_to(folder).as_posix()
@@ -65,9 +75,13 @@ def _dockerfile(
         lines.append(f"ENV {key}={env_vars[key]}")
     lines += [
         f"COPY environment/ {APP_ROOT}/environment/",
-        "RUN python3 -m venv /opt/azureml-env \\",
+        f"COPY {BUILD_AIDS}/ /tmp/{BUILD_AIDS}/",
+        f"RUN if [ -s /tmp/{BUILD_AIDS}/ca-certificates.crt ]; then "
+        f"export PIP_CERT=/tmp/{BUILD_AIDS}/ca-certificates.crt; fi \\",
+        "    && python3 -m venv /opt/azureml-env \\",
         "    && /opt/azureml-env/bin/python -m pip install --no-cache-dir \\",
-        f"       -r {APP_ROOT}/environment/requirements.txt",
+        f"       -r {APP_ROOT}/environment/requirements.txt \\",
+        f"    && rm -rf /tmp/{BUILD_AIDS}",
         f"COPY model/ {model_dir}/",
         f"COPY code/ {APP_ROOT}/code/",
         f"WORKDIR {APP_ROOT}/code",
@@ -166,6 +180,12 @@ def package_model(
         (staging / "environment" / "requirements.txt").write_text(
             "".join(r + "\n" for r in plan.requirements), encoding="utf-8"
         )
+        (staging / BUILD_AIDS).mkdir()
+        ca_bundle = staging / BUILD_AIDS / "ca-certificates.crt"
+        if HOST_CA_BUNDLE.is_file():
+            shutil.copy2(HOST_CA_BUNDLE, ca_bundle)
+        else:
+            ca_bundle.write_bytes(b"")
         (staging / "Dockerfile").write_text(
             _dockerfile(image, model.name, model.version, scoring_script, env_vars), encoding="utf-8"
         )

@@ -173,11 +173,16 @@ def stop_server(pid: int, start_ticks: int, grace: float = 10.0) -> bool:
         except ProcessLookupError:
             pass
         _reap(pid)
-    # Workers may outlive the master for a moment; make sure none of the group is left.
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    # Workers may outlive the master for a moment: kill what is left of the group and wait until the
+    # group is empty (killpg then raises), so callers can rely on "no process left".
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            break
+        _reap(pid)
+        time.sleep(0.05)
     return True
 
 

@@ -103,7 +103,14 @@ def az_ws(az: AzRunner) -> AzRunner:
 def serving_conda(folder: Path) -> Path:
     """A conda.yml pinning the installed versions, so a model pickled by a job loads when served."""
     pins = [f"{name}=={importlib.metadata.version(name)}" for name in SERVING_PACKAGES]
-    lines = ["name: fixture-env", "channels:", "  - conda-forge", "dependencies:", "  - python=3.11", "  - pip"]
+    lines = [
+        "name: fixture-env",
+        "channels:",
+        "  - conda-forge",
+        "dependencies:",
+        "  - python=3.11",
+        "  - pip",
+    ]
     lines += ["  - pip:"] + [f"      - {pin}" for pin in [*pins, INFERENCE_SERVER]]
     conda = folder / "conda.yml"
     conda.write_text("\n".join(lines) + "\n", encoding="utf-8")

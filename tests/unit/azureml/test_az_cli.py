@@ -19,14 +19,18 @@ def test_shim_is_executable_and_works_from_any_directory(az_bin: Path, tmp_path:
     assert "-m emulator.azureml" in text and text.startswith("#!/bin/sh")
     env = {**os.environ, "MLOPS_HOME": str(tmp_path / "state"), "MLFLOW_DISABLE_TELEMETRY": "true"}
     env.pop("PYTHONPATH", None)
-    done = subprocess.run([str(shim), "version"], cwd="/", env=env, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [str(shim), "version"], cwd="/", env=env, capture_output=True, text=True, check=True
+    )
     assert json.loads(done.stdout)["extensions"]["ml"]
 
 
 def test_unknown_command_lists_emulated_ones(az: AzRunner) -> None:
     result = az("ml", "batch-endpoint", "create", check=False)
     assert result.code == 2 and result.stdout == ""
-    assert result.stderr.startswith("ERROR: 'az ml batch-endpoint create' is not emulated. Emulated commands: ")
+    assert result.stderr.startswith(
+        "ERROR: 'az ml batch-endpoint create' is not emulated. Emulated commands: "
+    )
     assert "az ml job create" in result.stderr and "az ml online-deployment create" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -70,7 +74,9 @@ def test_configure_defaults_persist_and_explicit_options_win(az: AzRunner, home:
     assert ids == []
     az("ml", "online-endpoint", "create", "-f", "serve/endpoint.yml", "-g", "rg2", "-w", "ws2")
     shown = az("ml", "online-endpoint", "show", "-n", "fixture-ep").json()
-    assert "/resourceGroups/rg2/" in shown["id"] and shown["id"].endswith("/workspaces/ws2/onlineEndpoints/fixture-ep")
+    assert "/resourceGroups/rg2/" in shown["id"] and shown["id"].endswith(
+        "/workspaces/ws2/onlineEndpoints/fixture-ep"
+    )
     assert shown["location"] == "westeurope"
 
 

@@ -43,12 +43,27 @@ def test_job_runs_records_outputs_and_binds_mlflow(az_ws: AzRunner, home: Path) 
 
 def test_stream_with_query_keeps_stdout_to_the_value(az_ws: AzRunner) -> None:
     result = az_ws(
-        "ml", "job", "create", "-f", "job/job.yml", "--name", "my_job_1", "--stream",
-        "--set", "experiment_name=other", "--query", "name", "-o", "tsv",
+        "ml",
+        "job",
+        "create",
+        "-f",
+        "job/job.yml",
+        "--name",
+        "my_job_1",
+        "--stream",
+        "--set",
+        "experiment_name=other",
+        "--query",
+        "name",
+        "-o",
+        "tsv",
     )
     assert result.stdout == "my_job_1\n"
     assert "saved model" in result.stderr  # the streamed log went to stderr
-    assert az_ws("ml", "job", "show", "-n", "my_job_1", "--query", "experiment_name", "-o", "tsv").stdout == "other\n"
+    assert (
+        az_ws("ml", "job", "show", "-n", "my_job_1", "--query", "experiment_name", "-o", "tsv").stdout
+        == "other\n"
+    )
     again = az_ws("ml", "job", "create", "-f", "job/job.yml", "--name", "my_job_1", check=False)
     assert again.code == 1 and "already exists" in again.stderr
 
@@ -60,12 +75,25 @@ def test_stream_without_query_writes_log_then_json(az_ws: AzRunner, tmp_path: Pa
 
 
 def test_failed_job_exits_1_and_is_recorded(az_ws: AzRunner) -> None:
-    result = az_ws("ml", "job", "create", "-f", "job/job.yml", "-n", "failing_job", "--set", "inputs.fail=yes", check=False)
+    result = az_ws(
+        "ml",
+        "job",
+        "create",
+        "-f",
+        "job/job.yml",
+        "-n",
+        "failing_job",
+        "--set",
+        "inputs.fail=yes",
+        check=False,
+    )
     assert result.code == 1 and result.stdout == ""
     error = result.stderr[result.stderr.index("ERROR: ") :]  # warnings may come first
     assert "Job failing_job failed" in error
     assert "failing on purpose" in error and "Traceback" not in error
-    assert az_ws("ml", "job", "show", "-n", "failing_job", "--query", "status", "-o", "tsv").stdout == "Failed\n"
+    assert (
+        az_ws("ml", "job", "show", "-n", "failing_job", "--query", "status", "-o", "tsv").stdout == "Failed\n"
+    )
 
 
 def test_undeclared_input_in_command_is_located(az_ws: AzRunner, home: Path) -> None:
@@ -80,7 +108,7 @@ def test_undeclared_input_in_command_is_located(az_ws: AzRunner, home: Path) -> 
 def test_default_experiment_is_the_working_directory_name(az_ws: AzRunner, tmp_path: Path) -> None:
     work = tmp_path / "my-repo"
     (work / "src").mkdir(parents=True)
-    (work / "src" / "hello.sh").write_text("echo hi > \"$1/out.txt\"\n")
+    (work / "src" / "hello.sh").write_text('echo hi > "$1/out.txt"\n')
     (work / "job.yml").write_text(
         "command: bash hello.sh ${{outputs.out}}\ncode: src\nenvironment: azureml:e@latest\n"
         "outputs:\n  out:\n    type: uri_folder\n"

@@ -9,7 +9,13 @@ import pytest
 from emulator.azureml.errors import AzArgumentError
 from emulator.azureml.output import render
 
-JOB = {"name": "keen_hat_1", "status": "Completed", "tags": {"a": "b"}, "outputs": [{"model": {}}], "version": 2}
+JOB = {
+    "name": "keen_hat_1",
+    "status": "Completed",
+    "tags": {"a": "b"},
+    "outputs": [{"model": {}}],
+    "version": 2,
+}
 JOBS = [
     {"name": "a", "status": "Completed", "id": "x", "type": "command"},
     {"name": "b", "status": "Failed", "id": "y", "type": "command"},

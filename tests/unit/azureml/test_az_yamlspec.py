@@ -31,7 +31,8 @@ def test_wrong_value_points_at_the_value(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         "deployment.yml",
-        "name: blue\nendpoint_name: ep\nmodel: azureml:m:1\ninstance_type: Standard_DS3_v2\ninstance_count: many\n",
+        "name: blue\nendpoint_name: ep\nmodel: azureml:m:1\n"
+        "instance_type: Standard_DS3_v2\ninstance_count: many\n",
     )
     with pytest.raises(AzSpecError) as caught:
         load_spec("online_deployment", path)
@@ -47,12 +48,16 @@ def test_union_field_reports_the_intended_alternative(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         "job.yml",
-        "code: src\ncommand: echo\nenvironment: azureml:e:1\ninputs:\n  data:\n    type: uri_fil\n    path: x\n",
+        "code: src\ncommand: echo\nenvironment: azureml:e:1\n"
+        "inputs:\n  data:\n    type: uri_fil\n    path: x\n",
     )
     with pytest.raises(AzSpecError) as caught:
         load_spec("job", path)
     assert caught.value.location is not None and caught.value.location.line == 6
-    assert "inputs.data.type: Value 'uri_fil' passed is not in set ['uri_file', 'uri_folder']" in caught.value.message
+    assert (
+        "inputs.data.type: Value 'uri_fil' passed is not in set ['uri_file', 'uri_folder']"
+        in caught.value.message
+    )
 
 
 def test_missing_referenced_file_is_located(tmp_path: Path) -> None:
@@ -75,7 +80,12 @@ def test_set_overrides_dotted_paths_like_az() -> None:
     pairs = parse_set_values(["model=azureml:credit-model:3", "instance_count=2", "tags.a.b=x", "l[0]=9"])
     assert pairs[1] == ("instance_count", 2)
     data = apply_overrides({"model": "old", "l": [1, 2]}, pairs)
-    assert data == {"model": "azureml:credit-model:3", "instance_count": 2, "tags": {"a": {"b": "x"}}, "l": [9, 2]}
+    assert data == {
+        "model": "azureml:credit-model:3",
+        "instance_count": 2,
+        "tags": {"a": {"b": "x"}},
+        "l": [9, 2],
+    }
 
 
 def test_cli_bad_yaml_gives_one_error_paragraph_and_no_traceback(az_ws: AzRunner) -> None:
