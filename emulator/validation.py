@@ -1,0 +1,175 @@
+"""`mlops validate`: everything that can be checked without running anything.
+
+Beyond expansion (templates, parameters, recipe schemas, the model and its graphs):
+- the Azure ML YAML files the pipeline's `az ml … --file F` commands use, loaded with azure-ai-ml's
+  own loaders (the schemas the real CLI applies);
+- the expanded pipeline against the official Azure Pipelines schema (microsoft/azure-pipelines-vscode
+  `service-schema.json`), when it is available: `$MLOPS_SERVICE_SCHEMA`, or the copy a development
+  checkout keeps in `../shared/reference/`. The emulator does not ship that third-party file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from emulator.errors import Location, MlopsError, PipelineError
+from emulator.model import Pipeline, Step
+from emulator.yamlio import YMap, location_of, plain
+
+SCHEMA_ENV = "MLOPS_SERVICE_SCHEMA"
+SCHEMA_NAME = "azure-pipelines-service-schema.json"
+_KINDS = {
+    ("job", "create"): "job",
+    ("environment", "create"): "environment",
+    ("model", "create"): "model",
+    ("model", "package"): "model_package",
+    ("online-endpoint", "create"): "online_endpoint",
+    ("online-endpoint", "update"): "online_endpoint",
+    ("online-deployment", "create"): "online_deployment",
+    ("online-deployment", "update"): "online_deployment",
+    ("data", "create"): "data",
+    ("compute", "create"): "compute",
+    ("workspace", "create"): "workspace",
+    ("batch-endpoint", "create"): "batch_endpoint",
+    ("batch-deployment", "create"): "batch_deployment",
+    ("component", "create"): "component",
+}
+_SCRIPT_INPUTS = ("script", "inlineScript")
+
+
+@dataclass(frozen=True)
+class AzureMLFile:
+    kind: str
+    path: Path
+    command: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class Report:
+    azureml_files: tuple[AzureMLFile, ...]
+    skipped: tuple[str, ...]  # references that name a run-time value ($(var), ${{ }})
+    service_schema: str | None  # the schema file used, or None when not available
+    errors: tuple[MlopsError, ...]
+
+
+def _commands(script: str) -> Iterator[list[str]]:
+    """The `az ml …` command lines of a bash script (continuations joined)."""
+    text = re.sub(r"\\\n", " ", script)
+    for line in text.splitlines():
+        for start in re.finditer(r"(?:^|[\s;&|(])az\s+ml\s", line):
+            rest = re.split(r"\s(?:&&|\|\||;|\|)\s", line[start.end() - 3 :])[0]
+            try:
+                words = ["az", *shlex.split(rest, comments=True)]
+            except ValueError:
+                continue
+            if len(words) > 3 and words[1] == "ml":
+                yield words
+
+
+def azureml_files(pipeline: Pipeline, repo_root: Path) -> tuple[list[AzureMLFile], list[str]]:
+    """The Azure ML YAML files referenced by `az ml <group> <verb> --file F` in the pipeline's steps."""
+    found: dict[tuple[str, Path], AzureMLFile] = {}
+    skipped: list[str] = []
+    steps: list[Step] = [st for s in pipeline.stages for j in s.jobs for st in j.all_steps()]
+    for step in steps:
+        scripts = [str(step.inputs[k]) for k in _SCRIPT_INPUTS if isinstance(step.inputs.get(k), str)]
+        for script in scripts:
+            for words in _commands(script):
+                kind = _KINDS.get((words[2], words[3]))
+                if kind is None:
+                    continue
+                for flag in ("--file", "-f"):
+                    if flag in words and words.index(flag) + 1 < len(words):
+                        ref = words[words.index(flag) + 1]
+                        if "$(" in ref or "${" in ref or "$" in ref:
+                            skipped.append(f"{ref} ({step.location})")
+                            continue
+                        path = (repo_root / ref).resolve()
+                        found.setdefault(
+                            (kind, path), AzureMLFile(kind, path, " ".join(words[:4]), step.location)
+                        )
+    return list(found.values()), skipped
+
+
+def check_azureml_files(files: list[AzureMLFile]) -> list[MlopsError]:
+    from emulator.azureml.yamlspec import load_spec
+
+    errors: list[MlopsError] = []
+    for item in files:
+        if not item.path.is_file():
+            errors.append(
+                PipelineError(
+                    f"{item.command} refers to {item.path}, which does not exist",
+                    item.location,
+                    hint="paths in steps are relative to the repository root (the checkout)",
+                )
+            )
+            continue
+        try:
+            load_spec(item.kind, item.path)
+        except MlopsError as exc:
+            errors.append(exc)
+    return errors
+
+
+def find_service_schema(repo_root: Path) -> Path | None:
+    configured = os.environ.get(SCHEMA_ENV)
+    if configured:
+        return Path(configured)
+    candidate = repo_root.parent / "shared" / "reference" / SCHEMA_NAME
+    return candidate if candidate.is_file() else None
+
+
+def _deepest(error: Any) -> Any:
+    best = error
+    for sub in error.context or ():
+        candidate = _deepest(sub)
+        if len(list(candidate.absolute_path)) > len(list(best.absolute_path)):
+            best = candidate
+    return best
+
+
+def check_service_schema(document: YMap, schema_path: Path) -> list[MlopsError]:
+    """The expanded pipeline (before normalization) against the official schema; located errors."""
+    import jsonschema
+
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft7Validator(schema)
+    errors: list[MlopsError] = []
+    for error in validator.iter_errors(plain(document)):
+        deepest = _deepest(error)
+        node: Any = document
+        loc = document.loc
+        for part in deepest.absolute_path:
+            if isinstance(node, dict) and part in node:
+                loc = node.key_loc(str(part)) if isinstance(node, YMap) else loc
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+                loc = location_of(node[part]) or loc
+                node = node[part]
+        where = "/".join(str(p) for p in deepest.absolute_path) or "the pipeline"
+        errors.append(
+            PipelineError(
+                f"Not valid for Azure Pipelines at {where}: {deepest.message[:300]}",
+                loc,
+                hint=f"checked against {schema_path.name} (the schema Azure DevOps publishes)",
+            )
+        )
+    return errors
+
+
+def validate(pipeline: Pipeline, expanded: YMap, repo_root: Path) -> Report:
+    files, skipped = azureml_files(pipeline, repo_root)
+    errors = check_azureml_files(files)
+    schema = find_service_schema(repo_root)
+    if schema is not None:
+        errors += check_service_schema(expanded, schema)
+    return Report(tuple(files), tuple(skipped), str(schema) if schema else None, tuple(errors))
