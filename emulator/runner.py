@@ -127,16 +127,20 @@ class RunRequest:
     comment: str | None = None
     check_policy: str = "fail"
     environments_file: Path | None = None
+    parallel: int | None = None  # jobs at once (None: the number of CPU cores)
+    secret_variables: Mapping[str, str] = field(default_factory=dict)  # queue-time secrets, never recorded
 
 
 def _options(
     home: Path, repo_root: Path, environments: envfile.Environments, data: Mapping[str, Any]
 ) -> RunOptions:
     from emulator.azureml import write_az_shim
+    from emulator.tasks import connections
 
     bin_dir = home / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
     write_az_shim(bin_dir)
+    folders = [Path(str(data[k])).parent for k in ("environmentsFile", "pipelineFile") if data.get(k)]
     return RunOptions(
         home=home,
         repo_root=repo_root,
@@ -145,6 +149,8 @@ def _options(
         check_policy=str(data.get("checkPolicy", "fail")),
         queue_variables=dict(data.get("variables") or {}),
         az_bin=bin_dir,
+        parallel=int(data.get("parallel") or 0),
+        connections=connections.load(connections.find_file([*folders, repo_root / "mlops_pipelines"])),
     )
 
 
@@ -195,7 +201,11 @@ def start(
     run.data["approvals"] = [approvals.sign(home, {**d, "run": run.id}) for d in decisions]
     if compiled.environments_path is not None:
         (run.dir / ENVIRONMENTS_SNAPSHOT).write_bytes(compiled.environments_path.read_bytes())
+    if request.parallel:
+        run.data["parallel"] = request.parallel
     run.save()
+    if request.secret_variables:
+        run.save_secrets({"variables": dict(request.secret_variables)})
     run.pipeline_file.write_text(dumps(compiled.document), encoding="utf-8")
     return _execute(run, compiled.pipeline, compiled.environments, home, reporter, cancellation)
 
@@ -253,8 +263,11 @@ def _execute(
     reporter: Reporter,
     cancellation: Cancellation | None,
 ) -> runstore.Run:
-    options = _options(home, Path(run.data["repoRoot"]), environments, run.data)
-    with run.exclusive():
+    with run.exclusive(wait=False):
+        run = runstore.load(home, run.id)  # the record as it is now that this process holds the run
+        if run.data.get("status") == "completed":
+            return run
+        options = _options(home, Path(run.data["repoRoot"]), environments, run.data)
         Engine(run, pipeline, options, reporter, default_registry(), cancellation).execute()
     return run
 
@@ -284,7 +297,7 @@ def resume(
             None,
             hint="start a new run with mlops run",
         )
-    document = load_file(run.pipeline_file)
+    document = load_file(run.pipeline_file, text_scalars=True)
     pipeline = build(document)
     check(pipeline)
     return _execute(run, pipeline, _environments_of(run), home, reporter, cancellation)

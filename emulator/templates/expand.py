@@ -1,411 +1,940 @@
 """Template expansion: `${{ }}` expressions, directives and template references.
 
 This is the service's first processing step [DOC runs.md "Process the pipeline"; template-expressions.md]:
-it works on the YAML text alone, before any variable exists at run time. Semantics notes 1.2–1.4
-list the rules followed here (lone vs mixed expressions, directive forms, flattening, collisions).
+it works on the YAML text alone, before any variable exists at run time. The rules followed here are
+in semantics notes 1.2-1.4 and 1.7, refined by what the service was measured to do [PG C-E03-100..194]:
+
+* a file is checked when it is read: every `${{ }}` must parse, and a directive keyword in value
+  position is `Unexpected value '...'` - even inside a branch that is never taken;
+* directives are mapping keys with lower-case keywords; `if`/`elseif`/`else` chains run over the
+  whole containing list or mapping (ordinary siblings do not end a chain, `each` and `insert` do);
+  once a branch is taken later conditions are not evaluated;
+* a scalar that is exactly one `${{ }}` keeps the value's type when it is a list or mapping (a list
+  inserted into a list is flattened) and is its String form otherwise; mixed text stringifies
+  every hole; keys are always strings;
+* compile-time `variables` are layered (pipeline, stage, job) and sequential: a definition is
+  visible to everything written after it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.errors import ExpressionError, Location, TemplateError, did_you_mean
+from emulator.errors import ExpressionError, Location, MlopsError, TemplateError, did_you_mean
 from emulator.expressions import (
+    BUILTINS,
     CaseInsensitiveDict,
     EvalContext,
+    Segment,
     evaluate_text,
     find_template_expressions,
+    parse,
     to_bool,
     to_string,
 )
-from emulator.templates.parameters import bind, check_schema, parse_declarations
-from emulator.templates.references import References, TemplateFile
-from emulator.yamlio import DIRECTIVE_DUPLICATE_MARK, YMap, YSeq, YStr, location_of
+from emulator.expressions.values import fold
+from emulator.templates.parameters import (
+    Declarations,
+    bind,
+    check_schema,
+    parse_declarations,
+    to_text,
+)
+from emulator.templates.references import MAX_DEPTH, References, TemplateFile
+from emulator.yamlio import DIRECTIVE_DUPLICATE_MARK, YMap, YSeq, YStr, display_path, location_of, plain
 
-_DIRECTIVE = re.compile(r"^\$\{\{\s*(if|elseif|each)\s+(.*?)\s*\}\}$", re.DOTALL)
-_BARE_DIRECTIVE = re.compile(r"^\$\{\{\s*(else|insert)\s*\}\}$")
-_EACH = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s+in\s+(.+)$", re.DOTALL)
-LIST_KINDS = ("stages", "jobs", "steps", "variables")
+KEYWORDS = frozenset({"if", "elseif", "else", "each", "insert"})
+LIST_KINDS = {"stages": "stages", "jobs": "jobs", "phases": "jobs", "steps": "steps",
+              "variables": "variables"}
+"""Lists whose items may be `- template:` references, by key [SCHEMA stage/job/phase/step/variable]."""
+TEMPLATE_ROOT_KEYS = {"stages": ("stages",), "jobs": ("jobs", "phases"), "steps": ("steps",),
+                      "variables": ("variables",)}
 RECIPE_TEMPLATE_NAMES = ("template.yml", "template.yaml")  # a recipe's schema.json describes these
-_TEMPLATE_ROOT_KEYS = {"stages", "jobs", "steps", "variables"}
-_EXTENDS_ROOT_KEYS = {"parameters", "stages", "jobs", "steps", "trigger", "pr", "resources", "variables",
-                      "extends", "name", "pool", "schedules", "lockBehavior", "appendCommitMessageToRunName"}
+MAX_NODES = 1_000_000
+"""Expanded mappings and lists before the emulator gives up: the service stops at 20 MB of memory
+[DOC templates.md limits]; a million nodes is well past any real pipeline and keeps a runaway
+`each` from exhausting the machine."""
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_UNIT_OPEN = {"(": ")", "[": "]"}
+
+
+# ---- directives -----------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Directive:
+    """A recognised directive key: its keyword and, for `if`/`elseif`/`each`, its expression."""
+
+    kind: str
+    expression: str = ""
+    offset: int = 0        # where `expression` starts in the key text
+    variable: str = ""     # the `each` loop variable
+
+
+def _units(text: str) -> list[tuple[str, int]]:
+    """Split a directive's inner text into top-level expression units (white space at depth 0,
+    outside strings) - the service counts parameters this way [PG C-E03-101/104]."""
+    units: list[tuple[str, int]] = []
+    depth = 0
+    quoted = False
+    start = -1
+    for i, c in enumerate(text):
+        if quoted:
+            if c == "'":
+                quoted = False
+            continue
+        if c.isspace() and depth == 0:
+            if start >= 0:
+                units.append((text[start:i], start))
+                start = -1
+            continue
+        if start < 0:
+            start = i
+        if c == "'":
+            quoted = True
+        elif c in "([":
+            depth += 1
+        elif c in ")]" and depth > 0:
+            depth -= 1
+    if start >= 0:
+        units.append((text[start:], start))
+    return units
+
+
+def directive_of(key: str, loc: Location) -> Directive | None:
+    """The directive a mapping key spells, None for any other key; malformed directives raise.
+
+    Keywords are lower-case only: `${{ IF x }}` is an ordinary expression key [PG C-E03-100].
+    """
+    text = key.split(DIRECTIVE_DUPLICATE_MARK, 1)[0]
+    if not (text.startswith("${{") and text.endswith("}}")):
+        return None
+    segments = find_template_expressions(text, loc)
+    if len(segments) != 1 or segments[0].kind != "expr":
+        return None
+    inner, base = segments[0].text, segments[0].offset
+    units = _units(inner)
+    if not units or units[0][0] not in KEYWORDS:
+        return None
+    keyword = units[0][0]
+    rest = units[1:]
+    if keyword in ("if", "elseif"):
+        if not rest:
+            return None  # `${{ if }}` is the expression `if`: Unrecognized value 'if' [PG C-E03-102]
+        start = rest[0][1]
+        return Directive(keyword, inner[start:].rstrip(), base + start)
+    if keyword in ("else", "insert"):
+        if rest:
+            raise TemplateError(f"Exactly 0 parameter(s) were expected following the directive '{keyword}'. "
+                                f"Actual parameter count: {len(rest)}", loc,
+                                hint="write `${{ elseif <condition> }}` for a further condition"
+                                if keyword == "else" else "`${{ insert }}` takes no parameters")
+        return Directive(keyword)
+    if len(rest) != 3:
+        raise TemplateError("Exactly 3 parameter(s) were expected following the directive 'each'. "
+                            f"Actual parameter count: {len(rest)}", loc,
+                            expected="${{ each <identifier> in <collection> }}")
+    (name, name_offset), (word, word_offset), (collection, coll_offset) = rest
+    if word != "in":
+        raise TemplateError(f"The value '{word}' is unexpected. The expected format of an 'each' expression "
+                            "is: ${ each <identifier> in <value> }", loc.shifted(base + word_offset),
+                            hint="the separator is the lower-case word 'in'")
+    if name.lower() in BUILTINS:
+        raise TemplateError(f"Expected '(' to follow a function: '{name}'", loc.shifted(base + name_offset),
+                            hint="a loop variable can't be named like a function")
+    if not _IDENTIFIER.match(name):
+        raise TemplateError(f"The value '{name}' is unexpected. The expected format of an 'each' expression "
+                            "is: ${ each <identifier> in <value> }", loc.shifted(base + name_offset),
+                            expected="a name of letters, digits and '_', not starting with a digit")
+    return Directive("each", collection, base + coll_offset, name)
+
+
+def _directive_text(value: str) -> bool:
+    """A scalar that spells a directive: not a directive outside key position [PG C-E03-112/173]."""
+    if not (value.startswith("${{") and value.endswith("}}")):
+        return False
+    inner = value[3:-2].strip()
+    word = inner.split(None, 1)[0] if inner else ""
+    return word in KEYWORDS
+
+
+# ---- scopes ---------------------------------------------------------------------------------
+
+class VariableLayer(Mapping[str, Any]):
+    """Compile-time `variables` at one level (pipeline, stage, job) over the enclosing level.
+
+    Why layers and not copies: a stage's definitions must not leak into the next stage, and a job
+    must see its own value over the pipeline's [RS override-same-variable-name-in-different-scope;
+    PG C-E12-024], while thousands of jobs must not each copy the pipeline's variables.
+    """
+
+    __slots__ = ("_own", "_parent")
+
+    def __init__(self, parent: Mapping[str, Any] | None = None,
+                 initial: Mapping[str, Any] | None = None) -> None:
+        self._own: dict[str, tuple[str, Any]] = {}
+        self._parent = parent
+        if initial:
+            for key, value in initial.items():
+                self.define(key, value)
+
+    def define(self, name: str, value: Any) -> None:
+        self._own[fold(name)] = (name, value)
+
+    def __getitem__(self, key: str) -> Any:
+        if not isinstance(key, str):
+            raise KeyError(key)
+        entry = self._own.get(fold(key))
+        if entry is not None:
+            return entry[1]
+        if self._parent is None:
+            raise KeyError(key)
+        return self._parent[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def _names(self) -> dict[str, str]:
+        names: dict[str, str] = {}
+        if isinstance(self._parent, VariableLayer):
+            names.update(self._parent._names())
+        elif self._parent is not None:
+            names.update({fold(k): k for k in self._parent})
+        for folded, (name, _) in self._own.items():
+            names.setdefault(folded, name)
+        return names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names().values())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key, _ABSENT) is not _ABSENT
+
+
+_ABSENT: Any = object()
 
 
 @dataclass(frozen=True)
-class Directive:
-    kind: str          # if | elseif | else | each | insert
-    expression: str
-    offset: int        # where the expression starts inside the key text
+class Frame:
+    """One template in the chain of references: the file and the parameters it was given."""
 
-
-def parse_directive(key: str) -> Directive | None:
-    """A mapping key that is a directive (lower-case keywords only, as the service requires)."""
-    text = key.split(DIRECTIVE_DUPLICATE_MARK)[0]
-    if not text.startswith("${{"):
-        return None
-    m = _DIRECTIVE.match(text)
-    if m:
-        return Directive(m.group(1), m.group(2), m.start(2))
-    m = _BARE_DIRECTIVE.match(text)
-    if m:
-        return Directive(m.group(1), "", 0)
-    return None
+    file: TemplateFile
+    parameters: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
 class Scope:
-    """What an expression can see at one point of the expansion."""
+    """What an expression can see at one point of the expansion (built once, shared by its nodes)."""
 
-    parameters: CaseInsensitiveDict
-    variables: CaseInsensitiveDict
+    parameters: Mapping[str, Any]
+    variables: Mapping[str, Any]
     loops: Mapping[str, Any]
-    file: TemplateFile
-    chain: tuple[TemplateFile, ...]
+    chain: tuple[Frame, ...]
+    context: EvalContext = field(compare=False, repr=False)
 
-    def context(self, loc: Location | None) -> EvalContext:
-        named: dict[str, Any] = {"parameters": self.parameters, "variables": self.variables}
-        named.update(self.loops)
-        return EvalContext(named=named, location=loc)
+    @staticmethod
+    def make(parameters: Mapping[str, Any], variables: Mapping[str, Any], loops: Mapping[str, Any],
+             chain: tuple[Frame, ...]) -> Scope:
+        named: dict[str, Any] = {"parameters": parameters, "variables": variables}
+        named.update(loops)
+        return Scope(parameters, variables, loops, chain, EvalContext(named=named))
+
+    @property
+    def file(self) -> TemplateFile:
+        return self.chain[-1].file
 
     def file_location(self) -> Location:
-        return Location(str(self.file.path))
+        """The current file, for nodes that carry no location of their own."""
+        return Location(display_path(self.file.path))
 
-    def with_variables(self, variables: CaseInsensitiveDict) -> Scope:
-        return Scope(self.parameters, variables, self.loops, self.file, self.chain)
+    def with_variables(self, variables: Mapping[str, Any]) -> Scope:
+        return Scope.make(self.parameters, variables, self.loops, self.chain)
 
     def with_loop(self, name: str, value: Any, loc: Location) -> Scope:
         taken = {"parameters", "variables", *(k.lower() for k in self.loops)}
         if name.lower() in taken:
             raise TemplateError(f"The idenfifier '{name}' has already been defined within the current scope",
-                                loc, hint="choose another name for the loop variable")
-        return Scope(self.parameters, self.variables, {**self.loops, name: value}, self.file, self.chain)
+                                loc, hint="choose another name for the loop variable (the service's message "
+                                          "spells 'identifier' this way)")
+        return Scope.make(self.parameters, self.variables, {**self.loops, name: value}, self.chain)
 
+
+Recorder = Callable[[Any], None]
+
+
+def _variable_text(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, dict | list):
+        return value
+    return to_string(value)
+
+
+# ---- the expander ---------------------------------------------------------------------------
 
 @dataclass
 class Expander:
-    """Walks a YAML tree and produces the expanded tree (locations kept)."""
+    """Walks YAML trees and produces the expanded tree (locations kept, inputs never modified)."""
 
     refs: References
     used_files: list[str] = field(default_factory=list)
+    extends_files: list[str] = field(default_factory=list)
+    nodes: int = 0
+    _checked: set[str] = field(default_factory=set)
+    _directives: dict[str, Directive | None] = field(default_factory=dict)
+    _segments: dict[str, list[Segment]] = field(default_factory=dict)
+    _declarations: dict[Any, Declarations] = field(default_factory=dict)
 
-    # ---- values -------------------------------------------------------------------------------
-    def value(self, node: Any, scope: Scope, key: str | None = None) -> Any:
-        if isinstance(node, YStr) or isinstance(node, str):
-            return self.scalar(node, scope)
+    # ---- reading a file -------------------------------------------------------------------------
+    def check_file(self, doc: Any, name: str) -> None:
+        """Parse every expression of a file once, as the service does when it reads the file: syntax
+        errors are fatal even in a branch that is never taken [RS expr-syntax-error-is-fatal-*]."""
+        if name in self._checked:
+            return
+        self._checked.add(name)
+        self._check(doc, None)
+
+    def _check(self, node: Any, loc: Location | None) -> None:
         if isinstance(node, dict):
-            return self.mapping(node, scope)
-        if isinstance(node, list):
-            kind = key if key in LIST_KINDS else None
-            return self.sequence(node, scope, kind)
-        return node
+            mloc = location_of(node) or loc
+            key_locs = node.key_locs if isinstance(node, YMap) else {}
+            for key, value in node.items():
+                if "${{" in key:
+                    kloc = key_locs.get(key, mloc) or Location("<unknown>")
+                    d = self.directive(key, kloc)
+                    if d is not None:
+                        if d.expression:
+                            parse(d.expression, kloc.shifted(d.offset))
+                    else:
+                        self._parse_all(key, kloc)
+                self._check(value, mloc)
+        elif isinstance(node, list):
+            lloc = location_of(node) or loc
+            for item in node:
+                self._check(item, lloc)
+        elif isinstance(node, str) and "${{" in node:
+            sloc = location_of(node) or loc or Location("<unknown>")
+            if _directive_text(node):
+                raise TemplateError(f"Unexpected value '{_clip(str(node))}'", sloc,
+                                    hint="directives (if, elseif, else, each, insert) only work as mapping "
+                                         "keys: end the line with ':' and indent what it applies to")
+            self._parse_all(node, sloc)
+
+    def _parse_all(self, text: str, loc: Location) -> None:
+        for seg in self.segments(text, loc):
+            if seg.kind == "expr":
+                parse(seg.text, _hole_location(text, seg.offset, loc))
+
+    def directive(self, key: str, loc: Location) -> Directive | None:
+        try:
+            return self._directives[key]
+        except KeyError:
+            pass
+        d = directive_of(key, loc)
+        self._directives[key] = d
+        return d
+
+    def segments(self, text: str, loc: Location | None) -> list[Segment]:
+        cached = self._segments.get(text)
+        if cached is None:
+            cached = find_template_expressions(str(text), loc)
+            if len(self._segments) < 200_000:
+                self._segments[text] = cached
+        return cached
+
+    # ---- values ---------------------------------------------------------------------------------
+    def node(self, value: Any, scope: Scope, key: str | None = None) -> Any:
+        if isinstance(value, str):
+            return self.scalar(value, scope) if "${{" in value else value
+        if isinstance(value, dict):
+            return self.mapping(value, scope)
+        if isinstance(value, list):
+            return self.sequence(value, scope, LIST_KINDS.get(key) if key is not None else None)
+        return value
 
     def evaluate(self, text: str, scope: Scope, loc: Location | None) -> Any:
-        return evaluate_text(text, scope.context(loc), loc)
+        return evaluate_text(text, scope.context, loc)
 
     def scalar(self, text: str, scope: Scope) -> Any:
-        if "${{" not in text:
-            return text
+        """A value with `${{ }}`: lone keeps lists and mappings, else the String form [PG C-E03-177..189]."""
         loc = location_of(text)
-        segments = find_template_expressions(str(text))
+        segments = self.segments(text, loc)
         if len(segments) == 1 and segments[0].kind == "expr":
-            seg = segments[0]
-            value = self.evaluate(seg.text, scope, loc.shifted(seg.offset) if loc else None)
+            if _directive_text(text):
+                raise TemplateError(f"Unexpected value '{_clip(str(text))}'", loc or scope.file_location(),
+                                    hint="directives only work as mapping keys")
+            value = self.evaluate(segments[0].text, scope, _hole_location(text, segments[0].offset, loc))
             if isinstance(value, dict | list):
                 return value
-            return YStr(to_string(value), loc) if loc else to_string(value)
+            result = to_string(value)
+            return YStr(result, loc) if loc is not None else result
         parts: list[str] = []
         for seg in segments:
             if seg.kind == "text":
                 parts.append(seg.text)
                 continue
-            sloc = loc.shifted(seg.offset) if loc else None
+            sloc = _hole_location(text, seg.offset, loc)
             value = self.evaluate(seg.text, scope, sloc)
             if isinstance(value, dict | list):
                 kind = "Array" if isinstance(value, list) else "Object"
                 raise ExpressionError(f"Unable to convert from {kind} to String. Value: {kind}", sloc,
                                       hint="a list or mapping can only be inserted as a whole value "
-                                           "(the scalar must be exactly one ${{ }})")
+                                           "(the scalar must be exactly one ${{ }}, without text around it)")
             parts.append(to_string(value))
         joined = "".join(parts)
-        return YStr(joined, loc) if loc else joined
+        return YStr(joined, loc) if loc is not None else joined
 
-    # ---- mappings -----------------------------------------------------------------------------
-    def mapping(self, node: Mapping[str, Any], scope: Scope) -> YMap:
+    def key(self, key: str, scope: Scope, loc: Location) -> str:
+        """An expression key: always a string; a lone list or mapping is an error [PG C-E03-190/191]."""
+        segments = self.segments(key, loc)
+        if len(segments) == 1 and segments[0].kind == "expr":
+            value = self.evaluate(segments[0].text, scope, loc.shifted(segments[0].offset))
+            if isinstance(value, dict | list):
+                raise TemplateError("Expected a scalar value", loc,
+                                    hint="a key must be text; this expression gives a "
+                                         f"{'list' if isinstance(value, list) else 'mapping'}")
+            return to_string(value)
+        return str(self.scalar(YStr(key, loc), scope))
+
+    # ---- mappings -------------------------------------------------------------------------------
+    def mapping(self, node: Mapping[str, Any], scope: Scope, record: Recorder | None = None,
+                layer: VariableLayer | None = None) -> YMap:
+        """Expand a mapping. One with a `variables:` key (pipeline, stage, job) opens a variables
+        layer, expanded first so the other keys see it; `layer` is that layer when the caller made it."""
         loc = location_of(node) or scope.file_location()
+        self._count(len(node), loc)
         out = YMap(loc)
-        keys = list(node)
-        block_variables: Any = None
+        seen: dict[str, str] = {}
+        key_locs = node.key_locs if isinstance(node, YMap) else {}
+        pre: Any = _ABSENT
         if "variables" in node:
-            block_variables, scope = self._with_block_variables(node, scope)
-        chain_state: str | None = None  # None | "taken" | "open"
-        for key in keys:
-            key_loc = node.key_loc(key) if isinstance(node, YMap) else loc
-            directive = parse_directive(key)
-            if directive is None:
-                chain_state = None
-                if key == "variables":
-                    self._merge_key(out, key, block_variables, key_loc)
+            if layer is None:
+                layer = VariableLayer(scope.variables)
+                scope = scope.with_variables(layer)
+            pre = self.variables_block(node["variables"], scope, layer)
+        chain: str | None = None  # None | "open" (no branch taken yet) | "taken"
+        for key, value in node.items():
+            key_loc = key_locs.get(key, loc)
+            d = self.directive(key, key_loc) if "${{" in key else None
+            if d is None:
+                if key == "variables" and pre is not _ABSENT:
+                    self._merge(out, seen, key, pre, key_loc, record)
                     continue
-                new_key = self.scalar(YStr(key, key_loc), scope) if "${{" in key else key
-                if isinstance(new_key, dict | list):
-                    raise TemplateError("A mapping key must be a single value", key_loc)
-                value = self.value(node[key], scope, key=str(new_key))
-                self._merge_key(out, str(new_key), value, key_loc)
+                new_key = self.key(key.split(DIRECTIVE_DUPLICATE_MARK, 1)[0], scope, key_loc) \
+                    if "${{" in key else key
+                self._merge(out, seen, new_key, self.node(value, scope, new_key), key_loc, record)
                 continue
-            chain_state = self._mapping_directive(directive, node[key], key_loc, scope, out, chain_state)
+            if d.kind == "each":
+                chain = None
+                for loop_scope in self._each(d, scope, key_loc):
+                    body = self._mapping_body(value, loop_scope, key_loc, record)
+                    self._merge_all(out, seen, body, key_loc, record)
+            elif d.kind == "insert":
+                chain = None
+                inserted = self.node(value, scope)
+                if not isinstance(inserted, dict):
+                    raise TemplateError("Expected a mapping", location_of(value) or key_loc,
+                                        hint="`${{ insert }}` merges a mapping into this mapping; this "
+                                             f"value is {_kind_name(inserted)}")
+                self._merge_all(out, seen, inserted, location_of(value) or key_loc, record)
+            else:
+                take, chain = self._branch(d, chain, scope, key_loc)
+                if take:
+                    body = self._mapping_body(value, scope, key_loc, record)
+                    self._merge_all(out, seen, body, key_loc, record)
         return out
 
-    def _mapping_directive(self, d: Directive, body: Any, key_loc: Location, scope: Scope, out: YMap,
-                           chain_state: str | None) -> str | None:
-        expr_loc = key_loc.shifted(d.offset)
-        if d.kind in ("elseif", "else") and chain_state is None:
-            raise TemplateError(f"Unexpected '{d.kind}' directive: it must follow an 'if' or 'elseif'", key_loc)
-        if d.kind == "each":
-            for loop_scope in self._each(d, scope, expr_loc):
-                self._merge_mapping(out, self._directive_body_mapping(body, loop_scope, key_loc), key_loc)
-            return None
-        if d.kind == "insert":
-            value = self.value(body, scope)
-            if value is None:
-                return None
-            if not isinstance(value, dict):
-                raise TemplateError("'${{ insert }}' needs a mapping to insert", key_loc)
-            self._merge_mapping(out, value, key_loc)
-            return None
-        take = self._branch(d, scope, expr_loc, chain_state)
-        if take:
-            self._merge_mapping(out, self._directive_body_mapping(body, scope, key_loc), key_loc)
-        if d.kind == "else":
-            return None
-        return "taken" if take or chain_state == "taken" else "open"
-
-    def _branch(self, d: Directive, scope: Scope, expr_loc: Location, chain_state: str | None) -> bool:
-        if d.kind == "else":
-            return chain_state == "open"
-        condition = self.evaluate(d.expression, scope, expr_loc)  # evaluated even when not taken
-        if d.kind == "elseif" and chain_state == "taken":
-            return False
-        return to_bool(condition)
-
-    def _directive_body_mapping(self, body: Any, scope: Scope, key_loc: Location) -> YMap:
+    def _mapping_body(self, body: Any, scope: Scope, key_loc: Location,
+                      record: Recorder | None) -> Mapping[str, Any]:
         if body is None:
-            return YMap(key_loc)
+            return {}
         if not isinstance(body, dict):
-            raise TemplateError("A directive inside a mapping must hold a mapping", key_loc,
-                                expected="key: value pairs indented under the directive")
-        return self.mapping(body, scope)
+            raise TemplateError("Expected a mapping", location_of(body) or key_loc,
+                                hint="a directive inside a mapping holds key: value pairs indented under it")
+        return self.mapping(body, scope, record)
 
-    def _each(self, d: Directive, scope: Scope, expr_loc: Location) -> list[Scope]:
-        m = _EACH.match(d.expression)
-        if not m:
-            raise TemplateError("The expected format of an 'each' expression is: "
-                                "${{ each <identifier> in <value> }}", expr_loc)
-        name, collection_text = m.group(1), m.group(2)
-        coll_loc = expr_loc.shifted(m.start(2))
-        collection = self.evaluate(collection_text, scope, coll_loc)
-        if collection is None:
-            return []
-        if isinstance(collection, dict):
+    def _merge(self, out: YMap, seen: dict[str, str], key: str, value: Any, loc: Location,
+               record: Recorder | None) -> None:
+        folded = key.lower()
+        first = seen.get(folded)
+        if first is not None:
+            raise TemplateError(f"'{_clip(key)}' is already defined", loc,
+                                hint=f"keys are compared ignoring case; '{first}' is defined at "
+                                     f"{out.key_locs.get(first, out.loc)}")
+        seen[folded] = key
+        out[key] = value
+        out.key_locs[key] = loc
+        if record is not None:
+            record({"name": key, "value": value})
+
+    def _merge_all(self, out: YMap, seen: dict[str, str], extra: Mapping[str, Any], loc: Location,
+                   record: Recorder | None) -> None:
+        extra_locs = extra.key_locs if isinstance(extra, YMap) else {}
+        for k, v in extra.items():
+            self._merge(out, seen, k, v, extra_locs.get(k, loc), record)
+
+    def _branch(self, d: Directive, chain: str | None, scope: Scope,
+                key_loc: Location) -> tuple[bool, str | None]:
+        """One member of an if/elseif/else chain: (take this body?, the chain's next state)."""
+        if d.kind == "if":
+            taken = to_bool(self.evaluate(d.expression, scope, key_loc.shifted(d.offset)))
+            return taken, "taken" if taken else "open"
+        if chain is None:
+            raise TemplateError(f"The expression directive '{d.kind}' is not supported in this context",
+                                key_loc,
+                                hint=f"an '{d.kind}' must follow an 'if' (or 'elseif') in the same list or "
+                                     "mapping, and nothing may follow an 'else'")
+        if d.kind == "elseif":
+            if chain == "taken":
+                return False, "taken"  # later conditions are not evaluated [PG C-E03-132]
+            taken = to_bool(self.evaluate(d.expression, scope, key_loc.shifted(d.offset)))
+            return taken, "taken" if taken else "open"
+        return chain == "open", None  # else
+
+    def _each(self, d: Directive, scope: Scope, key_loc: Location) -> Iterator[Scope]:
+        coll_loc = key_loc.shifted(d.offset)
+        collection = self.evaluate(d.expression, scope, coll_loc)
+        if collection is None or (isinstance(collection, str) and collection == ""):
+            return  # each over Null runs no iteration [RS null-each-loop]
+        if isinstance(collection, Mapping):
             items: list[Any] = [CaseInsensitiveDict({"key": k, "value": v}) for k, v in collection.items()]
         elif isinstance(collection, list):
-            items = list(collection)
+            items = collection
         else:
-            raise TemplateError(f"'each' needs a sequence or a mapping, got '{to_string(collection)}'",
-                                coll_loc)
-        return [scope.with_loop(name, item, expr_loc) for item in items]
+            raise TemplateError("'each' needs a sequence or a mapping to iterate, not "
+                                f"{_kind_name(collection)}", coll_loc,
+                                hint="iterate a list or an object parameter (type: object)")
+        if not items:
+            return
+        yield scope.with_loop(d.variable, items[0], key_loc)  # checks the name once
+        for item in items[1:]:
+            loops = {**scope.loops, d.variable: item}
+            yield Scope.make(scope.parameters, scope.variables, loops, scope.chain)
 
-    def _merge_mapping(self, out: YMap, extra: Mapping[str, Any], loc: Location) -> None:
-        for k, v in extra.items():
-            kl = extra.key_loc(k) if isinstance(extra, YMap) else loc
-            self._merge_key(out, k, v, kl)
+    # ---- variables ------------------------------------------------------------------------------
+    def variables_block(self, value: Any, scope: Scope, layer: VariableLayer) -> Any:
+        """Expand a `variables:` value, defining each variable as it appears [semantics notes 1.7]."""
+        def record(item: Any) -> None:
+            if isinstance(item, dict) and "name" in item and "group" not in item:
+                name = item["name"]
+                if isinstance(name, str):
+                    layer.define(str(name), _variable_text(item.get("value")))
 
-    def _merge_key(self, out: YMap, key: str, value: Any, loc: Location) -> None:
-        if any(k.lower() == key.lower() for k in out):
-            raise TemplateError(f"'{key}' is already defined", loc,
-                                hint=f"first defined at {out.key_loc(next(k for k in out if k.lower() == key.lower()))}")
-        out.set(key, value, loc)
+        if isinstance(value, list):
+            return self.sequence(value, scope, "variables", record)
+        if isinstance(value, dict):
+            return self.mapping(value, scope, record)
+        expanded = self.node(value, scope)
+        if isinstance(expanded, list):
+            for item in expanded:
+                record(item)
+        elif isinstance(expanded, dict):
+            for k, v in expanded.items():
+                record({"name": k, "value": v})
+        return expanded
 
-    def _with_block_variables(self, node: Mapping[str, Any], scope: Scope) -> tuple[Any, Scope]:
-        """Expand a pipeline/stage/job `variables:` first so later keys see them [semantics 1.7]."""
-        block = node["variables"]
-        vars_acc = CaseInsensitiveDict(dict(scope.variables.items()))
-        inner = scope.with_variables(vars_acc)
-        if isinstance(block, list):
-            expanded: Any = self.sequence(block, inner, "variables", vars_acc)
-        else:
-            expanded = self.value(block, inner)
-            if isinstance(expanded, dict):
-                for k, v in expanded.items():
-                    vars_acc[str(k)] = to_string(v) if not isinstance(v, dict | list) else v
-        return expanded, scope.with_variables(CaseInsensitiveDict(dict(vars_acc.items())))
-
-    # ---- sequences ----------------------------------------------------------------------------
+    # ---- sequences ------------------------------------------------------------------------------
     def sequence(self, node: list[Any], scope: Scope, kind: str | None,
-                 variables_acc: CaseInsensitiveDict | None = None) -> YSeq:
+                 record: Recorder | None = None) -> YSeq:
+        """Expand a list. An item that is one `if`/`elseif`/`else`/`each` key holding a list splices
+        that list; with any other value the item is an ordinary mapping and the directive works
+        inside it (so `- ${{ each pair in step }}:` rebuilds one step, as the templates doc's
+        examples need) [RS TemplateUnraveler sequence insertion; PG C-E03-136]."""
         loc = location_of(node) or scope.file_location()
+        self._count(len(node), loc)
         out = YSeq(loc)
-        chain_state: str | None = None
+        chain: str | None = None
         for item in node:
-            iloc = location_of(item) or loc
-            directive = None
-            if isinstance(item, dict) and len(item) == 1:
-                directive = parse_directive(next(iter(item)))
-            if directive is not None:
-                key = next(iter(item))
-                key_loc = item.key_loc(key) if isinstance(item, YMap) else iloc
-                chain_state = self._sequence_directive(directive, item[key], key_loc, scope, kind, out,
-                                                       chain_state, variables_acc)
-                continue
-            chain_state = None
-            if kind and isinstance(item, dict) and "template" in item:
-                for produced in self.include(item, kind, scope):
-                    self._append(out, produced, kind, variables_acc)
-                continue
-            value = self.value(item, self._scope_for(scope, variables_acc))
-            if isinstance(value, list) and isinstance(item, str):
-                for produced in value:  # "When an array is inserted into an array, it is flattened"
-                    if kind and isinstance(produced, dict) and "template" in produced:
-                        for inner in self.include(produced, kind, scope):
-                            self._append(out, inner, kind, variables_acc)
-                    else:
-                        self._append(out, produced, kind, variables_acc)
+            if isinstance(item, dict):
+                if len(item) == 1:
+                    key = next(iter(item))
+                    if "${{" in key:
+                        key_loc = item.key_locs.get(key, loc) if isinstance(item, YMap) else loc
+                        d = self.directive(key, key_loc)
+                        if d is not None and d.kind != "insert" and isinstance(item[key], list):
+                            if d.kind == "each":
+                                chain = None
+                                for loop_scope in self._each(d, scope, key_loc):
+                                    out.extend(self.sequence(item[key], loop_scope, kind, record))
+                            else:
+                                take, chain = self._branch(d, chain, scope, key_loc)
+                                if take:
+                                    out.extend(self.sequence(item[key], scope, kind, record))
+                            continue
+                        if d is not None and d.kind in ("each", "insert"):
+                            chain = None  # a directive sibling ends a chain [PG C-E03-138]
+                if kind is not None and "template" in item:
+                    out.extend(self.include(item, kind, scope, record))
+                    continue
+                value: Any = self.mapping(item, scope)
+            elif isinstance(item, str) and "${{" in item:
+                value = self.scalar(item, scope)
+                if isinstance(value, list):  # an array inserted into an array is flattened [DOC]
+                    self._extend_evaluated(out, value, kind, scope, record)
+                    continue
+                if isinstance(value, dict):
+                    self._extend_evaluated(out, [value], kind, scope, record)
+                    continue
+            elif isinstance(item, list):
+                value = self.sequence(item, scope, None)
             else:
-                self._append(out, value, kind, variables_acc)
+                value = item
+            out.append(value)
+            if record is not None:
+                record(value)
         return out
 
-    def _scope_for(self, scope: Scope, variables_acc: CaseInsensitiveDict | None) -> Scope:
-        if variables_acc is None:
-            return scope
-        return scope.with_variables(CaseInsensitiveDict(dict(variables_acc.items())))
+    def _extend_evaluated(self, out: YSeq, values: list[Any], kind: str | None, scope: Scope,
+                          record: Recorder | None) -> None:
+        for produced in values:
+            if kind is not None and isinstance(produced, dict) and "template" in produced:
+                out.extend(self.include(produced, kind, scope, record, evaluated=True))
+                continue
+            out.append(produced)
+            if record is not None:
+                record(produced)
 
-    def _append(self, out: YSeq, value: Any, kind: str | None, variables_acc: CaseInsensitiveDict | None) -> None:
-        out.append(value)
-        if variables_acc is not None and kind == "variables" and isinstance(value, dict) and "name" in value:
-            raw = value.get("value")
-            variables_acc[str(value["name"])] = "" if raw is None else (
-                to_string(raw) if not isinstance(raw, dict | list) else raw)
+    # ---- template references --------------------------------------------------------------------
+    def include(self, item: Mapping[str, Any], kind: str, scope: Scope, record: Recorder | None = None,
+                *, evaluated: bool = False) -> list[Any]:
+        """Expand `- template: path` in a stages/jobs/steps/variables list into its items.
 
-    def _sequence_directive(self, d: Directive, body: Any, key_loc: Location, scope: Scope, kind: str | None,
-                            out: YSeq, chain_state: str | None,
-                            variables_acc: CaseInsensitiveDict | None) -> str | None:
-        expr_loc = key_loc.shifted(d.offset)
-        if d.kind in ("elseif", "else") and chain_state is None:
-            raise TemplateError(f"Unexpected '{d.kind}' directive: it must follow an 'if' or 'elseif'", key_loc)
-        if d.kind == "insert":
-            raise TemplateError("'${{ insert }}' can only be used as a mapping key", key_loc)
-        if d.kind == "each":
-            for loop_scope in self._each(d, self._scope_for(scope, variables_acc), expr_loc):
-                self._splice(body, loop_scope, kind, out, key_loc, variables_acc)
-            return None
-        take = self._branch(d, self._scope_for(scope, variables_acc), expr_loc, chain_state)
-        if take:
-            self._splice(body, scope, kind, out, key_loc, variables_acc)
-        if d.kind == "else":
-            return None
-        return "taken" if take or chain_state == "taken" else "open"
-
-    def _splice(self, body: Any, scope: Scope, kind: str | None, out: YSeq, key_loc: Location,
-                variables_acc: CaseInsensitiveDict | None) -> None:
-        if body is None:
-            return
-        if isinstance(body, list):
-            inner_scope = self._scope_for(scope, variables_acc) if variables_acc is not None else scope
-            produced = self.sequence(body, inner_scope, kind, variables_acc)
-            out.extend(produced)
-            return
-        if kind and isinstance(body, dict) and "template" in body:
-            for item in self.include(body, kind, scope):
-                self._append(out, item, kind, variables_acc)
-            return
-        self._append(out, self.value(body, self._scope_for(scope, variables_acc)), kind, variables_acc)
-
-    # ---- template references ------------------------------------------------------------------
-    def include(self, item: Mapping[str, Any], kind: str, scope: Scope) -> list[Any]:
-        """Expand `- template: path` in a stages/jobs/steps/variables list into its items."""
+        `evaluated`: the reference came out of an expression, so its values are final and are not
+        expanded a second time (a literal `${{` in them stays literal [PG C-E03-188]).
+        """
         loc = location_of(item) or scope.file_location()
-        extra = [k for k in item if k not in ("template", "parameters")]
-        if extra:
-            kl = item.key_loc(extra[0]) if isinstance(item, YMap) else loc
-            raise TemplateError(f"Unexpected property '{extra[0]}' next to 'template'", kl,
-                                expected="template: and parameters:")
+        key_locs = item.key_locs if isinstance(item, YMap) else {}
+        for extra in item:
+            if extra not in ("template", "parameters"):
+                raise TemplateError(f"Unexpected value '{_clip(extra)}'", key_locs.get(extra, loc),
+                                    expected="template: and parameters: only",
+                                    hint="a template reference takes no other properties; set them inside "
+                                         "the template, or pass them as parameters")
         ref_node = item["template"]
-        ref = self.value(ref_node, scope)
-        ref_loc = location_of(ref_node) or loc
-        target = self.refs.resolve(str(ref), scope.file, ref_loc)
-        doc = self.refs.load(target, scope.chain, ref_loc)
-        self.used_files.append(target.display())
-        if not isinstance(doc, dict):
-            raise TemplateError(f"Template {target.display()} must be a mapping", ref_loc)
-        unknown = [k for k in doc if k != "parameters" and k not in _TEMPLATE_ROOT_KEYS]
-        if unknown:
-            raise TemplateError(f"Unexpected value '{unknown[0]}' in template {target.display()}",
-                                doc.key_loc(unknown[0]) if isinstance(doc, YMap) else ref_loc,
-                                expected="parameters: and one of stages:, jobs:, steps:, variables:")
-        if kind not in doc:
-            has = next((k for k in _TEMPLATE_ROOT_KEYS if k in doc), None)
-            raise TemplateError(
-                f"Template {target.display()} is a {has or 'empty'} template but is used in a {kind} list",
-                ref_loc, hint=f"reference it from a '{has}:' list" if has else None)
+        ref_loc = location_of(ref_node) or key_locs.get("template", loc)
+        ref = ref_node if evaluated else self.node(ref_node, scope)
+        if not isinstance(ref, str):
+            raise TemplateError("A template reference must be a file path", ref_loc,
+                                expected="template: path/to/file.yml")
+        # A reference that came out of an expression (a stepList parameter, an object) resolves from
+        # the file it was written in, not from the template that inserts it.
+        including = self.refs.file_written(ref_loc) if evaluated else None
+        target = self.refs.resolve(str(ref), including or scope.file, ref_loc)
+        doc = self._load(target, ref_loc)
+        allowed = TEMPLATE_ROOT_KEYS[kind]
+        body_key = _template_body_key(doc, target, allowed, kind, ref_loc)
         given_node = item.get("parameters")
-        given = self.value(given_node, scope) if given_node is not None else YMap(loc)
+        given = given_node if evaluated else self.node(given_node, scope, "parameters")
+        if given is None:
+            given = YMap(loc)
         if not isinstance(given, dict):
-            raise TemplateError("'parameters' of a template reference must be a mapping", location_of(given_node) or loc)
-        tscope = self.template_scope(target, doc, given, loc, scope)
-        body = doc[kind]
+            raise TemplateError("Expected a mapping",
+                                location_of(given_node) or key_locs.get("parameters", loc),
+                                hint="'parameters' of a template reference maps names to values")
+        tscope = self.template_scope(target, doc, given, ref_loc, scope, "template")
+        body = doc.get(body_key) if body_key else None
         if body is None:
             return []
         if not isinstance(body, list):
-            raise TemplateError(f"'{kind}' in template {target.display()} must be a sequence",
+            raise TemplateError(f"'{body_key}' in template {target.display()} must be a list",
                                 location_of(body) or ref_loc)
-        return list(self.sequence(body, tscope, kind))
+        return list(self.sequence(body, tscope, kind, record))
+
+    def _load(self, target: TemplateFile, loc: Location) -> Mapping[str, Any]:
+        doc = self.refs.load(target, loc)
+        self.used_files.append(target.display())
+        if doc is None:
+            return YMap(loc)
+        if not isinstance(doc, dict):
+            raise TemplateError(f"Template {target.display()} must be a mapping", location_of(doc) or loc,
+                                expected="parameters: and one of stages:, jobs:, steps:, variables:")
+        self.check_file(doc, str(target.path))
+        return doc
 
     def template_scope(self, target: TemplateFile, doc: Mapping[str, Any], given: Mapping[str, Any],
-                       call_loc: Location, scope: Scope) -> Scope:
-        decls = parse_declarations(doc.get("parameters"), Location(str(target.path)), pipeline=False)
-        given_locs = {k: (given.key_loc(k) if isinstance(given, YMap) else call_loc) for k in given}
+                       call_loc: Location, scope: Scope, position: str) -> Scope:
+        """Bind the parameters a template is given; the template sees only its own [PG C-E03-319]."""
+        decl_key = (target.path, position)
+        decls = self._declarations.get(decl_key)
+        if decls is None:
+            decls = parse_declarations(doc.get("parameters"), location_of(doc) or call_loc, position=position)
+            self._declarations[decl_key] = decls
+        key_locs = given.key_locs if isinstance(given, YMap) else {}
+        given_locs = {k: key_locs.get(k, call_loc) for k in given}
         values = bind(decls, given, given_locs, call_loc, target.display())
         schema = target.path.parent / "schema.json"
         if target.path.name in RECIPE_TEMPLATE_NAMES and schema.is_file():
-            check_schema(schema, values, given_locs, call_loc)
-        return Scope(CaseInsensitiveDict(values, strict=True), scope.variables, {}, target,
-                     (*scope.chain, target))
+            value_locs = {k: location_of(given[k]) or given_locs[k] for k in given}
+            check_schema(schema, values, value_locs, call_loc)
+        chain = scope.chain
+        self._check_chain(target, values, chain, call_loc)
+        frame = Frame(target, values)
+        return Scope.make(CaseInsensitiveDict(values, strict=True), scope.variables, {}, (*chain, frame))
 
-    # ---- extends ------------------------------------------------------------------------------
-    def extends(self, node: Any, scope: Scope, loc: Location) -> YMap:
-        """Expand `extends: {template, parameters}` into the template's root mapping."""
-        spec = self.value(node, scope)
+    def _check_chain(self, target: TemplateFile, values: Mapping[str, Any], chain: tuple[Frame, ...],
+                     loc: Location) -> None:
+        """Nesting limit, and a reference cycle: the same file given the same parameters again can only
+        recurse forever (the service dies of "Maximum object depth exceeded" [PG C-E03-208])."""
+        if len(chain) > MAX_DEPTH:
+            raise TemplateError(f"No more than {MAX_DEPTH} levels of template nesting are allowed", loc,
+                                hint="templates including templates: "
+                                     + _chain_text([*chain, Frame(target, {})]))
+        same = [f for f in chain if f.file.path == target.path]
+        if same:
+            current = plain(dict(values))
+            if any(plain(dict(f.parameters)) == current for f in same):
+                raise TemplateError("Maximum object depth exceeded: template reference cycle "
+                                    + _chain_text([*chain, Frame(target, values)]), loc,
+                                    hint="the template includes itself with the same parameters, so the "
+                                         "expansion never ends; remove the reference that closes the loop")
+
+    # ---- documents and extends ------------------------------------------------------------------
+    def document(self, doc: Mapping[str, Any], scope: Scope,
+                 skip: tuple[str, ...] = ()) -> tuple[YMap, Scope]:
+        """Expand a pipeline or extends-template root without the `skip` keys; returns it and the
+        scope its body saw (with its variables), which an `extends:` in it continues from."""
+        loc = location_of(doc) or scope.file_location()
+        body = YMap(loc)
+        key_locs = doc.key_locs if isinstance(doc, YMap) else {}
+        for k, v in doc.items():
+            if k not in skip:
+                body[k] = v
+                if k in key_locs:
+                    body.key_locs[k] = key_locs[k]
+        _check_directive_positions(body)
+        layer: VariableLayer | None = None
+        if "variables" in body:
+            layer = VariableLayer(scope.variables)
+            scope = scope.with_variables(layer)
+        return self.mapping(body, scope, layer=layer), scope
+
+    def extends(self, node: Any, scope: Scope, key_loc: Location) -> YMap:
+        """Expand `extends: {template, parameters}` into the template's root mapping (recursively)."""
+        spec = self.node(node, scope)
+        loc = location_of(node) or key_loc
         if not isinstance(spec, dict) or "template" not in spec:
-            raise TemplateError("'extends' needs a 'template'", loc, expected="extends:\n  template: path.yml")
-        unknown = [k for k in spec if k not in ("template", "parameters")]
-        if unknown:
-            raise TemplateError(f"Unexpected property '{unknown[0]}' in 'extends'", loc,
-                                expected="template: and parameters:")
-        ref_loc = location_of(spec["template"]) or loc
-        target = self.refs.resolve(str(spec["template"]), scope.file, ref_loc)
-        doc = self.refs.load(target, scope.chain, ref_loc)
-        self.used_files.append(target.display())
-        if not isinstance(doc, dict):
-            raise TemplateError(f"Template {target.display()} must be a mapping", ref_loc)
-        bad = [k for k in doc if k not in _EXTENDS_ROOT_KEYS]
-        if bad:
-            raise TemplateError(f"Unexpected value '{bad[0]}' in extends template {target.display()}",
-                                doc.key_loc(bad[0]) if isinstance(doc, YMap) else ref_loc,
-                                hint=did_you_mean(bad[0], _EXTENDS_ROOT_KEYS))
-        given = spec.get("parameters") or YMap(loc)
-        tscope = self.template_scope(target, doc, given, ref_loc, scope)
-        body = YMap(location_of(doc) or ref_loc)
-        for k in doc:
-            if k != "parameters":
-                body.set(k, doc[k], doc.key_loc(k) if isinstance(doc, YMap) else ref_loc)
-        expanded = self.mapping(body, tscope)
-        if "extends" in expanded:
-            nested = expanded.pop("extends")
-            inner = self.extends(nested, tscope, ref_loc)
-            for k, v in expanded.items():
-                self._merge_key(inner, k, v, expanded.key_loc(k))
-            return inner
+            raise TemplateError("'extends' needs a 'template'", loc,
+                                expected="extends:\n  template: path.yml")
+        spec_locs = spec.key_locs if isinstance(spec, YMap) else {}
+        for k in spec:
+            if k not in ("template", "parameters"):
+                raise TemplateError(f"Unexpected value '{_clip(k)}'", spec_locs.get(k, loc),
+                                    expected="template: and parameters:")
+        ref = spec["template"]
+        ref_loc = location_of(ref) or spec_locs.get("template", loc)
+        if not isinstance(ref, str):
+            raise TemplateError("A template reference must be a file path", ref_loc)
+        target = self.refs.resolve(str(ref), scope.file, ref_loc)
+        doc = self._load(target, ref_loc)
+        self.extends_files.append(target.display())
+        _check_extends_root(doc, target, ref_loc)
+        resources = doc.get("resources")
+        if isinstance(resources, dict):
+            self.refs.declare_repositories(resources.get("repositories"))
+        given = spec.get("parameters")
+        if given is None:
+            given = YMap(loc)
+        if not isinstance(given, dict):
+            raise TemplateError("Expected a mapping", location_of(given) or loc)
+        tscope = self.template_scope(target, doc, given, ref_loc, scope, "extends")
+        expanded, body_scope = self.document(doc, tscope, skip=("parameters", "extends"))
+        if "extends" in doc:
+            dlocs = doc.key_locs if isinstance(doc, YMap) else {}
+            inner = self.extends(doc["extends"], body_scope, dlocs.get("extends", ref_loc))
+            expanded = merge_extended(expanded, inner)
         return expanded
+
+    # ---- limits ---------------------------------------------------------------------------------
+    def _count(self, n: int, loc: Location) -> None:
+        self.nodes += n + 1
+        if self.nodes > MAX_NODES:
+            raise TemplateError("The expanded pipeline is too large", loc,
+                                hint="the service stops at 20 MB of memory while expanding templates; "
+                                     "check for an 'each' that multiplies more than intended")
+
+
+def _check_directive_positions(doc: Mapping[str, Any]) -> None:
+    """Where the service does not expand directives [PG C-E03-110]: in `resources.repositories` a
+    directive is "A template expression is not allowed in this context"; in `trigger` it is left as
+    a mapping key and the schema rejects it ("A mapping was not expected")."""
+    resources = doc.get("resources")
+    if isinstance(resources, dict):
+        found = _first_directive(resources.get("repositories"))
+        if found is not None:
+            raise TemplateError("A template expression is not allowed in this context", found,
+                                hint="repositories are resolved before templates are expanded; plain "
+                                     "values (${{ }} without if/each/insert) are allowed")
+    found = _first_directive(doc.get("trigger"))
+    if found is not None:
+        raise TemplateError("A mapping was not expected", found,
+                            hint="directives are not expanded in 'trigger'")
+
+
+def _first_directive(node: Any) -> Location | None:
+    if isinstance(node, dict):
+        key_locs = node.key_locs if isinstance(node, YMap) else {}
+        for key, value in node.items():
+            if key.startswith("${{") and _directive_text(key.split(DIRECTIVE_DUPLICATE_MARK, 1)[0]):
+                return key_locs.get(key) or location_of(node) or Location("<unknown>")
+            found = _first_directive(value)
+            if found is not None:
+                return found
+    elif isinstance(node, list):
+        for item in node:
+            found = _first_directive(item)
+            if found is not None:
+                return found
+    return None
+
+
+def merge_extended(own: YMap, extended: YMap) -> YMap:
+    """The extending document's keys with the extended template's: `resources` lists are joined
+    [RS Pipeline.cs], any other key defined in both is an error ("'variables' is already defined",
+    semantics notes 1.2)."""
+    out = YMap(own.loc)
+    folded = {k.lower(): k for k in own}
+    for k, v in own.items():
+        out[k] = v
+        out.key_locs[k] = own.key_locs.get(k, own.loc)
+    for k, v in extended.items():
+        kl = extended.key_locs.get(k, extended.loc)
+        mine = folded.get(k.lower())
+        if mine is None:
+            out[k] = v
+            out.key_locs[k] = kl
+            continue
+        if k == "resources" and isinstance(out[mine], dict) and isinstance(v, dict):
+            out[mine] = _merge_resources(out[mine], v, kl)
+            continue
+        raise TemplateError(f"'{k}' is already defined", kl,
+                            hint=f"both the pipeline and the template it extends define '{k}' "
+                                 f"(first at {own.key_locs.get(mine, own.loc)}); keep one")
+    return out
+
+
+def _merge_resources(first: Mapping[str, Any], second: Mapping[str, Any], loc: Location) -> YMap:
+    out = YMap(location_of(first) or loc)
+    for k, v in first.items():
+        out[k] = v
+    for k, v in second.items():
+        if k in out and isinstance(out[k], list) and isinstance(v, list):
+            out[k] = YSeq(location_of(out[k]) or loc, [*out[k], *v])
+        elif k in out:
+            raise TemplateError(f"'{k}' is already defined", loc)
+        else:
+            out[k] = v
+    return out
+
+
+_EXTENDS_BODIES = ("stages", "jobs", "steps")
+_EXTENDS_ALLOWED = {"trigger", "resources", "parameters", "variables"}
+
+
+def _check_extends_root(doc: Mapping[str, Any], target: TemplateFile, loc: Location) -> None:
+    """The root keys an extends template may have [SCHEMA extendsTemplate]."""
+    key_locs = doc.key_locs if isinstance(doc, YMap) else {}
+    bodies = [k for k in doc if k in _EXTENDS_BODIES]
+    if "extends" in doc:
+        allowed = {"trigger", "resources", "parameters", "extends"}
+    else:
+        allowed = _EXTENDS_ALLOWED | set(bodies[:1])
+    for k in doc:
+        if k not in allowed:
+            raise TemplateError(f"Unexpected value '{_clip(k)}'", key_locs.get(k, loc),
+                                expected=f"in an extends template: {', '.join(sorted(allowed))}",
+                                hint=did_you_mean(k, sorted(allowed)) or
+                                (f"{target.display()} can have one of stages, jobs or steps"
+                                 if k in _EXTENDS_BODIES else None))
+
+
+def _template_body_key(doc: Mapping[str, Any], target: TemplateFile, allowed: tuple[str, ...], kind: str,
+                       loc: Location) -> str | None:
+    """The list key of an included template, checked against where it is used [SCHEMA *Template]."""
+    key_locs = doc.key_locs if isinstance(doc, YMap) else {}
+    body: str | None = None
+    for k in doc:
+        if k == "parameters":
+            continue
+        if k in allowed and body is None:
+            body = k
+            continue
+        kinds = [name for name, keys in TEMPLATE_ROOT_KEYS.items() if k in keys]
+        hint = (f"{target.display()} is a {kinds[0]} template; reference it from a '{kinds[0]}:' list"
+                if kinds else did_you_mean(k, ["parameters", *allowed]))
+        raise TemplateError(f"Unexpected value '{_clip(k)}'", key_locs.get(k, loc),
+                            expected=f"parameters: and {' or '.join(allowed)}: in a {kind} template",
+                            hint=hint)
+    return body
+
+
+# ---- small helpers --------------------------------------------------------------------------
+
+def _hole_location(text: str, offset: int, loc: Location | None) -> Location | None:
+    """Where character `offset` of a scalar sits in its file: quotes shift by one, block scalars
+    start on the next line (their indentation read from the file when an error is shown)."""
+    if loc is None:
+        return None
+    style = getattr(text, "style", None)
+    newlines = text.count("\n", 0, offset)
+    if style in ("|", ">"):
+        line_start = text.rfind("\n", 0, offset) + 1
+        line = loc.line + 1 + newlines if loc.line else 0
+        indent = _block_indent(loc, line)
+        return Location(loc.file, line, indent + offset - line_start + 1 if line else 0)
+    if newlines:
+        line_start = text.rfind("\n", 0, offset) + 1
+        return Location(loc.file, loc.line + newlines if loc.line else 0, offset - line_start + 1)
+    return loc.shifted(offset + (1 if style in ("'", '"') else 0))
+
+
+def _block_indent(loc: Location, line: int) -> int:
+    try:
+        text = Location(loc.file, line).source_line()
+    except (OSError, ValueError):  # pragma: no cover - source_line already guards reads
+        text = None
+    if text is None:
+        return 0
+    return len(text) - len(text.lstrip(" "))
+
+
+def _chain_text(frames: list[Frame]) -> str:
+    names = [f.file.display() for f in frames]
+    if len(names) > 12:
+        names = [*names[:5], f"... ({len(names) - 10} more)", *names[-5:]]
+    return " -> ".join(names)
+
+
+def _kind_name(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"the text '{_clip(to_text(value))}'"
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= 500 else text[:500] + "[...]"
+
+
+def expand_error(err: Exception, loc: Location) -> MlopsError:
+    """Any unexpected failure as a located error (a traceback for bad input is a bug)."""
+    if isinstance(err, MlopsError):
+        return err
+    if isinstance(err, RecursionError):
+        return TemplateError("Maximum object depth exceeded", loc,
+                             hint="the pipeline nests too deeply (templates, directives or YAML)")
+    return TemplateError(f"Internal error while expanding templates: {type(err).__name__}: {err}", loc,
+                         hint="this is a bug in the emulator; please report it with the pipeline")

@@ -1,14 +1,19 @@
 """Resolving `template:` references: paths, repository aliases, and the service's limits.
 
-Rules [DOC templates.md "Reference template paths", "Use other repositories"; semantics notes 1.2]:
-a path starting with `/` is absolute from the repository root, otherwise relative to the including
-file; `file.yml@alias` reads from another repository (alias split on the first `@`, looked up
-case-insensitively; empty alias or `self` = the repository of the original pipeline); crossing into
-another repository resets the base folder to that repository's root.
+Rules [DOC templates.md "Reference template paths", "Use other repositories"; semantics notes 1.2;
+PG C-E03-195..218]: a path starting with `/` is absolute from the repository root, otherwise
+relative to the including file; backslashes are slashes; nothing is trimmed; a path may not climb
+above the repository root; `file.yml@alias` reads from another repository (the alias is everything
+after the *first* `@`, looked up ignoring case; an empty alias or `self` is the repository of the
+original pipeline); crossing into another repository resets the base folder to that repository's
+root, and a bare path inside a template read from another repository stays in that repository.
+File names are compared case-sensitively, as in a git tree, whatever the local file system does.
 """
 
 from __future__ import annotations
 
+import os
+import posixpath
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,34 +21,50 @@ from pathlib import Path
 from typing import Any
 
 from emulator.errors import Location, TemplateError, did_you_mean
-from emulator.yamlio import display_path, load_file
+from emulator.yamlio import display_path, load_file, location_of
 
-MAX_FILES = 100          # [DOC templates.md 2025-02-26 "Imposed limits"]
-MAX_DEPTH = 100          # same
-MAX_MEMORY_BYTES = 20 * 1024 * 1024  # same ("20 megabytes of memory" while parsing)
+MAX_FILES = 100          # [DOC templates.md 2025-02-26 "Imposed limits"]: separate YAML files included
+MAX_DEPTH = 100          # same: levels of template nesting (the docs before 2023 said 20)
+MAX_MEMORY_BYTES = 20 * 1024 * 1024  # same: "20 megabytes of memory consumed while parsing the YAML"
 
 
 @dataclass(frozen=True)
 class Repository:
-    """A repository templates can be read from: its alias and local folder."""
+    """A repository templates can be read from: its alias (`self` for the pipeline's own) and folder."""
 
     alias: str
     root: Path
 
+    @property
+    def key(self) -> str:
+        return self.alias.lower()
+
 
 @dataclass(frozen=True)
 class TemplateFile:
-    """A resolved reference: where the file is and which repository it belongs to."""
+    """A resolved reference: the file, its repository, and its path inside that repository (`/a/b.yml`)."""
 
     path: Path
     repo: Repository
+    repo_path: str = ""
 
     def display(self) -> str:
-        try:
-            rel = self.path.relative_to(self.repo.root)
-        except ValueError:
-            rel = self.path
-        return str(rel) if self.repo.alias == "self" else f"{rel}@{self.repo.alias}"
+        """How the service names a file: bare in the pipeline's repository, `path@alias` elsewhere
+        [PG C-E03-217]."""
+        name = self.repo_path.lstrip("/") if self.repo_path else _relative(self.path, self.repo.root)
+        return name if self.repo.alias == "self" else f"{name}@{self.repo.alias}"
+
+    @property
+    def directory(self) -> str:
+        """The repository path of the folder holding the file (`/` at the root)."""
+        return posixpath.dirname(self.repo_path) or "/"
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def find_repo_root(path: Path) -> Path:
@@ -59,81 +80,149 @@ def find_repo_root(path: Path) -> Path:
     return start.resolve()
 
 
+def root_file(path: Path, repo: Repository) -> TemplateFile:
+    """The pipeline file itself, as the first frame of every reference chain."""
+    return TemplateFile(path, repo, "/" + _relative(path, repo.root))
+
+
 @dataclass
 class References:
-    """Loads referenced files once, tracks the include chain and enforces the limits."""
+    """Resolves and loads referenced files once, counting files and bytes against the limits."""
 
     self_repo: Repository
     local_repos: Mapping[str, Path] = field(default_factory=dict)  # alias -> folder (--repo)
     declared: dict[str, Location] = field(default_factory=dict)     # resources.repositories aliases
     files: dict[Path, Any] = field(default_factory=dict)
+    included: set[Path] = field(default_factory=set)
     loaded_bytes: int = 0
+    _listings: dict[Path, frozenset[str]] = field(default_factory=dict)
+    _by_display: dict[str, TemplateFile] = field(default_factory=dict)
 
     def declare_repositories(self, node: Any) -> None:
         """Record `resources.repositories` so `@alias` references can be checked."""
         if not isinstance(node, list):
             return
         for item in node:
-            if isinstance(item, dict) and item.get("repository"):
-                loc = getattr(item, "loc", Location("<pipeline>"))
-                self.declared[str(item["repository"]).lower()] = loc
+            if isinstance(item, dict) and isinstance(item.get("repository"), str) and item["repository"]:
+                loc = location_of(item) or Location("<pipeline>")
+                self.declared.setdefault(str(item["repository"]).lower(), loc)
 
     def resolve(self, ref: str, including: TemplateFile, loc: Location) -> TemplateFile:
         """Where `ref` (as written in `template:`) points, seen from the including file."""
-        text = ref.strip()
-        if not text:
+        if ref.strip() == "":
             raise TemplateError("A template reference cannot be empty", loc, expected="a path to a YAML file")
-        path_part, sep, alias = text.partition("@")
-        if sep and alias.strip() and alias.strip().lower() != "self":
-            repo = self._repository(alias.strip(), loc)
-            base = repo.root
-            rel = path_part.lstrip("/")
-            return TemplateFile((base / rel).resolve(), repo)
-        repo = self.self_repo if sep else including.repo
+        text = ref.replace("\\", "/")                       # [PG C-E03-203]
+        path_part, sep, alias = text.partition("@")       # the first '@' [PG C-E03-210]
+        if sep:
+            repo = self.self_repo if alias == "" or alias.lower() == "self" else self._repository(alias, loc)
+        else:
+            repo = including.repo                           # a bare path stays in the frame's repo
+        if path_part == "":
+            raise TemplateError("A template reference cannot be empty", loc, expected="a path to a YAML file")
         if path_part.startswith("/"):
-            return TemplateFile((repo.root / path_part.lstrip("/")).resolve(), repo)
-        if sep and including.repo is not self.self_repo:
-            return TemplateFile((repo.root / path_part).resolve(), repo)
-        return TemplateFile((including.path.parent / path_part).resolve(), repo)
+            base = ""
+        elif repo.key != including.repo.key:
+            base = ""                                       # crossing resets the base [PG C-E03-215]
+        else:
+            base = including.directory
+        joined = f"{base}/{path_part}"
+        parts: list[str] = []
+        for segment in joined.split("/"):
+            if segment in ("", "."):
+                continue
+            if segment == "..":
+                if not parts:  # checked on the resolved path, not per step [PG C-E03-206]
+                    raise TemplateError(f"The file path {joined} is invalid", loc,
+                                        hint="a template path can't point above the root of its repository")
+                parts.pop()
+                continue
+            parts.append(segment)
+        normalized = "/" + "/".join(parts)
+        return TemplateFile(repo.root.joinpath(*parts), repo, normalized)
 
     def _repository(self, alias: str, loc: Location) -> Repository:
         key = alias.lower()
         if key not in self.declared:
-            raise TemplateError(f"Repository '{alias}' is not declared in resources.repositories", loc,
+            raise TemplateError(f"No repository found by name {alias}", loc,
                                 hint=did_you_mean(alias, list(self.declared))
-                                or "declare it under resources.repositories with 'repository: "
-                                   f"{alias}'")
+                                or f"declare it under resources.repositories with 'repository: {alias}'")
         local = next((p for a, p in self.local_repos.items() if a.lower() == key), None)
         if local is None:
             raise TemplateError(f"Repository '{alias}' has no local folder", loc,
-                                hint=f"map it with --repo {alias}=PATH (the emulator never fetches repositories)")
+                                hint=f"map it with --repo {alias}=PATH (the emulator never fetches "
+                                     "repositories)")
         return Repository(alias, Path(local).resolve())
 
-    def load(self, target: TemplateFile, chain: tuple[TemplateFile, ...], loc: Location) -> Any:
-        """Parse a referenced file, checking cycles, nesting depth, file count and size."""
-        if any(t.path == target.path for t in chain):
-            names = " -> ".join(t.display() for t in (*chain, target))
-            raise TemplateError(f"Template reference cycle: {names}", loc,
-                                hint="the service has no cycle detection and fails with 'Maximum object "
-                                     "depth exceeded'; remove the reference that closes the loop")
-        if len(chain) >= MAX_DEPTH:
-            raise TemplateError(f"Templates are nested more than {MAX_DEPTH} levels deep", loc,
-                                hint="Azure Pipelines allows at most 100 levels of template nesting")
-        if target.path in self.files:
-            return self.files[target.path]
-        if len(self.files) >= MAX_FILES:
-            raise TemplateError(f"More than {MAX_FILES} YAML files are included", loc,
-                                hint="Azure Pipelines allows at most 100 separate YAML files per pipeline")
-        if not target.path.is_file():
-            folder = target.path.parent
-            candidates = [p.name for p in folder.glob("*.y*ml")] if folder.is_dir() else []
-            raise TemplateError(f"File {target.display()} not found in repository {target.repo.alias}", loc,
-                                hint=did_you_mean(target.path.name, candidates)
-                                or "paths are relative to the including file; start with / for the "
-                                   "repository root")
-        self.loaded_bytes += target.path.stat().st_size
+    def load(self, target: TemplateFile, loc: Location, *, count: bool = True) -> Any:
+        """Parse a referenced file (cached), enforcing the file-count and size limits."""
+        cached = self.files.get(target.path, _NOT_LOADED)
+        if cached is not _NOT_LOADED:
+            return cached
+        if count and target.path not in self.included:
+            if len(self.included) >= MAX_FILES:
+                raise TemplateError(f"No more than {MAX_FILES} separate YAML files may be included", loc,
+                                    hint="Azure Pipelines limits a pipeline to 100 included template files "
+                                         "(directly or indirectly)")
+        if not self._exists(target.path, target.repo.root):
+            raise TemplateError(self._not_found(target), loc, hint=self._not_found_hint(target))
+        try:
+            size = target.path.stat().st_size
+        except OSError:
+            size = 0
+        self.loaded_bytes += size
         if self.loaded_bytes > MAX_MEMORY_BYTES:
-            raise TemplateError("The pipeline's YAML exceeds the 20 MB the service allows for parsing", loc)
-        node = load_file(target.path, display=display_path(target.path))
+            raise TemplateError("The pipeline's YAML exceeds the 20 MB the service allows while parsing", loc,
+                                hint="split the pipeline or trim the templates it includes")
+        if count:
+            self.included.add(target.path)
+        display = display_path(target.path)
+        node = load_file(target.path, display=display, text_scalars=True)
         self.files[target.path] = node
+        self._by_display.setdefault(display, target)
         return node
+
+    def file_written(self, loc: Location) -> TemplateFile | None:
+        """The loaded file a location points into (None for text that came from elsewhere)."""
+        return self._by_display.get(loc.file)
+
+    def _not_found(self, target: TemplateFile) -> str:
+        where = "self" if target.repo.alias == "self" else target.repo.alias
+        return f"File {target.repo_path} not found in repository {where} ({target.repo.root})"
+
+    def _not_found_hint(self, target: TemplateFile) -> str:
+        folder = target.path.parent
+        names = sorted(self._listing(folder)) if folder.is_dir() else []
+        same = [n for n in names if n.lower() == target.path.name.lower()]
+        if same:
+            return f"file names are case-sensitive: the file is spelled '{same[0]}'"
+        close = did_you_mean(target.path.name, [n for n in names if n.endswith((".yml", ".yaml"))])
+        return close or ("paths are relative to the including file; start with / for the repository root"
+                         + ("" if target.repo.alias == "self" else f" of '{target.repo.alias}'"))
+
+    def _listing(self, folder: Path) -> frozenset[str]:
+        cached = self._listings.get(folder)
+        if cached is None:
+            try:
+                cached = frozenset(os.listdir(folder))
+            except OSError:
+                cached = frozenset()
+            self._listings[folder] = cached
+        return cached
+
+    def _exists(self, path: Path, root: Path) -> bool:
+        """A file exists with exactly this spelling, segment by segment below the repository root."""
+        if not path.is_file():
+            return False
+        try:
+            parts = path.relative_to(root).parts
+        except ValueError:
+            return True
+        folder = root
+        for part in parts:
+            if part not in self._listing(folder):
+                return False
+            folder = folder / part
+        return True
+
+
+_NOT_LOADED: Any = object()
