@@ -11,15 +11,18 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
 from rich.console import Console
 
 from emulator import __version__, runner
 from emulator.cli import render
 from emulator.errors import MlopsError
+from emulator.report.times import durations
 from emulator.store import runs as runstore
 from emulator.store.paths import state_home
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+ENVIRONMENTS_HELP = "environments file (default: environments.yml beside the pipeline or in mlops_pipelines/)"
 
 
 def _pairs(values: Sequence[str] | None, flag: str) -> dict[str, str]:
@@ -45,18 +48,20 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--repo", action="append", metavar="ALIAS=PATH",
                         help="local folder of a repository resource used by template@alias (repeatable)")
         sp.add_argument("--environments", type=Path, metavar="FILE",
-                        help="environments file (default: environments.yml beside the pipeline or in mlops_pipelines/)")
+                        help=ENVIRONMENTS_HELP)
 
     run = sub.add_parser("run", help="expand and run a pipeline")
     pipeline_args(run)
-    run.add_argument("--var", action="append", metavar="NAME=VALUE", help="a queue-time variable (repeatable)")
+    run.add_argument("--var", action="append", metavar="NAME=VALUE",
+                     help="a queue-time variable (repeatable)")
     run.add_argument("--approve", action="append", metavar="ENV", default=[],
                      help="approve the checks of environment ENV in advance (repeatable)")
     run.add_argument("--reject", action="append", metavar="ENV", default=[],
                      help="reject the checks of environment ENV in advance (repeatable)")
-    run.add_argument("--as", dest="user", metavar="USER", help="who queues the run and decides (default: git user)")
+    run.add_argument("--as", dest="user", metavar="USER",
+                     help="who queues the run and decides (default: git user)")
     run.add_argument("--comment", help="comment recorded with --approve/--reject decisions")
-    run.add_argument("--check-policy", choices=["pass", "fail"], default="fail",
+    run.add_argument("--check-policy", choices=["pass", "fail", "ask"], default="fail",
                      help="decision for checks the emulator cannot evaluate (default: fail)")
     _output_args(run)
 
@@ -91,13 +96,43 @@ def _parser() -> argparse.ArgumentParser:
 
     eps = sub.add_parser("endpoints", help="list or stop the local online endpoints")
     eps.add_argument("action", nargs="?", choices=["list", "down"], default="list")
+
+    gr = sub.add_parser("graph", help="draw a pipeline's stages, jobs and gates (Mermaid, SVG or PNG)")
+    gr.add_argument("pipeline", type=Path, nargs="?",
+                    help="the pipeline YAML file (default with --run: the pipeline the run executed)")
+    gr.add_argument("-o", "--output", type=Path, metavar="FILE",
+                    help="FILE.mmd, FILE.svg or FILE.png (default: Mermaid text on stdout)")
+    gr.add_argument("--format", choices=["mmd", "svg", "png"],
+                    help="the format (default: from FILE's extension)")
+    gr.add_argument("-p", "--parameter", action="append", metavar="NAME=VALUE",
+                    help="a runtime parameter (repeatable)")
+    gr.add_argument("--repo", action="append", metavar="ALIAS=PATH",
+                    help="local folder of a repository resource used by template@alias (repeatable)")
+    gr.add_argument("--environments", type=Path, metavar="FILE",
+                    help=ENVIRONMENTS_HELP)
+    gr.add_argument("--run", dest="run_id", metavar="RUN",
+                    help="colour stages, jobs and gates by this run's results")
+
+    rep = sub.add_parser("report", help="write a run's HTML report or JUnit XML")
+    rep.add_argument("run_id", metavar="RUN")
+    rep.add_argument("-o", "--output", type=Path, metavar="FILE.html", help="the self-contained HTML report")
+    rep.add_argument("--junit", type=Path, metavar="FILE.xml",
+                     help="JUnit XML: a testsuite per stage, a testcase per step")
+    rep.add_argument("--no-mlflow", action="store_true",
+                     help="leave out the model, metrics and plots from MLflow")
+
+    ui = sub.add_parser("ui", help="serve the MLflow UI over the state folder's store on 127.0.0.1")
+    ui.add_argument("--port", type=int, default=5000, help="port (default: 5000)")
     return p
 
 
 def _output_args(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--json", action="store_true", help="print the run record as JSON last on stdout")
     sp.add_argument("-q", "--quiet", action="store_true", help="hide step output (errors and warnings stay)")
-    sp.add_argument("-v", "--verbose", action="store_true", help="also show debug lines")
+    sp.add_argument("-v", "--verbose", action="store_true",
+                    help="also show debug lines, and every output line instead of folding it")
+    sp.add_argument("--progress", choices=["auto", "live", "plain"], default="auto",
+                    help="live tree on a terminal, plain lines otherwise (default: auto; plain when CI=true)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -126,22 +161,23 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
     cmd = args.command
     if cmd == "run":
         request = runner.RunRequest(
-            pipeline=args.pipeline, parameters=_pairs(args.parameter, "-p"), variables=_pairs(args.var, "--var"),
+            pipeline=args.pipeline, parameters=_pairs(args.parameter, "-p"),
+            variables=_pairs(args.var, "--var"),
             repos={k: Path(v) for k, v in _pairs(args.repo, "--repo").items()}, approve=args.approve,
             reject=args.reject, user=args.user, comment=args.comment, check_policy=args.check_policy,
             environments_file=args.environments)
-        reporter = render.ConsoleReporter(console, quiet=args.quiet, verbose=args.verbose)
-        run = runner.start(request, home, reporter)
-        return _finish(run, console, args.json)
+        with render.make_reporter(console, args.quiet, args.verbose, args.progress) as reporter:
+            run = runner.start(request, home, reporter)
+        return _finish(run, console, args.json, isinstance(reporter, render.LiveReporter))
     if cmd == "resume":
-        reporter = render.ConsoleReporter(console, quiet=args.quiet, verbose=args.verbose)
         console.print(f"Resuming run {args.run_id}", highlight=False)
-        run = runner.resume(args.run_id, home, reporter)
-        return _finish(run, console, args.json)
+        with render.make_reporter(console, args.quiet, args.verbose, args.progress) as reporter:
+            run = runner.resume(args.run_id, home, reporter)
+        return _finish(run, console, args.json, isinstance(reporter, render.LiveReporter))
     if cmd in ("approve", "reject"):
         decision = "approved" if cmd == "approve" else "rejected"
-        entry = runner.decide(args.run_id, home, args.environment, decision, args.user or runner.default_user(),
-                              args.comment)
+        entry = runner.decide(args.run_id, home, args.environment, decision,
+                              args.user or runner.default_user(), args.comment)
         console.print(f"Run {args.run_id}: environment [cyan]{entry['environment']}[/cyan] {decision} by "
                       f"{entry['by']} for stage {entry['stage']}. Continue with: mlops resume {args.run_id}",
                       highlight=False)
@@ -163,7 +199,8 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         jobs = sum(len(s.jobs) for s in p.stages)
         steps = sum(len(j.all_steps()) for s in p.stages for j in s.jobs)
         envs = sorted({e.name for s in p.stages for e in s.environments()})
-        console.print(f"[green]✔[/green] {args.pipeline} is valid: {len(p.stages)} stages, {jobs} jobs, {steps} steps"
+        console.print(f"[green]✔[/green] {args.pipeline} is valid: {len(p.stages)} stages, {jobs} jobs, "
+                      f"{steps} steps"
                       + (f"; environments: {', '.join(envs)}" if envs else ""), highlight=False)
         return runner.EXIT_OK
     if cmd == "runs":
@@ -173,7 +210,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             if args.json:
                 sys.stdout.write(json.dumps(summary, indent=2) + "\n")
             else:
-                console.print(render.summary_table(summary))
+                console.print(render.summary_table(summary, durations(run.data)))
                 for a in summary["approvals"]:
                     console.print(f"  {a['decision']} {a['environment']} by {a['by']} at {a['at']}"
                                   + (f": {a['comment']}" if a.get("comment") else ""), highlight=False)
@@ -187,19 +224,29 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
 
         if args.action == "down":
             stopped = stop_all_endpoints(home)
-            console.print(f"Stopped {len(stopped)} endpoint deployment(s): {', '.join(stopped) or '-'}", highlight=False)
+            console.print(f"Stopped {len(stopped)} endpoint deployment(s): {', '.join(stopped) or '-'}",
+                          highlight=False)
         else:
             for ep in list_endpoints(home):
                 console.print(json.dumps(ep), highlight=False)
         return runner.EXIT_OK
+    if cmd == "graph":
+        return _graph(args, home, console)
+    if cmd == "report":
+        return _report(args, home, console)
+    if cmd == "ui":
+        from emulator.cli.ui import serve
+
+        return serve(home, args.port, console)
     raise AssertionError(cmd)  # pragma: no cover - argparse rejects unknown commands
 
 
-def _finish(run: runstore.Run, console: Console, as_json: bool) -> int:
+def _finish(run: runstore.Run, console: Console, as_json: bool, live: bool = False) -> int:
     summary = runner.summary(run)
-    console.print(render.summary_table(summary))
+    console.print(render.summary_table(summary, durations(run.data)))
     if summary["result"] == "paused" and summary.get("waiting"):
-        render.waiting_banner(console, run.id, summary["waiting"])
+        banner = render.waiting_banner(run.id, summary["waiting"], render.gate_checks(run.data), boxed=live)
+        console.print(banner, highlight=False, soft_wrap=not live)
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     return runner.exit_code(summary["result"])
@@ -224,3 +271,60 @@ def _logs(home: Path, run_id: str, step_filter: str | None, console: Console) ->
     if not shown:
         console.print("no logs matched", highlight=False)
     return runner.EXIT_OK
+
+
+def _graph(args: argparse.Namespace, home: Path, console: Console) -> int:
+    from emulator import graph
+    from emulator.report import graph_of_run
+
+    fmt = graph.output_format(str(args.output), args.format) if args.output else (args.format or "mmd")
+    if args.pipeline is None and not args.run_id:
+        raise MlopsError("mlops graph needs a PIPELINE file or --run RUN", None,
+                         expected="mlops graph PIPELINE -o FILE.(mmd|svg|png) [--run RUN]")
+    run = runstore.load(home, args.run_id) if args.run_id else None
+    if args.pipeline is not None:
+        compiled = runner.compile_pipeline(args.pipeline, _pairs(args.parameter, "-p"),
+                                           {k: Path(v) for k, v in _pairs(args.repo, "--repo").items()},
+                                           environments_file=args.environments)
+        pictured = graph.build_graph(compiled.pipeline, compiled.environments, run.data if run else None,
+                                     title=str(args.pipeline))
+    else:
+        assert run is not None
+        pictured = graph_of_run(run)
+    data = graph.render(pictured, fmt)
+    if args.output is None:
+        if fmt == "png":
+            raise MlopsError("PNG is binary: write it to a file", None, expected="-o FILE.png")
+        sys.stdout.write(data.decode("utf-8"))
+        return runner.EXIT_OK
+    _write(args.output, data)
+    jobs = sum(len(s.jobs) for s in pictured.stages)
+    console.print(f"Wrote {args.output} ({fmt}: {len(pictured.stages)} stages, {jobs} jobs"
+                  + (f", coloured by run {run.id}" if run else "") + ")", highlight=False)
+    return runner.EXIT_OK
+
+
+def _report(args: argparse.Namespace, home: Path, console: Console) -> int:
+    from emulator.report import html_report, junit_report
+
+    if args.output is None and args.junit is None:
+        raise MlopsError("mlops report needs an output", None,
+                         expected="mlops report RUN -o report.html [--junit results.xml]")
+    run = runstore.load(home, args.run_id)
+    if args.junit is not None:
+        _write(args.junit, junit_report(run).encode("utf-8"))
+        console.print(f"Wrote {args.junit} (JUnit XML of run {run.id})", highlight=False)
+    if args.output is not None:
+        _write(args.output, html_report(run, home, with_mlflow=not args.no_mlflow).encode("utf-8"))
+        console.print(f"Wrote {args.output} (HTML report of run {run.id})", highlight=False)
+    return runner.EXIT_OK
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write an output file; a folder that can't be written is bad input, not a crash."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise MlopsError(f"Can't write {path}: {exc.strerror or exc}", None,
+                         hint="choose a file in a folder you can write to") from None
