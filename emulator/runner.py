@@ -109,7 +109,7 @@ def compile_pipeline(
     expanded = expand_pipeline(path, parameters, repos, template_variables(repo_root, path, user))
     document = normalize(expanded.document)
     pipeline = build(document)
-    check(pipeline)
+    check(pipeline, default_registry().names())
     env_path = environments_file or envfile.find_file(path.resolve(), repo_root)
     environments = envfile.load(env_path)
     return Compiled(expanded, document, pipeline, environments, env_path.resolve() if env_path else None)

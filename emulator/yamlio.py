@@ -244,6 +244,9 @@ def loads(text: str, file: str = "<string>", *, text_scalars: bool = False) -> A
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = _loc(file, mark) if mark is not None else Location(file)
+        lines = text.splitlines() or [""]
+        if loc.line > len(lines):  # the parser ran off the end: point after the last character
+            loc = Location(file, len(lines), len(lines[-1]) + 1)
         problem = exc.problem or "invalid YAML"
         context = f" {exc.context}" if exc.context else ""
         raise YamlError(f"YAML syntax error: {problem}{context}", loc,

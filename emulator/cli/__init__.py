@@ -195,6 +195,14 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             else:
                 sys.stdout.write(text)
             return runner.EXIT_OK
+        from emulator.validation import validate
+
+        report = validate(compiled.pipeline, compiled.expanded.document, compiled.expanded.repo_root)
+        stderr = Console(stderr=True, soft_wrap=True)
+        for error in report.errors:
+            stderr.print(f"[bold red]error:[/bold red] {_escape(error.render())}", highlight=False)
+        if report.errors:
+            return runner.EXIT_BAD_INPUT
         p = compiled.pipeline
         jobs = sum(len(s.jobs) for s in p.stages)
         steps = sum(len(j.all_steps()) for s in p.stages for j in s.jobs)
@@ -202,6 +210,12 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         console.print(f"[green]✔[/green] {args.pipeline} is valid: {len(p.stages)} stages, {jobs} jobs, "
                       f"{steps} steps"
                       + (f"; environments: {', '.join(envs)}" if envs else ""), highlight=False)
+        skipped = f"; not checked (named at run time): {', '.join(report.skipped)}" if report.skipped else ""
+        console.print(f"  Azure ML YAML checked with azure-ai-ml: {len(report.azureml_files)} file(s){skipped}",
+                      highlight=False)
+        schema = (f"checked ({report.service_schema})" if report.service_schema
+                  else "not checked (set MLOPS_SERVICE_SCHEMA to Azure's service-schema.json)")
+        console.print(f"  Azure Pipelines schema: {schema}", highlight=False)
         return runner.EXIT_OK
     if cmd == "runs":
         if getattr(args, "runs_command", None) == "show":

@@ -247,6 +247,14 @@ def strictest(at_queue: Environments, now: Environments) -> Environments:
         if current is None:
             merged[key] = config
             continue
-        extra = tuple(c for c in config.checks if c not in current.checks)
+        known = {_identity(c) for c in current.checks}
+        extra = tuple(c for c in config.checks if _identity(c) not in known)
         merged[key] = replace(current, checks=current.checks + extra)
     return Environments(merged, {}, now.source or at_queue.source)
+
+
+def _identity(check: Check) -> Check:
+    """A check without its location: the same rule read from two files is one rule."""
+    from dataclasses import replace
+
+    return replace(check, location=Location(""))

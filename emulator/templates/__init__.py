@@ -84,7 +84,8 @@ def _expand(path: Path, display: str, parameters: Mapping[str, str] | None, repo
     if isinstance(resources, dict):
         refs.declare_repositories(resources.get("repositories"))
     decls = parse_declarations(doc.get("parameters"), doc.loc, position="pipeline")
-    values = bind_runtime(decls, dict(parameters or {}), doc.loc)
+    params_loc = doc.key_loc("parameters") if "parameters" in doc else doc.loc
+    values = bind_runtime(decls, dict(parameters or {}), params_loc)
     variables = VariableLayer(None, dict(predefined or {}))
     scope = Scope.make(CaseInsensitiveDict(values, strict=True), variables, {}, (Frame(top, values),))
     own, body_scope = expander.document(doc, scope, skip=("parameters", "extends"))

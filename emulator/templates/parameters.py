@@ -429,7 +429,7 @@ def bind_runtime(decls: Declarations, given: Mapping[str, str], pipeline_loc: Lo
     cli = Location("command line")
     for key in given:
         if key.lower() not in {n.lower() for n in names}:
-            raise TemplateError(f"Unexpected parameter '{_clip(key)}'", cli,
+            raise TemplateError(f"Unexpected parameter '{_clip(key)}' (given with -p)", pipeline_loc,
                                 expected=f"one of: {', '.join(names) or '(the pipeline declares none)'}",
                                 hint=did_you_mean(key, names))
     values: dict[str, Any] = {}
@@ -443,8 +443,12 @@ def bind_runtime(decls: Declarations, given: Mapping[str, str], pipeline_loc: Lo
                 value = loads(raw, "command line", text_scalars=True)
             elif spec.type in ("object", "legacyObject"):
                 value = YStr(raw, cli, "")
-            value = coerce(spec, value, cli)
-            check_values(spec, value, cli)
+            try:
+                value = coerce(spec, value, cli)
+                check_values(spec, value, cli)
+            except TemplateError as exc:  # point at the declaration the command-line value breaks
+                raise TemplateError(f"{exc.message} (given with -p {spec.name}=...)", spec.location,
+                                    expected=exc.expected, hint=exc.hint) from None
         elif spec.has_default:
             value = spec.default
         elif spec.values:

@@ -1,8 +1,7 @@
 """Errors that teach: every user-facing error names file:line:col, shows the line with a caret, no traceback.
 
 A table of bad inputs goes through `python -m emulator validate` (and `run`); each must exit 2 with a
-located message. Cases marked xfail are known gaps, reported to their owners: the test turns XPASS
-when they are fixed (then drop the mark).
+located message.
 """
 
 from __future__ import annotations
@@ -115,25 +114,13 @@ CASES: dict[str, object] = {
               - type: approval
                 approvers: 3
         """)}, file="environments.yml", line=5, says="not of type 'array'"),
-    # Known gaps (reported to the owners of the modules named in each reason).
-    "bad YAML (at end of file)": pytest.param(
-        Case({"p.yml": "stages:\n  - stage: A\n    jobs: [\n"}, says="YAML syntax error"),
-        marks=pytest.mark.xfail(reason="yamlio: an error at end of file points past the last line, so no "
-                                       "source line or caret is shown", strict=False)),
-    "misspelt -p parameter": pytest.param(
-        Case({"p.yml": "parameters:\n  - name: greeting\n    default: hi\n" + STEP},
-             args=("-p", "gretting=x"), line=1, says="did you mean 'greeting'"),
-        marks=pytest.mark.xfail(reason="templates.parameters: -p errors are located at 'command line', "
-                                       "not at the pipeline's parameters: block", strict=False)),
-    "unknown task": pytest.param(
-        Case({"p.yml": "steps:\n  - task: NoSuchTask@1\n"}, line=2, says="NoSuchTask@1"),
-        marks=pytest.mark.xfail(reason="runner.compile_pipeline: validate does not check task names (run "
-                                       "fails the step at run time, exit 1)", strict=False)),
-    "bad condition": pytest.param(
-        Case({"p.yml": "steps:\n  - script: echo hi\n    condition: eq(variables.a,\n"}, line=3,
-             says="condition"),
-        marks=pytest.mark.xfail(reason="conditions are parsed only at run time: validate passes, run fails "
-                                       "the job (exit 1) and the console does not say why", strict=False)),
+    "bad YAML (at end of file)": Case({"p.yml": "stages:\n  - stage: A\n    jobs: [\n"},
+                                      says="YAML syntax error"),
+    "misspelt -p parameter": Case({"p.yml": "parameters:\n  - name: greeting\n    default: hi\n" + STEP},
+                                  args=("-p", "gretting=x"), line=1, says="did you mean 'greeting'"),
+    "unknown task": Case({"p.yml": "steps:\n  - task: NoSuchTask@1\n"}, line=2, says="NoSuchTask@1"),
+    "bad condition": Case({"p.yml": "steps:\n  - script: echo hi\n    condition: eq(variables.a,\n"}, line=3,
+                          says="condition"),
 }
 
 
