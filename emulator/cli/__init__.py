@@ -212,7 +212,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
                       + (f"; environments: {', '.join(envs)}" if envs else ""), highlight=False)
         skipped = f"; not checked (named at run time): {', '.join(report.skipped)}" if report.skipped else ""
         checked = len(report.azureml_files)
-        console.print(f"  Azure ML YAML checked with azure-ai-ml: {checked} file(s){skipped}", highlight=False)
+        console.print(f"  Azure ML YAML checked (azure-ai-ml): {checked} file(s){skipped}", highlight=False)
         schema = (f"checked ({report.service_schema})" if report.service_schema
                   else "not checked (set MLOPS_SERVICE_SCHEMA to Azure's service-schema.json)")
         console.print(f"  Azure Pipelines schema: {schema}", highlight=False)
