@@ -50,16 +50,16 @@ def as_text(value: Any) -> str:
 @dataclass(frozen=True)
 class Variable:
     name: str
-    value: str
+    value: str | list[Any] | dict[str, Any]  # text, or an object a template expression produced
     readonly: bool
     location: Location
 
 
 @dataclass(frozen=True)
 class Step:
-    index: int                       # position in its job (0-based), stable across resumes
-    task: str                        # e.g. CmdLine@2; "checkout" for checkout steps
-    name: str | None                 # the reference name used for output variables
+    index: int  # position in its job (0-based), stable across resumes
+    task: str  # e.g. CmdLine@2; "checkout" for checkout steps
+    name: str | None  # the reference name used for output variables
     display_name: str
     inputs: Mapping[str, Any]
     env: Mapping[str, str]
@@ -68,7 +68,10 @@ class Step:
     enabled: bool
     timeout_minutes: int
     location: Location
-    checkout: str | None = None      # for checkout steps: self | none | alias
+    checkout: str | None = None  # for checkout steps: self | none | alias
+    retry_count: int = 0  # retryCountOnTaskFailure
+    condition_location: Location | None = None  # where the condition's text starts
+    settable: tuple[str, ...] | None = None  # target.settableVariables (None: any; (): none)
 
     @property
     def ident(self) -> str:
@@ -77,15 +80,20 @@ class Step:
 
 @dataclass(frozen=True)
 class Environment:
+    """`environment: name[.resource]` or `{name, resourceName, resourceType, tags}`."""
+
     name: str
     resource_name: str | None
     location: Location
+    resource_type: str | None = None
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Hook:
-    name: str                        # preDeploy, deploy, routeTraffic, postRouteTraffic, on.success, on.failure
+    name: str  # preDeploy, deploy, routeTraffic, postRouteTraffic, on.success, on.failure
     steps: tuple[Step, ...]
+    server: bool = False  # `pool: server` on the hook
 
 
 @dataclass(frozen=True)
@@ -97,15 +105,21 @@ class Job:
     continue_on_error: bool
     timeout_minutes: int
     variables: tuple[Variable, ...]
-    steps: tuple[Step, ...]          # regular jobs
+    steps: tuple[Step, ...]  # regular jobs
     pool: Any
     location: Location
     deployment: bool = False
     environment: Environment | None = None
-    strategy: str | None = None       # runOnce | rolling | canary (deployment jobs)
+    strategy: str | None = None  # runOnce | rolling | canary (deployment jobs)
     hooks: tuple[Hook, ...] = ()
     matrix: Mapping[str, Mapping[str, str]] | None = None
-    server: bool = False              # agentless job (pool: server)
+    matrix_expression: str | None = None  # `matrix: $[ ... ]`, evaluated when the job is ready to run
+    parallel: int | None = None  # `strategy: parallel: N` (slices job1..jobN)
+    max_parallel: int = 0  # matrix legs / rolling targets at once (0: no limit)
+    increments: tuple[int, ...] = ()  # canary increments
+    cancel_timeout_minutes: int = 5
+    condition_location: Location | None = None  # where the condition's text starts
+    server: bool = False  # agentless job (pool: server)
 
     def all_steps(self) -> tuple[Step, ...]:
         if not self.deployment:
@@ -117,11 +131,12 @@ class Job:
 class Stage:
     name: str
     display_name: str
-    depends_on: tuple[str, ...] | None   # None: the previous stage (the default)
+    depends_on: tuple[str, ...] | None  # None: the previous stage (the default)
     condition: str | None
     variables: tuple[Variable, ...]
     jobs: tuple[Job, ...]
     location: Location
+    condition_location: Location | None = None  # where the condition's text starts
 
     def environments(self) -> tuple[Environment, ...]:
         return tuple(j.environment for j in self.jobs if j.environment is not None)
@@ -150,11 +165,15 @@ def build(doc: YMap) -> Pipeline:
     for s in stages:
         for dep in s.depends_on or ():
             if dep.lower() not in names:
-                raise PipelineError(f"Stage {s.name} depends on unknown stage {dep}.", s.location,
-                                    hint=_hint(dep, [x.name for x in stages]))
+                raise PipelineError(
+                    f"Stage {s.name} depends on unknown stage {dep}.",
+                    s.location,
+                    hint=_hint(dep, [x.name for x in stages]),
+                )
     name = doc.get("name")
-    return Pipeline(as_text(name) if name is not None else None, _variables(doc.get("variables")), stages,
-                    doc.loc, doc)
+    return Pipeline(
+        as_text(name) if name is not None else None, _variables(doc.get("variables")), stages, doc.loc, doc
+    )
 
 
 def _hint(name: str, candidates: list[str]) -> str | None:
@@ -167,16 +186,22 @@ def _unique(names: list[str], locs: list[Location], what: str) -> None:
     seen: dict[str, Location] = {}
     for n, loc in zip(names, locs, strict=True):
         if n.lower() in seen:
-            raise PipelineError(f"The {what} name {n} appears more than once. {what.capitalize()} names must be "
-                                f"unique within the {'pipeline' if what == 'stage' else 'stage'}.", loc,
-                                hint=f"first used at {seen[n.lower()]}")
+            raise PipelineError(
+                f"The {what} name {n} appears more than once. {what.capitalize()} names must be "
+                f"unique within the {'pipeline' if what == 'stage' else 'stage'}.",
+                loc,
+                hint=f"first used at {seen[n.lower()]}",
+            )
         seen[n.lower()] = loc
 
 
 def _check_name(name: str, loc: Location, what: str) -> None:
     if not _NAME.match(name):
-        raise PipelineError(f"{what.capitalize()} name '{name}' is invalid", loc,
-                            expected="letters, digits and '_', not starting with a digit")
+        raise PipelineError(
+            f"{what.capitalize()} name '{name}' is invalid",
+            loc,
+            expected="letters, digits and '_', not starting with a digit",
+        )
 
 
 def _depends(node: YMap) -> tuple[str, ...] | None:
@@ -195,12 +220,21 @@ def _variables(node: Any) -> tuple[Variable, ...]:
     for item in node or ():
         loc = location_of(item) or Location("<pipeline>")
         if "group" in item:
-            raise PipelineError(f"Variable group '{item['group']}' can't be resolved locally", loc,
-                                hint="variable groups live in Azure DevOps; pass the values with "
-                                     "--var NAME=VALUE or use a variables template")
+            raise PipelineError(
+                f"Variable group '{item['group']}' can't be resolved locally",
+                loc,
+                hint="variable groups live in Azure DevOps; pass the values with "
+                "--var NAME=VALUE or use a variables template",
+            )
         value = item.get("value")
-        out.append(Variable(as_text(item["name"]), value if isinstance(value, dict | list) else as_text(value),
-                            as_bool(item.get("readonly"), loc, "readonly"), loc))
+        out.append(
+            Variable(
+                as_text(item["name"]),
+                value if isinstance(value, dict | list) else as_text(value),
+                as_bool(item.get("readonly"), loc, "readonly"),
+                loc,
+            )
+        )
     return tuple(out)
 
 
@@ -213,10 +247,25 @@ def _stage(node: YMap) -> Stage:
     for j in jobs:
         for dep in j.depends_on:
             if dep.lower() not in job_names:
-                raise PipelineError(f"Job {j.name} depends on unknown job {dep}.", j.location,
-                                    hint=_hint(dep, [x.name for x in jobs]))
-    return Stage(name, as_text(node.get("displayName")) or name, _depends(node),
-                 _condition(node), _variables(node.get("variables")), jobs, node.loc)
+                raise PipelineError(
+                    f"Job {j.name} depends on unknown job {dep}.",
+                    j.location,
+                    hint=_hint(dep, [x.name for x in jobs]),
+                )
+    return Stage(
+        name,
+        as_text(node.get("displayName")) or name,
+        _depends(node),
+        _condition(node),
+        _variables(node.get("variables")),
+        jobs,
+        node.loc,
+        _condition_loc(node),
+    )
+
+
+def _condition_loc(node: YMap) -> Location | None:
+    return node.value_loc("condition") if "condition" in node else None
 
 
 def _condition(node: YMap) -> str | None:
@@ -232,60 +281,167 @@ def _job(node: YMap, index: int) -> Job:
     if deployment and name.lower() in ("deploy", "deployment"):
         raise PipelineError(f"'{name}' is a reserved word and can't be a deployment name", node.loc)
     pool = plain(node.get("pool"))
-    server = isinstance(pool, str) and pool.lower() == "server" or (
-        isinstance(pool, dict) and str(pool.get("name", "")).lower() == "server")
+    server = _is_server(pool)
     common: dict[str, Any] = dict(
-        name=name, display_name=as_text(node.get("displayName")) or name,
-        depends_on=_depends(node) or (), condition=_condition(node),
-        continue_on_error=as_bool(node.get("continueOnError"), node.value_loc("continueOnError"), "continueOnError"),
-        timeout_minutes=as_int(node.get("timeoutInMinutes"), node.value_loc("timeoutInMinutes"),
-                               "timeoutInMinutes", 60),
-        variables=_variables(node.get("variables")), pool=pool, location=node.loc, server=server)
+        name=name,
+        display_name=as_text(node.get("displayName")) or name,
+        depends_on=_depends(node) or (),
+        condition=_condition(node),
+        condition_location=_condition_loc(node),
+        continue_on_error=as_bool(
+            node.get("continueOnError"), node.value_loc("continueOnError"), "continueOnError"
+        ),
+        timeout_minutes=as_int(
+            node.get("timeoutInMinutes"), node.value_loc("timeoutInMinutes"), "timeoutInMinutes", 60
+        ),
+        cancel_timeout_minutes=as_int(
+            node.get("cancelTimeoutInMinutes"),
+            node.value_loc("cancelTimeoutInMinutes"),
+            "cancelTimeoutInMinutes",
+            5,
+        ),
+        variables=_variables(node.get("variables")),
+        pool=pool,
+        location=node.loc,
+        server=server,
+    )
     if not deployment:
-        matrix = _matrix(node.get("strategy"), node.value_loc("strategy")) if "strategy" in node else None
-        return Job(steps=_steps(node.get("steps"), 0), matrix=matrix, **common)
-    env = node.get("environment")
-    environment: Environment | None = None
-    if isinstance(env, dict):
-        environment = Environment(as_text(env.get("name")), as_text(env.get("resourceName")) or None,
-                                  node.value_loc("environment"))
-    elif env is not None:
-        env_name, _, resource = as_text(env).partition(".")
-        environment = Environment(env_name, resource or None, node.value_loc("environment"))
+        strategy_node = node.get("strategy")
+        extra = _job_strategy(strategy_node, node.value_loc("strategy")) if strategy_node is not None else {}
+        return Job(steps=_steps(node.get("steps"), 0), **extra, **common)
+    environment = _environment(node.get("environment"), node.value_loc("environment"))
     strategy = node.get("strategy")
     if not isinstance(strategy, dict):
-        raise PipelineError(f"Deployment {name} needs a 'strategy' (runOnce, rolling or canary)", node.loc,
-                            expected="strategy:\n  runOnce:\n    deploy:\n      steps: ...")
+        raise PipelineError(
+            f"Deployment {name} needs a 'strategy' (runOnce, rolling or canary)",
+            node.loc,
+            expected="strategy:\n  runOnce:\n    deploy:\n      steps: ...",
+        )
     strategy_name = next(iter(strategy))
-    body = strategy[strategy_name]
+    body = strategy[strategy_name] or {}
     hooks: list[Hook] = []
     offset = 0
+
+    def add_hook(hook_name: str, hook_node: Any) -> None:
+        nonlocal offset
+        hook_node = hook_node or {}
+        hook_steps = _steps(hook_node.get("steps"), offset)
+        offset += len(hook_steps)
+        hook_pool = plain(hook_node.get("pool"))
+        hooks.append(Hook(hook_name, hook_steps, _is_server(hook_pool) if hook_pool is not None else server))
+
     for hook_name in HOOKS:
         if hook_name in body:
-            hook_steps = _steps(body[hook_name].get("steps"), offset)
-            offset += len(hook_steps)
-            hooks.append(Hook(hook_name, hook_steps))
+            add_hook(hook_name, body[hook_name])
+    on = body.get("on")
     for outcome in ("success", "failure"):
-        on = body.get("on")
         if isinstance(on, dict) and outcome in on:
-            hook_steps = _steps(on[outcome].get("steps"), offset)
-            offset += len(hook_steps)
-            hooks.append(Hook(f"on.{outcome}", hook_steps))
-    return Job(steps=(), deployment=True, environment=environment, strategy=strategy_name,
-               hooks=tuple(hooks), **common)
+            add_hook(f"on.{outcome}", on[outcome])
+    increments: tuple[int, ...] = ()
+    if strategy_name == "canary":
+        raw = body.get("increments") or []
+        if not isinstance(raw, list) or not raw:
+            raise PipelineError(
+                f"The canary strategy of {name} needs 'increments', e.g. [10, 20]",
+                location_of(body) or node.loc,
+                expected="increments: [10, 20]",
+            )
+        increments = tuple(as_int(v, node.loc, "increments", 0) for v in raw)
+    max_parallel = 0
+    if strategy_name == "rolling" and body.get("maxParallel") not in (None, ""):
+        max_parallel = as_int(str(body.get("maxParallel")).rstrip("%"), node.loc, "maxParallel", 0)
+    return Job(
+        steps=(),
+        deployment=True,
+        environment=environment,
+        strategy=strategy_name,
+        hooks=tuple(hooks),
+        increments=increments,
+        max_parallel=max_parallel,
+        **common,
+    )
 
 
-def _matrix(node: Any, loc: Location) -> Mapping[str, Mapping[str, str]] | None:
-    if not isinstance(node, dict) or "matrix" not in node:
+def _is_server(pool: Any) -> bool:
+    return (isinstance(pool, str) and pool.lower() == "server") or (
+        isinstance(pool, dict) and str(pool.get("name", "")).lower() == "server"
+    )
+
+
+def _environment(env: Any, loc: Location) -> Environment | None:
+    """The string form `env[.resource]` and the object form `{name, resourceName, resourceType, tags}`."""
+    if env is None:
         return None
-    matrix = node["matrix"]
-    if not isinstance(matrix, dict):
-        return None
+    if isinstance(env, dict):
+        name = as_text(env.get("name"))
+        if not name:
+            raise PipelineError(
+                "An environment needs a 'name'",
+                location_of(env) or loc,
+                expected="environment:\n  name: test",
+            )
+        tags = env.get("tags")
+        tag_list = (
+            [as_text(t) for t in tags]
+            if isinstance(tags, list)
+            else [t.strip() for t in as_text(tags).split(",") if t.strip()]
+        )
+        return Environment(
+            name,
+            as_text(env.get("resourceName")) or None,
+            location_of(env) or loc,
+            as_text(env.get("resourceType")) or None,
+            tuple(tag_list),
+        )
+    env_name, _, resource = as_text(env).partition(".")
+    return Environment(env_name, resource or None, loc)
+
+
+def _job_strategy(node: Any, loc: Location) -> dict[str, Any]:
+    """`strategy:` of a regular job: a matrix (mapping, or `$[ ]` evaluated at run time) or `parallel: N`."""
+    if not isinstance(node, dict):
+        raise PipelineError("A job 'strategy' must be a mapping with 'matrix' or 'parallel'", loc)
+    out: dict[str, Any] = {}
+    if node.get("maxParallel") not in (None, ""):
+        out["max_parallel"] = as_int(node.get("maxParallel"), loc, "maxParallel", 0)
+    if "parallel" in node and node.get("parallel") not in (None, ""):
+        count = as_int(node.get("parallel"), loc, "parallel", 1)
+        if count < 1:
+            raise PipelineError(f"'parallel' must be at least 1, got {count}", loc)
+        out["parallel"] = count
+    if "matrix" in node:
+        matrix = node["matrix"]
+        if isinstance(matrix, str):
+            text = matrix.strip()
+            if not (text.startswith("$[") and text.endswith("]")):
+                raise PipelineError(
+                    "A matrix must be a mapping of legs, or a runtime expression $[ ... ]",
+                    loc,
+                    expected="matrix:\n  linux:\n    imageName: ubuntu-latest",
+                )
+            out["matrix_expression"] = text[2:-1]
+        elif isinstance(matrix, dict):
+            out["matrix"] = matrix_legs(plain(matrix), loc)
+        elif matrix is not None:
+            raise PipelineError("A matrix must be a mapping of legs", loc)
+    return out
+
+
+def matrix_legs(matrix: Any, loc: Location) -> Mapping[str, Mapping[str, str]]:
+    """Leg name -> its variables, with names checked as the schema does [DOC jobs-job-strategy.md]."""
+    if not isinstance(matrix, Mapping):
+        raise PipelineError(f"A matrix must be a mapping of legs, got {type(matrix).__name__}", loc)
     legs: dict[str, Mapping[str, str]] = {}
     for leg, values in matrix.items():
+        leg = str(leg)
         if not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", leg) or len(leg) > 100:
-            raise PipelineError(f"Matrix leg name '{leg}' is invalid", loc,
-                                expected="letters, digits and '_', starting with a letter, at most 100 chars")
+            raise PipelineError(
+                f"Matrix leg name '{leg}' is invalid",
+                loc,
+                expected="letters, digits and '_', starting with a letter, at most 100 chars",
+            )
+        if values is not None and not isinstance(values, Mapping):
+            raise PipelineError(f"Matrix leg '{leg}' must be a mapping of variables", loc)
         legs[leg] = {str(k): as_text(v) for k, v in (values or {}).items()}
     return legs
 
@@ -297,11 +453,17 @@ def _steps(node: Any, offset: int) -> tuple[Step, ...]:
         step = _step(item, offset + i)
         if step.name:
             if not _NAME.match(step.name):
-                raise PipelineError(f"Step name '{step.name}' is invalid", step.location,
-                                    expected="letters, digits and '_', not starting with a digit")
+                raise PipelineError(
+                    f"Step name '{step.name}' is invalid",
+                    step.location,
+                    expected="letters, digits and '_', not starting with a digit",
+                )
             if step.name.lower() in names:
-                raise PipelineError(f"The step name {step.name} appears more than once", step.location,
-                                    hint=f"first used at {names[step.name.lower()]}")
+                raise PipelineError(
+                    f"The step name {step.name} appears more than once",
+                    step.location,
+                    hint=f"first used at {names[step.name.lower()]}",
+                )
             names[step.name.lower()] = step.location
         out.append(step)
     return tuple(out)
@@ -311,26 +473,64 @@ def _step(node: YMap, index: int) -> Step:
     loc = node.loc
     name = as_text(node.get("name")) or None
     common: dict[str, Any] = dict(
-        index=index, name=name, condition=_condition(node),
-        continue_on_error=as_bool(node.get("continueOnError"), node.value_loc("continueOnError"), "continueOnError"),
+        index=index,
+        name=name,
+        condition=_condition(node),
+        condition_location=_condition_loc(node),
+        continue_on_error=as_bool(
+            node.get("continueOnError"), node.value_loc("continueOnError"), "continueOnError"
+        ),
         enabled=as_bool(node.get("enabled", True), node.value_loc("enabled"), "enabled"),
-        timeout_minutes=as_int(node.get("timeoutInMinutes"), node.value_loc("timeoutInMinutes"),
-                               "timeoutInMinutes", 0),
-        env={str(k): as_text(v) for k, v in (node.get("env") or {}).items()}, location=loc)
+        timeout_minutes=as_int(
+            node.get("timeoutInMinutes"), node.value_loc("timeoutInMinutes"), "timeoutInMinutes", 0
+        ),
+        env={str(k): as_text(v) for k, v in (node.get("env") or {}).items()},
+        location=loc,
+        retry_count=as_int(
+            node.get("retryCountOnTaskFailure"),
+            node.value_loc("retryCountOnTaskFailure"),
+            "retryCountOnTaskFailure",
+            0,
+        ),
+        settable=_settable(node.get("target")),
+    )
     if "checkout" in node:
         target = as_text(node["checkout"])
-        return Step(task="checkout", display_name=as_text(node.get("displayName")) or f"Checkout {target}",
-                    inputs={k: plain(v) for k, v in node.items() if k not in ("checkout",)},
-                    checkout=target, **common)
+        return Step(
+            task="checkout",
+            display_name=as_text(node.get("displayName")) or f"Checkout {target}",
+            inputs={k: plain(v) for k, v in node.items() if k not in ("checkout",)},
+            checkout=target,
+            **common,
+        )
     if "download" in node:  # `download: none` only (other forms became DownloadPipelineArtifact@2)
         return Step(task="download-none", display_name="Download (none)", inputs={}, **common)
     task = as_text(node.get("task"))
     if "@" not in task:
-        raise PipelineError(f"Task '{task}' needs a major version, e.g. '{task}@2'", node.value_loc("task"),
-                            expected="Name@major")
-    inputs = {str(k): v if isinstance(v, dict | list) else as_text(v) for k, v in (node.get("inputs") or {}).items()}
+        raise PipelineError(
+            f"Task '{task}' needs a major version, e.g. '{task}@2'",
+            node.value_loc("task"),
+            expected="Name@major",
+        )
+    inputs = {
+        str(k): v if isinstance(v, dict | list) else as_text(v) for k, v in (node.get("inputs") or {}).items()
+    }
     display = as_text(node.get("displayName")) or _default_display(task, inputs)
     return Step(task=task, display_name=display, inputs=inputs, **common)
+
+
+def _settable(target: Any) -> tuple[str, ...] | None:
+    """`target: {settableVariables: none | [names]}` [DOC variables.md "Configure settable variables"]."""
+    if not isinstance(target, dict) or "settableVariables" not in target:
+        return None
+    value = target.get("settableVariables")
+    if value is None or (isinstance(value, str) and value.strip().lower() == "none"):
+        return ()
+    if isinstance(value, dict) and "none" in value:
+        return ()
+    if isinstance(value, list):
+        return tuple(as_text(v) for v in value)
+    return (as_text(value),)
 
 
 def _default_display(task: str, inputs: Mapping[str, Any]) -> str:
@@ -339,4 +539,3 @@ def _default_display(task: str, inputs: Mapping[str, Any]) -> str:
         first = next((ln.strip() for ln in script.splitlines() if ln.strip()), "")
         return f"{task.split('@')[0]}: {first[:60]}"
     return task.split("@")[0]
-

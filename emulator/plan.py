@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from emulator.errors import Location, PipelineError
-from emulator.model import Pipeline, Stage
+from emulator.errors import ExpressionError, Location, PipelineError, did_you_mean
+from emulator.expressions import parse
+from emulator.model import Hook, Job, Pipeline, Stage, Step
 
 
 @dataclass(frozen=True)
@@ -49,19 +51,25 @@ def stage_dependencies(stages: Sequence[Stage]) -> dict[str, tuple[str, ...]]:
     return deps
 
 
-def _graph(names: Sequence[str], deps: Mapping[str, tuple[str, ...]], locations: Mapping[str, Location],
-           what: str) -> Graph:
+def _graph(
+    names: Sequence[str], deps: Mapping[str, tuple[str, ...]], locations: Mapping[str, Location], what: str
+) -> Graph:
     cycle = find_cycle(names, deps)
     if cycle:
         path = " -> ".join(cycle)
-        raise PipelineError(f"The {what} dependency graph has a cycle: {path}", locations[cycle[0]],
-                            hint=f"remove one of the dependsOn entries between {', '.join(sorted(set(cycle)))}")
+        raise PipelineError(
+            f"The {what} dependency graph has a cycle: {path}",
+            locations[cycle[0]],
+            hint=f"remove one of the dependsOn entries between {', '.join(sorted(set(cycle)))}",
+        )
     return Graph(tuple(names), dict(deps))
 
 
 def stage_graph(pipeline: Pipeline) -> Graph:
     deps = stage_dependencies(pipeline.stages)
-    return _graph([s.name for s in pipeline.stages], deps, {s.name: s.location for s in pipeline.stages}, "stage")
+    return _graph(
+        [s.name for s in pipeline.stages], deps, {s.name: s.location for s in pipeline.stages}, "stage"
+    )
 
 
 def job_graph(stage: Stage) -> Graph:
@@ -80,7 +88,7 @@ def find_cycle(names: Sequence[str], deps: Mapping[str, tuple[str, ...]]) -> lis
         stack.append(node)
         for dep in deps.get(node, ()):
             if state.get(dep) == 1:
-                return [*stack[stack.index(dep):], dep]
+                return [*stack[stack.index(dep) :], dep]
             if dep not in state:
                 found = visit(dep)
                 if found:
@@ -97,6 +105,330 @@ def find_cycle(names: Sequence[str], deps: Mapping[str, tuple[str, ...]]) -> lis
     return None
 
 
-def check(pipeline: Pipeline) -> tuple[Graph, dict[str, Graph]]:
-    """Both levels of graphs; raises a located error naming a cycle's members."""
-    return stage_graph(pipeline), {s.name: job_graph(s) for s in pipeline.stages}
+def check(pipeline: Pipeline, tasks: Sequence[str] | None = None) -> tuple[Graph, dict[str, Graph]]:
+    """What the service checks before a run starts [DOC process/runs.md]: the dependency graphs (a
+    cycle is named), the syntax of every condition and `$[ ]` value, and, given the tasks that
+    exist, that every step's task is one of them ("A task is missing")."""
+    graphs = stage_graph(pipeline), {s.name: job_graph(s) for s in pipeline.stages}
+    check_expressions(pipeline)
+    if tasks is not None:
+        check_tasks(pipeline, tasks)
+    return graphs
+
+
+def _all_steps(pipeline: Pipeline) -> list[tuple[Stage, Job, Step]]:
+    return [(s, j, st) for s in pipeline.stages for j in s.jobs for st in j.all_steps()]
+
+
+def _parse(text: str, loc: Location, what: str) -> None:
+    try:
+        parse(text, loc)
+    except ExpressionError as exc:
+        raise ExpressionError(
+            f"The {what} is not a valid expression: {exc.message}",
+            exc.location or loc,
+            expected=exc.expected,
+            hint=exc.hint,
+        ) from None
+
+
+def check_expressions(pipeline: Pipeline) -> None:
+    """Conditions and runtime-expression variables parse (they are evaluated only when they run)."""
+    variables = [*pipeline.variables]
+    for stage in pipeline.stages:
+        if stage.condition:
+            where = stage.condition_location or stage.location
+            _parse(stage.condition, where, f"condition of stage {stage.name}")
+        variables += stage.variables
+        for job in stage.jobs:
+            if job.condition:
+                _parse(job.condition, job.condition_location or job.location, f"condition of job {job.name}")
+            if job.matrix_expression is not None:
+                _parse(job.matrix_expression, job.location, f"matrix of job {job.name}")
+            variables += job.variables
+            for step in job.all_steps():
+                if step.condition:
+                    _parse(
+                        step.condition,
+                        step.condition_location or step.location,
+                        f"condition of step {step.ident}",
+                    )
+    for var in variables:
+        text = var.value.strip() if isinstance(var.value, str) else ""
+        if text.startswith("$[") and text.endswith("]"):
+            _parse(text[2:-1], var.location, f"value of variable {var.name}")
+
+
+def check_tasks(pipeline: Pipeline, tasks: Sequence[str]) -> None:
+    """Every `task:` names a task that exists (Name@major, any case)."""
+    known = {t.lower() for t in tasks}
+    for _, _, step in _all_steps(pipeline):
+        if step.task in ("checkout", "download-none") or step.task.lower() in known:
+            continue
+        same = [t for t in tasks if t.split("@")[0].lower() == step.task.split("@")[0].lower()]
+        raise PipelineError(
+            f"A task is missing: the pipeline references a task called '{step.task}', which the emulator "
+            "does not have",
+            step.location,
+            expected="one of: " + ", ".join(sorted(tasks)),
+            hint=(f"this task exists here as {', '.join(same)}" if same else None)
+            or did_you_mean(step.task, list(tasks))
+            or "add it through the 'mlops.tasks' entry-point group (see emulator/tasks/base.py)",
+        )
+
+
+# ---- runtime jobs: what a job becomes when it runs ------------------------------------------------
+DEFAULT_JOB_NAME = "__default"
+
+
+@dataclass(frozen=True)
+class RuntimeStep:
+    """One step as it runs: deployment hooks and canary increments repeat a YAML step."""
+
+    index: int  # position in the runtime job (the record's order)
+    step: Step
+    hook: str | None = None  # lifecycle hook of a deployment job
+    iteration: str | None = None  # canary increment or rolling target
+    job_name: str = DEFAULT_JOB_NAME  # System.JobName while it runs: outputs are prefixed with it
+    extra_prefixes: tuple[str, ...] = ()  # more output prefixes (runOnce with a resourceType)
+    synthetic: bool = False  # added by the agent (checkout, artifact download)
+
+    @property
+    def ident(self) -> str:
+        """The step's reference name (`name:`), or a stable generated one."""
+        if self.step.name:
+            return self.step.name
+        if self.synthetic:
+            return "checkout" if self.step.task == "checkout" else "download"
+        return self.step.ident
+
+    def output_prefixes(self) -> tuple[str, ...]:
+        """How other jobs see this step's output variables: `<prefix>.<step>.<var>` ('' = none)."""
+        first = "" if self.job_name == DEFAULT_JOB_NAME else f"{self.job_name}."
+        return (first, *(f"{p}." for p in self.extra_prefixes))
+
+
+@dataclass(frozen=True)
+class RuntimeJob:
+    """A job as it runs: a matrix leg or parallel slice of a YAML job, or the job itself."""
+
+    stage: str
+    job: Job
+    name: str  # unique in the stage: `J`, or `J.<leg>` (System.JobIdentifier style)
+    leg: str  # System.JobName: __default, the leg, jobN, or the deployment's name
+    display_name: str
+    position: int  # System.JobPositionInPhase (1-based)
+    total: int  # System.TotalJobsInPhase
+    matrix: Mapping[str, str]  # the leg's variables
+    steps: tuple[RuntimeStep, ...]
+
+    @property
+    def identifier(self) -> str:
+        """System.JobIdentifier: `<stage>.<job>.<leg>` (`Build.Job.__default`) [DOC predefined variables]."""
+        return f"{self.stage}.{self.job.name}.{self.leg}"
+
+
+def _synthetic(
+    task: str, job: Job, display: str, inputs: Mapping[str, Any], checkout: str | None = None
+) -> Step:
+    return Step(
+        index=-1,
+        task=task,
+        name=None,
+        display_name=display,
+        inputs=inputs,
+        env={},
+        condition=None,
+        continue_on_error=False,
+        enabled=True,
+        timeout_minutes=0,
+        location=job.location,
+        checkout=checkout,
+    )
+
+
+def runtime_steps(job: Job) -> tuple[RuntimeStep, ...]:
+    """The steps a job runs, in order, with the agent's additions.
+
+    Regular jobs get `checkout: self` first unless they have a checkout step
+    [DOC repos/pipeline-options-for-git.md]; deployment jobs never get one, and their `deploy` hook
+    gets a download of the current run's artifacts unless it has a `download` step
+    [DOC process/deployment-jobs.md]. Strategies
+    [DOC deployment-jobs.md]: runOnce runs each hook once; rolling once per batch (locally: one target,
+    the environment's resource or the environment); canary runs preDeploy once, then deploy,
+    routeTraffic and postRouteTraffic for each increment; on.success/on.failure come last.
+    """
+    out: list[RuntimeStep] = []
+
+    def add(step: Step, **kw: Any) -> None:
+        out.append(RuntimeStep(len(out), step, **kw))
+
+    if not job.deployment:
+        if not any(s.task == "checkout" for s in job.steps):
+            add(_synthetic("checkout", job, "Checkout self", {}, "self"), synthetic=True)
+        for step in job.steps:
+            add(step)
+        return tuple(out)
+    strategy = (job.strategy or "runOnce").lower()
+    env = job.environment
+    resource = (env.resource_name or env.name) if env is not None else "local"
+
+    def hook_steps(
+        hook: Hook, job_name: str, iteration: str | None = None, extra: tuple[str, ...] = ()
+    ) -> None:
+        steps = list(hook.steps)
+        if hook.name == "deploy" and not any(
+            s.task in ("download-none", "DownloadPipelineArtifact@2") for s in steps
+        ):
+            add(
+                _synthetic(
+                    "DownloadPipelineArtifact@2", job, "Download pipeline artifacts", {"buildType": "current"}
+                ),
+                hook=hook.name,
+                iteration=iteration,
+                job_name=job_name,
+                extra_prefixes=extra,
+                synthetic=True,
+            )
+        for step in steps:
+            add(step, hook=hook.name, iteration=iteration, job_name=job_name, extra_prefixes=extra)
+
+    main = [h for h in job.hooks if not h.name.startswith("on.")]
+    after = [h for h in job.hooks if h.name.startswith("on.")]
+    if strategy == "canary":
+        for hook in main:
+            if hook.name == "preDeploy":
+                hook_steps(hook, job.name)
+        for increment in job.increments:
+            for hook in main:
+                if hook.name != "preDeploy":
+                    hook_steps(hook, f"{hook.name}_{increment}", str(increment))
+    elif strategy == "rolling":
+        for hook in main:
+            hook_steps(hook, f"{hook.name}_{resource}", resource)
+    else:
+        typed = env is not None and bool(env.resource_type)
+        for hook in main:
+            hook_steps(hook, job.name, extra=(f"{hook.name}_{resource}",) if typed else ())
+    for hook in after:
+        hook_steps(hook, job.name)
+    return tuple(out)
+
+
+def expand_job(
+    stage: str, job: Job, matrix: Mapping[str, Mapping[str, str]] | None = None
+) -> tuple[RuntimeJob, ...]:
+    """A job's runtime jobs: one per matrix leg (`J.<leg>`, System.JobName = leg) or parallel slice
+    (`J.job1`…), else the job itself (System.JobName `__default`; a deployment's is its own name).
+
+    [DOC process/phases.md "Multi-job configuration"; variables.md: outputs of legs and slices are
+    prefixed with the leg or slice name]. `matrix` is the evaluated `matrix: $[ ]`, when there is one.
+    """
+    steps = runtime_steps(job)
+    legs = matrix if matrix is not None else job.matrix
+    if legs is not None:
+        total = len(legs)
+        return tuple(
+            RuntimeJob(
+                stage,
+                job,
+                f"{job.name}.{leg}",
+                leg,
+                f"{job.display_name} {leg}",
+                i + 1,
+                total,
+                dict(values),
+                steps,
+            )
+            for i, (leg, values) in enumerate(legs.items())
+        )
+    if job.parallel is not None and job.parallel > 1:
+        total = job.parallel
+        return tuple(
+            RuntimeJob(
+                stage, job, f"{job.name}.job{i}", f"job{i}", f"{job.display_name} {i}", i, total, {}, steps
+            )
+            for i in range(1, total + 1)
+        )
+    leg = job.name if job.deployment else DEFAULT_JOB_NAME
+    return (RuntimeJob(stage, job, job.name, leg, job.display_name, 1, 1, {}, steps),)
+
+
+def job_record(rjob: RuntimeJob) -> dict[str, Any]:
+    """The record skeleton of one runtime job."""
+    job = rjob.job
+    return {
+        "name": rjob.name,
+        "phase": job.name,
+        "leg": rjob.leg,
+        "identifier": rjob.identifier,
+        "displayName": rjob.display_name,
+        "state": "pending",
+        "result": None,
+        "deployment": job.deployment,
+        "environment": job.environment.name if job.environment else None,
+        "strategy": job.strategy,
+        "matrix": dict(rjob.matrix) if rjob.matrix else None,
+        "position": rjob.position,
+        "total": rjob.total,
+        "outputs": {},
+        "attempt": 0,
+        "steps": [step_record(s) for s in rjob.steps],
+    }
+
+
+def pending_matrix_record(job: Job) -> dict[str, Any]:
+    """A placeholder for a job whose matrix is a runtime expression (replaced by its legs when known)."""
+    return {
+        "name": job.name,
+        "phase": job.name,
+        "leg": None,
+        "identifier": None,
+        "displayName": job.display_name,
+        "state": "pending",
+        "result": None,
+        "deployment": False,
+        "environment": None,
+        "strategy": None,
+        "matrix": None,
+        "matrixExpression": job.matrix_expression,
+        "outputs": {},
+        "attempt": 0,
+        "steps": [],
+    }
+
+
+def step_record(s: RuntimeStep) -> dict[str, Any]:
+    return {
+        "index": s.index,
+        "name": s.ident,
+        "displayName": s.step.display_name,
+        "task": s.step.task,
+        "hook": s.hook,
+        "iteration": s.iteration,
+        "result": None,
+    }
+
+
+def initial_record(pipeline: Pipeline) -> list[dict[str, Any]]:
+    """The stage/job/step skeleton of a run record, before anything ran."""
+    deps = stage_dependencies(pipeline.stages)
+    stages: list[dict[str, Any]] = []
+    for s in pipeline.stages:
+        jobs: list[dict[str, Any]] = []
+        for j in s.jobs:
+            if j.matrix_expression is not None:
+                jobs.append(pending_matrix_record(j))
+            else:
+                jobs.extend(job_record(r) for r in expand_job(s.name, j))
+        stages.append(
+            {
+                "name": s.name,
+                "displayName": s.display_name,
+                "dependsOn": list(deps[s.name]),
+                "state": "pending",
+                "result": None,
+                "jobs": jobs,
+            }
+        )
+    return stages

@@ -166,42 +166,6 @@ def check_service_schema(document: YMap, schema_path: Path) -> list[MlopsError]:
     return errors
 
 
-def static_checks(pipeline: Pipeline) -> None:
-    """What the service rejects when a run is queued, before anything runs: unknown tasks and
-    conditions or `$[ ]` variables that do not parse. Raises the first error, located."""
-    from emulator.expressions import parse
-    from emulator.tasks.registry import default_registry
-
-    registry = default_registry()
-
-    def check_condition(text: str | None, loc: Location, what: str) -> None:
-        if text is None:
-            return
-        try:
-            parse(text, loc)
-        except MlopsError as exc:
-            raise PipelineError(f"The condition of {what} does not parse: {exc.message}",
-                                exc.location or loc, expected=exc.expected, hint=exc.hint) from None
-
-    def check_variables(variables: Any) -> None:
-        for var in variables:
-            value = var.value.strip() if isinstance(var.value, str) else ""
-            if value.startswith("$[") and value.endswith("]"):
-                parse(value[2:-1], var.location)
-
-    check_variables(pipeline.variables)
-    for stage in pipeline.stages:
-        check_condition(stage.condition, stage.location, f"stage {stage.name}")
-        check_variables(stage.variables)
-        for job in stage.jobs:
-            check_condition(job.condition, job.location, f"job {job.name}")
-            check_variables(job.variables)
-            for step in job.all_steps():
-                check_condition(step.condition, step.location, f"step {step.display_name}")
-                if step.task not in ("checkout", "download-none") and "@" in step.task:
-                    registry.get(step.task, step.location)
-
-
 def validate(pipeline: Pipeline, expanded: YMap, repo_root: Path) -> Report:
     files, skipped = azureml_files(pipeline, repo_root)
     errors = check_azureml_files(files)

@@ -1,13 +1,21 @@
-"""Status functions for `condition:` and the results they read.
+"""Status functions for `condition:` and how results roll up.
 
-[DOC process/conditions.md, expressions.md "Job status check functions"]: with no arguments they
-look at the direct dependencies (stages, jobs) or at the job so far (steps); with arguments, at the
-named stages/jobs. A custom condition replaces the default `succeeded()`.
+[DOC process/expressions.md "Job status check functions", process/conditions.md]
+* Stages and jobs: with no arguments `succeeded()`/`failed()`/`succeededOrFailed()` look at every
+  stage/job in the dependency graph above the unit (direct and indirect: "If the previous job succeeded
+  but a dependency further upstream failed, succeeded('previousJobName') will return true. When you just
+  use dependsOn, it will fail"); with arguments, at the named ones. An unknown name or a skipped one
+  satisfies nothing but `always()` [PG C-E02-060..072]. All but `always()`/`canceled()` are false once
+  the run is canceled.
+* Steps: they read `Agent.JobStatus` of the job so far [AGENT StepsRunner.cs; DOC expressions.md]:
+  `succeeded()` = Succeeded|SucceededWithIssues, `failed()` = Failed, `canceled()` = Canceled.
+* A custom condition replaces the default `succeeded()`.
+* Results merge as the agent's `TaskResultUtil.MergeTaskResults`: a job can never go back to success.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from emulator.expressions import to_string
@@ -19,8 +27,19 @@ CANCELED = "canceled"
 SKIPPED = "skipped"
 SUCCESS = frozenset({SUCCEEDED, WITH_ISSUES})
 
-EXPRESSION_NAMES = {SUCCEEDED: "Succeeded", WITH_ISSUES: "SucceededWithIssues", FAILED: "Failed",
-                    CANCELED: "Canceled", SKIPPED: "Skipped"}
+EXPRESSION_NAMES = {
+    SUCCEEDED: "Succeeded",
+    WITH_ISSUES: "SucceededWithIssues",
+    FAILED: "Failed",
+    CANCELED: "Canceled",
+    SKIPPED: "Skipped",
+}
+_BY_EXPRESSION_NAME = {v.lower(): k for k, v in EXPRESSION_NAMES.items()} | {
+    "partiallysucceeded": WITH_ISSUES
+}
+_RANK = {SUCCEEDED: 0, WITH_ISSUES: 1, FAILED: 2, CANCELED: 3, SKIPPED: 4}
+
+DEFAULT_CONDITION = "succeeded()"
 
 
 def expression_result(result: str | None) -> str:
@@ -28,14 +47,33 @@ def expression_result(result: str | None) -> str:
     return EXPRESSION_NAMES.get(result or "", "")
 
 
-def status_functions(direct: Mapping[str, str | None], known: Mapping[str, str | None],
-                     canceled: bool) -> dict[str, Callable[..., Any]]:
-    """Functions for a stage or job condition: `direct` = its dependencies' results, `known` = all."""
+def parse_result(text: str) -> str | None:
+    """`Succeeded`, `SucceededWithIssues`, `Failed`… (any case) as a result, or None."""
+    return _BY_EXPRESSION_NAME.get(text.strip().lower())
+
+
+def merge(current: str | None, coming: str) -> str:
+    """The agent's MergeTaskResults: canceled/skipped stick; otherwise the worse of the two wins."""
+    if current is None:
+        return coming
+    if _RANK[current] > _RANK[FAILED]:
+        return current
+    return coming if _RANK[coming] >= _RANK[current] else current
+
+
+def status_functions(
+    graph_results: Mapping[str, str | None], canceled: bool
+) -> dict[str, Callable[..., Any]]:
+    """Functions for a stage or job condition.
+
+    `graph_results`: every stage (or job of the stage) this unit depends on, directly or indirectly,
+    with its result (None if it has none yet).
+    """
+    lowered = {k.lower(): v for k, v in graph_results.items()}
 
     def results(args: tuple[Any, ...]) -> list[str | None]:
         if not args:
-            return list(direct.values())
-        lowered = {k.lower(): v for k, v in known.items()}
+            return list(graph_results.values())
         return [lowered.get(to_string(a).lower()) for a in args]
 
     def succeeded(*args: Any) -> bool:
@@ -47,27 +85,67 @@ def status_functions(direct: Mapping[str, str | None], known: Mapping[str, str |
     def succeeded_or_failed(*args: Any) -> bool:
         return not canceled and all(r in SUCCESS or r == FAILED for r in results(args))
 
-    return {"succeeded": succeeded, "failed": failed, "succeededOrFailed": succeeded_or_failed,
-            "always": lambda: True, "canceled": lambda: canceled}
+    def always() -> bool:
+        return True
 
+    def is_canceled() -> bool:
+        return canceled
 
-def step_functions(job_status: str, canceled: bool) -> dict[str, Callable[..., Any]]:
-    """Functions for a step condition: they look at the job so far."""
     return {
-        "succeeded": lambda: not canceled and job_status in SUCCESS,
-        "failed": lambda: not canceled and job_status == FAILED,
-        "succeededOrFailed": lambda: not canceled,
-        "always": lambda: True,
-        "canceled": lambda: canceled,
+        "succeeded": succeeded,
+        "failed": failed,
+        "succeededOrFailed": succeeded_or_failed,
+        "always": always,
+        "canceled": is_canceled,
     }
 
 
-def worst(results: list[str]) -> str:
-    """Roll results up: failed > canceled > succeededWithIssues > succeeded; all skipped -> skipped."""
-    ran = [r for r in results if r != SKIPPED]
+def step_functions(job_status: str) -> dict[str, Callable[..., Any]]:
+    """Functions for a step condition: they read Agent.JobStatus (canceled once the job is)."""
+
+    def succeeded() -> bool:
+        return job_status in SUCCESS
+
+    def failed() -> bool:
+        return job_status == FAILED
+
+    def succeeded_or_failed() -> bool:
+        return job_status in SUCCESS or job_status == FAILED
+
+    def always() -> bool:
+        return True
+
+    def canceled() -> bool:
+        return job_status == CANCELED
+
+    return {
+        "succeeded": succeeded,
+        "failed": failed,
+        "succeededOrFailed": succeeded_or_failed,
+        "always": always,
+        "canceled": canceled,
+    }
+
+
+def worst(results: Iterable[str | None]) -> str:
+    """Roll results up (steps → job, jobs → stage, stages → run): failed > canceled >
+    succeededWithIssues > succeeded; skipped ones do not count; all skipped → skipped."""
+    ran = [r for r in results if r is not None and r != SKIPPED]
     if not ran:
         return SKIPPED
     for r in (FAILED, CANCELED, WITH_ISSUES):
         if r in ran:
             return r
     return SUCCEEDED
+
+
+def ancestors(name: str, depends_on: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """Every node `name` depends on, directly or indirectly, nearest first."""
+    seen: list[str] = []
+    todo = list(depends_on.get(name, ()))
+    while todo:
+        node = todo.pop(0)
+        if node not in seen:
+            seen.append(node)
+            todo.extend(depends_on.get(node, ()))
+    return seen

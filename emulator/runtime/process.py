@@ -1,9 +1,14 @@
-"""Run one step's process: stream its output line by line, honour timeouts and cancellation."""
+"""Run one step's process: stream its output line by line, stop it on timeout or cancellation.
+
+Each step runs in its own process group (so Ctrl-C in the terminal reaches the runner, which decides
+what to stop, and a stop reaches the whole tree the step started). Output is read with a selector on
+both pipes in the calling thread: no reader threads per step, which keeps the per-step cost low.
+"""
 
 from __future__ import annotations
 
 import os
-import queue
+import selectors
 import signal
 import subprocess
 import threading
@@ -11,6 +16,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+POLL_SECONDS = 0.1
+TERM_GRACE_SECONDS = 5.0
+
+TIMEOUT = "timeout"
+CANCEL = "cancel"
 
 
 @dataclass(frozen=True)
@@ -22,72 +33,162 @@ class ProcessResult:
 
 
 class Cancellation:
-    """Shared between the runner and running processes: set once, stops everything."""
+    """Set once, seen by everything below it: a run's cancellation is the parent of each job's.
 
-    def __init__(self) -> None:
+    `cancel()` is the service's cancel (conditions are re-evaluated, `always()` work still runs);
+    `abort()` stops everything at once (a second Ctrl-C).
+    """
+
+    def __init__(self, parent: Cancellation | None = None) -> None:
         self._event = threading.Event()
+        self._abort = threading.Event()
+        self.parent = parent
+        self.reason: str | None = None
 
-    def cancel(self) -> None:
+    def cancel(self, reason: str | None = None) -> None:
+        if not self._event.is_set():
+            self.reason = reason
         self._event.set()
+
+    def abort(self) -> None:
+        self._event.set()
+        self._abort.set()
 
     @property
     def requested(self) -> bool:
-        return self._event.is_set()
+        return self._event.is_set() or (self.parent is not None and self.parent.requested)
+
+    @property
+    def aborted(self) -> bool:
+        return self._abort.is_set() or (self.parent is not None and self.parent.aborted)
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+def kill_group(
+    pid: int, grace: float = TERM_GRACE_SECONDS, proc: subprocess.Popen[bytes] | None = None
+) -> None:
+    """SIGTERM the process group, then SIGKILL whatever is left after `grace` seconds."""
     try:
-        os.killpg(proc.pid, signal.SIGTERM)
-    except ProcessLookupError:
+        os.killpg(pid, signal.SIGTERM if grace > 0 else signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return
+    if proc is None or grace <= 0:
         return
     try:
-        proc.wait(timeout=5)
+        proc.wait(timeout=grace)
     except subprocess.TimeoutExpired:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait()
+        pass
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
-def run_streaming(argv: Sequence[str], cwd: Path, env: Mapping[str, str], on_line: Callable[[str, bool], None],
-                  timeout_seconds: float | None, cancellation: Cancellation) -> ProcessResult:
-    """Run argv in its own process group; on_line(text, is_stderr) gets each output line."""
-    proc = subprocess.Popen(list(argv), cwd=str(cwd), env=dict(env), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True)
-    lines: queue.Queue[tuple[str, bool] | None] = queue.Queue()
+def run_streaming(
+    argv: Sequence[str],
+    cwd: Path,
+    env: Mapping[str, str],
+    on_line: Callable[[str, bool], None],
+    stop: Callable[[], str | None],
+    on_start: Callable[[int], None] | None = None,
+    abort: Callable[[], bool] | None = None,
+) -> ProcessResult:
+    """Run argv in its own process group; on_line(text, is_stderr) gets each output line.
 
-    def pump(stream: object, is_err: bool) -> None:
-        assert stream is not None
-        for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
-            lines.put((raw.decode("utf-8", errors="replace").rstrip("\r\n"), is_err))
-        lines.put(None)
+    `stop()` is polled while the process runs: `"timeout"` or `"cancel"` stops it (SIGTERM, then
+    SIGKILL after a grace period); `abort()` true kills it at once.
+    """
+    proc = subprocess.Popen(
+        list(argv),
+        cwd=str(cwd),
+        env=dict(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    if on_start is not None:
+        on_start(proc.pid)
+    assert proc.stdout is not None and proc.stderr is not None
+    sel = selectors.DefaultSelector()
+    partial: dict[bool, bytes] = {False: b"", True: b""}
+    for stream, is_err in ((proc.stdout, False), (proc.stderr, True)):
+        os.set_blocking(stream.fileno(), False)
+        sel.register(stream, selectors.EVENT_READ, is_err)
+    wrote_stderr = False
+    stopped: str | None = None
 
-    readers = [threading.Thread(target=pump, args=(proc.stdout, False), daemon=True),
-               threading.Thread(target=pump, args=(proc.stderr, True), daemon=True)]
-    for r in readers:
-        r.start()
-    deadline = time.monotonic() + timeout_seconds if timeout_seconds else None
-    open_streams = 2
-    wrote_stderr = timed_out = canceled = False
-    while open_streams:
-        try:
-            item = lines.get(timeout=0.2)
-        except queue.Empty:
-            item = False  # type: ignore[assignment]
-        if item is None:
-            open_streams -= 1
-        elif item:
-            text, is_err = item
+    def emit(data: bytes, is_err: bool, final: bool = False) -> None:
+        nonlocal wrote_stderr
+        buf = partial[is_err] + data
+        *lines, rest = buf.split(b"\n")
+        if final and rest:
+            lines.append(rest)
+            rest = b""
+        partial[is_err] = rest
+        for raw in lines:
+            text = raw.decode("utf-8", errors="replace").rstrip("\r")
             wrote_stderr = wrote_stderr or (is_err and bool(text.strip()))
             on_line(text, is_err)
-        if cancellation.requested and not canceled:
-            canceled = True
-            _kill_group(proc)
-        if deadline is not None and time.monotonic() > deadline and not timed_out:
-            timed_out = True
-            _kill_group(proc)
+
+    try:
+        while sel.get_map():
+            for key, _ in sel.select(timeout=POLL_SECONDS):
+                is_err = bool(key.data)
+                try:
+                    chunk = os.read(key.fd, 65536)
+                except BlockingIOError:
+                    continue
+                if chunk:
+                    emit(chunk, is_err)
+                else:
+                    sel.unregister(key.fileobj)
+                    emit(b"", is_err, final=True)
+            if stopped is None:
+                if abort is not None and abort():
+                    stopped = CANCEL
+                    kill_group(proc.pid, grace=0)
+                else:
+                    stopped = stop()
+                    if stopped is not None:
+                        threading.Thread(
+                            target=kill_group, args=(proc.pid, TERM_GRACE_SECONDS, proc), daemon=True
+                        ).start()
+            elif abort is not None and abort():
+                kill_group(proc.pid, grace=0)
+    finally:
+        sel.close()
+        proc.stdout.close()
+        proc.stderr.close()
     code = proc.wait()
-    for r in readers:
-        r.join(timeout=1)
-    return ProcessResult(code, timed_out, canceled, wrote_stderr)
+    if stopped is None and (abort is not None and abort()):
+        stopped = CANCEL
+    return ProcessResult(code, stopped == TIMEOUT, stopped == CANCEL, wrote_stderr)
+
+
+def process_alive(pid: int, marker: str | None = None) -> bool:
+    """Whether `pid` runs (a zombie does not) and, if given, has `marker` in its environment (so a
+    reused pid is left alone)."""
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    try:
+        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+            return False
+    except (OSError, IndexError):
+        pass
+    if marker is None:
+        return True
+    try:
+        return marker.encode() in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return False
+
+
+def wait_until(predicate: Callable[[], bool], seconds: float) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()

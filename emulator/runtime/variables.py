@@ -1,18 +1,29 @@
-"""Variables at run time: scopes, `$(macro)` expansion, environment names and predefined values.
+"""Variables at run time: one job's set, `$(macro)` expansion, environment names, secret masking.
 
-Rules [DOC process/variables.md]: macro syntax `$(var)` is replaced before a task runs and left
-as-is when the variable is unknown; names are case-insensitive; in the environment a name is
-upper-cased with `.` (and spaces) replaced by `_`; secrets are not mapped into the environment.
+Rules [DOC process/variables.md; AGENT Variables.cs, VarUtil.cs]:
+* names are case-insensitive; a variable's own value is expanded recursively (at most 50 levels, a
+  cycle is left as written) and a task input is then expanded once with those values;
+* `$(name)` with no such variable is left as written (so `$(date)` in a bash script still reaches bash);
+  Azure Pipelines has no escape for the macro syntax, and neither has this emulator;
+* in the environment a name is upper-cased with `.` and spaces turned into `_`; secrets are not
+  mapped (only through a step's `env:`), nor are names with a reserved prefix (`endpoint`, `input`,
+  `secret`, `path`, `securefile`);
+* secret values are replaced with `***` wherever they are shown.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-_MACRO = re.compile(r"\$\(([A-Za-z0-9_.\-\s]+)\)")
+MACRO_PREFIX = "$("
+MACRO_SUFFIX = ")"
+MAX_DEPTH = 50
+RESERVED_PREFIXES = ("endpoint", "input", "secret", "path", "securefile")
+MASK = "***"
 
 
 def env_name(name: str) -> str:
@@ -20,23 +31,56 @@ def env_name(name: str) -> str:
     return re.sub(r"[.\s]", "_", name).upper()
 
 
+def is_reserved(name: str) -> bool:
+    lowered = name.lower()
+    return any(lowered.startswith(p) for p in RESERVED_PREFIXES)
+
+
+def expand_macros(text: str, lookup: Callable[[str], str | None]) -> str:
+    """Replace `$(name)` by `lookup(name.lower())` once, left to right, as the agent's VarUtil does:
+    an inserted value is not scanned again; an unknown name (None) is left as written."""
+    if MACRO_PREFIX not in text:
+        return text
+    start = 0
+    while True:
+        prefix = text.find(MACRO_PREFIX, start)
+        if prefix < 0:
+            return text
+        suffix = text.find(MACRO_SUFFIX, prefix + len(MACRO_PREFIX))
+        if suffix < 0:
+            return text
+        key = text[prefix + len(MACRO_PREFIX) : suffix]
+        value = lookup(key.lower()) if key else None
+        if value is None:
+            start = prefix + 1
+            continue
+        text = text[:prefix] + value + text[suffix + len(MACRO_SUFFIX) :]
+        start = prefix + len(value)
+
+
 @dataclass
 class VariableSet:
-    """Case-insensitive variables with secret and read-only flags (mutable during a job)."""
+    """The variables one job (or stage) sees; mutable while the job runs, confined to one thread."""
 
-    values: dict[str, str] = field(default_factory=dict)       # lower-case name -> value
-    names: dict[str, str] = field(default_factory=dict)        # lower-case name -> authored name
+    values: dict[str, str] = field(default_factory=dict)  # lower-case name -> raw value
+    names: dict[str, str] = field(default_factory=dict)  # lower-case name -> authored name
     secrets: set[str] = field(default_factory=set)
     readonly: set[str] = field(default_factory=set)
+    _expanded: dict[str, str] | None = field(default=None, repr=False)
 
     def set(self, name: str, value: str, *, secret: bool = False, readonly: bool = False) -> None:
         key = name.lower()
+        if self.values.get(key) == value and (not secret or key in self.secrets) and (
+            not readonly or key in self.readonly
+        ):
+            return  # unchanged: keep the cache of expanded values
         self.values[key] = value
         self.names.setdefault(key, name)
         if secret:
             self.secrets.add(key)
         if readonly:
             self.readonly.add(key)
+        self._expanded = None
 
     def get(self, name: str) -> str | None:
         return self.values.get(name.lower())
@@ -44,33 +88,59 @@ class VariableSet:
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.lower() in self.values
 
+    def is_secret(self, name: str) -> bool:
+        return name.lower() in self.secrets
+
+    def is_readonly(self, name: str) -> bool:
+        return name.lower() in self.readonly
+
     def copy(self) -> VariableSet:
         return VariableSet(dict(self.values), dict(self.names), set(self.secrets), set(self.readonly))
 
-    def update(self, items: Iterable[tuple[str, str]]) -> None:
+    def update(self, items: Iterable[tuple[str, str]], *, readonly: bool = False) -> None:
         for name, value in items:
-            self.set(name, value)
+            self.set(name, value, readonly=readonly)
 
     def as_dict(self) -> dict[str, str]:
-        return {self.names[k]: v for k, v in self.values.items()}
+        """Authored names to expanded values (what `variables['x']` reads in an expression)."""
+        expanded = self.expanded()
+        return {self.names[k]: expanded[k] for k in self.values}
 
     def secret_values(self) -> list[str]:
-        return [self.values[k] for k in self.secrets if self.values.get(k)]
+        expanded = self.expanded()
+        return [expanded[k] for k in self.secrets if expanded.get(k)]
 
-    def environment(self) -> dict[str, str]:
-        """Non-secret variables as environment variables, macros expanded."""
-        return {env_name(self.names[k]): self.expand(v) for k, v in self.values.items() if k not in self.secrets}
+    def expanded(self) -> dict[str, str]:
+        """Every value with its own macros expanded recursively (cached until the next change)."""
+        if self._expanded is None:
+            done: dict[str, str] = {}
+            for key in self.values:
+                self._resolve(key, done, [])
+            self._expanded = done
+        return self._expanded
 
-    def expand(self, text: str, depth: int = 0) -> str:
-        """Replace `$(name)` with known values; unknown macros stay as written."""
-        if "$(" not in text or depth > 10:
+    def _resolve(self, key: str, done: dict[str, str], stack: list[str]) -> str:
+        if key in done:
+            return done[key]
+        raw = self.values[key]
+        if MACRO_PREFIX not in raw or len(stack) >= MAX_DEPTH:
+            done[key] = raw
+            return raw
+
+        def lookup(name: str) -> str | None:
+            if name in stack or name == key or name not in self.values:
+                return None
+            return self._resolve(name, done, [*stack, key])
+
+        value = expand_macros(raw, lookup)
+        done[key] = value
+        return value
+
+    def expand(self, text: str) -> str:
+        """Replace `$(name)` with the variable's (expanded) value; unknown macros stay as written."""
+        if MACRO_PREFIX not in text:
             return text
-
-        def repl(m: re.Match[str]) -> str:
-            value = self.values.get(m.group(1).strip().lower())
-            return m.group(0) if value is None else self.expand(value, depth + 1)
-
-        return _MACRO.sub(repl, text)
+        return expand_macros(text, self.expanded().get)
 
     def expand_any(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -81,20 +151,58 @@ class VariableSet:
             return [self.expand_any(v) for v in value]
         return value
 
+    def environment(self) -> dict[str, str]:
+        """Variables as a step's environment: not secrets, not reserved names, macros expanded."""
+        expanded = self.expanded()
+        return {
+            env_name(self.names[k]): expanded[k]
+            for k in self.values
+            if k not in self.secrets and not is_reserved(k)
+        }
+
 
 def mask(text: str, secrets: Iterable[str]) -> str:
     """Replace every secret value with *** (longest first, so overlaps are covered)."""
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, "***")
+        if secret in text:
+            text = text.replace(secret, MASK)
     return text
 
 
-def merged(*layers: Mapping[str, str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for layer in layers:
-        for k, v in layer.items():
-            existing = next((e for e in out if e.lower() == k.lower()), None)
-            if existing is not None:
-                del out[existing]
-            out[k] = v
-    return out
+class Masker:
+    """The secret values of a run, shared by its jobs (thread-safe); masks text before it is shown."""
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        self._lock = threading.Lock()
+        self._values: tuple[str, ...] = ()
+        self.add(*values)
+
+    def add(self, *values: str) -> None:
+        fresh = [v for v in values if v and v.strip()]
+        if not fresh:
+            return
+        with self._lock:
+            merged = set(self._values) | set(fresh)
+            for v in fresh:  # each line of a multi-line value too
+                merged |= {line for line in v.splitlines() if line.strip()}
+            self._values = tuple(sorted(merged, key=len, reverse=True))
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return self._values
+
+    def __call__(self, text: str) -> str:
+        for secret in self._values:
+            if secret in text:
+                text = text.replace(secret, MASK)
+        return text
+
+    def deep(self, value: Any) -> Any:
+        """Mask every string inside a JSON-like value."""
+        if isinstance(value, str):
+            return self(value)
+        if isinstance(value, dict):
+            return {k: self.deep(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.deep(v) for v in value]
+        return value

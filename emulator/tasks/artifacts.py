@@ -1,49 +1,78 @@
 """Pipeline artifacts: PublishPipelineArtifact@1 and DownloadPipelineArtifact@2 (current run).
 
 Artifacts are stored in the run's folder; a download of the current run copies them into
-$(Pipeline.Workspace)/<artifact> as the agent does [DOC artifacts/pipeline-artifacts.md].
+$(Pipeline.Workspace)/<artifact> (or into `path` when one artifact is named) as the agent does
+[DOC artifacts/pipeline-artifacts.md, tasks/utility/publish-pipeline-artifact.md]. An artifact with no
+name is named after System.JobIdentifier with characters outside `[A-Za-z0-9 -.]` dropped and a final
+`.default` removed (the task's own rule).
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 from emulator.errors import PipelineError
 from emulator.tasks.base import StepContext, TaskOutcome
+from emulator.tasks.files import select
+
+
+def default_name(job_identifier: str) -> str:
+    name = re.sub(r"[^a-zA-Z0-9 \-.]", "", job_identifier)
+    return name[: -len(".default")] if name.endswith(".default") else name
 
 
 def publish(ctx: StepContext) -> TaskOutcome:
-    source = ctx.path_input("targetPath") or ctx.path_input("path", required=True)
-    assert source is not None
-    name = ctx.input("artifactName") or ctx.input("artifact") or "drop"
+    source = ctx.path_input("targetPath") or ctx.path_input("path") or ctx.pipeline_workspace
+    name = (
+        ctx.input("artifactName")
+        or ctx.input("artifact")
+        or default_name(ctx.variable("System.JobIdentifier") or "drop")
+    )
+    if not re.fullmatch(r"[^\\/:*?\"<>|]+", name):
+        raise PipelineError(f"Artifact name '{name}' is not valid", ctx.location)
     if not source.exists():
         raise PipelineError(f"Path does not exist: {source}", ctx.location)
     dest = ctx.artifacts_dir / name
-    if dest.exists():
+    try:
+        dest.mkdir(parents=True)
+    except FileExistsError:
         return TaskOutcome("failed", f"An artifact named '{name}' was already published in this run.")
     if source.is_dir():
-        shutil.copytree(source, dest)
+        shutil.copytree(source, dest, dirs_exist_ok=True)
     else:
-        dest.mkdir(parents=True)
         shutil.copy2(source, dest / source.name)
-    ctx.log(f"Published artifact '{name}' from {source}")
-    return TaskOutcome("succeeded")
+    files = sum(1 for p in dest.rglob("*") if p.is_file())
+    ctx.log(f"Published artifact '{name}' from {source} ({files} files)")
+    return TaskOutcome("succeeded", data={"artifact": name, "files": files})
 
 
 def download(ctx: StepContext) -> TaskOutcome:
     build_type = (ctx.input("buildType", "current") or "current").lower()
     if build_type != "current":
-        raise PipelineError("Downloading artifacts of other pipelines is not supported by the emulator",
-                            ctx.location, hint="download: current")
+        raise PipelineError(
+            "Downloading artifacts of other pipelines is not supported by the emulator",
+            ctx.location,
+            hint="download: current",
+        )
     name = ctx.input("artifactName") or ctx.input("artifact")
-    target = ctx.path_input("targetPath") or ctx.path_input("path")
+    target = ctx.path_input("targetPath") or ctx.path_input("path") or ctx.path_input("downloadPath")
+    patterns = (ctx.input("itemPattern") or ctx.input("patterns") or "**").splitlines()
     names = [name] if name else sorted(p.name for p in ctx.artifacts_dir.glob("*") if p.is_dir())
+    if not names:
+        ctx.log("No artifacts were published in this run so far; nothing to download")
     for artifact in names:
         src = ctx.artifacts_dir / artifact
         if not src.is_dir():
             return TaskOutcome("failed", f"Artifact '{artifact}' was not published in this run.")
         dest: Path = target if (target and name) else (target or ctx.pipeline_workspace) / artifact
-        shutil.copytree(src, dest, dirs_exist_ok=True)
-        ctx.log(f"Downloaded artifact '{artifact}' to {dest}")
+        count = 0
+        for path in select(src, patterns):
+            out = dest / path.relative_to(src)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, out)
+            count += 1
+        dest.mkdir(parents=True, exist_ok=True)
+        ctx.log(f"Downloaded artifact '{artifact}' to {dest} ({count} files)")
     return TaskOutcome("succeeded")

@@ -1,12 +1,16 @@
 """What a task implementation gets and returns, and the registry of `Name@major` tasks.
 
-Users add tasks through the `mlops.tasks` entry-point group: an entry `MyTask@1 = pkg.module:MyTask`.
+Users add tasks through the `mlops.tasks` entry-point group: an entry `MyTask@1 = pkg.module:my_task`
+where `my_task(ctx: StepContext) -> TaskOutcome`. A task runs processes through `ctx.run` (so logs,
+timeouts and cancellation apply), writes log lines with `ctx.log`, and talks to the agent with logging
+commands through `ctx.emit` (`##vso[task.setvariable …]`, `##vso[task.prependpath]…`), as a real
+task's library does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,20 +21,31 @@ from emulator.runtime.process import ProcessResult
 ENTRY_POINT_GROUP = "mlops.tasks"
 
 
+class ServiceConnections(Protocol):
+    """The service connections the local configuration declares (see tasks/connections.py)."""
+
+    source: str | None
+
+    def check(self, name: str, location: Location, task: str) -> Mapping[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class StepContext:
     """Everything a task may use; processes go through `run` so logs, timeouts and cancel apply."""
 
     task: str
-    inputs: Mapping[str, Any]             # macros already expanded
-    env: Mapping[str, str]                # the step's process environment
-    sources_dir: Path                     # Build.SourcesDirectory (= System.DefaultWorkingDirectory)
-    temp_dir: Path                        # Agent.TempDirectory
-    pipeline_workspace: Path              # Pipeline.Workspace
-    artifacts_dir: Path                   # where this run's pipeline artifacts are stored
+    inputs: Mapping[str, Any]  # macros already expanded
+    env: Mapping[str, str]  # the step's process environment
+    sources_dir: Path  # Build.SourcesDirectory (= System.DefaultWorkingDirectory)
+    temp_dir: Path  # Agent.TempDirectory
+    pipeline_workspace: Path  # Pipeline.Workspace
+    artifacts_dir: Path  # where this run's pipeline artifacts are stored
     location: Location
     run: Callable[[Sequence[str], Path, Mapping[str, str]], ProcessResult]
-    log: Callable[[str], None]            # a line in the step's log (not parsed for commands)
+    log: Callable[[str], None]  # a line in the step's log (not parsed for commands)
+    emit: Callable[[str], None] = lambda line: None  # a logging command, processed as if printed
+    variables: Mapping[str, str] = field(default_factory=dict)  # the job's variables (lower-case names)
+    connections: ServiceConnections | None = None
 
     def input(self, name: str, default: str | None = None, required: bool = False) -> str | None:
         """An input by name (case-insensitive, as the agent reads them)."""
@@ -41,8 +56,11 @@ class StepContext:
                     break
                 return text if text != "" else default
         if required:
-            raise PipelineError(f"Input required: {name} (task {self.task})", self.location,
-                                hint=f"add '{name}:' under the step's inputs")
+            raise PipelineError(
+                f"Input required: {name} (task {self.task})",
+                self.location,
+                hint=f"add '{name}:' under the step's inputs",
+            )
         return default
 
     def bool_input(self, name: str, default: bool = False) -> bool:
@@ -56,26 +74,31 @@ class StepContext:
         path = Path(value)
         return path if path.is_absolute() else self.sources_dir / path
 
+    def variable(self, name: str) -> str | None:
+        return self.variables.get(name.lower())
+
 
 @dataclass(frozen=True)
 class TaskOutcome:
-    result: str                 # succeeded | succeededWithIssues | failed | canceled
+    result: str  # succeeded | succeededWithIssues | failed | canceled
     message: str | None = None
+    data: Mapping[str, Any] | None = None  # kept on the step's record (e.g. test results)
 
 
 class Task(Protocol):
     def __call__(self, ctx: StepContext) -> TaskOutcome: ...
 
 
-def outcome_of(proc: ProcessResult, fail_on_stderr: bool = False) -> TaskOutcome:
+def outcome_of(proc: ProcessResult, fail_on_stderr: bool = False, tool: str = "Bash") -> TaskOutcome:
+    """A script's result: its exit code (and, with failOnStderr, its standard error) decide."""
     if proc.canceled:
         return TaskOutcome("canceled", "The operation was canceled.")
     if proc.timed_out:
-        return TaskOutcome("failed", "The step timed out.")
+        return TaskOutcome("failed", "The task has timed out.")
     if proc.exit_code != 0:
-        return TaskOutcome("failed", f"Bash exited with code '{proc.exit_code}'.")
+        return TaskOutcome("failed", f"{tool} exited with code '{proc.exit_code}'.")
     if fail_on_stderr and proc.wrote_stderr:
-        return TaskOutcome("failed", "Bash wrote one or more lines to the standard error stream.")
+        return TaskOutcome("failed", f"{tool} wrote one or more lines to the standard error stream.")
     return TaskOutcome("succeeded")
 
 
@@ -101,9 +124,13 @@ class Registry:
         self._load_plugins()
         found = self._tasks.get(task.lower())
         if found is None:
+            same_name = [n for n in self.names() if n.split("@")[0].lower() == task.split("@")[0].lower()]
             raise PipelineError(
-                f"Task '{task}' is not supported by the emulator", location,
+                f"Task '{task}' is not supported by the emulator",
+                location,
                 expected="one of: " + ", ".join(self.names()),
-                hint=did_you_mean(task, self.names())
-                or f"add it through the '{ENTRY_POINT_GROUP}' entry-point group")
+                hint=(f"this task exists here as {', '.join(same_name)}" if same_name else None)
+                or did_you_mean(task, self.names())
+                or f"add it through the '{ENTRY_POINT_GROUP}' entry-point group (see emulator/tasks/base.py)",
+            )
         return found[1]

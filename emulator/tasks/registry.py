@@ -1,14 +1,18 @@
-"""The built-in tasks."""
+"""The built-in tasks (`Name@major`); others come from the `mlops.tasks` entry-point group."""
 
 from __future__ import annotations
 
-from emulator.tasks import artifacts, scripts
-from emulator.tasks.base import Registry
+from emulator.tasks import artifacts, files, python, scripts, testresults
+from emulator.tasks.base import Registry, Task
 
-BUILTIN = {
+BUILTIN: dict[str, Task] = {
     "CmdLine@2": scripts.cmdline,
     "Bash@3": scripts.bash,
     "AzureCLI@2": scripts.azure_cli,
+    "PythonScript@0": scripts.python_script,
+    "UsePythonVersion@0": python.use_python_version,
+    "CopyFiles@2": files.copy_files,
+    "PublishTestResults@2": testresults.publish_test_results,
     "PublishPipelineArtifact@1": artifacts.publish,
     "DownloadPipelineArtifact@2": artifacts.download,
 }

@@ -1,0 +1,2 @@
+#!/bin/bash
+echo "hello $1 from $(basename "$PWD")"
