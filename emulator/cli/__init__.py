@@ -54,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     pipeline_args(run)
     run.add_argument("--var", action="append", metavar="NAME=VALUE",
                      help="a queue-time variable (repeatable)")
+    run.add_argument("--secret", action="append", metavar="NAME=VALUE",
+                     help="a queue-time secret variable: masked everywhere, never written to the record")
+    run.add_argument("--parallel", type=int, metavar="N",
+                     help="how many jobs run at once (default: the number of CPU cores)")
     run.add_argument("--approve", action="append", metavar="ENV", default=[],
                      help="approve the checks of environment ENV in advance (repeatable)")
     run.add_argument("--reject", action="append", metavar="ENV", default=[],
@@ -165,7 +169,8 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             variables=_pairs(args.var, "--var"),
             repos={k: Path(v) for k, v in _pairs(args.repo, "--repo").items()}, approve=args.approve,
             reject=args.reject, user=args.user, comment=args.comment, check_policy=args.check_policy,
-            environments_file=args.environments)
+            environments_file=args.environments, parallel=args.parallel,
+            secret_variables=_pairs(args.secret, "--secret"))
         with render.make_reporter(console, args.quiet, args.verbose, args.progress) as reporter:
             run = runner.start(request, home, reporter)
         return _finish(run, console, args.json, isinstance(reporter, render.LiveReporter))
