@@ -7,6 +7,7 @@ engine, the `az` shim). It renders nothing.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -199,15 +200,34 @@ def start(
         },
     )
     run.data["approvals"] = [approvals.sign(home, {**d, "run": run.id}) for d in decisions]
+    run.pipeline_file.write_text(dumps(compiled.document), encoding="utf-8")
+    run.data["pipelineDigest"] = _digest(run.pipeline_file)
     if compiled.environments_path is not None:
-        (run.dir / ENVIRONMENTS_SNAPSHOT).write_bytes(compiled.environments_path.read_bytes())
+        snapshot = run.dir / ENVIRONMENTS_SNAPSHOT
+        snapshot.write_bytes(compiled.environments_path.read_bytes())
+        run.data["environmentsDigest"] = _digest(snapshot)
     if request.parallel:
         run.data["parallel"] = request.parallel
     run.save()
     if request.secret_variables:
         run.save_secrets({"variables": dict(request.secret_variables)})
-    run.pipeline_file.write_text(dumps(compiled.document), encoding="utf-8")
     return _execute(run, compiled.pipeline, compiled.environments, home, reporter, cancellation)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _trusted(run: runstore.Run, action: str) -> None:
+    """Refuse to act on a run whose record, pipeline or environments snapshot was edited by hand."""
+    problem = run.tampering()
+    snapshot = run.dir / ENVIRONMENTS_SNAPSHOT
+    expected = run.data.get("environmentsDigest")
+    if problem is None and expected and (not snapshot.is_file() or _digest(snapshot) != expected):
+        problem = f"the environments snapshot {snapshot} was changed outside mlops"
+    if problem:
+        raise RunError(f"Refusing to {action} run {run.id}: {problem}", Location(str(run.record_path)),
+                       hint="runs are changed only through mlops; start a new run with mlops run")
 
 
 def _pre_decision(
@@ -291,6 +311,7 @@ def resume(
 ) -> runstore.Run:
     """Continue a paused or interrupted run from its record, with the YAML it was queued with."""
     run = runstore.load(home, run_id)
+    _trusted(run, "resume")
     if run.data.get("status") == "completed":
         raise RunError(
             f"Run {run_id} has already finished ({run.data.get('result')})",
@@ -308,6 +329,7 @@ def decide(
 ) -> dict[str, Any]:
     """Record an approval or rejection for the stage a paused run waits on."""
     run = runstore.load(home, run_id)
+    _trusted(run, "decide on")
     waiting = run.data.get("waiting")
     if run.data.get("status") != "paused" or not waiting:
         raise RunError(

@@ -60,12 +60,11 @@ Feature: Gated stages wait for their environment's checks, and nothing gets past
     Then the run is paused waiting for environment "staging"
     And stage "Staging" has not run
 
-  Scenario: An approval written into the run record by hand is ignored
+  Scenario: An approval written into the run record by hand is refused
     When I run the pipeline "tests/features/pipelines/gates/gated.yml" as "erin"
     And an approval of environment "staging" by "alice" is written into the run record by hand
     And I resume the run
-    Then the run is paused waiting for environment "staging"
-    And the checks of environment "staging" were "pending" with "signature mismatch"
+    Then the command fails with a bad-input error mentioning "was changed outside mlops"
 
   Scenario: An approval given to another run does not count for this one
     When I run the pipeline "tests/features/pipelines/gates/gated.yml" approving "staging" as "alice"
@@ -73,7 +72,19 @@ Feature: Gated stages wait for their environment's checks, and nothing gets past
     And I run the pipeline "tests/features/pipelines/gates/gated.yml" as "erin"
     And an approval of environment "staging" signed for run "approved" is copied into the run
     And I resume the run
-    Then the run is paused waiting for environment "staging"
+    Then the command fails with a bad-input error mentioning "was changed outside mlops"
+
+  Scenario: A gated stage marked as done by hand is refused
+    When I run the pipeline "tests/features/pipelines/gates/gated.yml" as "erin"
+    And stage "Staging" is marked succeeded in the run record by hand
+    And I resume the run
+    Then the command fails with a bad-input error mentioning "was changed outside mlops"
+
+  Scenario: Removing the environment from the run's expanded pipeline is refused
+    When I run the pipeline "tests/features/pipelines/gates/gated.yml" as "erin"
+    And environment "staging" is removed from the run's expanded pipeline by hand
+    And I resume the run
+    Then the command fails with a bad-input error mentioning "was changed outside mlops"
 
   Scenario: Branch control lets only allowed branches through
     Given the parameters:

@@ -10,54 +10,35 @@ its servers; locally the state folder is yours).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import os
-import secrets
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from emulator.errors import RunError
 from emulator.gates.environments import ApprovalCheck, EnvironmentConfig, Environments, NotEmulatedCheck
-from emulator.store.files import locked
+from emulator.store import keys
 from emulator.store.paths import state_home
 
+KEY = "decisions"
 SIGNED_FIELDS = ("run", "environment", "stage", "decision", "by", "at", "comment")
 
 
-def _key(home: Path | None) -> bytes:
-    path = (home or state_home()) / "keys" / "decisions.key"
-    if path.is_file():
-        return path.read_bytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with locked(path):
-        if not path.is_file():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(secrets.token_bytes(32))
-    return path.read_bytes()
-
-
-def _digest(home: Path | None, entry: Mapping[str, Any]) -> str:
-    payload = json.dumps({k: entry.get(k) for k in SIGNED_FIELDS}, sort_keys=True, separators=(",", ":"))
-    return hmac.new(_key(home), payload.encode(), hashlib.sha256).hexdigest()
+def _payload(entry: Mapping[str, Any]) -> bytes:
+    signed = {k: entry.get(k) for k in SIGNED_FIELDS}
+    return json.dumps(signed, sort_keys=True, separators=(",", ":")).encode()
 
 
 def sign(home: Path | None, entry: dict[str, Any]) -> dict[str, Any]:
     """The entry with its signature (over run, environment, stage, decision, by, at, comment)."""
-    entry["signature"] = _digest(home, entry)
+    entry["signature"] = keys.sign(home or state_home(), KEY, _payload(entry))
     return entry
 
 
 def authentic(home: Path | None, entry: Mapping[str, Any], run_id: str) -> bool:
-    signature = entry.get("signature")
-    return (
-        isinstance(signature, str)
-        and str(entry.get("run")) == str(run_id)
-        and hmac.compare_digest(signature, _digest(home, entry))
-    )
+    if str(entry.get("run")) != str(run_id):
+        return False
+    return keys.verify(home or state_home(), KEY, _payload(entry), entry.get("signature"))
 
 
 def allowed_users(check: ApprovalCheck, envs: Environments) -> set[str] | None:

@@ -247,7 +247,7 @@ def strictest(at_queue: Environments, now: Environments) -> Environments:
         if current is None:
             merged[key] = config
             continue
-        known = {_identity(c) for c in current.checks}
+        known = [_identity(c) for c in current.checks]
         extra = tuple(c for c in config.checks if _identity(c) not in known)
         merged[key] = replace(current, checks=current.checks + extra)
     return Environments(merged, {}, now.source or at_queue.source)

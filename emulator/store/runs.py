@@ -16,6 +16,7 @@ running in parallel threads change the record under the run's lock.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import tempfile
@@ -27,10 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from emulator.errors import Location, RunError
+from emulator.store import keys
 from emulator.store.files import locked, read_json, utc_now, write_json
 from emulator.store.paths import runs_dir
 
 RECORD = "run.json"
+RECORD_KEY = "records"
+SIGNATURE = "signature"
 TIMELINE = "timeline.jsonl"
 SECRETS = "secrets.json"
 
@@ -47,6 +51,30 @@ class Run:
     @property
     def record_path(self) -> Path:
         return self.dir / RECORD
+
+    @property
+    def home(self) -> Path:
+        return self.dir.parent.parent
+
+    def tampering(self) -> str | None:
+        """Why the record or the pipeline it runs cannot be trusted, or None.
+
+        The emulator signs every record it writes (keys/records.key) and keeps the digest of the
+        expanded pipeline in the record, so a hand edit between a pause and a resume (a stage marked
+        succeeded, an environment removed from pipeline.yml) is refused instead of run.
+        """
+        raw = self.record_path.read_text(encoding="utf-8")
+        data = json.loads(raw)
+        signature = data.pop(SIGNATURE, None)
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        if not keys.verify(self.home, RECORD_KEY, text.encode(), signature):
+            return f"the record {self.record_path} was changed outside mlops"
+        expected = data.get("pipelineDigest")
+        if expected and self.pipeline_file.is_file():
+            actual = hashlib.sha256(self.pipeline_file.read_bytes()).hexdigest()
+            if actual != expected:
+                return f"the expanded pipeline {self.pipeline_file} was changed outside mlops"
+        return None
 
     @property
     def pipeline_file(self) -> Path:
@@ -70,7 +98,10 @@ class Run:
         indented dump and a busy run saves after every step."""
         with self.lock:
             self.data["updatedAt"] = utc_now()
+            self.data.pop(SIGNATURE, None)
             text = json.dumps(self.data, sort_keys=True, separators=(",", ":"))
+            signature = keys.sign(self.home, RECORD_KEY, text.encode())
+            text = f'{text[:-1]},"{SIGNATURE}":"{signature}"}}' if len(text) > 2 else text
             fd, tmp = tempfile.mkstemp(prefix=f".{RECORD}.", suffix=".tmp", dir=self.dir)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -54,10 +54,40 @@ __all__ = [
     "step_copy_approval",
     "step_decision_refused",
     "step_forge_approval",
+    "step_forge_pipeline",
+    "step_forge_stage",
     "step_name_run",
     "step_run_pipeline_as",
     "step_run_pipeline_policy",
     "step_try_approve",
+    "step_az_printed",
+    "step_az_supports",
+    "step_command_succeeds",
+    "step_endpoint_deployments",
+    "step_endpoint_traffic",
+    "step_expanded_contains",
+    "step_expanded_job_environment",
+    "step_expanded_job_steps",
+    "step_expanded_not_contains",
+    "step_expanded_stage_condition",
+    "step_expanded_stage_depends",
+    "step_expanded_stages",
+    "step_expansion_fails",
+    "step_expansion_succeeds",
+    "step_expand_in_process",
+    "step_given_az_defaults",
+    "step_job_output_equals",
+    "step_job_output_at_least",
+    "step_model_tag_equals",
+    "step_register_trained_model",
+    "step_run_az",
+    "step_step_log_mentions",
+    "step_step_result",
+    "step_trained_model_parameter",
+    "step_validate_pipeline",
+    "step_run_pipeline_with",
+    "step_endpoint_missing",
+    "trained_model_dir",
 ]
 
 
@@ -86,6 +116,8 @@ class MlopsSession:
     stdout: str = ""
     stderr: str = ""
     named_runs: dict[str, str] = field(default_factory=dict)
+    expanded: dict[str, Any] | None = None  # the last in-process expansion (plain YAML), if it succeeded
+    expanded_text: str = ""
 
     def mlops(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "MLOPS_HOME": str(self.home), "MLFLOW_DISABLE_TELEMETRY": "true"}
@@ -288,6 +320,24 @@ def step_copy_approval(mlops_session: MlopsSession, environment: str, alias: str
     path.write_text(json.dumps(record, indent=2))
 
 
+@when(step('stage "{stage}" is marked succeeded in the run record by hand'))
+def step_forge_stage(mlops_session: MlopsSession, stage: str) -> None:
+    path = mlops_session.home / "runs" / str(mlops_session.run_id) / "run.json"
+    record = json.loads(path.read_text())
+    for entry in record["stages"]:
+        if entry["name"].lower() == stage.lower():
+            entry.update(state="completed", result="succeeded")
+    path.write_text(json.dumps(record))
+
+
+@when(step('environment "{environment}" is removed from the run\'s expanded pipeline by hand'))
+def step_forge_pipeline(mlops_session: MlopsSession, environment: str) -> None:
+    path = mlops_session.home / "runs" / str(mlops_session.run_id) / "pipeline.yml"
+    text = path.read_text()
+    assert environment in text
+    path.write_text(text.replace(f"name: {environment}", "name: unchecked"))
+
+
 @when(step('I expand the pipeline "{pipeline}"'))
 def step_expand_pipeline(mlops_session: MlopsSession, pipeline: str) -> None:
     mlops_session.mlops("expand", pipeline, *_param_args(mlops_session))
@@ -480,3 +530,347 @@ def step_no_deployment(mlops_session: MlopsSession, name: str) -> None:
     assert not folder.exists() or not any(folder.iterdir()), (
         f"{name} has deployments: {list(folder.iterdir())}"
     )
+
+
+# ---- recipes: expansion, az, endpoints, models (docs/steps.md "Recipes") ---------------------------
+def _az(session: MlopsSession, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """The emulated `az`, against the scenario's state folder, from the repository root."""
+    env = {**os.environ, "MLOPS_HOME": str(session.home), "MLFLOW_DISABLE_TELEMETRY": "true"}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    return subprocess.run(
+        [sys.executable, "-m", "emulator.azureml", *args],
+        cwd=session.cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+_EMULATED: dict[str, bool] = {}
+
+
+def az_supports(session: MlopsSession, command: str) -> bool:
+    """Whether the emulated `az` has a command (asked once per session with `--help`)."""
+    if command not in _EMULATED:
+        proc = _az(session, *command.split(), "--help", timeout=120)
+        _EMULATED[command] = proc.returncode == 0 and "is not emulated" not in proc.stderr
+    return _EMULATED[command]
+
+
+_TRAINED: dict[str, Path] = {}
+
+
+def trained_model_dir() -> Path:
+    """An MLflow model trained by code/train.py on the German Credit data, once per cache key.
+
+    Kept beside the deployment environment cache ($MLOPS_ENV_CACHE/../feature-models/<key>) when that
+    is set, so later test sessions reuse it; else in a temporary folder for this session. The key
+    covers train.py, the data and the library versions that wrote the model.
+    """
+    import hashlib
+    import importlib.metadata
+    import shutil
+    import tempfile
+
+    root = _repo_root()
+    digest = hashlib.sha256()
+    for path in (root / "code" / "train.py", root / "dataset" / "german_credit.csv"):
+        digest.update(path.read_bytes())
+    for package in ("scikit-learn", "mlflow", "skops", "pandas", "numpy"):
+        digest.update(importlib.metadata.version(package).encode())
+    key = digest.hexdigest()[:16]
+    if key in _TRAINED:
+        return _TRAINED[key]
+    cache = os.environ.get("MLOPS_ENV_CACHE")
+    base = Path(cache).parent / "feature-models" if cache else Path(tempfile.gettempdir()) / "feature-models"
+    target = base / key / "model"
+    if not (target / "MLmodel").is_file():
+        work = Path(tempfile.mkdtemp(prefix="train-", dir=base.parent if base.parent.is_dir() else None))
+        env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true",
+               "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}"}
+        env.pop("MLFLOW_RUN_ID", None)
+        proc = subprocess.run(
+            [sys.executable, str(root / "code" / "train.py"),
+             "--data", str(root / "dataset" / "german_credit.csv"), "--model_output", str(work / "model")],
+            cwd=work, env=env, capture_output=True, text=True, timeout=900,
+        )
+        assert proc.returncode == 0, f"training the feature model failed:\n{proc.stdout}\n{proc.stderr}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            (work / "model").rename(target)
+        except OSError:  # another session won the race: use its model
+            pass
+        shutil.rmtree(work, ignore_errors=True)
+    _TRAINED[key] = target
+    return target
+
+
+@given(step('the emulated az supports "{command}"'))
+def step_az_supports(mlops_session: MlopsSession, command: str) -> None:
+    if not az_supports(mlops_session, command):
+        pytest.skip(f"`az {command}` is not emulated yet (see emulator/azureml/SUPPORT.md)")
+
+
+@given(step('the az defaults are group "{group}" and workspace "{workspace}"'))
+def step_given_az_defaults(mlops_session: MlopsSession, group: str, workspace: str) -> None:
+    proc = _az(mlops_session, "configure", "--defaults", f"group={group}", f"workspace={workspace}")
+    assert proc.returncode == 0, proc.stderr
+
+
+@given(step('a trained model as the parameter "{name}"'))
+def step_trained_model_parameter(mlops_session: MlopsSession, name: str) -> None:
+    mlops_session.parameters[name] = str(trained_model_dir())
+
+
+@given(step('a trained model is registered as "{name}"'))
+def step_register_trained_model(mlops_session: MlopsSession, name: str) -> None:
+    proc = _az(mlops_session, "ml", "model", "create", "--name", name, "--type", "mlflow_model",
+               "--path", str(trained_model_dir()), "--query", "version", "-o", "tsv")
+    assert proc.returncode == 0, proc.stderr
+
+
+@when(step('the pipeline "{pipeline}" is expanded'))
+def step_expand_in_process(mlops_session: MlopsSession, pipeline: str) -> None:
+    """Expand in this process (what `mlops expand` does, without starting a Python per scenario)."""
+    from emulator.errors import MlopsError
+    from emulator.runner import compile_pipeline
+    from emulator.yamlio import dumps, plain
+
+    mlops_session.expanded, mlops_session.expanded_text = None, ""
+    try:
+        compiled = compile_pipeline(mlops_session.cwd / pipeline, dict(mlops_session.parameters))
+    except MlopsError as exc:
+        mlops_session.exit_code, mlops_session.stdout, mlops_session.stderr = 2, "", f"error: {exc.render()}"
+        return
+    mlops_session.expanded = plain(compiled.document)
+    mlops_session.expanded_text = dumps(compiled.document)
+    mlops_session.exit_code, mlops_session.stdout, mlops_session.stderr = 0, mlops_session.expanded_text, ""
+
+
+@when(step('I validate the pipeline "{pipeline}"'))
+def step_validate_pipeline(mlops_session: MlopsSession, pipeline: str) -> None:
+    mlops_session.mlops("validate", pipeline, *_param_args(mlops_session))
+
+
+@when(step('I run az "{arguments}"'))
+def step_run_az(mlops_session: MlopsSession, arguments: str) -> None:
+    import shlex
+
+    proc = _az(mlops_session, *shlex.split(arguments))
+    mlops_session.exit_code = proc.returncode
+    mlops_session.stdout, mlops_session.stderr = proc.stdout, proc.stderr
+
+
+@then("the expansion succeeds")
+def step_expansion_succeeds(mlops_session: MlopsSession) -> None:
+    assert mlops_session.exit_code == 0 and mlops_session.expanded is not None, mlops_session.stderr
+
+
+@then("the command succeeds")
+def step_command_succeeds(mlops_session: MlopsSession) -> None:
+    assert mlops_session.exit_code == 0, mlops_session.describe()
+
+
+@then(step('the expansion fails at "{location}" mentioning "{text}"'))
+def step_expansion_fails(mlops_session: MlopsSession, location: str, text: str) -> None:
+    """`location` is `file:line` or `file:line:col` (the file as a path suffix)."""
+    assert mlops_session.exit_code == 2, f"the expansion succeeded:\n{mlops_session.expanded_text[:2000]}"
+    first = mlops_session.stderr.splitlines()[0] if mlops_session.stderr else ""
+    where = first.removeprefix("error: ").split(": ", 1)[0]
+    assert where.endswith(location) or f"/{location}:" in f"/{where}:", f"located at {where!r}:\n{first}"
+    assert text in mlops_session.stderr, mlops_session.stderr
+    assert "Traceback" not in mlops_session.stderr
+
+
+def _expanded(session: MlopsSession) -> dict[str, Any]:
+    assert session.expanded is not None, f"no expanded pipeline: {session.stderr}"
+    return session.expanded
+
+
+def _expanded_stage(session: MlopsSession, name: str) -> dict[str, Any]:
+    stages = _expanded(session).get("stages") or []
+    for stage in stages:
+        if str(stage.get("stage", "")).lower() == name.lower():
+            return dict(stage)
+    raise AssertionError(f"no stage {name!r}: {[s.get('stage') for s in stages]}")
+
+
+def _expanded_job(session: MlopsSession, stage: str, job: str) -> dict[str, Any]:
+    jobs = _expanded_stage(session, stage).get("jobs") or []
+    for item in jobs:
+        if str(item.get("job") or item.get("deployment") or "").lower() == job.lower():
+            return dict(item)
+    names = [j.get("job") or j.get("deployment") for j in jobs]
+    raise AssertionError(f"no job {job!r} in stage {stage}: {names}")
+
+
+def _job_steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    if "steps" in job:
+        return list(job["steps"] or [])
+    steps: list[dict[str, Any]] = []
+    for strategy in (job.get("strategy") or {}).values():
+        for hook, body in (strategy or {}).items():
+            if hook == "on":
+                for outcome in (body or {}).values():
+                    steps.extend((outcome or {}).get("steps") or [])
+            else:
+                steps.extend((body or {}).get("steps") or [])
+    return steps
+
+
+def _names(text: str) -> list[str]:
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+@then(step('the expanded pipeline has the stages "{names}"'))
+def step_expanded_stages(mlops_session: MlopsSession, names: str) -> None:
+    got = [str(s.get("stage")) for s in _expanded(mlops_session).get("stages") or []]
+    assert got == _names(names), f"stages: {got}"
+
+
+@then(step('the expanded pipeline contains "{text}"'))
+def step_expanded_contains(mlops_session: MlopsSession, text: str) -> None:
+    _expanded(mlops_session)
+    assert text in mlops_session.expanded_text, f"{text!r} not in:\n{mlops_session.expanded_text}"
+
+
+@then(step('the expanded pipeline does not contain "{text}"'))
+def step_expanded_not_contains(mlops_session: MlopsSession, text: str) -> None:
+    _expanded(mlops_session)
+    assert text not in mlops_session.expanded_text, f"{text!r} found in the expanded pipeline"
+
+
+@then(step('stage "{stage}" of the expanded pipeline depends on "{names}"'))
+def step_expanded_stage_depends(mlops_session: MlopsSession, stage: str, names: str) -> None:
+    depends = _expanded_stage(mlops_session, stage).get("dependsOn")
+    got = [depends] if isinstance(depends, str) else list(depends or [])
+    assert got == _names(names), f"stage {stage} depends on {got}"
+
+
+@then(step('stage "{stage}" of the expanded pipeline has the condition "{text}"'))
+def step_expanded_stage_condition(mlops_session: MlopsSession, stage: str, text: str) -> None:
+    condition = str(_expanded_stage(mlops_session, stage).get("condition") or "")
+    assert text in condition, f"condition of {stage}: {condition!r}"
+
+
+@then(step('job "{job}" of stage "{stage}" of the expanded pipeline targets environment "{environment}"'))
+def step_expanded_job_environment(
+    mlops_session: MlopsSession, job: str, stage: str, environment: str
+) -> None:
+    value = _expanded_job(mlops_session, stage, job).get("environment")
+    name = value.get("name") if isinstance(value, dict) else value
+    assert str(name) == environment, f"job {job} targets {value!r}"
+
+
+@then(step('job "{job}" of stage "{stage}" of the expanded pipeline has the named steps "{names}"'))
+def step_expanded_job_steps(mlops_session: MlopsSession, job: str, stage: str, names: str) -> None:
+    """The steps that have a `name:`, in order (steps without a name are not listed)."""
+    got = [str(s["name"]) for s in _job_steps(_expanded_job(mlops_session, stage, job)) if s.get("name")]
+    assert got == _names(names), f"named steps of {job}: {got}"
+
+
+def _run_step(session: MlopsSession, stage: str, name: str) -> dict[str, Any]:
+    record = session.stage(stage)
+    for job in record["jobs"]:
+        for item in job["steps"]:
+            names = (str(item.get("name") or "").lower(), str(item.get("displayName") or "").lower())
+            if name.lower() in names:
+                return dict(item)
+    steps = [(st.get("name"), st.get("displayName")) for j in record["jobs"] for st in j["steps"]]
+    raise AssertionError(f"no step {name!r} in stage {stage}: {steps}")
+
+
+_STEP_RESULT = r'step "(?P<name>[^"]+)" of stage "(?P<stage>[^"]+)" (?P<result>succeeded|failed|was skipped)$'
+
+
+@then(parsers.re(_STEP_RESULT))
+def step_step_result(mlops_session: MlopsSession, name: str, stage: str, result: str) -> None:
+    wanted = {"succeeded": "succeeded", "failed": "failed", "was skipped": "skipped"}[result]
+    got = _run_step(mlops_session, stage, name).get("result")
+    assert got == wanted, f"step {name} of {stage}: {got} (wanted {wanted})\n{mlops_session.describe()}"
+
+
+@then(step('the log of step "{name}" of stage "{stage}" mentions "{text}"'))
+def step_step_log_mentions(mlops_session: MlopsSession, name: str, stage: str, text: str) -> None:
+    item = _run_step(mlops_session, stage, name)
+    log = item.get("log")
+    assert log, f"step {name} of {stage} has no log: {item}"
+    run_dir = mlops_session.home / "runs" / str(mlops_session.run_id)
+    path = Path(log) if Path(log).is_absolute() else run_dir / log
+    content = path.read_text(encoding="utf-8", errors="replace")
+    assert text in content, f"{text!r} not in the log of {name}:\n{content[-3000:]}"
+
+
+def _job_outputs(session: MlopsSession, stage: str, job: str) -> dict[str, Any]:
+    record = session.stage(stage)
+    for item in record["jobs"]:
+        if item["name"].lower() == job.lower():
+            return dict(item["outputs"])
+    raise AssertionError(f"no job {job!r} in stage {stage}: {[j['name'] for j in record['jobs']]}")
+
+
+@then(step('job "{job}" of stage "{stage}" has the output "{name}" equal to "{value}"'))
+def step_job_output_equals(mlops_session: MlopsSession, job: str, stage: str, name: str, value: str) -> None:
+    outputs = _job_outputs(mlops_session, stage, job)
+    assert name in outputs, f"{name} not in the outputs: {outputs}"
+    assert str(outputs[name]) == value, f"{name} = {outputs[name]!r}; outputs: {outputs}"
+
+
+@then(step('job "{job}" of stage "{stage}" has the output "{name}" of at least {minimum:f}'))
+def step_job_output_at_least(
+    mlops_session: MlopsSession, job: str, stage: str, name: str, minimum: str
+) -> None:
+    outputs = _job_outputs(mlops_session, stage, job)
+    assert name in outputs, f"{name} not in {outputs}"
+    assert float(outputs[name]) >= float(minimum), f"{name} = {outputs[name]}"
+
+
+@then(step('az printed "{text}"'))
+def step_az_printed(mlops_session: MlopsSession, text: str) -> None:
+    assert text in mlops_session.stdout, mlops_session.describe() + f"\nstdout:\n{mlops_session.stdout}"
+
+
+def _traffic(session: MlopsSession, endpoint: str) -> dict[str, int]:
+    proc = _az(session, "ml", "online-endpoint", "show", "--name", endpoint, "--query", "traffic",
+               "-o", "json")
+    assert proc.returncode == 0, proc.stderr
+    return {str(k): int(v) for k, v in (json.loads(proc.stdout or "{}") or {}).items()}
+
+
+@then(step('endpoint "{name}" sends all traffic to "{deployment}"'))
+def step_endpoint_traffic(mlops_session: MlopsSession, name: str, deployment: str) -> None:
+    traffic = _traffic(mlops_session, name)
+    assert traffic.get(deployment) == 100, f"traffic of {name}: {traffic}"
+    assert all(v == 0 for k, v in traffic.items() if k != deployment), f"traffic of {name}: {traffic}"
+
+
+@then(step('endpoint "{name}" has the deployments "{names}"'))
+def step_endpoint_deployments(mlops_session: MlopsSession, name: str, names: str) -> None:
+    proc = _az(mlops_session, "ml", "online-deployment", "list", "--endpoint-name", name,
+               "--query", "[].name", "-o", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(json.loads(proc.stdout or "[]")) == sorted(_names(names)), proc.stdout
+
+
+@then(step('model "{name}" version {version:d} has the tag "{tag}" equal to "{value}"'))
+def step_model_tag_equals(mlops_session: MlopsSession, name: str, version: str, tag: str, value: str) -> None:
+    proc = _az(mlops_session, "ml", "model", "show", "--name", name, "--version", version, "--query", "tags",
+               "-o", "json")
+    assert proc.returncode == 0, proc.stderr
+    tags = json.loads(proc.stdout or "{}") or {}
+    assert str(tags.get(tag)) == value, f"tags of {name}:{version}: {tags}"
+
+
+@when(step('I run the pipeline "{pipeline}" with the parameters:'))
+def step_run_pipeline_with(mlops_session: MlopsSession, pipeline: str, datatable: list[list[str]]) -> None:
+    """Run with these runtime parameters only (the `Given the parameters:` ones are not passed)."""
+    mlops_session.pipeline = pipeline
+    pairs = [a for row in datatable[1:] for a in ("-p", f"{row[0].strip()}={row[1].strip()}")]
+    mlops_session.run_json("run", pipeline, *pairs)
+
+
+@then(step('endpoint "{name}" does not exist'))
+def step_endpoint_missing(mlops_session: MlopsSession, name: str) -> None:
+    proc = _az(mlops_session, "ml", "online-endpoint", "show", "--name", name, "-o", "none")
+    assert proc.returncode != 0, f"endpoint {name} exists"
