@@ -68,7 +68,8 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def find_repo_root(path: Path) -> Path:
-    """The git work tree holding `path`, else its folder."""
+    """The git work tree holding `path`; outside git, the working directory if it holds `path`
+    (you run mlops from the repository root), else the file's folder."""
     start = path.parent if path.is_file() or not path.exists() else path
     try:
         out = subprocess.run(["git", "-C", str(start), "rev-parse", "--show-toplevel"],
@@ -77,6 +78,9 @@ def find_repo_root(path: Path) -> Path:
             return Path(out.stdout.strip()).resolve()
     except (OSError, subprocess.SubprocessError):
         pass
+    cwd = Path.cwd().resolve()
+    if start.resolve().is_relative_to(cwd):
+        return cwd
     return start.resolve()
 
 
