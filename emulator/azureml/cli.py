@@ -8,6 +8,7 @@ or a traceback.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -287,6 +288,12 @@ def run(
         return 1
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM (a canceled pipeline step) unwinds like Ctrl-C, so running jobs are stopped too."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    signal.signal(signal.SIGTERM, _terminate)
     return run(list(sys.argv[1:] if argv is None else argv))

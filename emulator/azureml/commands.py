@@ -12,7 +12,14 @@ from typing import Any
 
 from emulator.azureml.cli import Command, Invocation, Option
 from emulator.azureml.errors import AzArgumentError, AzError, AzNotEmulatedError
-from emulator.azureml.workspace import account_record, load_defaults, save_defaults
+from emulator.azureml.workspace import (
+    DEFAULT_LOCATION,
+    SUBSCRIPTION_ID,
+    Workspace,
+    account_record,
+    load_defaults,
+    save_defaults,
+)
 from emulator.azureml.yamlspec import Spec, load_spec, parse_set_values, resolve_file
 
 ML_EXTENSION_VERSION = "2.39.0"
@@ -148,6 +155,7 @@ def job_create(inv: Invocation) -> Any:
         experiment_name=inv.arg("experiment_name"),
         log=sink,
         warn=inv.warn,
+        progress=inv.progress,
     )
 
 
@@ -162,7 +170,7 @@ def job_list(inv: Invocation) -> Any:
     from emulator.azureml import jobs
 
     inv.workspace()
-    records = jobs.list_jobs()
+    records = jobs.list_jobs(parent=inv.arg("parent_job_name"))
     limit = inv.arg("max_results")
     if limit is not None and not inv.arg("all_results"):
         records = records[: int(limit)]
@@ -176,8 +184,31 @@ def job_stream(inv: Invocation) -> Any:
     text = jobs.job_log(str(inv.arg("name")))
     inv.stdout.write(text)
     record = jobs.load_job(str(inv.arg("name")))
-    if record.get("status") == "Failed":
-        raise AzError(f"Execution failed. Job {record['name']} failed.")
+    if record.get("status") in ("Failed", "Canceled"):
+        raise AzError(f"Execution failed. Job {record['name']} {str(record['status']).lower()}.")
+    return None
+
+
+def job_cancel(inv: Invocation) -> Any:
+    from emulator.azureml import jobs
+
+    inv.workspace()
+    jobs.cancel_job(str(inv.arg("name")))
+    return None
+
+
+def job_download(inv: Invocation) -> Any:
+    from emulator.azureml import jobs
+
+    inv.workspace()
+    target = Path(str(inv.arg("download_path", ".")))
+    if not target.is_absolute():
+        target = inv.cwd / target
+    written = jobs.download_job(
+        str(inv.arg("name")), target, output_name=inv.arg("output_name"), everything=bool(inv.arg("all"))
+    )
+    for folder in written:
+        inv.progress(f"Downloaded to {folder}\n")
     return None
 
 
@@ -264,7 +295,301 @@ def model_show(inv: Invocation) -> Any:
 def model_list(inv: Invocation) -> Any:
     from emulator.azureml import models
 
-    return models.list_models(inv.workspace(), inv.arg("name"))
+    return models.list_models(inv.workspace(), inv.arg("name"), bool(inv.arg("include_archived")))
+
+
+def _updates(inv: Invocation) -> tuple[str | None, dict[str, str], list[str]]:
+    """(description, tags to set, tags to remove) from --set PATH=VALUE, --tags K=V and --remove tags.K."""
+    description = inv.arg("description")
+    tags = _tags(inv.arg("tags"))
+    for key, value in parse_set_values(inv.arg("set")):
+        if key == "description":
+            description = "" if value is None else str(value)
+        elif key == "tags" and isinstance(value, dict):
+            tags.update({str(k): str(v) for k, v in value.items()})
+        elif key.startswith("tags."):
+            tags[key[len("tags.") :]] = str(value)
+        else:
+            raise AzArgumentError(
+                f"argument --set: {key!r} cannot be updated",
+                hint="only description and tags (tags.<key>=<value>) of a version can change",
+            )
+    removed = []
+    for item in inv.arg("remove") or []:
+        if not item.startswith("tags."):
+            raise AzArgumentError(f"argument --remove: {item!r} cannot be removed", expected="tags.<key>")
+        removed.append(item[len("tags.") :])
+    return description, tags, removed
+
+
+def model_update(inv: Invocation) -> Any:
+    from emulator.azureml import models
+
+    ws = inv.workspace()
+    description, tags, removed = _updates(inv)
+    return models.update_model(
+        ws,
+        str(inv.arg("name")),
+        str(inv.arg("version")),
+        description=description,
+        tags=tags,
+        remove_tags=removed,
+    )
+
+
+def model_archive(inv: Invocation, archived: bool = True) -> Any:
+    from emulator.azureml import models
+
+    inv.workspace()
+    models.set_archived(str(inv.arg("name")), inv.arg("version"), archived)
+    return None
+
+
+def model_restore(inv: Invocation) -> Any:
+    return model_archive(inv, archived=False)
+
+
+# --- az ml data ----------------------------------------------------------------------------------
+
+
+def data_create(inv: Invocation) -> Any:
+    from emulator.azureml import data
+
+    ws = inv.workspace()
+    name, path, kind = inv.arg("name"), inv.arg("path"), inv.arg("type")
+    version, description = inv.arg("version"), inv.arg("description")
+    tags = _tags(inv.arg("tags"))
+    base, source = inv.cwd, None
+    if inv.arg("file"):
+        extra = [(k, inv.arg(k)) for k in ("name", "version", "path", "type", "description") if inv.arg(k)]
+        spec = _spec(inv, "data", extra)
+        values = spec.data
+        name = name or values.get("name")
+        kind = kind or values.get("type")
+        version = version or (str(values["version"]) if values.get("version") is not None else None)
+        description = description or values.get("description")
+        tags = {**{str(k): str(v) for k, v in (values.get("tags") or {}).items()}, **tags}
+        if path is None and values.get("path") is not None:
+            path = str(values["path"])
+            base = spec.base_dir
+        source = str(spec.path)
+    if not name:
+        raise AzArgumentError("the following arguments are required: --name/-n")
+    if not path:
+        raise AzArgumentError("the following arguments are required: --path/-p")
+    return data.create_data(
+        ws,
+        name=str(name),
+        path=str(path),
+        kind=str(kind or "uri_folder"),
+        version=str(version) if version is not None else None,
+        description=description,
+        tags=tags,
+        base=base,
+        source_file=source,
+    )
+
+
+def data_show(inv: Invocation) -> Any:
+    from emulator.azureml import data
+
+    inv.workspace()
+    return data.show_data(str(inv.arg("name")), inv.arg("version"), inv.arg("label"))
+
+
+def data_list(inv: Invocation) -> Any:
+    from emulator.azureml import data
+
+    inv.workspace()
+    return data.list_data(inv.arg("name"), bool(inv.arg("include_archived")))
+
+
+def data_archive(inv: Invocation, archived: bool = True) -> Any:
+    from emulator.azureml import data
+
+    inv.workspace()
+    data.set_archived(str(inv.arg("name")), inv.arg("version"), archived)
+    return None
+
+
+def data_restore(inv: Invocation) -> Any:
+    return data_archive(inv, archived=False)
+
+
+# --- az group / az ml workspace / az ml compute (records only) ----------------------------------
+
+
+def _group_name(inv: Invocation) -> str:
+    name = inv.arg("name") or inv.options.get("resource_group")
+    if not name:
+        raise AzArgumentError("the following arguments are required: --name/--resource-group/-n/-g")
+    return str(name)
+
+
+def group_create(inv: Invocation) -> Any:
+    from emulator.azureml import workspace
+
+    location = inv.arg("location")
+    if not location:
+        raise AzArgumentError("the following arguments are required: --location/-l")
+    return workspace.create_group(
+        _group_name(inv), str(location), _tags(inv.arg("tags")), inv.options.get("subscription")
+    )
+
+
+def group_show(inv: Invocation) -> Any:
+    from emulator.azureml import workspace
+
+    return workspace.show_group(_group_name(inv))
+
+
+def group_exists(inv: Invocation) -> Any:
+    from emulator.azureml import workspace
+
+    return workspace.group_exists(_group_name(inv))
+
+
+def group_list(inv: Invocation) -> Any:
+    from emulator.azureml import workspace
+
+    return workspace.list_groups()
+
+
+def group_delete(inv: Invocation) -> Any:
+    from emulator.azureml import workspace
+
+    name = _group_name(inv)
+    workspace.show_group(name)
+    _confirm(
+        inv, f"resource group {name} (records only: endpoints, jobs and models stay in the state folder)"
+    )
+    workspace.delete_group(name)
+    return None
+
+
+def _workspace_target(inv: Invocation) -> Workspace:
+    """The workspace `az ml workspace …` addresses: -n (else -w, else the default), -g (else default)."""
+    defaults = load_defaults()
+    name = inv.arg("name") or inv.options.get("workspace_name") or defaults.get("workspace")
+    group = inv.options.get("resource_group") or defaults.get("group")
+    if not name:
+        raise AzArgumentError(
+            "the following arguments are required: --name/-n",
+            hint="or set a default with `az configure --defaults workspace=<name>`",
+        )
+    if not group:
+        raise AzArgumentError(
+            "the following arguments are required: --resource-group/-g",
+            hint="or set a default with `az configure --defaults group=<name>`",
+        )
+    return Workspace(
+        subscription=inv.options.get("subscription") or SUBSCRIPTION_ID,
+        resource_group=str(group),
+        name=str(name),
+        location=str(inv.arg("location") or defaults.get("location", DEFAULT_LOCATION)),
+    )
+
+
+def workspace_show(inv: Invocation) -> Any:
+    from emulator.azureml import workspace
+
+    ws = _workspace_target(inv)
+    return workspace.show_workspace(ws.name, ws.resource_group, inv.options.get("subscription"))
+
+
+def workspace_create(inv: Invocation) -> Any:
+    from emulator.azureml import workspace
+
+    extra: dict[str, Any] = {}
+    if inv.arg("file"):
+        spec = _spec(inv, "workspace", [("name", inv.arg("name"))] if inv.arg("name") else [])
+        for key in ("name", "location", "display_name", "description", "tags", "hbi_workspace"):
+            if spec.data.get(key) is not None:
+                extra[key] = spec.data[key]
+        if spec.data.get("resource_group") and not inv.options.get("resource_group"):
+            inv.options["resource_group"] = spec.data["resource_group"]
+        if not inv.arg("name") and extra.get("name"):
+            inv.args["name"] = extra["name"]
+    for key in ("location", "display_name", "description"):
+        if inv.arg(key):
+            extra[key] = inv.arg(key)
+    if inv.arg("tags"):
+        extra["tags"] = _tags(inv.arg("tags"))
+    ws = _workspace_target(inv)
+    extra.pop("name", None)
+    inv.warn(f"workspace {ws.name} is a record: {workspace.WORKSPACE_NOTE}")
+    return workspace.create_workspace(ws, extra)
+
+
+def workspace_list(inv: Invocation) -> Any:
+    from emulator.azureml import workspace
+
+    return workspace.list_workspaces(inv.options.get("resource_group"))
+
+
+def workspace_delete(inv: Invocation) -> Any:
+    from emulator.azureml import workspace
+
+    ws = _workspace_target(inv)
+    workspace.show_workspace(ws.name, ws.resource_group)
+    _confirm(inv, f"workspace {ws.name}")
+    workspace.delete_workspace(ws.name, ws.resource_group)
+    return None
+
+
+def compute_create(inv: Invocation) -> Any:
+    from emulator.azureml import workspace
+
+    ws = inv.workspace()
+    values: dict[str, Any] = {}
+    if inv.arg("file"):
+        spec = _spec(inv, "compute", [("name", inv.arg("name"))] if inv.arg("name") else [])
+        values.update(spec.data)
+    flags = {
+        "name": "name",
+        "type": "type",
+        "size": "size",
+        "min_instances": "min_instances",
+        "max_instances": "max_instances",
+        "idle_time_before_scale_down": "idle_time_before_scale_down",
+        "tier": "tier",
+        "location": "location",
+        "description": "description",
+    }
+    for dest, key in flags.items():
+        if inv.arg(dest) is not None:
+            values[key] = inv.arg(dest)
+    for key in ("min_instances", "max_instances", "idle_time_before_scale_down"):
+        if values.get(key) is not None and not str(values[key]).isdigit():
+            raise AzArgumentError(f"argument --{key.replace('_', '-')}: invalid int value: {values[key]!r}")
+    if not values.get("name"):
+        raise AzArgumentError("the following arguments are required: --name/-n (or --file)")
+    if inv.arg("tags"):
+        values["tags"] = _tags(inv.arg("tags"))
+    inv.warn(f"compute {values['name']} is a record only: {workspace.COMPUTE_NOTE}")
+    return workspace.create_compute(ws, values)
+
+
+def compute_show(inv: Invocation) -> Any:
+    from emulator.azureml import workspace
+
+    return workspace.show_compute(inv.workspace(), str(inv.arg("name")))
+
+
+def compute_list(inv: Invocation) -> Any:
+    from emulator.azureml import workspace
+
+    return workspace.list_computes(inv.workspace(), inv.arg("type"))
+
+
+def compute_delete(inv: Invocation) -> Any:
+    from emulator.azureml import workspace
+
+    ws = inv.workspace()
+    workspace.show_compute(ws, str(inv.arg("name")))
+    _confirm(inv, f"compute {inv.arg('name')}")
+    workspace.delete_compute(ws, str(inv.arg("name")))
+    return None
 
 
 def model_package(inv: Invocation) -> Any:
@@ -327,9 +652,12 @@ def endpoint_update(inv: Invocation) -> Any:
     if not name:
         raise AzArgumentError("the following arguments are required: --name/-n (or --file)")
     traffic = endpoints.parse_traffic(str(inv.arg("traffic"))) if inv.arg("traffic") else None
-    if inv.arg("mirror_traffic"):
-        raise AzNotEmulatedError("--mirror-traffic is not emulated yet")
-    return endpoints.update_endpoint(ws, str(name), traffic=traffic)
+    mirror = (
+        endpoints.parse_traffic(str(inv.arg("mirror_traffic")), "--mirror-traffic")
+        if inv.arg("mirror_traffic") is not None
+        else None
+    )
+    return endpoints.update_endpoint(ws, str(name), traffic=traffic, mirror_traffic=mirror)
 
 
 def endpoint_invoke(inv: Invocation) -> Any:
@@ -420,6 +748,148 @@ def deployment_delete(inv: Invocation) -> Any:
     return None
 
 
+# --- az ml batch-endpoint / batch-deployment ------------------------------------------------------
+
+
+def batch_endpoint_create(inv: Invocation) -> Any:
+    from emulator.azureml import batch
+
+    ws = inv.workspace()
+    extra = [("name", inv.arg("name"))] if inv.arg("name") else []
+    spec = _spec(inv, "batch_endpoint", extra)
+    return batch.create_endpoint(ws, spec, name=inv.arg("name"))
+
+
+def batch_endpoint_update(inv: Invocation) -> Any:
+    from emulator.azureml import batch
+
+    ws = inv.workspace()
+    name = inv.arg("name")
+    if inv.arg("file"):
+        extra = [("name", name)] if name else []
+        spec = _spec(inv, "batch_endpoint", extra)
+        name = name or spec.data.get("name")
+        batch.load_endpoint(str(name))
+        return batch.create_endpoint(ws, spec, name=str(name))
+    if not name:
+        raise AzArgumentError("the following arguments are required: --name/-n (or --file)")
+    record = batch.load_endpoint(str(name))
+    for key, value in parse_set_values(inv.arg("set")):
+        if key == "defaults.deployment_name":
+            record = batch.set_default(str(name), str(value))
+        else:
+            raise AzArgumentError(
+                f"argument --set: {key!r} cannot be updated without --file",
+                hint="use --set defaults.deployment_name=<deployment>, or --file <endpoint.yml>",
+            )
+    return record
+
+
+def batch_endpoint_show(inv: Invocation) -> Any:
+    from emulator.azureml import batch
+
+    inv.workspace()
+    return batch.load_endpoint(str(inv.arg("name")))
+
+
+def batch_endpoint_list(inv: Invocation) -> Any:
+    from emulator.azureml import batch
+
+    inv.workspace()
+    return batch.list_endpoints()
+
+
+def batch_endpoint_delete(inv: Invocation) -> Any:
+    from emulator.azureml import batch
+
+    inv.workspace()
+    name = str(inv.arg("name"))
+    batch.load_endpoint(name)
+    _confirm(inv, f"batch endpoint {name} and all its deployments")
+    batch.delete_endpoint(name)
+    return None
+
+
+def batch_endpoint_invoke(inv: Invocation) -> Any:
+    from emulator.azureml import batch
+
+    ws = inv.workspace()
+    if inv.arg("output_path"):
+        raise AzNotEmulatedError(
+            "--output-path is not emulated: predictions go to the job's output `score`",
+            hint="fetch them with `az ml job download -n <job> --output-name score`",
+        )
+    if not inv.arg("input"):
+        raise AzArgumentError("the following arguments are required: --input")
+    size = inv.arg("mini_batch_size")
+    if size is not None and not str(size).isdigit():
+        raise AzArgumentError(f"argument --mini-batch-size: invalid int value: {size!r}")
+    return batch.invoke(
+        ws,
+        str(inv.arg("name")),
+        input_path=str(inv.arg("input")),
+        input_type=inv.arg("input_type"),
+        deployment=inv.arg("deployment_name"),
+        experiment=inv.arg("experiment_name"),
+        mini_batch_size=int(size) if size is not None else None,
+        cwd=inv.cwd,
+        log=None,
+        warn=inv.warn,
+        progress=inv.progress,
+    )
+
+
+def batch_endpoint_list_jobs(inv: Invocation) -> Any:
+    from emulator.azureml import batch
+
+    inv.workspace()
+    return batch.list_jobs(str(inv.arg("name")))
+
+
+def batch_deployment_create(inv: Invocation, must_exist: bool = False) -> Any:
+    from emulator.azureml import batch
+
+    ws = inv.workspace()
+    spec = _spec(inv, "batch_deployment", _deployment_overrides(inv))
+    return batch.create_deployment(
+        ws, spec, set_default_deployment=bool(inv.arg("set_default")), must_exist=must_exist
+    )
+
+
+def batch_deployment_update(inv: Invocation) -> Any:
+    return batch_deployment_create(inv, must_exist=True)
+
+
+def batch_deployment_show(inv: Invocation) -> Any:
+    from emulator.azureml import batch
+
+    inv.workspace()
+    return batch.load_deployment(str(inv.arg("endpoint_name")), str(inv.arg("name")))
+
+
+def batch_deployment_list(inv: Invocation) -> Any:
+    from emulator.azureml import batch
+
+    inv.workspace()
+    return batch.list_deployment_views(str(inv.arg("endpoint_name")))
+
+
+def batch_deployment_delete(inv: Invocation) -> Any:
+    from emulator.azureml import batch
+
+    inv.workspace()
+    endpoint, name = str(inv.arg("endpoint_name")), str(inv.arg("name"))
+    batch.load_deployment(endpoint, name)
+    _confirm(inv, f"deployment {name} of batch endpoint {endpoint}")
+    batch.delete_deployment(endpoint, name)
+    return None
+
+
+BATCH_ENDPOINT = Option(("--endpoint-name", "-e"), "endpoint_name", help="batch endpoint name")
+BATCH_ENDPOINT_REQUIRED = Option(
+    ("--endpoint-name", "-e"), "endpoint_name", required=True, help="batch endpoint name"
+)
+
 COMMANDS: tuple[Command, ...] = (
     Command(
         ("extension", "add"),
@@ -495,9 +965,31 @@ COMMANDS: tuple[Command, ...] = (
         (
             Option(("--max-results", "-r"), "max_results", help="at most this many"),
             Option(("--all-results",), "all_results", kind="flag", help="no limit"),
+            Option(
+                ("--parent-job-name", "-p"), "parent_job_name", help="list the steps of this pipeline job"
+            ),
+            Option(("--include-archived",), "include_archived", kind="flag", help="accepted"),
+            Option(("--archived-only",), "archived_only", kind="flag", help="accepted"),
         ),
     ),
     Command(("ml", "job", "stream"), job_stream, "Print a job's log.", (NAME_REQUIRED,)),
+    Command(
+        ("ml", "job", "cancel"),
+        job_cancel,
+        "Cancel a running job (jobs run synchronously: a finished job cannot be canceled).",
+        (NAME_REQUIRED, NO_WAIT),
+    ),
+    Command(
+        ("ml", "job", "download"),
+        job_download,
+        "Download a job's logs and artifacts (artifacts/) or named outputs (named-outputs/<o>/).",
+        (
+            NAME_REQUIRED,
+            Option(("--output-name",), "output_name", help="the named output to download"),
+            Option(("--download-path", "-p"), "download_path", help="destination folder (default: .)"),
+            Option(("--all",), "all", kind="flag", help="logs, artifacts and every named output"),
+        ),
+    ),
     Command(
         ("ml", "environment", "create"),
         environment_create,
@@ -534,7 +1026,180 @@ COMMANDS: tuple[Command, ...] = (
         ),
     ),
     Command(("ml", "model", "show"), model_show, "Show a model version.", (NAME_REQUIRED, VERSION, LABEL)),
-    Command(("ml", "model", "list"), model_list, "List models (or the versions of one).", (NAME,)),
+    Command(
+        ("ml", "model", "list"),
+        model_list,
+        "List models (or the versions of one); archived versions are hidden.",
+        (
+            NAME,
+            Option(("--include-archived",), "include_archived", kind="flag", help="list archived ones too"),
+        ),
+    ),
+    Command(
+        ("ml", "model", "update"),
+        model_update,
+        "Change a model version's description or tags.",
+        (
+            NAME_REQUIRED,
+            Option(("--version", "-v"), "version", required=True, help="version"),
+            SET,
+            Option(("--tags",), "tags", kind="multi", help="KEY=VALUE ... (added or replaced)"),
+            Option(("--description", "-d"), "description", help="new description"),
+            Option(("--remove",), "remove", kind="multi", help="tags.<key> to remove"),
+            Option(("--add",), "add", kind="multi", help="accepted"),
+        ),
+    ),
+    Command(
+        ("ml", "model", "archive"),
+        model_archive,
+        "Archive a model version (or every version): hidden from list and from @latest.",
+        (NAME_REQUIRED, VERSION, LABEL),
+    ),
+    Command(
+        ("ml", "model", "restore"),
+        model_restore,
+        "Restore an archived model version (or every version).",
+        (NAME_REQUIRED, VERSION, LABEL),
+    ),
+    Command(
+        ("ml", "data", "create"),
+        data_create,
+        "Register a data asset version (files copied into the emulated datastore).",
+        (
+            NAME,
+            FILE,
+            SET,
+            VERSION,
+            Option(("--path", "-p"), "path", help="local file/folder, azureml://jobs/<job>/outputs/<o>"),
+            Option(("--type", "-t"), "type", choices=("uri_file", "uri_folder", "mltable"), help="type"),
+            Option(("--description", "-d"), "description", help="description"),
+            Option(("--tags",), "tags", kind="multi", help="KEY=VALUE ..."),
+            Option(("--datastore",), "datastore", help="accepted (one local datastore)"),
+            Option(("--skip-validation",), "skip_validation", kind="flag", help="accepted"),
+        ),
+    ),
+    Command(("ml", "data", "show"), data_show, "Show a data asset version.", (NAME_REQUIRED, VERSION, LABEL)),
+    Command(
+        ("ml", "data", "list"),
+        data_list,
+        "List data assets (or the versions of one); archived versions are hidden.",
+        (
+            NAME,
+            Option(("--include-archived",), "include_archived", kind="flag", help="list archived ones too"),
+        ),
+    ),
+    Command(
+        ("ml", "data", "archive"),
+        data_archive,
+        "Archive a data asset version (or every version).",
+        (NAME_REQUIRED, VERSION, LABEL),
+    ),
+    Command(
+        ("ml", "data", "restore"),
+        data_restore,
+        "Restore an archived data asset version (or every version).",
+        (NAME_REQUIRED, VERSION, LABEL),
+    ),
+    Command(
+        ("ml", "workspace", "show"),
+        workspace_show,
+        "Show the workspace, with mlflow_tracking_uri = the local MLflow store.",
+        (NAME,),
+        workspace=False,
+    ),
+    Command(
+        ("ml", "workspace", "create"),
+        workspace_create,
+        "Record a workspace (everything stays in the one local state folder).",
+        (
+            NAME,
+            FILE,
+            SET,
+            Option(("--location", "-l"), "location", help="location"),
+            Option(("--display-name",), "display_name", help="display name"),
+            Option(("--description",), "description", help="description"),
+            Option(("--tags",), "tags", kind="multi", help="KEY=VALUE ..."),
+            NO_WAIT,
+            Option(("--update-dependent-resources", "-u"), "update_deps", kind="flag", help="accepted"),
+        ),
+        workspace=False,
+    ),
+    Command(("ml", "workspace", "list"), workspace_list, "List workspace records.", (), workspace=False),
+    Command(
+        ("ml", "workspace", "delete"),
+        workspace_delete,
+        "Delete a workspace record (assets in the state folder stay).",
+        (
+            NAME,
+            YES,
+            NO_WAIT,
+            Option(("--all-resources",), "all_resources", kind="flag", help="accepted"),
+            Option(("--permanently-delete",), "permanently_delete", kind="flag", help="accepted"),
+        ),
+        workspace=False,
+    ),
+    Command(
+        ("ml", "compute", "create"),
+        compute_create,
+        "Record a compute target (not provisioned: jobs run on this machine).",
+        (
+            NAME,
+            FILE,
+            SET,
+            NO_WAIT,
+            Option(
+                ("--type", "-t"),
+                "type",
+                choices=("amlcompute", "computeinstance", "virtualmachine", "kubernetes"),
+                help="compute type",
+            ),
+            Option(("--size", "-s"), "size", help="VM size"),
+            Option(("--min-instances",), "min_instances", help="minimum nodes"),
+            Option(("--max-instances",), "max_instances", help="maximum nodes"),
+            Option(("--idle-time-before-scale-down",), "idle_time_before_scale_down", help="seconds"),
+            Option(("--tier",), "tier", help="dedicated or low_priority"),
+            Option(("--location", "-l"), "location", help="location"),
+            Option(("--description", "-d"), "description", help="description"),
+            Option(("--tags",), "tags", kind="multi", help="KEY=VALUE ..."),
+        ),
+    ),
+    Command(("ml", "compute", "show"), compute_show, "Show a compute record.", (NAME_REQUIRED,)),
+    Command(
+        ("ml", "compute", "list"),
+        compute_list,
+        "List compute records.",
+        (Option(("--type", "-t"), "type", help="only this type"),),
+    ),
+    Command(
+        ("ml", "compute", "delete"),
+        compute_delete,
+        "Delete a compute record.",
+        (NAME_REQUIRED, YES, NO_WAIT),
+    ),
+    Command(
+        ("group", "create"),
+        group_create,
+        "Record a resource group.",
+        (
+            NAME,
+            Option(("--location", "-l"), "location", help="location"),
+            Option(("--tags",), "tags", kind="multi", help="KEY=VALUE ..."),
+            Option(("--managed-by",), "managed_by", help="accepted"),
+        ),
+        workspace=False,
+    ),
+    Command(("group", "show"), group_show, "Show a resource group record.", (NAME,), workspace=False),
+    Command(
+        ("group", "exists"), group_exists, "true if the resource group is recorded.", (NAME,), workspace=False
+    ),
+    Command(("group", "list"), group_list, "List resource group records.", (), workspace=False),
+    Command(
+        ("group", "delete"),
+        group_delete,
+        "Delete a resource group record and the workspace/compute records in it.",
+        (NAME, YES, NO_WAIT, Option(("--force-deletion-types", "-f"), "force", help="accepted")),
+        workspace=False,
+    ),
     Command(
         ("ml", "model", "package"),
         model_package,
@@ -570,7 +1235,7 @@ COMMANDS: tuple[Command, ...] = (
             SET,
             NO_WAIT,
             Option(("--traffic", "-r"), "traffic", help='e.g. "blue=90 green=10"'),
-            Option(("--mirror-traffic",), "mirror_traffic", help="not emulated"),
+            Option(("--mirror-traffic",), "mirror_traffic", help='e.g. "green=10" (copies 10% to green)'),
         ),
     ),
     Command(
@@ -588,6 +1253,100 @@ COMMANDS: tuple[Command, ...] = (
         endpoint_credentials,
         "Show the endpoint's keys.",
         (NAME_REQUIRED,),
+    ),
+    Command(
+        ("ml", "batch-endpoint", "create"),
+        batch_endpoint_create,
+        "Create (or update) a batch endpoint record.",
+        (FILE_REQUIRED, NAME, SET, NO_WAIT),
+    ),
+    Command(
+        ("ml", "batch-endpoint", "update"),
+        batch_endpoint_update,
+        "Update a batch endpoint (--file, or --set defaults.deployment_name=<dep>).",
+        (NAME, FILE, SET, NO_WAIT),
+    ),
+    Command(
+        ("ml", "batch-endpoint", "show"), batch_endpoint_show, "Show a batch endpoint.", (NAME_REQUIRED,)
+    ),
+    Command(("ml", "batch-endpoint", "list"), batch_endpoint_list, "List batch endpoints.", ()),
+    Command(
+        ("ml", "batch-endpoint", "delete"),
+        batch_endpoint_delete,
+        "Delete a batch endpoint and its deployments.",
+        (NAME_REQUIRED, YES, NO_WAIT),
+    ),
+    Command(
+        ("ml", "batch-endpoint", "invoke"),
+        batch_endpoint_invoke,
+        "Score a file, folder or data asset now, as a local job (predictions in its output `score`).",
+        (
+            NAME_REQUIRED,
+            Option(
+                ("--deployment-name", "-d"), "deployment_name", help="deployment (default: the endpoint's)"
+            ),
+            Option(
+                ("--input", "-i"), "input", help="local file/folder, azureml:<data>:<version>, job output"
+            ),
+            Option(
+                ("--input-type", "-t"), "input_type", choices=("uri_file", "uri_folder"), help="input type"
+            ),
+            Option(("--experiment-name",), "experiment_name", help="experiment (default: the endpoint name)"),
+            Option(("--mini-batch-size",), "mini_batch_size", help="files per run() call"),
+            Option(("--instance-count",), "instance_count", help="accepted (mini-batches run one by one)"),
+            Option(("--output-path",), "output_path", help="not emulated"),
+            NO_WAIT,
+        ),
+    ),
+    Command(
+        ("ml", "batch-endpoint", "list-jobs"),
+        batch_endpoint_list_jobs,
+        "List the scoring jobs of a batch endpoint.",
+        (NAME_REQUIRED,),
+    ),
+    Command(
+        ("ml", "batch-deployment", "create"),
+        batch_deployment_create,
+        "Record a batch deployment (it runs when the endpoint is invoked).",
+        (
+            FILE_REQUIRED,
+            NAME,
+            BATCH_ENDPOINT,
+            SET,
+            NO_WAIT,
+            Option(("--set-default",), "set_default", kind="flag", help="make it the endpoint's default"),
+        ),
+    ),
+    Command(
+        ("ml", "batch-deployment", "update"),
+        batch_deployment_update,
+        "Replace an existing batch deployment from a file.",
+        (
+            FILE_REQUIRED,
+            NAME,
+            BATCH_ENDPOINT,
+            SET,
+            NO_WAIT,
+            Option(("--set-default",), "set_default", kind="flag", help="make it the endpoint's default"),
+        ),
+    ),
+    Command(
+        ("ml", "batch-deployment", "show"),
+        batch_deployment_show,
+        "Show a batch deployment.",
+        (NAME_REQUIRED, BATCH_ENDPOINT_REQUIRED),
+    ),
+    Command(
+        ("ml", "batch-deployment", "list"),
+        batch_deployment_list,
+        "List a batch endpoint's deployments.",
+        (BATCH_ENDPOINT_REQUIRED,),
+    ),
+    Command(
+        ("ml", "batch-deployment", "delete"),
+        batch_deployment_delete,
+        "Delete a batch deployment.",
+        (NAME_REQUIRED, BATCH_ENDPOINT_REQUIRED, YES, NO_WAIT),
     ),
     Command(
         ("ml", "online-deployment", "create"),

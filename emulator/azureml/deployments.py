@@ -1,21 +1,36 @@
-"""Online deployments served for real: resolve model, environment and scoring code, build the isolated
-environment, start the inference server, wait until it is healthy, record it.
+"""Online deployments served for real: resolve model, environment and scoring code, build what serves
+them, start the inference server, wait until it is healthy, record it.
 
-Replacing a deployment of the same name builds the new environment first (the old server keeps
-serving meanwhile), then stops the old process and starts the new one.
+Two modes, recorded as `emulator.mode`: when a Docker daemon answers (see `docker_daemon`), the
+deployment runs as a container of an inference image — the package's image when the environment is a
+model package, else an image built the same way from environment + model + code (cached by context
+digest, so a deployment of what was packaged reuses the package's image); without one, the same
+gunicorn command runs as a process from an isolated virtualenv.
+
+Replacing a deployment of the same name builds the new image or environment first (the old server
+keeps serving meanwhile), then stops the old server and starts the new one.
 """
 
 from __future__ import annotations
 
 import shutil
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emulator.azureml import endpoints, envbuild, serving
+from emulator.azureml import (
+    containers,
+    docker_daemon,
+    docker_images,
+    dockerlint,
+    endpoints,
+    envbuild,
+    packaging,
+    serving,
+)
+from emulator.azureml.docker_daemon import Daemon
 from emulator.azureml.environments import EnvironmentSpec, resolve_environment
 from emulator.azureml.errors import AzError, AzNotEmulatedError, AzNotFoundError, AzSpecError
 from emulator.azureml.models import resolve_model
@@ -23,6 +38,7 @@ from emulator.azureml.names import check_endpoint_name
 from emulator.azureml.storage import locked, read_json, utc_now, write_json
 from emulator.azureml.workspace import Workspace, creation_context
 from emulator.azureml.yamlspec import Spec
+from emulator.store.paths import state_home
 
 Sink = Callable[[str], None]
 
@@ -34,6 +50,19 @@ class ResolvedModel:
     reference: str
     model_dir: Path
     inline_source: Path | None = None
+    name: str = "inline"
+    version: str = "1"
+    registered_files: Path | None = None
+
+    @property
+    def files(self) -> Path:
+        """The model folder (or file) itself, as it goes into an image."""
+        if self.inline_source is not None:
+            return self.inline_source
+        if self.registered_files is not None:
+            return self.registered_files
+        entries = sorted(self.model_dir.iterdir()) if self.model_dir.is_dir() else []
+        return entries[0] if len(entries) == 1 else self.model_dir
 
     def materialise(self) -> None:
         """Copy an inline model next to the deployment (registered models are used in place)."""
@@ -71,7 +100,11 @@ def _resolve_model(
     if isinstance(value, str):
         model = resolve_model(value, location, home)
         return ResolvedModel(
-            reference=ws.asset_id("models", model.name, model.version), model_dir=model.model_dir
+            reference=ws.asset_id("models", model.name, model.version),
+            model_dir=model.model_dir,
+            name=model.name,
+            version=model.version,
+            registered_files=model.files,
         )
     if isinstance(value, dict) and value.get("path"):
         source = (spec.base_dir / str(value["path"])).resolve()
@@ -130,6 +163,106 @@ def _copy_code(source: Path, target: Path) -> None:
     staging.rename(target)
 
 
+def _deployment_image(
+    daemon: Daemon,
+    spec: Spec,
+    environment: EnvironmentSpec,
+    code: ScoringCode,
+    model: ResolvedModel,
+    workdir: Path,
+    progress: Sink | None,
+    warn: Sink | None,
+) -> tuple[docker_images.BuiltImage, str, str]:
+    """(image, context folder, context digest) for the deployment: the package's image when the
+    environment is a package and the YAML adds no model or code of its own; else an image built from
+    environment + model + code, reused when one with the same context digest exists."""
+    ignore = dockerlint.waivers({str(k): str(v) for k, v in (spec.data.get("tags") or {}).items()})
+    package = environment.package
+    own_inputs = spec.data.get("model") is not None or spec.data.get("code_configuration") is not None
+    if package and not own_inputs:
+        for reference in (package.get("image_id"), environment.image, package.get("image")):
+            found = docker_images.reuse(daemon, str(reference)) if reference else None
+            if found is not None:
+                if progress:
+                    progress(f"Serving the package image {found.tag} ({found.image_id})\n")
+                return found, str(package.get("context")), str(package.get("digest"))
+    commit = docker_images.source_commit(spec.base_dir, code.folder)
+    if package and not own_inputs and Path(str(package.get("context", ""))).is_dir():
+        context = Path(str(package["context"]))
+        digest, tag = str(package["digest"]), str(environment.image or package.get("image"))
+    else:
+        inputs = packaging.ContextInputs(
+            base_image=environment.image or packaging.DEFAULT_BASE_IMAGE,
+            model_name=model.name,
+            model_version=model.version,
+            model_files=model.files,
+            code_folder=code.folder,
+            scoring_script=code.scoring_script,
+            conda=environment.conda,
+            env_vars={},
+        )
+        source = f"environment {environment.reference}"
+        written = packaging.write_context(workdir, "image-context", inputs, source=source)
+        context, digest = written.path, written.digest
+        tag = packaging.image_tag(f"{environment.name or 'inline'}-{model.name}", written)
+    built = docker_images.ensure_image(
+        daemon,
+        context,
+        digest=digest,
+        tag=tag,
+        commit=commit,
+        lint=lambda: docker_images.lint_context(context, ignore, strict=False, warn=warn),
+        progress=progress,
+        warn=warn,
+    )
+    return built, str(context), digest
+
+
+def _record(
+    ws: Workspace,
+    spec: Spec,
+    *,
+    name: str,
+    endpoint_name: str,
+    environment: EnvironmentSpec,
+    model: ResolvedModel,
+    code_dir: Path,
+    scoring_script: str,
+    env_vars: dict[str, str],
+    previous: dict[str, Any] | None,
+    local: dict[str, Any],
+) -> dict[str, Any]:
+    """The deployment record as az shows it; the emulator's own fields go under `emulator`."""
+    created_at = ((previous or {}).get("creation_context") or {}).get("created_at") or utc_now()
+    return {
+        "app_insights_enabled": bool(spec.data.get("app_insights_enabled", False)),
+        "code_configuration": {"code": str(code_dir), "scoring_script": scoring_script},
+        "creation_context": creation_context(created_at, utc_now()),
+        "description": spec.data.get("description"),
+        "egress_public_network_access": spec.data.get("egress_public_network_access", "enabled"),
+        "endpoint_name": endpoint_name,
+        "environment": environment.reference
+        if environment.name is None
+        else ws.asset_id("environments", environment.name, environment.version),
+        "environment_variables": env_vars,
+        "id": ws.resource_id(f"onlineEndpoints/{endpoint_name}/deployments", name),
+        "instance_count": int(spec.data.get("instance_count", 1) or 1),
+        "instance_type": spec.data.get("instance_type"),
+        "liveness_probe": spec.data.get("liveness_probe") or {},
+        "model": model.reference,
+        "name": name,
+        "properties": {"emulator.source_file": str(spec.path)},
+        "provisioning_state": "Creating",
+        "readiness_probe": spec.data.get("readiness_probe") or {},
+        "request_settings": spec.data.get("request_settings") or {},
+        "resourceGroup": ws.resource_group,
+        "scale_settings": spec.data.get("scale_settings") or {"type": "default"},
+        "tags": {str(k): str(v) for k, v in (spec.data.get("tags") or {}).items()},
+        "type": "managed",
+        "emulator": local,
+    }
+
+
 def create_deployment(
     ws: Workspace,
     spec: Spec,
@@ -167,81 +300,124 @@ def create_deployment(
             if warn:
                 warn(message)
         model = _resolve_model(ws, spec, environment, workdir, home)
-        built = envbuild.ensure_environment(plan, log=progress, home=home)
-        if progress:
-            how = "reused" if built.reused else f"built in {built.seconds:.1f} s"
-            progress(f"Environment {built.key} {how}: {built.path}\n")
-        if previous is not None:
-            endpoints.stop_deployment_process(previous)
-        code_dir = workdir / "code"
-        _copy_code(code.folder, code_dir)
-        model.materialise()
-        log_path = workdir / "server.log"
-        log_path.unlink(missing_ok=True)
         env_vars = {str(k): str(v) for k, v in (spec.data.get("environment_variables") or {}).items()}
         workers = int(env_vars.get("WORKER_COUNT", "1") or 1)
-        server = serving.start_server(
-            python=built.python,
-            entry_script=code_dir / code.scoring_script,
-            model_dir=model.model_dir,
-            cwd=code_dir,
-            log_path=log_path,
-            environment=env_vars,
-            workers=workers,
-        )
-        started = time.monotonic()
-        created_at = ((previous or {}).get("creation_context") or {}).get("created_at") or utc_now()
-        record: dict[str, Any] = {
-            "app_insights_enabled": bool(spec.data.get("app_insights_enabled", False)),
-            "code_configuration": {"code": str(code_dir), "scoring_script": code.scoring_script},
-            "creation_context": creation_context(created_at, utc_now()),
-            "description": spec.data.get("description"),
-            "egress_public_network_access": spec.data.get("egress_public_network_access", "enabled"),
-            "endpoint_name": endpoint_name,
-            "environment": environment.reference
-            if environment.name is None
-            else ws.asset_id("environments", environment.name, environment.version),
-            "environment_variables": env_vars,
-            "id": ws.resource_id(f"onlineEndpoints/{endpoint_name}/deployments", name),
-            "instance_count": int(spec.data.get("instance_count", 1) or 1),
-            "instance_type": spec.data.get("instance_type"),
-            "liveness_probe": spec.data.get("liveness_probe") or {},
-            "model": model.reference,
+        daemon, why = docker_daemon.connect()
+        log_path = workdir / "server.log"
+        common = {
+            "ws": ws,
+            "spec": spec,
             "name": name,
-            "properties": {"emulator.source_file": str(spec.path)},
-            "provisioning_state": "Creating",
-            "readiness_probe": spec.data.get("readiness_probe") or {},
-            "request_settings": spec.data.get("request_settings") or {},
-            "resourceGroup": ws.resource_group,
-            "scale_settings": spec.data.get("scale_settings") or {"type": "default"},
-            "tags": {str(k): str(v) for k, v in (spec.data.get("tags") or {}).items()},
-            "type": "managed",
-            "emulator": {
-                "mode": "process",
-                "pid": server.pid,
-                "start_ticks": server.start_ticks,
-                "port": server.port,
-                "scoring_uri": f"{server.base_url}/score",
-                "env_key": built.key,
-                "env_path": str(built.path),
-                "env_reused": built.reused,
-                "env_seconds": round(built.seconds, 2),
-                "model_dir": str(model.model_dir),
-                "entry_script": str(code_dir / code.scoring_script),
-                "log": str(log_path),
-                "started_at": utc_now(),
-            },
+            "endpoint_name": endpoint_name,
+            "environment": environment,
+            "model": model,
+            "env_vars": env_vars,
+            "previous": previous,
         }
-        write_json(record_path, record)
-        try:
-            seconds = serving.wait_healthy(server)
-        except AzError:
-            serving.stop_server(server.pid, server.start_ticks)
-            record["provisioning_state"] = "Failed"
+        if daemon is not None:
+            built, context, digest = _deployment_image(
+                daemon, spec, environment, code, model, workdir, progress, warn
+            )
+            if previous is not None:
+                serving.stop_deployment(previous)
+            log_path.unlink(missing_ok=True)
+            container = containers.run_container(
+                daemon,
+                built.image_id,
+                home=(home or state_home()),
+                endpoint=endpoint_name,
+                deployment=name,
+                environment=env_vars,
+                workers=workers,
+            )
+            record = _record(
+                code_dir=Path(context) / "code",
+                scoring_script=code.scoring_script,
+                local={
+                    "mode": "container",
+                    "mode_reason": why,
+                    "container_id": container.container_id,
+                    "container_name": container.name,
+                    "docker_host": daemon.host,
+                    "image": built.tag,
+                    "image_id": built.image_id,
+                    "image_cache_hit": built.cache_hit,
+                    "image_build_seconds": round(built.seconds, 1),
+                    "image_size_bytes": built.size,
+                    "base_image": built.base.as_record(),
+                    "source_commit": built.commit,
+                    "context": context,
+                    "context_digest": digest,
+                    "pid": container.pid,
+                    "start_ticks": container.start_ticks,
+                    "port": container.port,
+                    "scoring_uri": f"{container.base_url}/score",
+                    "model_dir": str(model.model_dir),
+                    "entry_script": f"{packaging.APP_ROOT}/code/{code.scoring_script}",
+                    "log": str(log_path),
+                    "started_at": utc_now(),
+                },
+                **common,
+            )
             write_json(record_path, record)
-            raise
+            try:
+                seconds = containers.wait_healthy(daemon, container)
+            except AzError:
+                containers.remove(daemon, container.container_id, log_path)
+                record["provisioning_state"] = "Failed"
+                write_json(record_path, record)
+                raise
+        else:
+            built_env = envbuild.ensure_environment(plan, log=progress, home=home)
+            if progress:
+                how = "reused" if built_env.reused else f"built in {built_env.seconds:.1f} s"
+                progress(f"Environment {built_env.key} {how}: {built_env.path}\n")
+            if previous is not None:
+                serving.stop_deployment(previous)
+            code_dir = workdir / "code"
+            _copy_code(code.folder, code_dir)
+            model.materialise()
+            log_path.unlink(missing_ok=True)
+            server = serving.start_server(
+                python=built_env.python,
+                entry_script=code_dir / code.scoring_script,
+                model_dir=model.model_dir,
+                cwd=code_dir,
+                log_path=log_path,
+                environment=env_vars,
+                workers=workers,
+            )
+            record = _record(
+                code_dir=code_dir,
+                scoring_script=code.scoring_script,
+                local={
+                    "mode": "process",
+                    "mode_reason": why,
+                    "pid": server.pid,
+                    "start_ticks": server.start_ticks,
+                    "port": server.port,
+                    "scoring_uri": f"{server.base_url}/score",
+                    "env_key": built_env.key,
+                    "env_path": str(built_env.path),
+                    "env_reused": built_env.reused,
+                    "env_seconds": round(built_env.seconds, 2),
+                    "model_dir": str(model.model_dir),
+                    "entry_script": str(code_dir / code.scoring_script),
+                    "log": str(log_path),
+                    "started_at": utc_now(),
+                },
+                **common,
+            )
+            write_json(record_path, record)
+            try:
+                seconds = serving.wait_healthy(server)
+            except AzError:
+                serving.stop_server(server.pid, server.start_ticks)
+                record["provisioning_state"] = "Failed"
+                write_json(record_path, record)
+                raise
         record["provisioning_state"] = "Succeeded"
-        record["emulator"]["healthy_seconds"] = round(seconds or time.monotonic() - started, 2)
+        record["emulator"]["healthy_seconds"] = round(seconds, 2)
         write_json(record_path, record)
     if all_traffic:
         endpoints.set_traffic(endpoint_name, {name: 100}, home)
@@ -259,16 +435,15 @@ def list_deployments(endpoint: str, home: Path | None = None) -> list[dict[str, 
 
 def get_logs(endpoint: str, name: str, lines: int | None = None, home: Path | None = None) -> str:
     record = endpoints.load_deployment(endpoint, name, home)
-    log = Path(str((record.get("emulator") or {}).get("log") or ""))
-    return serving.log_tail(log, lines if lines is not None else 0) if log.name else ""
+    return serving.deployment_log(record, lines if lines is not None else 0)
 
 
 def delete_deployment(endpoint: str, name: str, home: Path | None = None) -> None:
-    """Stop the server, drop the deployment from the traffic map and remove it."""
+    """Stop the server (a container is removed), drop the deployment from the traffic map, remove it."""
     record = endpoints.load_deployment(endpoint, name, home)
     path = endpoints.deployment_file(endpoint, name, home)
     with locked(path):
-        endpoints.stop_deployment_process(record)
+        serving.stop_deployment(record)
     endpoint_path = endpoints.endpoint_file(endpoint, home)
     with locked(endpoint_path):
         current = endpoints.load_endpoint(endpoint, home)

@@ -1,16 +1,24 @@
-"""Online endpoints: records, keys, traffic, invocation, and the API behind `mlops endpoints list|down`.
+"""Online endpoints: records, keys, traffic, the front process, invocation, and `mlops endpoints list|down`.
 
 An endpoint is a record in `azureml_dir()/endpoints/<name>/endpoint.json`; its deployments (see
-`deployments.py`) are scoring processes on 127.0.0.1. Until a local front process exists, `scoring_uri`
-is the URL of the deployment taking the most traffic and `invoke` routes by the traffic weights itself.
-The record keeps an `emulator.front` slot for that front process (key auth + traffic splitting): when
-it is set, `scoring_uri` becomes the front's URL and nothing else in the record changes shape.
+`deployments.py`) are scoring servers on 127.0.0.1. Each endpoint has a front process (`front.py`,
+recorded in the `emulator.front` slot) that enforces key auth, splits traffic by the weights in the
+record (read at request time), honours the `azureml-model-deployment` header and mirrors traffic;
+`scoring_uri` is the front's URL. The front is restarted lazily (by `show` and `invoke`) if it died,
+so endpoints survive the emulator's processes and reboots of the machine alike.
 """
 
 from __future__ import annotations
 
-import random
+import json
+import os
 import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +28,7 @@ from emulator.azureml.names import check_endpoint_name, generate_key
 from emulator.azureml.storage import locked, read_json, utc_now, write_json
 from emulator.azureml.workspace import Workspace, creation_context
 from emulator.azureml.yamlspec import Spec
-from emulator.store.paths import azureml_dir
+from emulator.store.paths import azureml_dir, state_home
 
 AUTH_MODES = ("key", "aml_token", "aad_token")
 
@@ -78,9 +86,7 @@ def deployment_records(endpoint: str, home: Path | None = None) -> list[dict[str
 
 
 def deployment_running(record: dict[str, Any]) -> bool:
-    local = record.get("emulator") or {}
-    pid, ticks = local.get("pid"), local.get("start_ticks")
-    return isinstance(pid, int) and isinstance(ticks, int) and serving.is_running(pid, ticks)
+    return serving.deployment_running(record)
 
 
 def deployment_view(record: dict[str, Any]) -> dict[str, Any]:
@@ -96,22 +102,107 @@ def _scoring_uri(record: dict[str, Any], home: Path | None) -> str | None:
     front = (record.get("emulator") or {}).get("front")
     if isinstance(front, dict) and front.get("port"):
         return f"http://127.0.0.1:{front['port']}/score"
-    traffic = {k: int(v) for k, v in (record.get("traffic") or {}).items() if int(v) > 0}
-    if not traffic:
-        return None
-    chosen = sorted(traffic.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-    dep = read_json(deployment_file(str(record["name"]), chosen, home))
-    port = ((dep or {}).get("emulator") or {}).get("port")
-    return f"http://127.0.0.1:{port}/score" if port else None
+    return None
+
+
+def front_running(record: dict[str, Any]) -> bool:
+    front = (record.get("emulator") or {}).get("front") or {}
+    pid, ticks = front.get("pid"), front.get("start_ticks")
+    return isinstance(pid, int) and isinstance(ticks, int) and serving.is_running(pid, ticks)
 
 
 def endpoint_view(record: dict[str, Any], home: Path | None = None) -> dict[str, Any]:
-    """An endpoint as az prints it: no keys, and the scoring URI of where traffic goes now."""
+    """An endpoint as az prints it: no keys, the front's scoring URI and whether the front runs."""
     view = {k: v for k, v in record.items() if k != "keys"}
     uri = _scoring_uri(record, home)
     view["scoring_uri"] = uri
     view["openapi_uri"] = uri.replace("/score", "/swagger.json") if uri else None
+    local = dict(view.get("emulator") or {})
+    if isinstance(local.get("front"), dict):
+        local["front"] = {**local["front"], "running": front_running(record)}
+    view["emulator"] = local
     return view
+
+
+def _start_front(name: str, port: int, home: Path | None) -> dict[str, Any]:
+    """Start the front process for `name` (detached) and wait until it listens; returns its slot."""
+    folder = endpoint_dir(name, home)
+    state = (home or state_home()).resolve()
+    ready = folder / f".front-{uuid.uuid4().hex[:8]}.ready"
+    log_path = folder / "front.log"
+    env = dict(os.environ)
+    project_root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = project_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    command = [
+        sys.executable,
+        "-m",
+        "emulator.azureml.front",
+        name,
+        "--home",
+        str(state),
+        "--port",
+        str(port),
+        "--ready",
+        str(ready),
+    ]
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            command,
+            cwd="/",
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    ticks = serving.process_start_ticks(process.pid) or 0
+    deadline = time.monotonic() + 20
+    try:
+        while time.monotonic() < deadline:
+            info = read_json(ready) if ready.exists() else None
+            if isinstance(info, dict) and info.get("port"):
+                return {
+                    "pid": process.pid,
+                    "start_ticks": ticks,
+                    "port": int(info["port"]),
+                    "log": str(log_path),
+                    "started_at": utc_now(),
+                }
+            if process.poll() is not None:
+                raise AzError(
+                    f"the front process of endpoint {name!r} exited at start (log: {log_path})",
+                    hint=serving.log_tail(log_path, 15).rstrip() or None,
+                )
+            time.sleep(0.02)
+        serving.stop_server(process.pid, ticks)
+        raise AzError(f"the front process of endpoint {name!r} did not start within 20 s (log: {log_path})")
+    finally:
+        ready.unlink(missing_ok=True)
+
+
+def ensure_front(name: str, home: Path | None = None) -> dict[str, Any]:
+    """The endpoint record with a running front (started, or restarted on its old port, if needed)."""
+    path = endpoint_file(name, home)
+    record = load_endpoint(name, home)
+    if front_running(record):
+        return record
+    with locked(path):
+        record = load_endpoint(name, home)
+        if front_running(record):
+            return record
+        previous = (record.get("emulator") or {}).get("front") or {}
+        slot = _start_front(name, int(previous.get("port") or 0), home)
+        record.setdefault("emulator", {})["front"] = slot
+        write_json(path, record)
+    return record
+
+
+def stop_front(record: dict[str, Any]) -> bool:
+    front = (record.get("emulator") or {}).get("front") or {}
+    pid, ticks = front.get("pid"), front.get("start_ticks")
+    if isinstance(pid, int) and isinstance(ticks, int):
+        return serving.stop_server(pid, ticks, grace=2.0)
+    return False
 
 
 def create_endpoint(
@@ -138,7 +229,7 @@ def create_endpoint(
             "keys": previous.get("keys") or {"primaryKey": generate_key(), "secondaryKey": generate_key()},
             "kind": "Managed",
             "location": ws.location,
-            "mirror_traffic": spec.data.get("mirror_traffic") or previous.get("mirror_traffic") or {},
+            "mirror_traffic": previous.get("mirror_traffic") or {},
             "name": endpoint_name,
             "properties": {"emulator.source_file": str(spec.path)},
             "provisioning_state": "Succeeded",
@@ -148,12 +239,17 @@ def create_endpoint(
             "traffic": traffic,
             "emulator": {"front": (previous.get("emulator") or {}).get("front")},
         }
+        if spec.data.get("mirror_traffic") is not None:
+            record["mirror_traffic"] = _checked_mirror(
+                endpoint_name, {str(k): v for k, v in spec.data["mirror_traffic"].items()}, traffic, home
+            )
         write_json(path, record)
-    return endpoint_view(record, home)
+    return endpoint_view(ensure_front(endpoint_name, home), home)
 
 
 def show_endpoint(name: str, home: Path | None = None) -> dict[str, Any]:
-    return endpoint_view(load_endpoint(name, home), home)
+    load_endpoint(name, home)
+    return endpoint_view(ensure_front(name, home), home)
 
 
 def list_endpoint_views(home: Path | None = None) -> list[dict[str, Any]]:
@@ -168,14 +264,14 @@ def list_endpoint_views(home: Path | None = None) -> list[dict[str, Any]]:
     return views
 
 
-def parse_traffic(text: str) -> dict[str, int]:
+def parse_traffic(text: str, option: str = "--traffic") -> dict[str, int]:
     """`"blue=90 green=10"` → {"blue": 90, "green": 10} (az's --traffic syntax)."""
     traffic: dict[str, int] = {}
     for item in text.replace(",", " ").split():
         name, sep, value = item.partition("=")
         if not sep or not value.strip().isdigit():
             raise AzArgumentError(
-                f"argument --traffic: invalid entry {item!r}", expected="space-separated NAME=PERCENT pairs"
+                f"argument {option}: invalid entry {item!r}", expected="space-separated NAME=PERCENT pairs"
             )
         traffic[name.strip()] = int(value)
     return traffic
@@ -205,8 +301,45 @@ def _checked_traffic(endpoint: str, traffic: dict[str, Any], home: Path | None) 
     return {n: v for n, v in values.items() if n in existing}
 
 
+def _checked_mirror(
+    endpoint: str, mirror: dict[str, Any], traffic: dict[str, Any], home: Path | None
+) -> dict[str, int]:
+    """Azure's rules: one mirror deployment, at most 50%, and one that takes no live traffic."""
+    values: dict[str, int] = {}
+    for name, value in mirror.items():
+        try:
+            values[name] = int(value)
+        except (TypeError, ValueError):
+            raise AzArgumentError(f"mirror traffic for {name!r} must be an integer percentage") from None
+    values = {n: v for n, v in values.items() if v > 0}
+    existing = {r["name"] for r in deployment_records(endpoint, home)}
+    unknown = sorted(n for n in values if n not in existing)
+    if unknown:
+        raise AzError(
+            f"cannot mirror traffic to {', '.join(unknown)}: no such deployment under endpoint {endpoint!r}",
+            hint=f"deployments: {', '.join(sorted(existing)) or '(none)'}",
+        )
+    if len(values) > 1:
+        raise AzError("mirror traffic can go to one deployment only")
+    for name, value in values.items():
+        if value > 50:
+            raise AzError(f"mirror traffic cannot exceed 50% (asked {value}% for {name!r})")
+        if int(traffic.get(name, 0) or 0) > 0:
+            raise AzError(
+                f"deployment {name!r} takes live traffic ({traffic[name]}%); a deployment receives either "
+                "live or mirror traffic, not both",
+                hint=f'set its live traffic to 0 first: --traffic "{name}=0 ..."',
+            )
+    return values
+
+
 def update_endpoint(
-    ws: Workspace, name: str, *, traffic: dict[str, int] | None = None, home: Path | None = None
+    ws: Workspace,
+    name: str,
+    *,
+    traffic: dict[str, int] | None = None,
+    mirror_traffic: dict[str, int] | None = None,
+    home: Path | None = None,
 ) -> dict[str, Any]:
     path = endpoint_file(name, home)
     with locked(path):
@@ -215,11 +348,16 @@ def update_endpoint(
             current = {k: int(v) for k, v in (record.get("traffic") or {}).items()}
             current.update(traffic)
             record["traffic"] = _checked_traffic(name, current, home)
+        mirror = dict(record.get("mirror_traffic") or {})
+        if mirror_traffic is not None:
+            mirror = {**mirror, **mirror_traffic}
+        if mirror or mirror_traffic is not None:
+            record["mirror_traffic"] = _checked_mirror(name, mirror, record.get("traffic") or {}, home)
         record["creation_context"] = creation_context(
             (record.get("creation_context") or {}).get("created_at") or utc_now(), utc_now()
         )
         write_json(path, record)
-    return endpoint_view(record, home)
+    return endpoint_view(ensure_front(name, home), home)
 
 
 def set_traffic(name: str, traffic: dict[str, int], home: Path | None = None) -> None:
@@ -228,6 +366,8 @@ def set_traffic(name: str, traffic: dict[str, int], home: Path | None = None) ->
     with locked(path):
         record = load_endpoint(name, home)
         record["traffic"] = _checked_traffic(name, traffic, home)
+        mirror = record.get("mirror_traffic") or {}
+        record["mirror_traffic"] = {k: v for k, v in mirror.items() if int(record["traffic"].get(k, 0)) == 0}
         write_json(path, record)
 
 
@@ -238,76 +378,81 @@ def get_credentials(name: str, home: Path | None = None) -> dict[str, Any]:
     return dict(record["keys"])
 
 
-def stop_deployment_process(record: dict[str, Any]) -> bool:
-    local = record.get("emulator") or {}
-    pid, ticks = local.get("pid"), local.get("start_ticks")
-    if isinstance(pid, int) and isinstance(ticks, int):
-        return serving.stop_server(pid, ticks)
-    return False
+def stop_deployment(record: dict[str, Any]) -> bool:
+    """Stop a deployment whatever runs it (a process or a container): `serving.stop_deployment`."""
+    return serving.stop_deployment(record)
 
 
 def delete_endpoint(name: str, home: Path | None = None) -> None:
-    """Stop every deployment of the endpoint and remove it."""
+    """Stop the front and every deployment of the endpoint and remove it."""
     path = endpoint_file(name, home)
     with locked(path):
-        load_endpoint(name, home)
-        for record in deployment_records(name, home):
-            stop_deployment_process(record)
+        record = load_endpoint(name, home)
+        stop_front(record)
+        for deployment in deployment_records(name, home):
+            stop_deployment(deployment)
         shutil.rmtree(endpoint_dir(name, home), ignore_errors=True)
     path.with_name(path.name + ".lock").unlink(missing_ok=True)
-
-
-def choose_deployment(record: dict[str, Any], deployment: str | None, home: Path | None) -> str:
-    name = str(record["name"])
-    if deployment:
-        load_deployment(name, deployment, home)
-        return deployment
-    weights = {k: int(v) for k, v in (record.get("traffic") or {}).items() if int(v) > 0}
-    if not weights:
-        raise AzError(
-            f"No valid deployments to route to for endpoint {name!r}: no deployment has traffic",
-            hint=f'pass --deployment-name, or `az ml online-endpoint update -n {name} --traffic "<dep>=100"`',
-        )
-    names = sorted(weights)
-    if len(names) == 1:
-        return str(names[0])
-    return str(random.choices(names, weights=[weights[n] for n in names], k=1)[0])
 
 
 def invoke(
     name: str, request_file: Path, *, deployment: str | None = None, home: Path | None = None
 ) -> tuple[str, str]:
-    """POST the request file to the chosen deployment; returns (deployment, response body)."""
-    record = load_endpoint(name, home)
-    chosen = choose_deployment(record, deployment, home)
-    dep = load_deployment(name, chosen, home)
-    if not deployment_running(dep):
-        raise AzError(
-            f"deployment {chosen!r} of endpoint {name!r} is not running (its server process has stopped)",
-            hint=f"start it again with `az ml online-deployment update -e {name} --file <deployment.yml>`",
-        )
-    port = dep["emulator"]["port"]
+    """POST the request file through the endpoint's front; returns (deployment that answered, body)."""
+    load_endpoint(name, home)
+    if deployment:
+        load_deployment(name, deployment, home)
     try:
         body = request_file.read_bytes()
     except OSError as exc:
         raise AzArgumentError(
             f"argument --request-file: cannot read {request_file}: {exc.strerror}"
         ) from None
-    headers = {
-        "Content-Type": "application/json",
-        "Authorization": f"Bearer {record['keys']['primaryKey']}",
-        "azureml-model-deployment": chosen,
-    }
+    record = ensure_front(name, home)
+    port = record["emulator"]["front"]["port"]
+    headers = {"Content-Type": "application/json"}
+    keys = record.get("keys") or {}
+    if keys.get("primaryKey"):
+        headers["Authorization"] = f"Bearer {keys['primaryKey']}"
+    if deployment:
+        headers["azureml-model-deployment"] = deployment
     try:
-        status, answer = serving.http_request(
-            "POST", f"http://127.0.0.1:{port}/score", body=body, headers=headers, timeout=120
-        )
+        status, answer, answered_by = _post(f"http://127.0.0.1:{port}/score", body, headers)
     except OSError as exc:
-        raise AzError(f"deployment {chosen!r} did not answer: {exc}") from None
+        raise AzError(f"the endpoint {name!r} did not answer: {exc}") from None
     text = answer.decode("utf-8", errors="replace")
     if not 200 <= status < 300:
-        raise AzError(f"({status}) the deployment {chosen!r} answered with an error: {text.strip()}")
-    return chosen, text
+        message = text.strip()
+        try:
+            parsed = json.loads(message)
+            if isinstance(parsed, dict) and isinstance(parsed.get("message"), str):
+                message = parsed["message"]
+        except ValueError:
+            pass
+        hint = None
+        if status == 503:
+            hint = f"start it again with `az ml online-deployment update -e {name} --file <deployment.yml>`"
+        elif status == 404 and not deployment:
+            hint = (
+                f'pass --deployment-name, or `az ml online-endpoint update -n {name} --traffic "<dep>=100"`'
+            )
+        raise AzError(f"({status}) {message}", hint=hint)
+    return answered_by or (deployment or ""), text
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes, str | None]:
+    """(status, body, azureml-model-deployment header) of one POST (errors are returned, not raised)."""
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
+    try:
+        with opener.open(request, timeout=300) as response:
+            return (
+                int(response.status),
+                bytes(response.read()),
+                response.headers.get("azureml-model-deployment"),
+            )
+    except urllib.error.HTTPError as exc:
+        return int(exc.code), bytes(exc.read()), exc.headers.get("azureml-model-deployment")
 
 
 # --- the API `mlops endpoints list|down` calls ------------------------------------------------------
@@ -333,12 +478,19 @@ def list_endpoints(home: Path | None = None) -> list[dict[str, Any]]:
                     "traffic": int((view.get("traffic") or {}).get(record["name"], 0)),
                 }
             )
+        front = (view.get("emulator") or {}).get("front") or {}
         result.append(
             {
                 "name": view["name"],
                 "scoring_uri": view.get("scoring_uri"),
                 "traffic": view.get("traffic") or {},
+                "mirror_traffic": view.get("mirror_traffic") or {},
                 "auth_mode": view.get("auth_mode"),
+                "front": {
+                    "pid": front.get("pid"),
+                    "port": front.get("port"),
+                    "running": bool(front.get("running")),
+                },
                 "deployments": deployments,
             }
         )
@@ -346,7 +498,8 @@ def list_endpoints(home: Path | None = None) -> list[dict[str, Any]]:
 
 
 def stop_all_endpoints(home: Path | None = None) -> list[str]:
-    """Stop every scoring process in the state folder; returns `endpoint/deployment` of those stopped.
+    """Stop every front and scoring process in the state folder; returns `endpoint/deployment` of the
+    deployments stopped.
 
     Records stay (with `emulator.stopped_at`), so `az ml online-deployment update` can start them again.
     """
@@ -356,11 +509,14 @@ def stop_all_endpoints(home: Path | None = None) -> list[str]:
         return stopped
     for entry in sorted(root.iterdir()):
         endpoint = entry.name
+        endpoint_record = read_json(endpoint_file(endpoint, home))
+        if isinstance(endpoint_record, dict):
+            stop_front(endpoint_record)
         for record in deployment_records(endpoint, home):
             path = deployment_file(endpoint, str(record["name"]), home)
             with locked(path):
                 current = read_json(path) or record
-                if stop_deployment_process(current):
+                if stop_deployment(current):
                     stopped.append(f"{endpoint}/{current['name']}")
                 current.setdefault("emulator", {})["stopped_at"] = utc_now()
                 write_json(path, current)

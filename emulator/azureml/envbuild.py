@@ -3,16 +3,19 @@
 Azure ML builds one image per environment; the emulator builds one virtualenv per environment spec,
 keyed by the Python version and the normalised pip dependency list, under `envs_dir()` (or
 `$MLOPS_ENV_CACHE`, so tests and CI runs share one cache). The scoring server cannot share the
-emulator's own venv (its pinned opentelemetry clashes with azure-ai-ml), hence the isolation.
+emulator's own venv (its pinned opentelemetry clashes with azure-ai-ml), hence the isolation. Jobs
+use the same environments (`jobs.prepare_runtime`), so a job and the deployment of its model share one
+build when they name the same environment.
 
 A build happens in a temporary folder renamed into place only when complete, so a crashed build is
-never reused; a per-key lock stops two deployments building the same environment at once. Because
-the folder is renamed, console-script shebangs point at the temporary path: always run tools as
-`<env>/bin/python -m <module>`.
+never reused; a per-key lock stops two deployments building the same environment at once. Console
+scripts' `#!` lines are rewritten to the final folder before the rename (and fixed once in
+environments cached before that), so `mlflow`, `pytest`… work in job commands.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -36,6 +39,7 @@ SERVER_PACKAGE = "azureml-inference-server-http"
 ALWAYS = ("gunicorn",)
 MARKER = "mlops-env.json"
 _NAME_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(.*)$")
+_SHEBANG_RE = re.compile(rb"^#!(\S*)/bin/(python[0-9.]*)(.*)$")
 _PYTHON_RE = re.compile(r"^python\s*(==|=|>=|<=|~=|>|<)?\s*([0-9][0-9.*]*)?")
 
 
@@ -47,6 +51,7 @@ class EnvPlan:
     python: str
     requirements: tuple[str, ...]
     warnings: tuple[str, ...]
+    interpreter: str | None = None  # another Python than the running one, when the spec asks for it
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,7 @@ def plan_environment(conda: dict[str, Any] | None, source: str = "conda_file") -
     pip: list[str] = []
     conda_only: list[str] = []
     current = running_python()
+    python, interpreter = current, None
     for dep in (conda or {}).get("dependencies") or []:
         if isinstance(dep, dict):
             for item in dep.get("pip") or []:
@@ -108,10 +114,15 @@ def plan_environment(conda: dict[str, Any] | None, source: str = "conda_file") -
             wanted_mm = ".".join((wanted or "").replace("*", "").strip(".").split(".")[:2])
             exact = operator in (None, "=", "==", "~=")
             if exact and wanted_mm and wanted_mm != current and not current.startswith(wanted_mm + "."):
-                warnings.append(
-                    f"{source} asks for Python {wanted}; the emulator builds the environment with the "
-                    f"running Python {current} (install that Python to match exactly)"
-                )
+                found = find_python(wanted_mm) if re.fullmatch(r"\d+\.\d+", wanted_mm) else None
+                if found is not None:
+                    python, interpreter = wanted_mm, str(found)
+                else:
+                    warnings.append(
+                        f"{source} asks for Python {wanted}, which this machine does not have (no "
+                        f"python{wanted_mm} on PATH or in pyenv); the environment is built with the running "
+                        f"Python {current} instead: install Python {wanted_mm} to match Azure ML"
+                    )
         elif name in ("pip", "setuptools", "wheel"):
             continue
         else:
@@ -129,9 +140,37 @@ def plan_environment(conda: dict[str, Any] | None, source: str = "conda_file") -
             pip.append(extra)
     requirements = tuple(sorted(set(pip)))
     digest = hashlib.sha256(
-        json.dumps({"python": current, "requirements": requirements}, sort_keys=True).encode()
+        json.dumps({"python": python, "requirements": requirements}, sort_keys=True).encode()
     ).hexdigest()[:16]
-    return EnvPlan(key=digest, python=current, requirements=requirements, warnings=tuple(warnings))
+    return EnvPlan(
+        key=digest,
+        python=python,
+        requirements=requirements,
+        warnings=tuple(warnings),
+        interpreter=interpreter,
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def find_python(version: str) -> Path | None:
+    """An interpreter of Python `version` (major.minor) that can make venvs: pythonX.Y on PATH, or pyenv's."""
+    candidates: list[Path] = []
+    on_path = shutil.which(f"python{version}")
+    if on_path:
+        candidates.append(Path(on_path))
+    pyenv_root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    candidates += sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}"), reverse=True)
+    probe = "import sys, venv, ensurepip; print('%d.%d' % sys.version_info[:2])"
+    for candidate in candidates:
+        try:
+            out = subprocess.run(
+                [str(candidate), "-c", probe], capture_output=True, text=True, timeout=20, check=False
+            )
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if out.returncode == 0 and out.stdout.strip() == version:
+            return candidate
+    return None
 
 
 def _python_of(folder: Path) -> Path:
@@ -151,10 +190,14 @@ def ensure_environment(
     root.mkdir(parents=True, exist_ok=True)
     final = root / plan.key
     started = time.monotonic()
-    if (final / MARKER).is_file():
+    if (final / MARKER).is_file() and _shebangs_fixed(final):
         return BuiltEnv(plan.key, final, _python_of(final), True, time.monotonic() - started)
     with locked(final):
         if (final / MARKER).is_file():  # built by a concurrent deployment while we waited
+            if not _shebangs_fixed(final):
+                fix_shebangs(final, final)
+                marker = read_json(final / MARKER) or {}
+                write_json(final / MARKER, {**marker, "shebangs": "fixed"})
             return BuiltEnv(plan.key, final, _python_of(final), True, time.monotonic() - started)
         for stale in root.glob(f".tmp-{plan.key}-*"):
             shutil.rmtree(stale, ignore_errors=True)  # leftovers of crashed builds (we hold the lock)
@@ -163,6 +206,7 @@ def ensure_environment(
         building = root / f".tmp-{plan.key}-{uuid.uuid4().hex[:8]}"
         try:
             _build(plan, building, log)
+            fix_shebangs(building, final)
             write_json(
                 building / MARKER,
                 {
@@ -171,6 +215,7 @@ def ensure_environment(
                     "requirements": list(plan.requirements),
                     "built_at": utc_now(),
                     "seconds": round(time.monotonic() - started, 1),
+                    "shebangs": "fixed",
                 },
             )
             os.replace(building, final)
@@ -178,6 +223,44 @@ def ensure_environment(
             shutil.rmtree(building, ignore_errors=True)
             raise
     return BuiltEnv(plan.key, final, _python_of(final), False, time.monotonic() - started)
+
+
+def _shebangs_fixed(folder: Path) -> bool:
+    marker = read_json(folder / MARKER)
+    return isinstance(marker, dict) and marker.get("shebangs") == "fixed"
+
+
+def fix_shebangs(folder: Path, final: Path) -> None:
+    """Point console scripts (`mlflow`, `gunicorn`, `pytest`…) at `final`, where the folder will live.
+
+    pip writes the build folder's absolute path into each script's `#!` line; the folder is renamed
+    into the cache afterwards, so the scripts would name a path that no longer exists. Jobs run user
+    commands that call such scripts, so they must work.
+    """
+    bin_dir = folder / "bin"
+    if not bin_dir.is_dir():
+        return
+    for script in bin_dir.iterdir():
+        if script.is_symlink() or not script.is_file():
+            continue
+        try:
+            with open(script, "rb") as handle:
+                head = handle.read(2)
+                if head != b"#!":
+                    continue
+                content = head + handle.read()
+        except OSError:
+            continue
+        first, sep, rest = content.partition(b"\n")
+        match = _SHEBANG_RE.match(first)
+        if match is None:
+            continue
+        prefix = match.group(1).decode(errors="replace")
+        if prefix != str(folder) and not Path(prefix).name.startswith(".tmp-"):
+            continue  # a script of another interpreter: not ours to change
+        wanted = b"#!" + str(final).encode() + b"/bin/" + match.group(2) + match.group(3)
+        if wanted != first:
+            script.write_bytes(wanted + sep + rest)
 
 
 def _build(plan: EnvPlan, folder: Path, log: Callable[[str], None] | None) -> None:
@@ -189,22 +272,32 @@ def _build(plan: EnvPlan, folder: Path, log: Callable[[str], None] | None) -> No
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     requirements = folder.parent / f"{folder.name}.requirements.txt"
     requirements.write_text("".join(r + "\n" for r in plan.requirements), encoding="utf-8")
-    steps = [
-        [sys.executable, "-m", "venv", "--without-pip", str(folder)],
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--python",
-            str(_python_of(folder)),
-            "install",
-            "--no-input",
-            "--progress-bar",
-            "off",
-            "-r",
-            str(requirements),
-        ],
-    ]
+    if plan.interpreter:  # another Python: its own venv and pip (ours may not support it)
+        pip_install = ["-m", "pip", "install", "--no-input", "--progress-bar", "off", "-r", str(requirements)]
+        other = [
+            [plan.interpreter, "-m", "venv", str(folder)],
+            [str(_python_of(folder)), *pip_install],
+        ]
+    steps = (
+        other
+        if plan.interpreter
+        else [
+            [sys.executable, "-m", "venv", "--without-pip", str(folder)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "--python",
+                str(_python_of(folder)),
+                "install",
+                "--no-input",
+                "--progress-bar",
+                "off",
+                "-r",
+                str(requirements),
+            ],
+        ]
+    )
     try:
         with open(build_log, "w", encoding="utf-8") as out:
             for step in steps:

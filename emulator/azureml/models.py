@@ -12,6 +12,7 @@ import re
 import shutil
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
@@ -93,7 +94,7 @@ def _view(ws: Workspace, mv: MlflowModelVersion) -> dict[str, Any]:
             **({"emulator.source_path": tags[_TAG + "source_path"]} if _TAG + "source_path" in tags else {}),
         },
         "resourceGroup": ws.resource_group,
-        "stage": "Development",
+        "stage": "Archived" if tags.get(_TAG + "archived") == "true" else "Development",
         "tags": {k: v for k, v in tags.items() if not k.startswith(_TAG)},
         "type": tags.get(_TAG + "type", "custom_model"),
         "version": version,
@@ -226,7 +227,13 @@ def _find(mlflow: MlflowClient, name: str, version: str | None, label: str | Non
     if version is None:
         if label not in (None, "latest"):
             raise AzArgumentError(f"label {label!r} is not supported; only 'latest' is")
-        return versions[-1]
+        active = [mv for mv in versions if not _archived(mv)]
+        if not active:
+            raise AzNotFoundError(
+                f"every version of model {name!r} is archived",
+                hint=f"restore one with `az ml model restore -n {name} -v <version>`",
+            )
+        return active[-1]
     for mv in versions:
         if _azure_version(mv) == str(version):
             return mv
@@ -244,14 +251,24 @@ def show_model(
     return _view(ws, _find(tracking.client(home), name, version, label))
 
 
-def list_models(ws: Workspace, name: str | None = None, home: Path | None = None) -> list[dict[str, Any]]:
-    """Every version of `name` (newest first), or the latest version of each model."""
+def _archived(mv: MlflowModelVersion) -> bool:
+    return str((mv.tags or {}).get(_TAG + "archived", "")) == "true"
+
+
+def list_models(
+    ws: Workspace, name: str | None = None, include_archived: bool = False, home: Path | None = None
+) -> list[dict[str, Any]]:
+    """Every version of `name` (newest first), or the latest version of each model; archived ones only
+    with `include_archived`."""
     mlflow = tracking.client(home)
     if name is not None:
-        return [_view(ws, mv) for mv in reversed(_all_versions(mlflow, name))]
+        versions = [mv for mv in _all_versions(mlflow, name) if include_archived or not _archived(mv)]
+        return [_view(ws, mv) for mv in reversed(versions)]
     result = []
     for registered in tracking.with_retry(lambda: mlflow.search_registered_models()):
-        versions = _all_versions(mlflow, registered.name)
+        versions = [
+            mv for mv in _all_versions(mlflow, registered.name) if include_archived or not _archived(mv)
+        ]
         if versions:
             latest = _view(ws, versions[-1])
             result.append(
@@ -298,3 +315,52 @@ def resolve_model(
         files=files,
         run_id=mv.run_id,
     )
+
+
+def update_model(
+    ws: Workspace,
+    name: str,
+    version: str,
+    *,
+    description: str | None = None,
+    tags: dict[str, str] | None = None,
+    remove_tags: list[str] | None = None,
+    home: Path | None = None,
+) -> dict[str, Any]:
+    """Change a version's description and tags (the only mutable parts of a model version)."""
+    mlflow = tracking.client(home)
+    mv = _find(mlflow, name, version, None)
+    with tracking.store_lock(home):
+        if description is not None:
+            tracking.with_retry(
+                lambda: mlflow.update_model_version(name, mv.version, description=description)
+            )
+        for key, value in (tags or {}).items():
+            if key.startswith(_TAG):
+                raise AzArgumentError(f"tag {key!r} is reserved by the emulator")
+            tracking.with_retry(partial(mlflow.set_model_version_tag, name, mv.version, key, value))
+        for key in remove_tags or []:
+            if key in (mv.tags or {}) and not key.startswith(_TAG):
+                tracking.with_retry(partial(mlflow.delete_model_version_tag, name, mv.version, key))
+    return _view(ws, _find(mlflow, name, version, None))
+
+
+def set_archived(name: str, version: str | None, archived: bool, home: Path | None = None) -> None:
+    """Archive (or restore) one version, or all versions of the model when `version` is None."""
+    mlflow = tracking.client(home)
+    versions = _all_versions(mlflow, name)
+    if not versions:
+        _find(mlflow, name, version, None)
+    targets = [mv for mv in versions if version is None or _azure_version(mv) == str(version)]
+    if not targets:
+        _find(mlflow, name, version, None)
+    with tracking.store_lock(home):
+        for mv in targets:
+            if archived:
+                tracking.with_retry(
+                    partial(mlflow.set_model_version_tag, name, mv.version, _TAG + "archived", "true")
+                )
+            elif _archived(mv):
+                tracking.with_retry(
+                    partial(mlflow.delete_model_version_tag, name, mv.version, _TAG + "archived")
+                )

@@ -125,3 +125,253 @@ def creation_context(created_at: str, modified_at: str | None = None) -> dict[st
         "last_modified_by": USER_NAME,
         "last_modified_by_type": "User",
     }
+
+
+# --- resource groups, workspaces and computes: records only ---------------------------------------
+
+COMPUTE_NOTE = "not provisioned locally: jobs run on this machine whatever compute they name"
+WORKSPACE_NOTE = "one local workspace: every asset lives in the state folder whatever workspace is named"
+
+
+def _groups_dir(home: Path | None) -> Path:
+    return azureml_dir(home) / "groups"
+
+
+def _workspaces_dir(home: Path | None) -> Path:
+    return azureml_dir(home) / "workspaces"
+
+
+def _computes_dir(workspace: str, home: Path | None) -> Path:
+    return azureml_dir(home) / "computes" / workspace
+
+
+def group_record(
+    name: str, location: str, tags: dict[str, str] | None = None, subscription: str | None = None
+) -> dict[str, Any]:
+    return {
+        "id": f"/subscriptions/{subscription or SUBSCRIPTION_ID}/resourceGroups/{name}",
+        "location": location,
+        "managedBy": None,
+        "name": name,
+        "properties": {"provisioningState": "Succeeded"},
+        "tags": dict(tags or {}),
+        "type": "Microsoft.Resources/resourceGroups",
+    }
+
+
+def create_group(
+    name: str,
+    location: str,
+    tags: dict[str, str] | None = None,
+    subscription: str | None = None,
+    home: Path | None = None,
+) -> dict[str, Any]:
+    """`az group create` (idempotent, as in Azure: an existing group is updated)."""
+    from emulator.azureml.names import check_asset_name
+
+    check_asset_name(name.replace(".", "-").replace("(", "-").replace(")", "-"), "resource group")
+    record = group_record(name, location, tags, subscription)
+    write_json(_groups_dir(home) / f"{name}.json", record)
+    return record
+
+
+def show_group(name: str, home: Path | None = None) -> dict[str, Any]:
+    from emulator.azureml.errors import AzNotFoundError
+
+    record = read_json(_groups_dir(home) / f"{name}.json")
+    if record is None:
+        raise AzNotFoundError(
+            f"(ResourceGroupNotFound) Resource group '{name}' could not be found.",
+            hint=f"create it with `az group create --name {name} --location <location>`",
+        )
+    return dict(record)
+
+
+def group_exists(name: str, home: Path | None = None) -> bool:
+    return (_groups_dir(home) / f"{name}.json").is_file()
+
+
+def list_groups(home: Path | None = None) -> list[dict[str, Any]]:
+    root = _groups_dir(home)
+    return [dict(read_json(p)) for p in sorted(root.glob("*.json"))] if root.is_dir() else []
+
+
+def delete_group(name: str, home: Path | None = None) -> list[str]:
+    """Remove the group's record and the workspace/compute records in it; returns the workspaces deleted."""
+    show_group(name, home)
+    removed = []
+    for record in list_workspaces(name, home):
+        delete_workspace(str(record["name"]), name, home)
+        removed.append(str(record["name"]))
+    (_groups_dir(home) / f"{name}.json").unlink(missing_ok=True)
+    return removed
+
+
+def workspace_record(
+    ws: Workspace, extra: dict[str, Any] | None = None, home: Path | None = None
+) -> dict[str, Any]:
+    """What `az ml workspace show` prints; `mlflow_tracking_uri` is the local store's."""
+    from emulator.store.paths import mlflow_tracking_uri
+
+    data = dict(extra or {})
+    base = f"/subscriptions/{ws.subscription}/resourceGroups/{ws.resource_group}/providers"
+    return {
+        "application_insights": f"{base}/Microsoft.Insights/components/{ws.name}-insights",
+        "container_registry": data.get("container_registry"),
+        "description": data.get("description"),
+        "discovery_url": "http://127.0.0.1/discovery",
+        "display_name": data.get("display_name") or ws.name,
+        "enable_data_isolation": False,
+        "hbi_workspace": bool(data.get("hbi_workspace", False)),
+        "id": ws.arm_id,
+        "identity": {"type": "system_assigned"},
+        "key_vault": f"{base}/Microsoft.Keyvault/vaults/{ws.name}-kv",
+        "location": data.get("location") or ws.location,
+        "managed_network": {"isolation_mode": "disabled"},
+        "mlflow_tracking_uri": mlflow_tracking_uri(home),
+        "name": ws.name,
+        "properties": {"emulator.note": WORKSPACE_NOTE, **dict(data.get("properties") or {})},
+        "public_network_access": "Enabled",
+        "resourceGroup": ws.resource_group,
+        "storage_account": f"{base}/Microsoft.Storage/storageAccounts/{ws.name.replace('-', '')}sa",
+        "tags": dict(data.get("tags") or {}),
+    }
+
+
+def create_workspace(
+    ws: Workspace, extra: dict[str, Any] | None = None, home: Path | None = None
+) -> dict[str, Any]:
+    """`az ml workspace create`: a record (creating the resource group record if missing)."""
+    if not group_exists(ws.resource_group, home):
+        create_group(ws.resource_group, (extra or {}).get("location") or ws.location, home=home)
+    stored = {
+        "name": ws.name,
+        "resource_group": ws.resource_group,
+        "subscription": ws.subscription,
+        **{k: v for k, v in (extra or {}).items() if v is not None},
+    }
+    write_json(_workspaces_dir(home) / f"{ws.name}.json", stored)
+    return workspace_record(ws, stored, home)
+
+
+def _stored_workspace(name: str, home: Path | None) -> dict[str, Any] | None:
+    data = read_json(_workspaces_dir(home) / f"{name}.json")
+    return dict(data) if isinstance(data, dict) else None
+
+
+def show_workspace(
+    name: str, group: str, subscription: str | None = None, home: Path | None = None
+) -> dict[str, Any]:
+    """A created workspace, or the configured default one (which exists implicitly unless deleted)."""
+    from emulator.azureml.errors import AzNotFoundError
+
+    stored = _stored_workspace(name, home)
+    implicit = load_defaults(home).get("workspace") == name
+    if stored is None and implicit:
+        stored = {"name": name, "resource_group": group, "properties": {"emulator.implicit": "true"}}
+    if stored is None or stored.get("deleted"):
+        raise AzNotFoundError(
+            f"(ResourceNotFound) The Resource 'Microsoft.MachineLearningServices/workspaces/{name}' under "
+            f"resource group '{group}' was not found.",
+            hint=f"create it with `az ml workspace create --name {name} --resource-group {group}`",
+        )
+    ws = Workspace(
+        subscription=subscription or str(stored.get("subscription") or SUBSCRIPTION_ID),
+        resource_group=str(stored.get("resource_group") or group),
+        name=name,
+        location=str(stored.get("location") or load_defaults(home).get("location", DEFAULT_LOCATION)),
+    )
+    return workspace_record(ws, stored, home)
+
+
+def list_workspaces(group: str | None = None, home: Path | None = None) -> list[dict[str, Any]]:
+    root = _workspaces_dir(home)
+    result = []
+    names = sorted(p.stem for p in root.glob("*.json")) if root.is_dir() else []
+    default = load_defaults(home)
+    if default.get("workspace") and default["workspace"] not in names:
+        names.append(default["workspace"])
+    for name in sorted(names):
+        stored = _stored_workspace(name, home) or {"resource_group": default.get("group", "")}
+        if stored.get("deleted"):
+            continue
+        if group is not None and stored.get("resource_group") != group:
+            continue
+        result.append(show_workspace(name, str(stored.get("resource_group") or ""), home=home))
+    return result
+
+
+def delete_workspace(name: str, group: str, home: Path | None = None) -> None:
+    """Tombstone the workspace record (assets in the state folder stay) and drop its computes."""
+    import shutil
+
+    show_workspace(name, group, home=home)
+    write_json(
+        _workspaces_dir(home) / f"{name}.json", {"name": name, "resource_group": group, "deleted": True}
+    )
+    shutil.rmtree(_computes_dir(name, home), ignore_errors=True)
+
+
+def compute_record(ws: Workspace, data: dict[str, Any]) -> dict[str, Any]:
+    name = str(data["name"])
+    kind = str(data.get("type") or "amlcompute").lower()
+    record: dict[str, Any] = {
+        "id": f"{ws.arm_id}/computes/{name}",
+        "location": data.get("location") or ws.location,
+        "name": name,
+        "provisioning_state": "Succeeded",
+        "resourceGroup": ws.resource_group,
+        "tags": {str(k): str(v) for k, v in (data.get("tags") or {}).items()},
+        "type": kind,
+        "emulator": {"note": COMPUTE_NOTE},
+    }
+    if data.get("description"):
+        record["description"] = data["description"]
+    if kind == "amlcompute":
+        record.update(
+            idle_time_before_scale_down=int(data.get("idle_time_before_scale_down") or 120),
+            max_instances=int(data.get("max_instances") or 4),
+            min_instances=int(data.get("min_instances") or 0),
+            size=str(data.get("size") or "STANDARD_DS3_V2").upper(),
+            tier=str(data.get("tier") or "dedicated"),
+        )
+    elif data.get("size"):
+        record["size"] = str(data["size"]).upper()
+    record["emulator"]["spec"] = {k: v for k, v in data.items() if k not in ("name", "type")}
+    return record
+
+
+def create_compute(ws: Workspace, data: dict[str, Any], home: Path | None = None) -> dict[str, Any]:
+    from emulator.azureml.names import check_asset_name
+
+    check_asset_name(str(data.get("name") or ""), "compute")
+    record = compute_record(ws, data)
+    write_json(_computes_dir(ws.name, home) / f"{record['name']}.json", record)
+    return record
+
+
+def show_compute(ws: Workspace, name: str, home: Path | None = None) -> dict[str, Any]:
+    from emulator.azureml.errors import AzNotFoundError
+
+    record = read_json(_computes_dir(ws.name, home) / f"{name}.json")
+    if record is None:
+        raise AzNotFoundError(
+            f"compute {name!r} was not found in workspace {ws.name}",
+            hint=f"create it with `az ml compute create --name {name} --type amlcompute` (a record only)",
+        )
+    return dict(record)
+
+
+def list_computes(ws: Workspace, kind: str | None = None, home: Path | None = None) -> list[dict[str, Any]]:
+    root = _computes_dir(ws.name, home)
+    records = [dict(read_json(p)) for p in sorted(root.glob("*.json"))] if root.is_dir() else []
+    return [r for r in records if kind is None or str(r.get("type")) == kind.lower()]
+
+
+def delete_compute(ws: Workspace, name: str, home: Path | None = None) -> None:
+    show_compute(ws, name, home)
+    (_computes_dir(ws.name, home) / f"{name}.json").unlink(missing_ok=True)
+
+
+def compute_names(ws: Workspace, home: Path | None = None) -> set[str]:
+    return {str(r["name"]) for r in list_computes(ws, home=home)}

@@ -23,7 +23,20 @@ import yaml
 from emulator.azureml.errors import AzArgumentError, AzSpecError
 from emulator.errors import Location, did_you_mean
 
-KINDS = ("job", "environment", "model", "online_endpoint", "online_deployment", "model_package")
+KINDS = (
+    "job",
+    "environment",
+    "model",
+    "online_endpoint",
+    "online_deployment",
+    "model_package",
+    "data",
+    "compute",
+    "workspace",
+    "batch_endpoint",
+    "batch_deployment",
+    "component",
+)
 
 _REFERENCE_DOCS = {
     "job": "https://aka.ms/ml-cli-v2-job-command-yaml-reference",
@@ -32,6 +45,29 @@ _REFERENCE_DOCS = {
     "online_endpoint": "https://aka.ms/ml-cli-v2-endpoint-online-yaml-reference",
     "online_deployment": "https://aka.ms/ml-cli-v2-deployment-managed-online-yaml-reference",
     "model_package": "https://learn.microsoft.com/azure/machine-learning/how-to-package-models",
+    "data": "https://aka.ms/ml-cli-v2-data-yaml-reference",
+    "compute": "https://aka.ms/ml-cli-v2-compute-aml-yaml-reference",
+    "workspace": "https://aka.ms/ml-cli-v2-workspace-yaml-reference",
+    "batch_endpoint": "https://aka.ms/ml-cli-v2-endpoint-batch-yaml-reference",
+    "batch_deployment": "https://aka.ms/ml-cli-v2-deployment-batch-yaml-reference",
+    "component": "https://aka.ms/ml-cli-v2-component-command-yaml-reference",
+}
+_SCHEMAS = {
+    "job": "azure.ai.ml._schema.job.command_job:CommandJobSchema",
+    "pipeline_job": "azure.ai.ml._schema.pipeline.pipeline_job:PipelineJobSchema",
+    "environment": "azure.ai.ml._schema.assets.environment:EnvironmentSchema",
+    "model": "azure.ai.ml._schema.assets.model:ModelSchema",
+    "online_endpoint": "azure.ai.ml._schema._endpoint:ManagedOnlineEndpointSchema",
+    "online_deployment": (
+        "azure.ai.ml._schema._deployment.online.online_deployment:ManagedOnlineDeploymentSchema"
+    ),
+    "model_package": "azure.ai.ml._schema.assets.package.model_package:ModelPackageSchema",
+    "data": "azure.ai.ml._schema.assets.data:DataSchema",
+    "compute": "azure.ai.ml._schema.compute.aml_compute:AmlComputeSchema",
+    "workspace": "azure.ai.ml._schema.workspace.workspace:WorkspaceSchema",
+    "batch_endpoint": "azure.ai.ml._schema._endpoint.batch.batch_endpoint:BatchEndpointSchema",
+    "batch_deployment": "azure.ai.ml._schema._deployment.batch.batch_deployment:BatchDeploymentSchema",
+    "component": "azure.ai.ml._schema.component.command_component:CommandComponentSchema",
 }
 
 PathKey = tuple[str | int, ...]
@@ -193,10 +229,16 @@ def apply_overrides(data: dict[str, Any], overrides: list[tuple[str, Any]]) -> d
     return result
 
 
-def _loader(kind: str) -> Callable[..., Any]:
+def _loader(kind: str, data: dict[str, Any] | None = None) -> Callable[..., Any]:
     logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
     logging.getLogger("azure.ai.ml").setLevel(logging.ERROR)
     import azure.ai.ml as sdk
+
+    if kind == "batch_deployment" and data is not None and "settings" in data:
+        # the newer schema (`type: model` + `settings:`) that current docs use; az picks it the same way
+        from azure.ai.ml.entities._load_functions import load_model_batch_deployment
+
+        return load_model_batch_deployment
 
     loaders: dict[str, Callable[..., Any]] = {
         "job": sdk.load_job,
@@ -205,6 +247,12 @@ def _loader(kind: str) -> Callable[..., Any]:
         "online_endpoint": sdk.load_online_endpoint,
         "online_deployment": sdk.load_online_deployment,
         "model_package": sdk.load_model_package,
+        "data": sdk.load_data,
+        "compute": sdk.load_compute,
+        "workspace": sdk.load_workspace,
+        "batch_endpoint": sdk.load_batch_endpoint,
+        "batch_deployment": sdk.load_batch_deployment,
+        "component": sdk.load_component,
     }
     return loaders[kind]
 
@@ -218,10 +266,26 @@ def load_spec(kind: str, path: Path, overrides: list[tuple[str, Any]] | None = N
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the SDK's marshmallow deprecation noise is not the user's
-            entity = _loader(kind)(source=str(path), params_override=params)
+            entity = _loader(kind, data)(source=str(path), params_override=params)
     except Exception as exc:  # noqa: BLE001 - every SDK failure becomes a located message
         raise translate_error(kind, path, data, positions, exc) from None
+    if kind == "job" and data.get("type") == "pipeline":
+        _validate_entity(kind, path, data, positions, entity)
     return Spec(kind=kind, path=path, data=data, entity=entity, positions=positions)
+
+
+def _validate_entity(kind: str, path: Path, data: dict[str, Any], positions: Positions, entity: Any) -> None:
+    """The SDK's second validation pass (az runs it before submitting; load_job alone does not)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = entity._validate()
+    except Exception:  # noqa: BLE001 - a validator crash is not the user's problem
+        return
+    if getattr(result, "passed", True):
+        return
+    failure = Exception(f"Validation for {type(entity).__name__} failed:\n{result}")
+    raise translate_error(kind, path, data, positions, failure)
 
 
 # --- turning the SDK's errors into located messages ---------------------------------------------
@@ -268,6 +332,15 @@ def _flatten(obj: Any, path: PathKey) -> Iterator[tuple[PathKey, str]]:
                 yield from _flatten(item, path)
 
 
+def _inline_step_path(data: Any, path: PathKey) -> PathKey:
+    """`jobs.<step>.component.<field>` is the SDK's view of an inline step's `jobs.<step>.<field>`."""
+    if len(path) >= 3 and path[0] == "jobs" and path[2] == "component":
+        step = (data.get("jobs") or {}).get(path[1]) if isinstance(data, dict) else None
+        if isinstance(step, dict) and "component" not in step:
+            return path[:2] + path[3:]
+    return path
+
+
 def _existing_path(data: Any, path: PathKey) -> tuple[PathKey, bool]:
     """The part of `path` that exists in `data` (skipping the SDK's synthetic 'value' level)."""
     kept: list[str | int] = []
@@ -291,33 +364,16 @@ def _existing_path(data: Any, path: PathKey) -> tuple[PathKey, bool]:
 
 def _known_fields(kind: str, data: dict[str, Any]) -> list[str]:
     """Top-level field names the SDK schema accepts, for did-you-mean hints."""
+    if kind == "job" and data.get("type") == "pipeline":
+        kind = "pipeline_job"
+    target = _SCHEMAS.get(kind)
+    if target is None:
+        return []
+    module_name, _, class_name = target.partition(":")
     try:
-        if kind == "job":
-            from azure.ai.ml._schema.job.command_job import CommandJobSchema
+        import importlib
 
-            schema: Any = CommandJobSchema
-        elif kind == "environment":
-            from azure.ai.ml._schema.assets.environment import EnvironmentSchema
-
-            schema = EnvironmentSchema
-        elif kind == "model":
-            from azure.ai.ml._schema.assets.model import ModelSchema
-
-            schema = ModelSchema
-        elif kind == "online_endpoint":
-            from azure.ai.ml._schema._endpoint import ManagedOnlineEndpointSchema
-
-            schema = ManagedOnlineEndpointSchema
-        elif kind == "online_deployment":
-            from azure.ai.ml._schema._deployment.online.online_deployment import (
-                ManagedOnlineDeploymentSchema,
-            )
-
-            schema = ManagedOnlineDeploymentSchema
-        else:
-            from azure.ai.ml._schema.assets.package.model_package import ModelPackageSchema
-
-            schema = ModelPackageSchema
+        schema: Any = getattr(importlib.import_module(module_name), class_name)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return sorted(schema(context={"base_path": "."}).fields)
@@ -358,6 +414,8 @@ def translate_error(
     """One located, readable error from whatever the SDK raised."""
     text = str(exc)
     docs = _REFERENCE_DOCS.get(kind)
+    if kind == "job" and data.get("type") == "pipeline":
+        docs = "https://aka.ms/ml-cli-v2-job-pipeline-yaml-reference"
     link = re.search(r"Visit this link to refer to the .*? schema if needed: (\S+?)\.?\n", text)
     reference = link.group(1) if link else docs
     problems = list(_flatten(_embedded_json(text), ())) if "failed:" in text else []
@@ -365,7 +423,7 @@ def translate_error(
         found: list[tuple[Location, str, str]] = []
         hint: str | None = None
         for raw_path, message in problems:
-            field_path, complete = _existing_path(data, raw_path)
+            field_path, complete = _existing_path(data, _inline_step_path(data, raw_path))
             unknown = "Unknown field" in message
             absent = not complete and not unknown
             location = positions.of(field_path if complete else field_path[:-1], key=unknown or absent)
@@ -401,8 +459,30 @@ def translate_error(
             field=field_name,
         )
     first_line = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    binding = re.search(r"\$\{\{[^}]*\}\}", first_line)
+    if binding:
+        found_at = _find_text(path, binding.group(0))
+        return AzSpecError(
+            f"invalid {kind.replace('_', ' ')} specification: {first_line.rstrip('.')}",
+            found_at or Location(str(path)),
+            hint="pipeline bindings are ${{parent.inputs.<input>}}, ${{parent.jobs.<step>.outputs.<output>}} "
+            "and ${{parent.outputs.<output>}}, each naming something the pipeline declares",
+        )
     return AzSpecError(
         f"invalid {kind.replace('_', ' ')} specification: {first_line}",
         Location(str(path)),
         hint=f"see the YAML reference: {reference}" if reference else None,
     )
+
+
+def _find_text(path: Path, token: str) -> Location | None:
+    """The first position of `token` in the file (for SDK errors that only quote the offending text)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for index, line in enumerate(lines):
+        col = line.find(token)
+        if col >= 0:
+            return Location(str(path), index + 1, col + 1)
+    return None

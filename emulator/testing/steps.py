@@ -87,6 +87,7 @@ __all__ = [
     "step_validate_pipeline",
     "step_run_pipeline_with",
     "step_endpoint_missing",
+    "step_register_environment",
     "trained_model_dir",
 ]
 
@@ -618,6 +619,12 @@ def step_given_az_defaults(mlops_session: MlopsSession, group: str, workspace: s
     assert proc.returncode == 0, proc.stderr
 
 
+@given(step('the environment "{path}" is registered'))
+def step_register_environment(mlops_session: MlopsSession, path: str) -> None:
+    proc = _az(mlops_session, "ml", "environment", "create", "--file", path, "-o", "none")
+    assert proc.returncode == 0, proc.stderr
+
+
 @given(step('a trained model as the parameter "{name}"'))
 def step_trained_model_parameter(mlops_session: MlopsSession, name: str) -> None:
     mlops_session.parameters[name] = str(trained_model_dir())
@@ -864,9 +871,10 @@ def step_model_tag_equals(mlops_session: MlopsSession, name: str, version: str, 
 
 @when(step('I run the pipeline "{pipeline}" with the parameters:'))
 def step_run_pipeline_with(mlops_session: MlopsSession, pipeline: str, datatable: list[list[str]]) -> None:
-    """Run with these runtime parameters only (the `Given the parameters:` ones are not passed)."""
+    """Run with the `Given the parameters:` ones and these (which win), for this run only."""
     mlops_session.pipeline = pipeline
-    pairs = [a for row in datatable[1:] for a in ("-p", f"{row[0].strip()}={row[1].strip()}")]
+    values = {**mlops_session.parameters, **{row[0].strip(): row[1].strip() for row in datatable[1:]}}
+    pairs = [a for k, v in values.items() for a in ("-p", f"{k}={v}")]
     mlops_session.run_json("run", pipeline, *pairs)
 
 

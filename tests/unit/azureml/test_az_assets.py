@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import AzRunner
 
+from emulator.azureml import envbuild
 from emulator.azureml.envbuild import plan_environment
 from emulator.azureml.environments import parse_reference, resolve_environment
 from emulator.azureml.errors import AzNotFoundError
@@ -69,7 +70,8 @@ def test_environment_references_parse() -> None:
     assert parse_reference(arm + "/environments/credit-env/versions/4") == ("credit-env", "4", None)
 
 
-def test_plan_normalises_and_warns() -> None:
+def test_plan_normalises_and_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(envbuild, "find_python", lambda version: None)  # a machine without Python 3.8
     plan = plan_environment(
         {"dependencies": ["python=3.8", "pip", "numpy=1.26", {"pip": ["Scikit_Learn == 1.5", "pandas"]}]}
     )
@@ -80,6 +82,110 @@ def test_plan_normalises_and_warns() -> None:
         {"dependencies": [{"pip": ["pandas", "scikit-learn==1.5", "gunicorn"]}, "python=3.11"]}
     )
     assert same.key == plan.key and same.warnings == ()
+
+
+def test_plan_uses_another_python_when_the_machine_has_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(envbuild, "find_python", lambda version: Path(f"/opt/python{version}/bin/python"))
+    plan = plan_environment({"dependencies": ["python=3.9", {"pip": ["pandas"]}]})
+    assert plan.python == "3.9" and plan.interpreter == "/opt/python3.9/bin/python" and plan.warnings == ()
+    assert plan.key != plan_environment({"dependencies": ["python=3.11", {"pip": ["pandas"]}]}).key
+
+
+def test_data_assets_versions_types_and_archive(az_ws: AzRunner, home: Path, tmp_path: Path) -> None:
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "a.csv").write_text("a\n1\n")
+    first = az_ws(
+        "ml", "data", "create", "-n", "rows", "-p", "folder/a.csv", "-t", "uri_file", cwd=tmp_path
+    ).json()
+    assert (first["version"], first["type"]) == ("1", "uri_file")
+    assert (
+        first["path"].startswith("azureml://subscriptions/")
+        and "/datastores/workspaceblobstore/paths/" in first["path"]
+    )
+    copy = Path(first["properties"]["emulator.local_path"])
+    assert copy.read_text() == "a\n1\n" and str(home) in str(copy)  # copied into the emulated datastore
+    (tmp_path / "data.yml").write_text(
+        "name: rows\nversion: 7\ntype: uri_folder\npath: folder\ntags: {k: v}\n"
+    )
+    from_file = az_ws("ml", "data", "create", "-f", str(tmp_path / "data.yml")).json()
+    assert (from_file["version"], from_file["type"], from_file["tags"]) == ("7", "uri_folder", {"k": "v"})
+    again = az_ws("ml", "data", "create", "-f", str(tmp_path / "data.yml"), check=False)
+    assert again.code == 1 and "already exists" in again.stderr
+    wrong = az_ws(
+        "ml", "data", "create", "-n", "t", "-p", "folder", "-t", "mltable", cwd=tmp_path, check=False
+    )
+    assert wrong.code == 1 and "MLTable" in wrong.stderr
+    remote = az_ws(
+        "ml", "data", "create", "-n", "r", "-p", "https://example.com/x.csv", "-t", "uri_file", check=False
+    )
+    assert remote.code == 1 and "not reachable from the emulator" in remote.stderr
+    assert (
+        az_ws("ml", "data", "show", "-n", "rows", "-l", "latest", "--query", "version", "-o", "tsv").stdout
+        == "7\n"
+    )
+    az_ws("ml", "data", "archive", "-n", "rows", "-v", "7")
+    assert (
+        az_ws("ml", "data", "show", "-n", "rows", "-l", "latest", "--query", "version", "-o", "tsv").stdout
+        == "1\n"
+    )
+    assert az_ws("ml", "data", "list", "-n", "rows", "--query", "[].version", "-o", "tsv").stdout == "1\n"
+    archived = az_ws(
+        "ml", "data", "list", "-n", "rows", "--include-archived", "--query", "[].version", "-o", "tsv"
+    )
+    assert archived.stdout == "7\n1\n"
+    assert (
+        az_ws("ml", "data", "show", "-n", "rows", "-v", "7", "--query", "stage", "-o", "tsv").stdout
+        == "Archived\n"
+    )
+    az_ws("ml", "data", "restore", "-n", "rows", "-v", "7")
+    assert (
+        az_ws("ml", "data", "list", "--query", "[].[name, latest_version]", "-o", "tsv").stdout == "rows\t7\n"
+    )
+
+
+def test_model_update_archive_restore(az_ws: AzRunner, tmp_path: Path) -> None:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "w.bin").write_bytes(b"0")
+    for _ in range(2):
+        az_ws("ml", "model", "create", "-n", "m", "-p", "m", "--tags", "team=ml", cwd=tmp_path)
+    updated = az_ws(
+        "ml",
+        "model",
+        "update",
+        "-n",
+        "m",
+        "-v",
+        "1",
+        "--set",
+        "description=first one",
+        "--set",
+        "tags.stage=prod",
+    ).json()
+    assert updated["description"] == "first one" and updated["tags"] == {"team": "ml", "stage": "prod"}
+    removed = az_ws(
+        "ml", "model", "update", "-n", "m", "-v", "1", "--remove", "tags.team", "--tags", "x=y"
+    ).json()
+    assert removed["tags"] == {"stage": "prod", "x": "y"}
+    immutable = az_ws("ml", "model", "update", "-n", "m", "-v", "1", "--set", "path=elsewhere", check=False)
+    assert immutable.code == 2 and "cannot be updated" in immutable.stderr
+    az_ws("ml", "model", "archive", "-n", "m", "-v", "2")
+    assert az_ws("ml", "model", "list", "-n", "m", "--query", "[].version", "-o", "tsv").stdout == "1\n"
+    listed = az_ws(
+        "ml", "model", "list", "-n", "m", "--include-archived", "--query", "[].[version, stage]", "-o", "tsv"
+    )
+    assert listed.stdout == "2\tArchived\n1\tDevelopment\n"
+    assert (
+        az_ws("ml", "model", "show", "-n", "m", "-l", "latest", "--query", "version", "-o", "tsv").stdout
+        == "1\n"
+    )
+    assert resolve_model("azureml:m@latest").version == "1"  # @latest skips archived versions
+    assert resolve_model("azureml:m:2").version == "2"  # an explicit version still resolves
+    az_ws("ml", "model", "archive", "-n", "m")
+    assert az_ws("ml", "model", "list").json() == []
+    gone = az_ws("ml", "model", "show", "-n", "m", "-l", "latest", check=False)
+    assert gone.code == 1 and "every version of model 'm' is archived" in gone.stderr
+    az_ws("ml", "model", "restore", "-n", "m")
+    assert az_ws("ml", "model", "list", "--query", "[].latest_version", "-o", "tsv").stdout == "2\n"
 
 
 def test_model_from_job_output_gets_versions_1_then_2(az_ws: AzRunner, home: Path) -> None:

@@ -26,12 +26,18 @@ def test_shim_is_executable_and_works_from_any_directory(az_bin: Path, tmp_path:
 
 
 def test_unknown_command_lists_emulated_ones(az: AzRunner) -> None:
-    result = az("ml", "batch-endpoint", "create", check=False)
+    result = az("ml", "registry", "create", check=False)
     assert result.code == 2 and result.stdout == ""
-    assert result.stderr.startswith(
-        "ERROR: 'az ml batch-endpoint create' is not emulated. Emulated commands: "
-    )
-    assert "az ml job create" in result.stderr and "az ml online-deployment create" in result.stderr
+    assert result.stderr.startswith("ERROR: 'az ml registry create' is not emulated. Emulated commands: ")
+    for emulated in (
+        "az ml job create",
+        "az ml online-deployment create",
+        "az ml batch-endpoint invoke",
+        "az ml data create",
+        "az ml workspace show",
+        "az group create",
+    ):
+        assert emulated in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -99,3 +105,55 @@ def test_help_lists_group_commands(az: AzRunner) -> None:
 
 def test_only_show_errors_hides_warnings(az: AzRunner) -> None:
     assert az("login", "--only-show-errors").stderr == ""
+
+
+def test_workspace_show_gives_the_local_tracking_uri(az: AzRunner, home: Path) -> None:
+    missing = az("ml", "workspace", "show", check=False)
+    assert missing.code == 2 and "--name/-n" in missing.stderr
+    az("configure", "--defaults", "group=rg1", "workspace=ws1")
+    uri = az("ml", "workspace", "show", "--query", "mlflow_tracking_uri", "-o", "tsv").stdout.strip()
+    assert uri == f"sqlite:///{home / 'mlflow.db'}"  # what `mlflow.set_tracking_uri($(…))` needs
+    shown = az("ml", "workspace", "show", "-n", "ws1").json()
+    assert shown["id"].endswith(
+        "/resourceGroups/rg1/providers/Microsoft.MachineLearningServices/workspaces/ws1"
+    )
+    other = az("ml", "workspace", "show", "-n", "never-made", check=False)
+    assert other.code == 1 and "(ResourceNotFound)" in other.stderr
+
+
+def test_group_workspace_and_compute_records(az: AzRunner, tmp_path: Path) -> None:
+    group = az("group", "create", "-n", "rg-new", "-l", "westeurope", "--tags", "owner=ml").json()
+    assert group["id"].endswith("/resourceGroups/rg-new") and group["tags"] == {"owner": "ml"}
+    assert az("group", "exists", "-n", "rg-new").stdout == "true\n"
+    assert az("group", "exists", "-n", "rg-other").stdout == "false\n"
+    (tmp_path / "ws.yml").write_text("name: ws-new\nlocation: westeurope\ndisplay_name: New one\n")
+    made = az("ml", "workspace", "create", "--file", str(tmp_path / "ws.yml"), "-g", "rg-new")
+    assert "is a record" in made.stderr and made.json()["display_name"] == "New one"
+    listed = az("ml", "workspace", "list", "-g", "rg-new", "--query", "[].name", "-o", "tsv").stdout
+    assert listed == "ws-new\n"
+
+    az("configure", "--defaults", "group=rg-new", "workspace=ws-new")
+    (tmp_path / "compute.yml").write_text(
+        "$schema: https://azuremlschemas.azureedge.net/latest/amlCompute.schema.json\n"
+        "name: cpu-cluster\ntype: amlcompute\nsize: Standard_DS3_v2\nmin_instances: 0\nmax_instances: 2\n"
+    )
+    compute = az("ml", "compute", "create", "-f", str(tmp_path / "compute.yml"))
+    assert "not provisioned locally" in compute.stderr
+    assert compute.json()["max_instances"] == 2 and compute.json()["emulator"]["note"].startswith(
+        "not provisioned"
+    )
+    az("ml", "compute", "create", "-n", "gpu", "--size", "Standard_NC6", "--max-instances", "1")
+    names = az("ml", "compute", "list", "--query", "[].name", "-o", "tsv").stdout
+    assert names == "cpu-cluster\ngpu\n"
+    bad = az("ml", "compute", "create", "-n", "x", "--min-instances", "many", check=False)
+    assert bad.code == 2 and "invalid int value" in bad.stderr
+    # a job naming a compute the workspace lacks is warned about (Azure would fail it)
+    job = az("ml", "job", "create", "-f", "job/job.yml", "--set", "compute=azureml:nope")
+    assert "compute 'nope' does not exist" in job.stderr
+    az("ml", "compute", "delete", "-n", "gpu", "--yes")
+    assert az("ml", "compute", "show", "-n", "gpu", check=False).code == 1
+
+    az("group", "delete", "-n", "rg-new", "--yes")
+    assert az("ml", "workspace", "show", "-n", "ws-new", check=False).code == 1
+    assert az("ml", "compute", "list").json() == []
+    assert az("group", "show", "-n", "rg-new", check=False).code == 1

@@ -1,0 +1,299 @@
+"""Data assets (`az ml data create|show|list|archive|restore`) and the local datastore behind them.
+
+A data asset version is a record in `azureml_dir()/data/<name>/<version>.json`; its files are copied
+(as Azure ML uploads them) into the emulated default datastore, `azureml_dir()/datastores/
+workspaceblobstore/LocalUpload/<id>/<file or folder>`. The record's `path` is the datastore URI Azure
+ML prints (`azureml://subscriptions/…/datastores/workspaceblobstore/paths/LocalUpload/<id>/…`), and
+`azureml://datastores/<store>/paths/<p>` URIs resolve to the same folder, so both work as job inputs.
+
+Types: `uri_file` (one file), `uri_folder` (a folder), `mltable` (a folder holding an `MLTable` file).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from emulator.azureml.errors import AzArgumentError, AzError, AzNotEmulatedError, AzNotFoundError
+from emulator.azureml.names import check_asset_name
+from emulator.azureml.storage import locked, read_json, utc_now, write_json
+from emulator.azureml.workspace import Workspace, creation_context
+from emulator.errors import Location
+from emulator.store.paths import azureml_dir
+
+DATA_TYPES = ("uri_file", "uri_folder", "mltable")
+DEFAULT_DATASTORE = "workspaceblobstore"
+_REF_RE = re.compile(
+    r"^(?:azureml:)?(?:/subscriptions/[^/]+/resourceGroups/[^/]+/providers/[^/]+/workspaces/[^/]+/data/)?"
+    r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]*?)(?:(?::|/versions/)(?P<version>[^:@/]+)|@(?P<label>[A-Za-z0-9_-]+))?$"
+)
+_DATASTORE_RE = re.compile(
+    r"^azureml://(?:subscriptions/[^/]+/resource[gG]roups/[^/]+/(?:providers/[^/]+/)?workspaces/[^/]+/)?"
+    r"datastores/(?P<store>[^/]+)/paths/(?P<path>.*)$"
+)
+
+
+@dataclass(frozen=True)
+class ResolvedData:
+    """A data asset version made concrete: its record and the local file or folder it stands for."""
+
+    name: str
+    version: str
+    type: str
+    local: Path
+    record: dict[str, Any]
+
+
+def data_dir(home: Path | None = None) -> Path:
+    return azureml_dir(home) / "data"
+
+
+def datastore_dir(store: str = DEFAULT_DATASTORE, home: Path | None = None) -> Path:
+    return azureml_dir(home) / "datastores" / store
+
+
+def _version_key(version: str) -> tuple[int, int, str]:
+    return (0, int(version), "") if version.isdigit() else (1, 0, version)
+
+
+def _versions(name: str, home: Path | None) -> list[dict[str, Any]]:
+    folder = data_dir(home) / name
+    records = []
+    if folder.is_dir():
+        for entry in folder.glob("*.json"):
+            record = read_json(entry)
+            if record is not None:
+                records.append(record)
+    return sorted(records, key=lambda r: _version_key(str(r.get("version", ""))))
+
+
+def _record_path(name: str, version: str, home: Path | None) -> Path:
+    return data_dir(home) / name / f"{version}.json"
+
+
+def resolve_datastore_uri(uri: str, location: Location | None = None, home: Path | None = None) -> Path:
+    """The local path of `azureml://[…/]datastores/<store>/paths/<path>` in the emulated datastores."""
+    match = _DATASTORE_RE.match(uri.rstrip("/"))
+    if not match:
+        raise AzNotEmulatedError(
+            f"{uri}: only azureml://datastores/<store>/paths/<path> and azureml://jobs/<job>/outputs/<o> "
+            "URIs are emulated",
+            location,
+        )
+    local = datastore_dir(match.group("store"), home) / unquote(match.group("path"))
+    if not local.exists():
+        raise AzNotFoundError(
+            f"{uri}: nothing at that path in the emulated datastore {match.group('store')!r} ({local})",
+            location,
+            hint="data reaches the emulated datastores through `az ml data create` or job outputs",
+        )
+    return local
+
+
+def local_source(path: str, base: Path, what: str, home: Path | None = None) -> Path:
+    """A local file/folder, `file://`, a job output or a datastore URI, as a path on this machine."""
+    if path.startswith("azureml://jobs/"):
+        from emulator.azureml.jobs import resolve_job_uri
+
+        return resolve_job_uri(path, home)[1]
+    if path.startswith("azureml://"):
+        return resolve_datastore_uri(path, home=home)
+    if path.startswith("file://"):
+        path = unquote(urlparse(path).path)
+    elif "://" in path or path.startswith("azureml:"):
+        raise AzNotEmulatedError(
+            f"{what}: {path!r} is not reachable from the emulator (no cloud storage locally)",
+            hint="use a local path, azureml://jobs/<job>/outputs/<output> or azureml://datastores/<s>/paths/<p>",
+        )
+    local = (base / path).resolve()
+    if not local.exists():
+        raise AzArgumentError(f"{what}: no such file or directory: {local}")
+    return local
+
+
+def check_type(kind: str, local: Path, what: str) -> Path:
+    """The path a job sees for data of type `kind` at `local`; raises when they do not match."""
+    if kind == "uri_file" and not local.is_file():
+        raise AzError(f"{what}: type uri_file needs a file, but {local} is a folder")
+    if kind in ("uri_folder", "mltable") and not local.is_dir():
+        if kind == "mltable" and local.name == "MLTable":
+            return local.parent
+        raise AzError(f"{what}: type {kind} needs a folder, but {local} is a file")
+    if kind == "mltable" and not (local / "MLTable").is_file():
+        raise AzError(
+            f"{what}: type mltable needs a folder holding an MLTable file; none in {local}",
+            hint="write an MLTable file (paths + transformations) into the folder, or use type uri_folder",
+        )
+    return local
+
+
+def create_data(
+    ws: Workspace,
+    *,
+    name: str,
+    path: str,
+    kind: str = "uri_folder",
+    version: str | None = None,
+    description: str | None = None,
+    tags: dict[str, str] | None = None,
+    base: Path,
+    source_file: str | None = None,
+    home: Path | None = None,
+) -> dict[str, Any]:
+    """Register a data asset version, copying its files into the emulated default datastore."""
+    check_asset_name(name, "data asset")
+    if kind not in DATA_TYPES:
+        raise AzArgumentError(f"argument --type: invalid choice: {kind!r}", expected=", ".join(DATA_TYPES))
+    source = check_type(kind, local_source(path, base, "argument --path", home), "argument --path")
+    folder = data_dir(home) / name
+    with locked(folder):
+        existing = _versions(name, home)
+        if version is None:
+            numbers = [int(r["version"]) for r in existing if str(r.get("version", "")).isdigit()]
+            version = str(max(numbers, default=0) + 1)
+        if any(str(r.get("version")) == str(version) for r in existing):
+            raise AzError(
+                f"data asset {name} version {version} already exists",
+                hint="data asset versions are immutable: pass another --version (or omit it)",
+            )
+        upload = uuid.uuid4().hex
+        target = datastore_dir(DEFAULT_DATASTORE, home) / "LocalUpload" / upload / source.name
+        target.parent.mkdir(parents=True)
+        if source.is_dir():
+            shutil.copytree(source, target, symlinks=False)
+        else:
+            shutil.copy2(source, target)
+        suffix = "/" if source.is_dir() else ""
+        created = utc_now()
+        record: dict[str, Any] = {
+            "creation_context": creation_context(created),
+            "description": description,
+            "id": ws.asset_id("data", name, version),
+            "name": name,
+            "path": (
+                f"azureml://subscriptions/{ws.subscription}/resourcegroups/{ws.resource_group}"
+                f"/workspaces/{ws.name}/datastores/{DEFAULT_DATASTORE}/paths/LocalUpload/{upload}/"
+                f"{source.name}{suffix}"
+            ),
+            "properties": {"emulator.local_path": str(target), "emulator.source_path": path},
+            "resourceGroup": ws.resource_group,
+            "tags": dict(tags or {}),
+            "type": kind,
+            "version": str(version),
+        }
+        if source_file:
+            record["properties"]["emulator.source_file"] = source_file
+        write_json(_record_path(name, str(version), home), record)
+    return record
+
+
+def _find(name: str, version: str | None, label: str | None, home: Path | None) -> dict[str, Any]:
+    versions = _versions(name, home)
+    if not versions:
+        raise AzNotFoundError(
+            f"data asset {name!r} was not found in the emulated workspace",
+            hint="register it with `az ml data create --name <name> --path <path> --type uri_folder`",
+        )
+    if version is None:
+        if label not in (None, "latest"):
+            raise AzArgumentError(f"label {label!r} is not supported; only 'latest' is")
+        active = [r for r in versions if not r.get("archived")]
+        if not active:
+            raise AzNotFoundError(f"every version of data asset {name!r} is archived")
+        return active[-1]
+    for record in versions:
+        if str(record.get("version")) == str(version):
+            return record
+    raise AzNotFoundError(
+        f"data asset {name!r} has no version {version!r}",
+        hint=f"versions: {', '.join(str(r['version']) for r in versions)}",
+    )
+
+
+def _view(record: dict[str, Any]) -> dict[str, Any]:
+    view = {k: v for k, v in record.items() if k != "archived"}
+    if record.get("archived"):
+        view["stage"] = "Archived"
+    return view
+
+
+def show_data(
+    name: str, version: str | None = None, label: str | None = None, home: Path | None = None
+) -> dict[str, Any]:
+    if version is None and label is None:
+        raise AzArgumentError("either --version/-v or --label/-l is required")
+    return _view(_find(name, version, label, home))
+
+
+def list_data(
+    name: str | None = None, include_archived: bool = False, home: Path | None = None
+) -> list[dict[str, Any]]:
+    """Every version of `name` (newest first), or the latest version of each asset."""
+    if name is not None:
+        versions = [r for r in _versions(name, home) if include_archived or not r.get("archived")]
+        return [_view(r) for r in reversed(versions)]
+    result: list[dict[str, Any]] = []
+    root = data_dir(home)
+    if root.is_dir():
+        for entry in sorted(root.iterdir()):
+            if not entry.is_dir():
+                continue
+            versions = [r for r in _versions(entry.name, home) if include_archived or not r.get("archived")]
+            if versions:
+                latest = versions[-1]
+                result.append(
+                    {
+                        "creation_context": latest["creation_context"],
+                        "description": latest.get("description"),
+                        "latest_version": latest["version"],
+                        "name": latest["name"],
+                        "tags": latest.get("tags", {}),
+                        "type": latest.get("type"),
+                    }
+                )
+    return result
+
+
+def set_archived(name: str, version: str | None, archived: bool, home: Path | None = None) -> None:
+    """Archive (or restore) one version, or every version when `version` is None."""
+    folder = data_dir(home) / name
+    with locked(folder):
+        versions = _versions(name, home)
+        if not versions:
+            _find(name, version, None, home)
+        targets = [r for r in versions if version is None or str(r.get("version")) == str(version)]
+        if not targets:
+            _find(name, version, None, home)
+        for record in targets:
+            record["archived"] = archived
+            write_json(_record_path(name, str(record["version"]), home), record)
+
+
+def parse_reference(reference: str) -> tuple[str, str | None, str | None]:
+    match = _REF_RE.match(reference.strip())
+    if not match:
+        raise AzArgumentError(
+            f"malformed data asset reference {reference!r}",
+            expected="azureml:<name>:<version> or azureml:<name>@latest",
+        )
+    return match.group("name"), match.group("version"), match.group("label")
+
+
+def resolve_data(reference: str, location: Location | None = None, home: Path | None = None) -> ResolvedData:
+    """`azureml:name:version` / `azureml:name@latest` as the local copy of the asset's files."""
+    name, version, label = parse_reference(reference)
+    if version is None and label is None:
+        label = "latest"
+    try:
+        record = _find(name, version, label, home)
+    except AzError as exc:
+        raise type(exc)(exc.message, location, hint=exc.hint) from None
+    local = Path(str((record.get("properties") or {}).get("emulator.local_path", "")))
+    if not local.exists():
+        raise AzError(f"the files of data asset {name}:{record['version']} are missing: {local}", location)
+    return ResolvedData(name, str(record["version"]), str(record.get("type")), local, record)
