@@ -98,6 +98,11 @@ def _parser() -> argparse.ArgumentParser:
     logs.add_argument("run_id", metavar="RUN")
     logs.add_argument("--step", help="only steps whose name or display name contains this text")
 
+    rec = sub.add_parser("recipes", help="list, show or check the recipe library")
+    rec.add_argument("action", nargs="?", choices=["list", "show", "check"], default="list")
+    rec.add_argument("name", nargs="?", help="the recipe, for show")
+    rec.add_argument("--root", type=Path, default=Path("."), help="the repository root (default: .)")
+
     eps = sub.add_parser("endpoints", help="list or stop the local online endpoints")
     eps.add_argument("action", nargs="?", choices=["list", "down"], default="list")
 
@@ -238,6 +243,21 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         return runner.EXIT_OK
     if cmd == "logs":
         return _logs(home, args.run_id, args.step, console)
+    if cmd == "recipes":
+        from emulator import recipes
+
+        if args.action == "show":
+            if not args.name:
+                raise MlopsError("mlops recipes show needs a recipe name", None,
+                                 hint="mlops recipes list shows them")
+            sys.stdout.write(recipes.show(args.root, args.name))
+            return runner.EXIT_OK
+        if args.action == "check":
+            problems = recipes.check(args.root)
+            sys.stdout.write(recipes.format_problems(problems))
+            return runner.EXIT_BAD_INPUT if problems else runner.EXIT_OK
+        sys.stdout.write(recipes.format_list(recipes.list_recipes(args.root)))
+        return runner.EXIT_OK
     if cmd == "endpoints":
         from emulator.azureml.endpoints import list_endpoints, stop_all_endpoints
 
