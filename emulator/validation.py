@@ -21,7 +21,7 @@ from typing import Any
 
 from emulator.errors import Location, MlopsError, PipelineError
 from emulator.model import Pipeline, Step
-from emulator.yamlio import YMap, location_of, plain
+from emulator.yamlio import YMap, YStr, location_of, plain, resolve_plain_scalar
 
 SCHEMA_ENV = "MLOPS_SERVICE_SCHEMA"
 SCHEMA_NAME = "azure-pipelines-service-schema.json"
@@ -137,6 +137,17 @@ def _deepest(error: Any) -> Any:
     return best
 
 
+def _typed(value: Any) -> Any:
+    """Plain data for the schema, unquoted scalars typed as YAML reads them (`true` is a boolean there)."""
+    if isinstance(value, dict):
+        return {str(k): _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    if isinstance(value, YStr):
+        return resolve_plain_scalar(str(value)) if value.plain else str(value)
+    return plain(value)
+
+
 def check_service_schema(document: YMap, schema_path: Path) -> list[MlopsError]:
     """The expanded pipeline (before normalization) against the official schema; located errors."""
     import jsonschema
@@ -144,7 +155,12 @@ def check_service_schema(document: YMap, schema_path: Path) -> list[MlopsError]:
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
     validator = jsonschema.Draft7Validator(schema)
     errors: list[MlopsError] = []
-    for error in validator.iter_errors(plain(document)):
+    # The schema mixes text and typed scalars (task inputs may be `boolean`, other places only text):
+    # a value is wrong only when it is wrong both as written and as YAML types it.
+    as_text = {tuple(_deepest(e).absolute_path) for e in validator.iter_errors(plain(document))}
+    for error in validator.iter_errors(_typed(document)):
+        if tuple(_deepest(error).absolute_path) not in as_text:
+            continue
         deepest = _deepest(error)
         node: Any = document
         loc = document.loc

@@ -94,3 +94,13 @@ def test_the_service_schema_rejects_what_azure_rejects(tmp_path: Path, service_s
     assert report.service_schema == str(service_schema)
     assert report.errors, "a list where Azure wants a number must be rejected"
     assert report.errors[0].location is not None and report.errors[0].location.file.endswith("pipe.yml")
+
+
+def test_typed_task_inputs_are_accepted(tmp_path: Path, service_schema: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    pipe = tmp_path / "pipe.yml"
+    pipe.write_text("steps:\n- task: PublishTestResults@2\n  inputs:\n    testResultsFiles: x.xml\n"
+                    "    failTaskOnFailedTests: true\n")
+    compiled = compile_pipeline(pipe)
+    report = validate(compiled.pipeline, compiled.expanded.document, compiled.expanded.repo_root)
+    assert not report.errors, [e.render() for e in report.errors]
