@@ -24,7 +24,8 @@ ENTRY_POINT_GROUP = "mlops.tasks"
 class ServiceConnections(Protocol):
     """The service connections the local configuration declares (see tasks/connections.py)."""
 
-    source: str | None
+    @property
+    def source(self) -> str | None: ...
 
     def check(self, name: str, location: Location, task: str) -> Mapping[str, Any]: ...
 
