@@ -111,9 +111,51 @@ def check(pipeline: Pipeline, tasks: Sequence[str] | None = None) -> tuple[Graph
     exist, that every step's task is one of them ("A task is missing")."""
     graphs = stage_graph(pipeline), {s.name: job_graph(s) for s in pipeline.stages}
     check_expressions(pipeline)
+    check_agentless(pipeline)
     if tasks is not None:
         check_tasks(pipeline, tasks)
     return graphs
+
+
+# Tasks that run only in agentless jobs [DOC process/phases.md "Agentless jobs": "Server tasks"]:
+AGENTLESS_EMULATED = ("ManualValidation@0", "ManualValidation@1", "Delay@1")
+AGENTLESS_NOT_EMULATED = (  # they call services outside the machine
+    "InvokeRESTAPI@0", "InvokeRESTAPI@1", "AzureFunction@0", "AzureFunction@1", "AzureMonitor@0",
+    "AzureMonitor@1", "AzurePolicyCheckGate@0", "PublishToAzureServiceBus@0", "PublishToAzureServiceBus@1",
+    "PublishToAzureServiceBus@2", "queryWorkItems@0",
+)
+
+
+def check_agentless(pipeline: Pipeline) -> None:
+    """Agentless tasks only in agentless jobs (`pool: server`), and only they there."""
+    emulated = {t.lower() for t in AGENTLESS_EMULATED}
+    elsewhere = {t.lower() for t in AGENTLESS_NOT_EMULATED}
+    for stage in pipeline.stages:
+        for job in stage.jobs:
+            server = job.server and not job.deployment
+            for step in job.all_steps():
+                task = step.task.lower()
+                if task in elsewhere:
+                    raise PipelineError(
+                        f"Task '{step.task}' calls a service outside this machine; the emulator does not "
+                        "emulate it",
+                        step.location,
+                        hint="emulated agentless tasks: " + ", ".join(AGENTLESS_EMULATED),
+                    )
+                if server and task not in emulated:
+                    what = "a checkout" if task == "checkout" else f"task '{step.task}'"
+                    raise PipelineError(
+                        f"Job {job.name} is agentless (pool: server): {what} needs an agent",
+                        step.location,
+                        expected="agentless tasks: " + ", ".join(AGENTLESS_EMULATED),
+                        hint="move the step to a job that runs on an agent pool",
+                    )
+                if not server and task in emulated:
+                    raise PipelineError(
+                        f"Task '{step.task}' runs only in an agentless job",
+                        step.location,
+                        hint=f"put it in a job with 'pool: server' (job {job.name} runs on an agent)",
+                    )
 
 
 def _all_steps(pipeline: Pipeline) -> list[tuple[Stage, Job, Step]]:
@@ -161,7 +203,7 @@ def check_expressions(pipeline: Pipeline) -> None:
 
 def check_tasks(pipeline: Pipeline, tasks: Sequence[str]) -> None:
     """Every `task:` names a task that exists (Name@major, any case)."""
-    known = {t.lower() for t in tasks}
+    known = {t.lower() for t in (*tasks, *AGENTLESS_EMULATED)}
     for _, _, step in _all_steps(pipeline):
         if step.task in ("checkout", "download-none") or step.task.lower() in known:
             continue
@@ -251,7 +293,8 @@ def runtime_steps(job: Job) -> tuple[RuntimeStep, ...]:
     """The steps a job runs, in order, with the agent's additions.
 
     Regular jobs get `checkout: self` first unless they have a checkout step
-    [DOC repos/pipeline-options-for-git.md]; deployment jobs never get one, and their `deploy` hook
+    [DOC repos/pipeline-options-for-git.md] or are agentless (no sources); deployment jobs never get
+    one, and their `deploy` hook
     gets a download of the current run's artifacts unless it has a `download` step
     [DOC process/deployment-jobs.md]. Strategies
     [DOC deployment-jobs.md]: runOnce runs each hook once; rolling once per batch (locally: one target,
@@ -264,7 +307,7 @@ def runtime_steps(job: Job) -> tuple[RuntimeStep, ...]:
         out.append(RuntimeStep(len(out), step, **kw))
 
     if not job.deployment:
-        if not any(s.task == "checkout" for s in job.steps):
+        if not job.server and not any(s.task == "checkout" for s in job.steps):
             add(_synthetic("checkout", job, "Checkout self", {}, "self"), synthetic=True)
         for step in job.steps:
             add(step)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator.errors import Location, RunError
-from emulator.gates import approvals
+from emulator.gates import approvals, manual
 from emulator.gates import environments as envfile
 from emulator.model import Pipeline, build
 from emulator.normalize import normalize
@@ -324,49 +324,117 @@ def resume(
     return _execute(run, pipeline, _environments_of(run), home, reporter, cancellation)
 
 
+@dataclass(frozen=True)
+class Wait:
+    """One thing a paused run waits on: an environment's checks before a stage, or a job's manual
+    validation."""
+
+    stage: str
+    environment: str | None = None
+    job: str | None = None
+
+    def describe(self) -> str:
+        if self.job is not None:
+            return f"the manual validation of job {self.stage}.{self.job}"
+        return f"environment '{self.environment}' (stage {self.stage})"
+
+    def option(self) -> str:
+        if self.job is not None:
+            return f"--job {self.stage}.{self.job}"
+        return f"--environment {self.environment}"
+
+    def matches(self, environment: str | None, job: str | None) -> bool:
+        """Named by `--job STAGE.JOB` (or `JOB`), or by `--environment ENV`; by nothing: anything."""
+        if job is not None:
+            names = (str(self.job).lower(), f"{self.stage}.{self.job}".lower())
+            return self.job is not None and job.lower() in names
+        if environment is not None:
+            return self.environment is not None and self.environment.lower() == environment.lower()
+        return True
+
+
+def waits(data: Mapping[str, Any]) -> list[Wait]:
+    """What a paused run waits on, from its record."""
+    out: list[Wait] = []
+    for srec in data.get("stages") or ():
+        if srec.get("state") == "waiting":
+            checks = [c for c in data.get("checks") or () if c.get("stage") == srec["name"]]
+            pending = [str(c.get("environment")) for c in checks if c.get("status") == "pending"]
+            out += [Wait(srec["name"], environment=env) for env in dict.fromkeys(pending)]
+        jobs = srec.get("jobs") or ()
+        out += [Wait(srec["name"], job=j["name"]) for j in jobs if j.get("state") == "waiting"]
+    return out
+
+
+def _choose(run: runstore.Run, environment: str | None, job: str | None, verb: str) -> Wait:
+    pending = waits(run.data) if run.data.get("status") == "paused" else []
+    if not pending:
+        raise RunError(
+            f"Run {run.id} is not waiting for a decision (status: {run.data.get('status')})", None
+        )
+    hints = "; ".join(f"mlops {verb} {run.id} {w.option()} --as USER" for w in pending)
+    found = [w for w in pending if w.matches(environment, job)]
+    if len(found) == 1:
+        return found[0]
+    what = ", ".join(w.describe() for w in pending)
+    if not found:
+        asked = f"job {job}" if job is not None else f"environment '{environment}'"
+        raise RunError(f"Run {run.id} is waiting for {what}, not for {asked}", None, hint=hints)
+    raise RunError(f"Run {run.id} waits for more than one decision: {what}", None, hint=hints)
+
+
 def decide(
-    run_id: str, home: Path, environment: str, decision: str, user: str, comment: str | None = None
+    run_id: str,
+    home: Path,
+    environment: str | None,
+    decision: str,
+    user: str,
+    comment: str | None = None,
+    job: str | None = None,
 ) -> dict[str, Any]:
-    """Record an approval or rejection for the stage a paused run waits on."""
+    """Record an approval or rejection for what a paused run waits on (an environment's checks or a
+    manual validation), after checking that `user` may decide on it."""
     run = runstore.load(home, run_id)
     _trusted(run, "decide on")
-    waiting = run.data.get("waiting")
-    if run.data.get("status") != "paused" or not waiting:
-        raise RunError(
-            f"Run {run_id} is not waiting for an approval (status: {run.data.get('status')})", None
-        )
-    if str(waiting["environment"]).lower() != environment.lower():
-        raise RunError(
-            f"Run {run_id} is waiting for environment '{waiting['environment']}', not '{environment}'",
-            None,
-            hint=f"mlops {'approve' if decision == 'approved' else 'reject'} {run_id} "
-            f"--environment {waiting['environment']} --as USER",
-        )
+    wait = _choose(run, environment, job, "approve" if decision == "approved" else "reject")
     envs = _environments_of(run)
-    config = envs.get(environment)
-    earlier = [
-        str(a.get("by"))
-        for a in run.data.get("approvals", [])
-        if a.get("decision") == "approved"
-        and str(a.get("environment", "")).lower() == environment.lower()
-        and a.get("stage") in (None, waiting["stage"])
-        and approvals.authentic(home, a, run.id)
-    ]
-    approvals.validate_decision(config, envs, user, str(run.data.get("requestedBy", "")), earlier)
-    assert config is not None
-    entry = approvals.sign(
-        home,
-        {
-            "run": run.id,
-            "environment": config.name,
-            "stage": waiting["stage"],
-            "decision": decision,
-            "by": user,
-            "at": utc_now(),
-            "comment": comment or "",
-            "source": "command",
-        },
-    )
+    requester = str(run.data.get("requestedBy", ""))
+    entry: dict[str, Any] = {"run": run.id, "stage": wait.stage}
+    if wait.job is not None:
+        jobs = next(s["jobs"] for s in run.data["stages"] if s["name"] == wait.stage)
+        steps = next(j["steps"] for j in jobs if j["name"] == wait.job)
+        waiting = [st for st in steps if st.get("waitingSince") and st.get("result") is None]
+        step: dict[str, Any] = waiting[0] if waiting else {}
+        rules = step.get("validation") or {}
+        why = manual.refusal(
+            list(rules.get("approvers") or []),
+            bool(rules.get("allowApproversToApproveTheirOwnRuns", True)),
+            user,
+            requester,
+            envs.members,
+        )
+        if why is not None:
+            raise RunError(
+                f"Decision refused: {why}",
+                None,
+                hint="decide with --as USER for a user listed in the task's approvers input",
+            )
+        entry.update(environment=None, job=wait.job)
+    else:
+        config = envs.get(str(wait.environment))
+        earlier = [
+            str(a.get("by"))
+            for a in run.data.get("approvals", [])
+            if a.get("decision") == "approved"
+            and str(a.get("environment", "")).lower() == str(wait.environment).lower()
+            and a.get("stage") in (None, wait.stage)
+            and approvals.authentic(home, a, run.id)
+        ]
+        approvals.validate_decision(config, envs, user, requester, earlier)
+        assert config is not None
+        entry["environment"] = config.name
+    entry.update(decision=decision, by=user, at=utc_now(), comment=comment or "", source="command")
+    approvals.sign(home, entry)
     with run.exclusive():
         run = runstore.load(home, run_id)
         run.data.setdefault("approvals", []).append(entry)
@@ -391,11 +459,13 @@ def summary(run: runstore.Run) -> dict[str, Any]:
             {
                 "name": s["name"],
                 "displayName": s.get("displayName"),
+                "state": s.get("state"),
                 "result": s.get("result"),
                 "message": s.get("message"),
                 "jobs": [
                     {
                         "name": j["name"],
+                        "state": j.get("state"),
                         "result": j.get("result"),
                         "environment": j.get("environment"),
                         "outputs": j.get("outputs", {}),
@@ -418,7 +488,7 @@ def summary(run: runstore.Run) -> dict[str, Any]:
             for s in data.get("stages", [])
         ],
         "approvals": [
-            {k: a.get(k) for k in ("environment", "stage", "decision", "by", "at", "comment")}
+            {k: a.get(k) for k in ("environment", "stage", "job", "decision", "by", "at", "comment")}
             for a in data.get("approvals", [])
         ],
         "checks": data.get("checks", []),

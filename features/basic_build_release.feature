@@ -3,12 +3,16 @@ Feature: Basic build and release of the German Credit model
   Package -> Deploy to test with a smoke test -> (approval: production) Deploy to production.
   The approvals live on the Azure DevOps environments "test" and "production"
   (mlops_pipelines/environments.yml): ml-reviewers decide on test, release-managers on production.
+  The first scenario packages the model as a Docker image and serves both endpoints from containers
+  (it needs a Docker daemon: CI starts one; locally it is skipped with how to start one); the others
+  serve from processes.
 
   Background:
     Given an isolated emulator state
     And the pipeline "mlops_pipelines/BasicBuildRelease.yml"
 
   Scenario: Each gate stops the run until it is approved, and production waits for its own approval
+    Given deployments run as Docker containers
     When I run the pipeline
     Then the run is paused waiting for environment "test"
     And stage "Training" succeeded
@@ -25,6 +29,7 @@ Feature: Basic build and release of the German Credit model
     And model "credit-model" version 1 has the tag "commit"
     And the logged "accuracy" of model "credit-model" version 1 is at least 0.70
     And endpoint "credit-test" answers "code/sample-request.json" with predictions
+    And endpoint "credit-test" is served by a container of model "credit-model" version 1
     And stage "DeployProduction" has not run
     And endpoint "credit-prod" has no deployment
     When "carol" approves environment "production"
@@ -32,6 +37,7 @@ Feature: Basic build and release of the German Credit model
     Then the run succeeded
     And stage "DeployProduction" succeeded
     And endpoint "credit-prod" answers "code/sample-request.json" with predictions
+    And endpoint "credit-prod" is served by a container of model "credit-model" version 1
     And the approval of environment "production" by "carol" is recorded
 
   Scenario: A second run registers the next model version

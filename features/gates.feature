@@ -114,3 +114,66 @@ Feature: Gated stages wait for their environment's checks, and nothing gets past
       | fail   | rejected |
       | pass   | passed   |
       | ask    | pending  |
+
+  Scenario: A manual validation in an agentless job pauses the run until an approver resumes it
+    When I run the pipeline "tests/features/pipelines/gates/validation.yml" as "erin"
+    Then the run is paused waiting for the manual validation of job "Validate.waitForValidation"
+    And stage "Build" succeeded
+    And stage "Release" has not run
+    When "mallory" tries to resume the manual validation of job "waitForValidation"
+    Then the decision is refused mentioning "not among the approvers of the manual validation"
+    When I resume the run
+    Then the run is paused waiting for the manual validation of job "Validate.waitForValidation"
+    When "bob" resumes the manual validation of job "Validate.waitForValidation"
+    And I resume the run
+    Then the run succeeded
+    And job "waitForValidation" of stage "Validate" succeeded
+    And the log of step "ManualValidation" of stage "Validate" mentions "resumed by bob"
+
+  Scenario: A rejected manual validation fails its job; what needs it does not run
+    When I run the pipeline "tests/features/pipelines/gates/validation.yml" as "erin"
+    And "carol" rejects the manual validation of job "waitForValidation"
+    And I resume the run
+    Then the run failed
+    And job "waitForValidation" of stage "Validate" failed
+    And stage "Release" was skipped
+    And the log of step "ManualValidation" of stage "Validate" mentions "rejected by carol"
+
+  Scenario: An approver cannot resume their own run where the task forbids it
+    Given the parameters:
+      | name         | value |
+      | allowOwnRuns | false |
+    When I run the pipeline "tests/features/pipelines/gates/validation.yml" as "alice"
+    And "alice" tries to resume the manual validation of job "waitForValidation"
+    Then the decision is refused mentioning "does not allow approvers to approve their own runs"
+
+  Scenario Outline: A manual validation nobody decides on follows onTimeout
+    Given a timeout minute lasts 0.5 seconds
+    And the parameters:
+      | name              | value       |
+      | validationTimeout | 2           |
+      | onTimeout         | <onTimeout> |
+    When I run the pipeline "tests/features/pipelines/gates/validation.yml" as "erin"
+    Then the run is paused waiting for the manual validation of job "waitForValidation"
+    When I wait 1.2 seconds
+    And I resume the run
+    Then the run <result>
+    And job "waitForValidation" of stage "Validate" <result>
+    And the log of step "ManualValidation" of stage "Validate" mentions "<message>"
+
+    Examples:
+      | onTimeout | result    | message                     |
+      | reject    | failed    | timed out after 2 minutes and was rejected |
+      | resume    | succeeded | timed out after 2 minutes and was resumed  |
+
+  Scenario: A manual validation resumed in the run record by hand is refused
+    When I run the pipeline "tests/features/pipelines/gates/validation.yml" as "erin"
+    And the manual validation of job "waitForValidation" is marked resumed by "alice" in the run record by hand
+    And I resume the run
+    Then the command fails with a bad-input error mentioning "was changed outside mlops"
+
+  Scenario: Agentless tasks run only in agentless jobs, and only they run there
+    When I validate the pipeline "tests/features/pipelines/gates/validation-on-agent.yml"
+    Then the command fails with a bad-input error mentioning "runs only in an agentless job"
+    When I validate the pipeline "tests/features/pipelines/gates/script-on-server.yml"
+    Then the command fails with a bad-input error mentioning "is agentless (pool: server): task 'CmdLine@2' needs an agent"

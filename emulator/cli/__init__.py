@@ -76,7 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     for name, verb in (("approve", "approve"), ("reject", "reject")):
         d = sub.add_parser(name, help=f"{verb} the checks a paused run waits on")
         d.add_argument("run_id", metavar="RUN")
-        d.add_argument("--environment", "-e", required=True, metavar="ENV")
+        d.add_argument("--environment", "-e", metavar="ENV",
+                       help="the environment whose checks the run waits on")
+        d.add_argument("--job", metavar="STAGE.JOB",
+                       help="the agentless job whose manual validation the run waits on")
         d.add_argument("--as", dest="user", metavar="USER", help="who decides (default: git user)")
         d.add_argument("--comment", default="")
 
@@ -142,6 +145,8 @@ def _output_args(sp: argparse.ArgumentParser) -> None:
                     help="also show debug lines, and every output line instead of folding it")
     sp.add_argument("--progress", choices=["auto", "live", "plain"], default="auto",
                     help="live tree on a terminal, plain lines otherwise (default: auto; plain when CI=true)")
+    sp.add_argument("--no-prompt", action="store_true",
+                    help="when the run pauses, do not ask for the decision even on a terminal")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -178,19 +183,17 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             secret_variables=_pairs(args.secret, "--secret"))
         with render.make_reporter(console, args.quiet, args.verbose, args.progress) as reporter:
             run = runner.start(request, home, reporter)
-        return _finish(run, console, args.json, isinstance(reporter, render.LiveReporter))
+        return _until_undecided(run, console, args, isinstance(reporter, render.LiveReporter))
     if cmd == "resume":
         console.print(f"Resuming run {args.run_id}", highlight=False)
         with render.make_reporter(console, args.quiet, args.verbose, args.progress) as reporter:
             run = runner.resume(args.run_id, home, reporter)
-        return _finish(run, console, args.json, isinstance(reporter, render.LiveReporter))
+        return _until_undecided(run, console, args, isinstance(reporter, render.LiveReporter))
     if cmd in ("approve", "reject"):
         decision = "approved" if cmd == "approve" else "rejected"
         entry = runner.decide(args.run_id, home, args.environment, decision,
-                              args.user or runner.default_user(), args.comment)
-        console.print(f"Run {args.run_id}: environment [cyan]{entry['environment']}[/cyan] {decision} by "
-                      f"{entry['by']} for stage {entry['stage']}. Continue with: mlops resume {args.run_id}",
-                      highlight=False)
+                              args.user or runner.default_user(), args.comment, job=args.job)
+        console.print(render.decision_line(args.run_id, entry), highlight=False)
         return runner.EXIT_OK
     if cmd in ("expand", "validate"):
         compiled = runner.compile_pipeline(args.pipeline, _pairs(args.parameter, "-p"),
@@ -236,7 +239,8 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             else:
                 console.print(render.summary_table(summary, durations(run.data)))
                 for a in summary["approvals"]:
-                    console.print(f"  {a['decision']} {a['environment']} by {a['by']} at {a['at']}"
+                    what = f"job {a['stage']}.{a['job']}" if a.get("job") else a["environment"]
+                    console.print(f"  {a['decision']} {what} by {a['by']} at {a['at']}"
                                   + (f": {a['comment']}" if a.get("comment") else ""), highlight=False)
             return runner.EXIT_OK
         console.print(render.runs_table(runstore.list_runs(home)))
@@ -278,6 +282,21 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
 
         return serve(home, args.port, console)
     raise AssertionError(cmd)  # pragma: no cover - argparse rejects unknown commands
+
+
+def _until_undecided(run: runstore.Run, console: Console, args: argparse.Namespace, live: bool) -> int:
+    """Show the result; while the run pauses and someone at the terminal decides, resume it."""
+    from emulator.cli import prompt
+
+    code = _finish(run, console, args.json, live)
+    while code == runner.EXIT_PAUSED and prompt.interactive(console, args.no_prompt or args.json):
+        if not prompt.ask_decision(run, console):
+            break
+        console.print(f"Resuming run {run.id}", highlight=False)
+        with render.make_reporter(console, args.quiet, args.verbose, args.progress) as reporter:
+            run = runner.resume(run.id, run.home, reporter)
+        code = _finish(run, console, args.json, isinstance(reporter, render.LiveReporter))
+    return code
 
 
 def _finish(run: runstore.Run, console: Console, as_json: bool, live: bool = False) -> int:

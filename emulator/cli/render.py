@@ -377,13 +377,22 @@ def make_reporter(console: Console, quiet: bool = False, verbose: bool = False,
 def waiting_banner(run_id: str, waiting: Mapping[str, Any], checks: Sequence[Mapping[str, Any]] = (),
                    boxed: bool = False) -> RenderableType:
     """What a paused run waits for and the exact commands to go on (a Panel on a terminal)."""
-    env = waiting["environment"]
     approvers = ", ".join(waiting.get("approvers") or []) or "anyone"
-    lines = [
-        f"[bold cyan]⏸ Run {run_id} is waiting for approval[/bold cyan]",
-        f"  stage [bold]{escape(waiting['stage'])}[/bold] targets environment [cyan]{escape(env)}[/cyan] "
-        f"({escape(waiting.get('message') or '')}); approvers: {escape(approvers)}",
-    ]
+    if waiting.get("job"):
+        option = f"--job {waiting['stage']}.{waiting['job']}"
+        lines = [
+            f"[bold cyan]⏸ Run {run_id} is waiting for a manual validation[/bold cyan]",
+            f"  job [bold]{escape(waiting['stage'])}.{escape(waiting['job'])}[/bold] "
+            f"({escape(waiting.get('message') or '')}); approvers: {escape(approvers)}",
+        ]
+    else:
+        env = waiting["environment"]
+        option = f"--environment {env}"
+        lines = [
+            f"[bold cyan]⏸ Run {run_id} is waiting for approval[/bold cyan]",
+            f"  stage [bold]{escape(waiting['stage'])}[/bold] targets environment [cyan]{escape(env)}[/cyan] "
+            f"({escape(waiting.get('message') or '')}); approvers: {escape(approvers)}",
+        ]
     if waiting.get("instructions"):
         lines.append(f"  instructions: {escape(waiting['instructions'])}")
     for check in checks if len(checks) > 1 else ():  # one check: its message is already above
@@ -392,14 +401,24 @@ def waiting_banner(run_id: str, waiting: Mapping[str, Any], checks: Sequence[Map
         lines.append(f"  {mark} check {escape(str(check.get('type')))}: "
                      f"{escape(str(check.get('message') or ''))}")
     lines += [
-        "  approve: " + escape(f"mlops approve {run_id} --environment {env} --as USER [--comment TEXT]"),
-        "  reject:  " + escape(f"mlops reject {run_id} --environment {env} --as USER [--comment TEXT]"),
+        "  approve: " + escape(f"mlops approve {run_id} {option} --as USER [--comment TEXT]"),
+        "  reject:  " + escape(f"mlops reject {run_id} {option} --as USER [--comment TEXT]"),
         "  then:    " + escape(f"mlops resume {run_id}"),
     ]
     if boxed:
         return Panel(Text.from_markup("\n".join(line.removeprefix("  ") for line in lines[1:])),
                      title=Text.from_markup(lines[0]), title_align="left", border_style="cyan", expand=False)
     return Group(*(Text.from_markup(line) for line in lines))
+
+
+def decision_line(run_id: str, entry: Mapping[str, Any]) -> str:
+    """What `mlops approve|reject` prints once the decision is recorded."""
+    decided = f"{entry['decision']} by {entry['by']}"
+    if entry.get("job"):
+        what = f"manual validation of job [cyan]{entry['stage']}.{entry['job']}[/cyan] {decided}"
+    else:
+        what = f"environment [cyan]{entry['environment']}[/cyan] {decided} for stage {entry['stage']}"
+    return f"Run {run_id}: {what}. Continue with: mlops resume {run_id}"
 
 
 def gate_checks(record: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -422,18 +441,23 @@ def summary_table(summary: Mapping[str, Any], times: Mapping[tuple[str, ...], fl
         table.add_column("time", justify="right")
     table.add_column("details")
     for stage in summary["stages"]:
-        row = [f"[bold]{escape(stage['name'])}[/bold]", "", result_text(stage["result"])]
+        row = [f"[bold]{escape(stage['name'])}[/bold]", "", result_text(_shown(stage))]
         if times is not None:
             row.append(duration(times.get((stage["name"],))))
         table.add_row(*row, escape(stage.get("message") or ""))
         for job in stage["jobs"]:
             outputs = ", ".join(f"{k}={v}" for k, v in (job.get("outputs") or {}).items())
             details = " — ".join(d for d in (_why(job), outputs) if d)
-            row = ["", escape(job["name"]), result_text(job["result"])]
+            row = ["", escape(job["name"]), result_text(_shown(job))]
             if times is not None:
                 row.append(duration(times.get((stage["name"], job["name"]))))
             table.add_row(*row, escape(details))
     return table
+
+
+def _shown(item: Mapping[str, Any]) -> str | None:
+    """A result, or "paused" for a stage or job that waits for a person."""
+    return item.get("result") or ("paused" if item.get("state") == "waiting" else None)
 
 
 def _why(job: Mapping[str, Any]) -> str:

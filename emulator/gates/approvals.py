@@ -26,11 +26,13 @@ SIGNED_FIELDS = ("run", "environment", "stage", "decision", "by", "at", "comment
 
 def _payload(entry: Mapping[str, Any]) -> bytes:
     signed = {k: entry.get(k) for k in SIGNED_FIELDS}
+    if "job" in entry:  # a manual validation's decision names its job
+        signed["job"] = entry["job"]
     return json.dumps(signed, sort_keys=True, separators=(",", ":")).encode()
 
 
 def sign(home: Path | None, entry: dict[str, Any]) -> dict[str, Any]:
-    """The entry with its signature (over run, environment, stage, decision, by, at, comment)."""
+    """The entry with its signature (over run, environment, stage, job, decision, by, at, comment)."""
     entry["signature"] = keys.sign(home or state_home(), KEY, _payload(entry))
     return entry
 

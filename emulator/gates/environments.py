@@ -236,7 +236,8 @@ def strictest(at_queue: Environments, now: Environments) -> Environments:
     """Checks of both versions of the file: a paused run can gain checks but never lose one.
 
     Azure keeps a check that was pending when the stage started; here, editing environments.yml
-    between pause and resume adds new checks but cannot remove the ones the run was queued with.
+    between pause and resume adds new checks but cannot remove the ones the run was queued with, and
+    a group keeps only the members it has in both versions.
     """
     from dataclasses import replace
 
@@ -250,7 +251,11 @@ def strictest(at_queue: Environments, now: Environments) -> Environments:
         known = [_identity(c) for c in current.checks]
         extra = tuple(c for c in config.checks if _identity(c) not in known)
         merged[key] = replace(current, checks=current.checks + extra)
-    return Environments(merged, {}, now.source or at_queue.source)
+    groups = {  # a group's members in both versions: a manual validation's approvers can't grow either
+        name: tuple(m for m in now.members(name) if m.lower() in {x.lower() for x in at_queue.members(name)})
+        for name in {*at_queue.groups, *now.groups}
+    }
+    return Environments(merged, groups, now.source or at_queue.source)
 
 
 def _identity(check: Check) -> Check:

@@ -228,10 +228,11 @@ def _approvals(record: Mapping[str, Any]) -> str:
         return ""
     parts = ['<section id="approvals"><h2>Approvals and checks</h2>']
     if approvals:
-        parts.append("<table><tr><th>environment</th><th>stage</th><th>decision</th><th>by</th><th>at</th>"
+        parts.append("<table><tr><th>gate</th><th>stage</th><th>decision</th><th>by</th><th>at</th>"
                      "<th>comment</th></tr>")
         for a in approvals:
-            parts.append(f"<tr><td>{_e(a.get('environment'))}</td>"
+            gate = f"manual validation of job {a['job']}" if a.get("job") else a.get("environment")
+            parts.append(f"<tr><td>{_e(gate)}</td>"
                          f"<td>{_e(a.get('stage') or 'any (queued)')}</td>"
                          f"<td>{_badge(a.get('decision'))}</td><td>{_e(a.get('by'))}</td>"
                          f"<td>{_e(str(a.get('at'))[:19])}</td><td>{_e(a.get('comment'))}</td></tr>")

@@ -184,6 +184,7 @@ class Engine:
             ]
         )
         self._gated: set[str] = set()
+        self._revisited: set[tuple[str, str]] = set()  # waiting jobs looked at again in this execution
         self._running: dict[Future[str], tuple[str, str]] = {}
 
     # ---- the run ------------------------------------------------------------------------------
@@ -253,7 +254,9 @@ class Engine:
         canceled = self.cancellation.requested
         with self.run.lock:
             stages = data["stages"]
-            waiting = [s for s in stages if s["state"] == "waiting"]
+            waiting = [s for s in stages if s["state"] == "waiting"] + [
+                j for s in stages for j in s["jobs"] if j["state"] == "waiting"
+            ]
             if waiting and not canceled:
                 data["status"] = PAUSED
                 data["result"] = PAUSED
@@ -425,6 +428,14 @@ class Engine:
         for phase in graph.order():
             job = next(j for j in stage.jobs if j.name == phase)
             records = [j for j in srec["jobs"] if j.get("phase", j["name"]) == phase]
+            for jrec in records:  # a manual validation waits: decided since? (once per execution)
+                key = (stage.name, jrec["name"])
+                revisit = jrec["state"] == "waiting" and key not in self._revisited
+                if revisit and not self.cancellation.requested:
+                    if len(self._running) >= self.parallel:
+                        break
+                    self._start_job(stage, srec, job, jrec, pool, resumed=True)
+                    changed = True
             pending = [j for j in records if j["state"] == "pending"]
             if not pending:
                 continue
@@ -514,7 +525,13 @@ class Engine:
         return True
 
     def _start_job(
-        self, stage: Stage, srec: dict[str, Any], job: Job, jrec: dict[str, Any], pool: ThreadPoolExecutor
+        self,
+        stage: Stage,
+        srec: dict[str, Any],
+        job: Job,
+        jrec: dict[str, Any],
+        pool: ThreadPoolExecutor,
+        resumed: bool = False,
     ) -> None:
         rjob = self._runtime_job(stage, job, srec, jrec)
         view = replace(job, name=rjob.name, display_name=rjob.display_name)
@@ -526,7 +543,7 @@ class Engine:
             condition = job.condition or cond.DEFAULT_CONDITION
             graph = self.job_graphs[stage.name]
             results = {d: self._phase_result(srec, d) for d in cond.ancestors(job.name, graph.depends_on)}
-            ok = self.condition(
+            ok = resumed or self.condition(
                 condition,
                 {**named, "variables": self.variables_view(variables)},
                 cond.status_functions(results, self.cancellation.requested),
@@ -538,11 +555,12 @@ class Engine:
                 return
             self._apply_variables(variables, job.variables, named)
             variables.update(rjob.matrix.items())
-            if job.server or any(h.server for h in job.hooks):
+            if job.deployment and (job.server or any(h.server for h in job.hooks)):
                 raise MlopsError(
-                    "Agentless jobs (pool: server) are not supported by the emulator",
+                    "Agentless deployment jobs and lifecycle hooks (pool: server) are not supported by the "
+                    "emulator",
                     job.location,
-                    hint="run the job on an agent pool",
+                    hint="use a regular job with pool: server for a manual validation",
                 )
         except MlopsError as exc:
             jrec.update(
@@ -555,7 +573,8 @@ class Engine:
             self.reporter.job_finished(stage, view, cond.FAILED)
             return
         jrec["state"] = "queued"
-        runner = JobRunner(self, stage, rjob, jrec, variables)
+        self._revisited.add((stage.name, jrec["name"]))
+        runner = JobRunner(self, stage, rjob, jrec, variables, resumed=resumed)
         future = pool.submit(runner.execute)
         self._running[future] = (stage.name, rjob.name)
 

@@ -33,6 +33,7 @@ from emulator.plan import DEFAULT_JOB_NAME, RuntimeJob, RuntimeStep
 from emulator.runtime import conditions as cond
 from emulator.runtime.logcommands import FormatCommand, LogCommand, parse_line
 from emulator.runtime.process import CANCEL, TIMEOUT, Cancellation, ProcessResult, run_streaming
+from emulator.runtime.server import WAITING, run_task
 from emulator.runtime.variables import VariableSet
 from emulator.runtime.workspace import Workspace, checkout
 from emulator.store.files import utc_now
@@ -48,9 +49,17 @@ class JobRunner:
     """Runs one runtime job; everything it learns goes to the job's record under the run's lock."""
 
     def __init__(
-        self, engine: Engine, stage: Stage, rjob: RuntimeJob, jrec: dict[str, Any], variables: VariableSet
+        self,
+        engine: Engine,
+        stage: Stage,
+        rjob: RuntimeJob,
+        jrec: dict[str, Any],
+        variables: VariableSet,
+        resumed: bool = False,
     ) -> None:
         self.engine = engine
+        self.server = rjob.job.server and not rjob.job.deployment  # agentless: runs in the "service"
+        self.resumed = resumed  # an agentless job that waited: its finished steps keep their results
         self.run = engine.run
         self.stage = stage
         self.rjob = rjob
@@ -74,17 +83,21 @@ class JobRunner:
         started = time.monotonic()
         minute = self.engine.options.minute_seconds
         self.deadline = started + job.timeout_minutes * minute if job.timeout_minutes > 0 else None
-        if self.workspace.root.exists():  # an interrupted attempt: the job reruns from its start
-            shutil.rmtree(self.workspace.root, ignore_errors=True)
-        self.workspace.create()
+        if not self.server:
+            if self.workspace.root.exists():  # an interrupted attempt: the job reruns from its start
+                shutil.rmtree(self.workspace.root, ignore_errors=True)
+            self.workspace.create()
         self.engine.agent_variables(self.base, self.stage, self.rjob, self.workspace)
         with self.run.lock:
-            self.jrec.update(
-                state="running",
-                startedAt=utc_now(),
-                result=None,
-                attempt=int(self.jrec.get("attempt") or 0) + 1,
-            )
+            if self.resumed:
+                self.jrec.update(state="running", result=None)
+            else:
+                self.jrec.update(
+                    state="running",
+                    startedAt=utc_now(),
+                    result=None,
+                    attempt=int(self.jrec.get("attempt") or 0) + 1,
+                )
             self.jrec.pop("finishedAt", None)
             self.run.save()
         self.run.event("jobStarted", stage=self.stage.name, job=self.rjob.name, attempt=self.jrec["attempt"])
@@ -98,6 +111,8 @@ class JobRunner:
         except Exception as exc:  # noqa: BLE001 - an emulator bug must not take the run down
             status = cond.FAILED
             self._job_message(f"internal error in the emulator: {exc}\n{traceback.format_exc()}")
+        if status == WAITING:
+            return self._wait()
         result = status
         if self.timed_out:
             result = cond.CANCELED
@@ -107,7 +122,8 @@ class JobRunner:
             )
         elif status == cond.FAILED and job.continue_on_error:
             result = cond.WITH_ISSUES
-        shutil.rmtree(self.workspace.temp, ignore_errors=True)  # the agent cleans _temp after each job
+        if not self.server:
+            shutil.rmtree(self.workspace.temp, ignore_errors=True)  # the agent cleans _temp after each job
         mask = self.engine.masker
         with self.run.lock:
             self.jrec.update(
@@ -130,6 +146,26 @@ class JobRunner:
         )
         self.engine.reporter.job_finished(self.stage, self.view, result)
         return result
+
+    def _wait(self) -> str:
+        """The job waits for a person (a manual validation): the run pauses once nothing else can run."""
+        step = next(s for s in self.jrec["steps"] if s.get("result") is None and s.get("waitingSince"))
+        with self.run.lock:
+            self.jrec["state"] = WAITING
+            if not self.run.data.get("waiting"):
+                validation = step.get("validation") or {}
+                self.run.data["waiting"] = {
+                    "stage": self.stage.name,
+                    "job": self.rjob.name,
+                    "kind": "manualValidation",
+                    "environment": None,
+                    "message": step.get("message"),
+                    "approvers": list(validation.get("approvers") or []),
+                    "instructions": validation.get("instructions") or None,
+                }
+            self.run.save()
+        self.run.event("jobWaiting", stage=self.stage.name, job=self.rjob.name, step=step["index"])
+        return WAITING
 
     def _job_message(self, text: str) -> None:
         with self.run.lock:
@@ -174,12 +210,17 @@ class JobRunner:
                 status = cond.CANCELED
             variables.set("Agent.JobStatus", cond.expression_result(status), readonly=True)
             status = self._step(rstep, variables, status)
+            if status == WAITING:
+                break
         return status
 
     # ---- a step -----------------------------------------------------------------------------------
     def _step(self, rstep: RuntimeStep, variables: VariableSet, status: str) -> str:
         step = rstep.step
         srec = self.jrec["steps"][rstep.index]
+        if self.resumed and srec.get("result") is not None:  # done before the job waited
+            done = str(srec["result"])
+            return cond.merge(status, done) if done in (cond.WITH_ISSUES, cond.FAILED) else status
         if self.engine.cancellation.aborted:
             with self.run.lock:
                 srec.update(result=cond.CANCELED, message="the run was stopped")
@@ -222,7 +263,7 @@ class JobRunner:
             )
         self.engine.reporter.step_started(self.stage, self.view, view)
         state = _StepState(self, rstep, view, variables, status, srec)
-        with log_path.open("w", encoding="utf-8") as log:
+        with log_path.open("a" if self.resumed else "w", encoding="utf-8") as log:
             state.log = log
             outcome = state.execute()
             attempt = 0
@@ -233,6 +274,12 @@ class JobRunner:
                 outcome = state.execute()
         result = outcome.result
         message = outcome.message
+        if result == WAITING:
+            with self.run.lock:
+                srec.update(result=None, message=message, **(outcome.data or {}))
+                self.run.save()
+            self.engine.reporter.step_finished(self.stage, self.view, view, WAITING, 0.0, message)
+            return WAITING
         if result == cond.FAILED and step.continue_on_error:
             result = cond.WITH_ISSUES
         if result == cond.CANCELED:
@@ -417,6 +464,8 @@ class _StepState:
         step = self.rstep.step
         runner = self.runner
         ws = runner.workspace
+        if runner.server:
+            return run_task(self)
         if step.task == "checkout":
             return self._checkout(step)
         if step.task == "download-none":

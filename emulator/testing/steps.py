@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,9 +120,10 @@ class MlopsSession:
     named_runs: dict[str, str] = field(default_factory=dict)
     expanded: dict[str, Any] | None = None  # the last in-process expansion (plain YAML), if it succeeded
     expanded_text: str = ""
+    env: dict[str, str] = field(default_factory=dict)  # extra environment of the mlops commands
 
     def mlops(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "MLOPS_HOME": str(self.home), "MLFLOW_DISABLE_TELEMETRY": "true"}
+        env = {**os.environ, **self.env, "MLOPS_HOME": str(self.home), "MLFLOW_DISABLE_TELEMETRY": "true"}
         env.pop("MLFLOW_TRACKING_URI", None)
         proc = subprocess.run(
             [sys.executable, "-m", "emulator", *args],
@@ -197,6 +199,30 @@ def step_given_parameters(mlops_session: MlopsSession, datatable: list[list[str]
         mlops_session.parameters[row[0].strip()] = row[1].strip()
 
 
+@given(step("a timeout minute lasts {seconds:f} seconds"))
+def step_given_short_minutes(mlops_session: MlopsSession, seconds: str) -> None:
+    """Timeouts (timeoutInMinutes, approval and validation timeouts) in seconds, to test them quickly."""
+    mlops_session.env["MLOPS_INTERNAL_MINUTE_SECONDS"] = str(float(seconds))
+
+
+@given("deployments run as Docker containers")
+def step_given_docker(mlops_session: MlopsSession) -> None:
+    """`MLOPS_DOCKER=require` for the scenario's commands. No daemon: a failure under
+    MLOPS_REQUIRE_DOCKER=1 (CI), else a skip that says how to start one."""
+    from emulator.azureml.docker_daemon import START_HINT, connect, docker_host
+    from emulator.azureml.errors import AzError
+
+    try:
+        daemon, reason = connect(docker_host())
+    except AzError as exc:
+        daemon, reason = None, exc.message
+    if daemon is None:
+        if os.environ.get("MLOPS_REQUIRE_DOCKER") == "1":
+            pytest.fail(f"MLOPS_REQUIRE_DOCKER=1 but {reason}")
+        pytest.skip(f"{reason}; to run Docker scenarios, {START_HINT}")
+    mlops_session.env["MLOPS_DOCKER"] = "require"
+
+
 # ---- when --------------------------------------------------------------------------------------
 def _param_args(session: MlopsSession) -> list[str]:
     return [a for k, v in session.parameters.items() for a in ("-p", f"{k}={v}")]
@@ -249,6 +275,36 @@ def step_reject(mlops_session: MlopsSession, user: str, environment: str) -> Non
         "rejected in a feature",
     )
     assert proc.returncode == 0, mlops_session.describe()
+
+
+def _decide_validation(
+    session: MlopsSession, verb: str, user: str, job: str
+) -> subprocess.CompletedProcess[str]:
+    assert session.run_id, f"no run to {verb}"
+    comment = f"{verb} in a feature"
+    return session.mlops(verb, session.run_id, "--job", job, "--as", user, "--comment", comment)
+
+
+@when(step('"{user}" resumes the manual validation of job "{job}"'))
+def step_resume_validation(mlops_session: MlopsSession, user: str, job: str) -> None:
+    proc = _decide_validation(mlops_session, "approve", user, job)
+    assert proc.returncode == 0, mlops_session.describe()
+
+
+@when(step('"{user}" rejects the manual validation of job "{job}"'))
+def step_reject_validation(mlops_session: MlopsSession, user: str, job: str) -> None:
+    proc = _decide_validation(mlops_session, "reject", user, job)
+    assert proc.returncode == 0, mlops_session.describe()
+
+
+@when(step('"{user}" tries to resume the manual validation of job "{job}"'))
+def step_try_resume_validation(mlops_session: MlopsSession, user: str, job: str) -> None:
+    _decide_validation(mlops_session, "approve", user, job)
+
+
+@when(step("I wait {seconds:f} seconds"))
+def step_wait(mlops_session: MlopsSession, seconds: str) -> None:
+    time.sleep(float(seconds))
 
 
 @when("I resume the run")
@@ -309,6 +365,27 @@ def step_forge_approval(mlops_session: MlopsSession, environment: str, user: str
     path.write_text(json.dumps(record, indent=2))
 
 
+@when(step('the manual validation of job "{job}" is marked resumed by "{user}" in the run record by hand'))
+def step_forge_validation(mlops_session: MlopsSession, job: str, user: str) -> None:
+    assert mlops_session.run_id, "no run"
+    path = mlops_session.home / "runs" / mlops_session.run_id / "run.json"
+    record = json.loads(path.read_text())
+    waiting = record.get("waiting") or {}
+    record.setdefault("approvals", []).append(
+        {
+            "run": mlops_session.run_id,
+            "environment": None,
+            "stage": waiting.get("stage"),
+            "job": job,
+            "decision": "approved",
+            "by": user,
+            "at": "2026-01-01T00:00:00+00:00",
+            "comment": "forged",
+        }
+    )
+    path.write_text(json.dumps(record, indent=2))
+
+
 @when(step('an approval of environment "{environment}" signed for run "{alias}" is copied into the run'))
 def step_copy_approval(mlops_session: MlopsSession, environment: str, alias: str) -> None:
     source = json.loads(
@@ -351,6 +428,28 @@ def step_run_paused(mlops_session: MlopsSession, environment: str) -> None:
     assert s is not None and s["result"] == "paused", mlops_session.describe()
     assert mlops_session.exit_code == 3, mlops_session.describe()
     assert s["waiting"]["environment"].lower() == environment.lower(), s["waiting"]
+
+
+@then(step('the run is paused waiting for the manual validation of job "{job}"'))
+def step_run_paused_validation(mlops_session: MlopsSession, job: str) -> None:
+    s = mlops_session.summary
+    assert s is not None and s["result"] == "paused", mlops_session.describe()
+    assert mlops_session.exit_code == 3, mlops_session.describe()
+    waiting = s["waiting"]
+    names = (str(waiting.get("job")).lower(), f"{waiting['stage']}.{waiting.get('job')}".lower())
+    assert waiting.get("job") and job.lower() in names, waiting
+
+
+_JOB_RESULT = r'job "(?P<job>[^"]+)" of stage "(?P<stage>[^"]+)" (?P<result>succeeded|failed|was canceled)$'
+
+
+@then(parsers.re(_JOB_RESULT))
+def step_job_result(mlops_session: MlopsSession, job: str, stage: str, result: str) -> None:
+    wanted = {"succeeded": "succeeded", "failed": "failed", "was canceled": "canceled"}[result]
+    jobs = {j["name"].lower(): j for j in mlops_session.stage(stage)["jobs"]}
+    assert job.lower() in jobs, f"no job {job!r} in stage {stage}: {list(jobs)}"
+    got = jobs[job.lower()]["result"]
+    assert got == wanted, f"job {job} of {stage}: {got} (wanted {wanted})\n{mlops_session.describe()}"
 
 
 @then(parsers.re(r"the run (?P<result>succeeded|failed)$"))
@@ -412,7 +511,8 @@ def step_job_output(mlops_session: MlopsSession, job: str, stage: str, name: str
 def step_approval_recorded(mlops_session: MlopsSession, environment: str, user: str) -> None:
     assert mlops_session.summary is not None
     assert any(
-        a["environment"].lower() == environment.lower() and a["by"] == user and a["decision"] == "approved"
+        str(a["environment"] or "").lower() == environment.lower() and a["by"] == user
+        and a["decision"] == "approved"
         for a in mlops_session.summary["approvals"]
     ), mlops_session.summary["approvals"]
 
@@ -525,6 +625,34 @@ def step_endpoint_answers(mlops_session: MlopsSession, name: str, request: str) 
     assert record["name"] == name
 
 
+@then(step('endpoint "{name}" is served by a container of model "{model}" version {version:d}'))
+def step_endpoint_in_container(mlops_session: MlopsSession, name: str, model: str, version: str) -> None:
+    """Every deployment of the endpoint runs as a running container (host network) of an image labelled
+    with the model, and `az ml online-deployment get-logs` returns that container's log."""
+    import docker
+
+    client = docker.from_env(timeout=10)
+    names = _az(
+        mlops_session, "ml", "online-deployment", "list", "-e", name, "--query", "[].name", "-o", "json"
+    )
+    assert names.returncode == 0, names.stderr
+    for deployment in json.loads(names.stdout):
+        shown = _az(
+            mlops_session, "ml", "online-deployment", "show", "-e", name, "-n", deployment, "-o", "json"
+        )
+        local = json.loads(shown.stdout)["emulator"]
+        assert local["mode"] == "container" and local["running"], local
+        container = client.containers.get(local["container_id"])
+        assert container.status == "running" and container.attrs["HostConfig"]["NetworkMode"] == "host"
+        labels = client.images.get(local["image_id"]).labels
+        assert labels["org.mlops-emulator.model-name"] == model, labels
+        assert labels["org.mlops-emulator.model-version"] == str(version), labels
+        logs = _az(
+            mlops_session, "ml", "online-deployment", "get-logs", "-e", name, "-n", deployment, "-o", "tsv"
+        )
+        assert logs.returncode == 0 and "Users's init has completed successfully" in logs.stdout, logs.stderr
+
+
 @then(step('endpoint "{name}" has no deployment'))
 def step_no_deployment(mlops_session: MlopsSession, name: str) -> None:
     folder = mlops_session.home / "azureml" / "endpoints" / name / "deployments"
@@ -536,7 +664,8 @@ def step_no_deployment(mlops_session: MlopsSession, name: str) -> None:
 # ---- recipes: expansion, az, endpoints, models (docs/steps.md "Recipes") ---------------------------
 def _az(session: MlopsSession, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """The emulated `az`, against the scenario's state folder, from the repository root."""
-    env = {**os.environ, "MLOPS_HOME": str(session.home), "MLFLOW_DISABLE_TELEMETRY": "true"}
+    env = {**os.environ, **session.env, "MLOPS_HOME": str(session.home)}
+    env["MLFLOW_DISABLE_TELEMETRY"] = "true"
     env.pop("MLFLOW_TRACKING_URI", None)
     return subprocess.run(
         [sys.executable, "-m", "emulator.azureml", *args],

@@ -144,3 +144,38 @@ def test_deployment_strategies() -> None:
     assert rolling[1].output_prefixes() == ("deploy_vmA.",)
     (rj,) = expand_job("S", r)
     assert rj.leg == "R"
+
+
+def test_agentless_jobs_get_no_checkout_and_accept_only_agentless_tasks() -> None:
+    p = model("""
+    jobs:
+    - job: Wait
+      pool: server
+      steps:
+      - task: Delay@1
+        inputs: {delayForMinutes: '1'}
+      - task: ManualValidation@1
+        inputs: {notifyUsers: ''}
+    """)
+    check(p, ["CmdLine@2"])
+    assert [s.step.task for s in runtime_steps(p.stages[0].jobs[0])] == ["Delay@1", "ManualValidation@1"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("- job: J\n  pool: server\n  steps: [{script: x}]",
+         "Job J is agentless (pool: server): task 'CmdLine@2' needs an agent"),
+        ("- job: J\n  pool: {name: server}\n  steps: [{checkout: self}]",
+         "Job J is agentless (pool: server): a checkout needs an agent"),
+        ("- job: J\n  steps: [{task: ManualValidation@0, inputs: {notifyUsers: ''}}]",
+         "Task 'ManualValidation@0' runs only in an agentless job"),
+        ("- job: J\n  pool: server\n  steps: [{task: InvokeRESTAPI@1, inputs: {serviceConnection: x}}]",
+         "Task 'InvokeRESTAPI@1' calls a service outside this machine"),
+    ],
+)
+def test_agentless_rules_are_checked_before_the_run(text: str, message: str) -> None:
+    p = model("jobs:\n" + text)
+    with pytest.raises(PipelineError, match=message.replace("(", r"\(").replace(")", r"\)")) as info:
+        check(p, ["CmdLine@2"])
+    assert info.value.location is not None and info.value.location.line > 0

@@ -1,0 +1,136 @@
+"""Agentless jobs (`pool: server`): their tasks run in the service, not on an agent
+[DOC process/phases.md "Agentless jobs"]: no workspace, no checkout, no processes.
+
+Emulated: `ManualValidation@0/@1` (the job waits, the run pauses until a person resumes or rejects it
+with `mlops approve|reject RUN --job STAGE.JOB`) and `Delay@1`. The other agentless tasks call
+external services and are refused when the pipeline is checked (see plan.AGENTLESS_NOT_EMULATED).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from emulator.gates import approvals, manual
+from emulator.runtime import conditions as cond
+from emulator.runtime.process import CANCEL, TIMEOUT
+from emulator.store.files import utc_now
+from emulator.tasks.base import TaskOutcome
+
+if TYPE_CHECKING:
+    from emulator.runtime.jobs import _StepState
+
+WAITING = "waiting"  # a step's outcome while it waits for a person: its job waits, the run pauses
+POLL_SECONDS = 0.1
+
+
+def run_task(state: _StepState) -> TaskOutcome:
+    step = state.rstep.step
+    if step.task.lower() in {t.lower() for t in manual.TASKS}:
+        return manual_validation(state)
+    if step.task.lower() == "delay@1":
+        return delay(state)
+    return TaskOutcome(cond.FAILED, f"Task '{step.task}' cannot run in an agentless job in the emulator")
+
+
+def _minutes_between(start: str, end: str | None, minute_seconds: float) -> float:
+    """Minutes (of `minute_seconds` each) from the time stamp `start` to `end` (None: now)."""
+    try:
+        first = datetime.fromisoformat(start)
+        last = datetime.fromisoformat(end) if end else datetime.now(UTC)
+    except ValueError:
+        return 0.0
+    return (last - first).total_seconds() / minute_seconds
+
+
+def decisions_for(run: dict[str, Any], home: Any, stage: str, job: str) -> tuple[list[dict[str, Any]], int]:
+    """The signed decisions on this job's manual validation; how many were ignored as forged."""
+    valid: list[dict[str, Any]] = []
+    forged = 0
+    for d in run.get("approvals") or ():
+        if str(d.get("stage", "")).lower() != stage.lower() or str(d.get("job", "")).lower() != job.lower():
+            continue
+        if approvals.authentic(home, d, str(run.get("id"))):
+            valid.append(d)
+        else:
+            forged += 1
+    return valid, forged
+
+
+def manual_validation(state: _StepState) -> TaskOutcome:
+    """Settled by the first valid decision made in time; else by onTimeout once the wait is over;
+    the job's own timeout, when it comes first, cancels the job as on an agent."""
+    runner, engine, srec = state.runner, state.engine, state.srec
+    step = state.rstep.step
+    mv = manual.parse(
+        step.task, state.variables.expand_any(dict(step.inputs)), step.timeout_minutes, step.location
+    )
+    minute = engine.options.minute_seconds
+    with engine.run.lock:
+        srec.setdefault("waitingSince", utc_now())
+    since = str(srec["waitingSince"])
+    limit = manual.wait_limit(mv)
+    decisions, forged = decisions_for(
+        engine.run.data, engine.options.home, runner.stage.name, runner.rjob.name
+    )
+    if forged:
+        state.write(f"{forged} decision(s) ignored: not recorded by mlops (signature mismatch)", "warning")
+    in_time = [d for d in decisions if _minutes_between(since, str(d.get("at") or ""), minute) < limit]
+    requester = str(engine.run.data.get("requestedBy", ""))
+    verdict = manual.verdict(
+        mv, in_time, requester, engine.options.environments.members, _minutes_between(since, None, minute)
+    )
+    job_minutes = runner.rjob.job.timeout_minutes
+    job_started = str(runner.jrec.get("startedAt") or since)
+    if (
+        verdict.decided_by is None
+        and 0 < job_minutes < limit
+        and _minutes_between(job_started, None, minute) >= job_minutes
+    ):
+        runner.timed_out = True
+        state.write(f"The job ran longer than its timeout of {job_minutes} minutes", "error")
+        return TaskOutcome(cond.CANCELED, "The operation was canceled.")
+    data = {
+        "validation": {
+            "approvers": list(mv.approvers),
+            "instructions": mv.instructions,
+            "allowApproversToApproveTheirOwnRuns": mv.allow_requester,
+            "onTimeout": mv.on_timeout,
+            "timeoutMinutes": limit,
+        }
+    }
+    if verdict.status == manual.PENDING:
+        if mv.instructions:
+            state.write(f"Instructions: {mv.instructions}", "section")
+        state.write(verdict.message, "section")
+        return TaskOutcome(WAITING, verdict.message, data)
+    state.write(verdict.message, "section" if verdict.status == manual.PASSED else "error")
+    result = cond.SUCCEEDED if verdict.status == manual.PASSED else cond.FAILED
+    return TaskOutcome(result, verdict.message, {**data, "decidedBy": verdict.decided_by})
+
+
+def delay(state: _StepState) -> TaskOutcome:
+    """`Delay@1`: wait `delayForMinutes`, unless the job is canceled or times out first."""
+    text = (state.variables.expand(str(_input(state, "delayForMinutes") or "0"))).strip()
+    try:
+        minutes = float(text)
+    except ValueError:
+        return TaskOutcome(cond.FAILED, f"delayForMinutes must be a number of minutes, not '{text}'")
+    state.write(f"Waiting {text} minute(s)", "section")
+    end = time.monotonic() + minutes * state.engine.options.minute_seconds
+    while time.monotonic() < end:
+        verdict = state.stop()
+        if verdict == CANCEL:
+            return TaskOutcome(cond.CANCELED, "The operation was canceled.")
+        if verdict == TIMEOUT:
+            return TaskOutcome(cond.FAILED, "The task has timed out.")
+        time.sleep(min(POLL_SECONDS, max(0.0, end - time.monotonic())))
+    return TaskOutcome(cond.SUCCEEDED)
+
+
+def _input(state: _StepState, name: str) -> Any:
+    for key, value in state.rstep.step.inputs.items():
+        if key.lower() == name.lower():
+            return value
+    return None
