@@ -177,3 +177,15 @@ Feature: Gated stages wait for their environment's checks, and nothing gets past
     Then the command fails with a bad-input error mentioning "runs only in an agentless job"
     When I validate the pipeline "tests/features/pipelines/gates/script-on-server.yml"
     Then the command fails with a bad-input error mentioning "is agentless (pool: server): task 'CmdLine@2' needs an agent"
+
+  Scenario: A decision made after the manual validation timed out does not count
+    Given a timeout minute lasts 0.5 seconds
+    And the parameters:
+      | name              | value |
+      | validationTimeout | 2     |
+    When I run the pipeline "tests/features/pipelines/gates/validation.yml" as "erin"
+    And I wait 1.2 seconds
+    And "bob" resumes the manual validation of job "waitForValidation"
+    And I resume the run
+    Then the run failed
+    And the log of step "ManualValidation" of stage "Validate" mentions "timed out after 2 minutes and was rejected"
