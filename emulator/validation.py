@@ -138,13 +138,14 @@ def _deepest(error: Any) -> Any:
 
 
 def _typed(value: Any) -> Any:
-    """Plain data for the schema, unquoted scalars typed as YAML reads them (`true` is a boolean there)."""
+    """Plain data for the schema, unquoted scalars typed as YAML reads them (`true` is a boolean there);
+    computed ones (`${{ parameters.flag }}`) too: a template expression keeps its value's type."""
     if isinstance(value, dict):
         return {str(k): _typed(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_typed(v) for v in value]
     if isinstance(value, YStr):
-        return resolve_plain_scalar(str(value)) if value.plain else str(value)
+        return resolve_plain_scalar(str(value)) if value.plain or value.style is None else str(value)
     return plain(value)
 
 

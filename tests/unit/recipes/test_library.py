@@ -15,7 +15,7 @@ from emulator.recipes import Problem, RecipeError
 EXPECTED = {
     "aml-cli-setup", "train", "register-model", "package-model", "deploy-online", "smoke-test",
     "approval-gate", "provision-workspace", "provision-compute", "code-quality", "validate-data",
-    "evaluate-model", "safe-rollout", "batch-score", "teardown",
+    "evaluate-model", "safe-rollout", "batch-score", "teardown", "manual-validation",
 }  # fmt: skip
 
 

@@ -104,3 +104,16 @@ def test_typed_task_inputs_are_accepted(tmp_path: Path, service_schema: Path) ->
     compiled = compile_pipeline(pipe)
     report = validate(compiled.pipeline, compiled.expanded.document, compiled.expanded.repo_root)
     assert not report.errors, [e.render() for e in report.errors]
+
+
+def test_a_template_expression_keeps_its_type_in_task_inputs(tmp_path: Path, service_schema: Path) -> None:
+    """`${{ parameters.flag }}` is a boolean in the expanded pipeline (printed True/False), so a boolean
+    task input accepts it, as the service does."""
+    (tmp_path / ".git").mkdir()
+    pipe = tmp_path / "pipe.yml"
+    pipe.write_text("parameters:\n- name: flag\n  type: boolean\n  default: false\n"
+                    "steps:\n- task: PublishTestResults@2\n  inputs:\n    testResultsFiles: x.xml\n"
+                    "    failTaskOnFailedTests: ${{ parameters.flag }}\n")
+    compiled = compile_pipeline(pipe)
+    report = validate(compiled.pipeline, compiled.expanded.document, compiled.expanded.repo_root)
+    assert not report.errors, [e.render() for e in report.errors]
