@@ -492,6 +492,7 @@ def summary(run: runstore.Run) -> dict[str, Any]:
             for a in data.get("approvals", [])
         ],
         "checks": data.get("checks", []),
+        "validations": data.get("validations", []),
     }
 
 

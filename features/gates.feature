@@ -129,6 +129,7 @@ Feature: Gated stages wait for their environment's checks, and nothing gets past
     Then the run succeeded
     And job "waitForValidation" of stage "Validate" succeeded
     And the log of step "ManualValidation" of stage "Validate" mentions "resumed by bob"
+    And the audit trail of the manual validation of job "waitForValidation" reads "pending, pending, passed"
 
   Scenario: A rejected manual validation fails its job; what needs it does not run
     When I run the pipeline "tests/features/pipelines/gates/validation.yml" as "erin"

@@ -238,10 +238,8 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
                 sys.stdout.write(json.dumps(summary, indent=2) + "\n")
             else:
                 console.print(render.summary_table(summary, durations(run.data)))
-                for a in summary["approvals"]:
-                    what = f"job {a['stage']}.{a['job']}" if a.get("job") else a["environment"]
-                    console.print(f"  {a['decision']} {what} by {a['by']} at {a['at']}"
-                                  + (f": {a['comment']}" if a.get("comment") else ""), highlight=False)
+                for line in render.audit_lines(summary):
+                    console.print(line, highlight=False)
             return runner.EXIT_OK
         console.print(render.runs_table(runstore.list_runs(home)))
         return runner.EXIT_OK

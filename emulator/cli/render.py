@@ -411,6 +411,22 @@ def waiting_banner(run_id: str, waiting: Mapping[str, Any], checks: Sequence[Map
     return Group(*(Text.from_markup(line) for line in lines))
 
 
+def audit_lines(summary: Mapping[str, Any]) -> list[str]:
+    """The audit trail of `mlops runs show`: every gate evaluation and every decision, in time order."""
+    events: list[tuple[str, str]] = []
+    checks, validations = summary.get("checks") or (), summary.get("validations") or ()
+    gates = [(c, f"environment {c.get('environment')} (stage {c.get('stage')})") for c in checks]
+    gates += [(v, f"manual validation of job {v.get('stage')}.{v.get('job')}") for v in validations]
+    for entry, what in gates:
+        at = str(entry.get("at"))
+        events.append((at, f"  check {entry.get('status')} {what} at {at}: {entry.get('message')}"))
+    for a in summary.get("approvals") or ():
+        what = f"job {a['stage']}.{a['job']}" if a.get("job") else f"environment {a['environment']}"
+        comment = f": {a['comment']}" if a.get("comment") else ""
+        events.append((str(a.get("at")), f"  {a['decision']} {what} by {a['by']} at {a['at']}{comment}"))
+    return [escape(text) for _, text in sorted(events, key=lambda e: e[0])]
+
+
 def decision_line(run_id: str, entry: Mapping[str, Any]) -> str:
     """What `mlops approve|reject` prints once the decision is recorded."""
     decided = f"{entry['decision']} by {entry['by']}"

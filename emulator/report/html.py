@@ -224,7 +224,7 @@ def _stages(record: Mapping[str, Any], run_dir: Path) -> str:
 def _approvals(record: Mapping[str, Any]) -> str:
     approvals = record.get("approvals") or []
     checks = record.get("checks") or []
-    if not approvals and not checks:
+    if not approvals and not checks and not record.get("validations"):
         return ""
     parts = ['<section id="approvals"><h2>Approvals and checks</h2>']
     if approvals:
@@ -239,6 +239,14 @@ def _approvals(record: Mapping[str, Any]) -> str:
         parts.append("</table>")
     else:
         parts.append('<p class="muted">No approvals recorded.</p>')
+    validations = record.get("validations") or []
+    if validations:
+        parts.append("<h3>Manual validations</h3><table><tr><th>at</th><th>job</th><th>status</th>"
+                     "<th>message</th></tr>")
+        for v in validations:
+            parts.append(f"<tr><td>{_e(str(v.get('at'))[:19])}</td><td>{_e(v.get('stage'))}.{_e(v.get('job'))}"
+                         f"</td><td>{_badge(v.get('status'))}</td><td>{_e(v.get('message'))}</td></tr>")
+        parts.append("</table>")
     if checks:
         parts.append("<h3>Check evaluations</h3><table><tr><th>at</th><th>stage</th><th>environment</th>"
                      "<th>status</th><th>message</th></tr>")

@@ -91,6 +91,7 @@ def manual_validation(state: _StepState) -> TaskOutcome:
         runner.timed_out = True
         state.write(f"The job ran longer than its timeout of {job_minutes} minutes", "error")
         return TaskOutcome(cond.CANCELED, "The operation was canceled.")
+    _audit(state, verdict)
     data = {
         "validation": {
             "approvers": list(mv.approvers),
@@ -108,6 +109,22 @@ def manual_validation(state: _StepState) -> TaskOutcome:
     state.write(verdict.message, "section" if verdict.status == manual.PASSED else "error")
     result = cond.SUCCEEDED if verdict.status == manual.PASSED else cond.FAILED
     return TaskOutcome(result, verdict.message, {**data, "decidedBy": verdict.decided_by})
+
+
+def _audit(state: _StepState, verdict: manual.Verdict) -> None:
+    """Every evaluation of a manual validation goes to the run's audit trail (`validations`)."""
+    run = state.engine.run
+    with run.lock:
+        run.data.setdefault("validations", []).append(
+            {
+                "stage": state.runner.stage.name,
+                "job": state.runner.rjob.name,
+                "status": verdict.status,
+                "message": verdict.message,
+                "decidedBy": verdict.decided_by,
+                "at": utc_now(),
+            }
+        )
 
 
 def delay(state: _StepState) -> TaskOutcome:

@@ -440,6 +440,21 @@ def step_run_paused_validation(mlops_session: MlopsSession, job: str) -> None:
     assert waiting.get("job") and job.lower() in names, waiting
 
 
+@then(step('the audit trail of the manual validation of job "{job}" reads "{statuses}"'))
+def step_validation_audit(mlops_session: MlopsSession, job: str, statuses: str) -> None:
+    """Each evaluation of the validation, in order, in the run's JSON and in `mlops runs show`."""
+    assert mlops_session.summary is not None and mlops_session.run_id
+    entries = [
+        v
+        for v in mlops_session.summary["validations"]
+        if job.lower() in (v["job"].lower(), f"{v['stage']}.{v['job']}".lower())
+    ]
+    assert [v["status"] for v in entries] == _names(statuses), entries
+    shown = mlops_session.mlops("runs", "show", mlops_session.run_id)
+    lines = [line for line in shown.stdout.splitlines() if "manual validation of job" in line]
+    assert [line.split()[1] for line in lines] == _names(statuses), shown.stdout[-3000:]
+
+
 _JOB_RESULT = r'job "(?P<job>[^"]+)" of stage "(?P<stage>[^"]+)" (?P<result>succeeded|failed|was canceled)$'
 
 
