@@ -345,45 +345,33 @@ def step_approve_named(mlops_session: MlopsSession, user: str, environment: str,
     assert proc.returncode == 0, mlops_session.describe()
 
 
-@when(step('an approval of environment "{environment}" by "{user}" is written into the run record by hand'))
-def step_forge_approval(mlops_session: MlopsSession, environment: str, user: str) -> None:
-    assert mlops_session.run_id, "no run"
-    path = mlops_session.home / "runs" / mlops_session.run_id / "run.json"
+def _forge_decision(session: MlopsSession, **fields: str | None) -> None:
+    """An approval written into run.json by hand, as someone who skips `mlops approve` would."""
+    assert session.run_id, "no run"
+    path = session.home / "runs" / session.run_id / "run.json"
     record = json.loads(path.read_text())
     waiting = record.get("waiting") or {}
     record.setdefault("approvals", []).append(
         {
-            "run": mlops_session.run_id,
-            "environment": environment,
+            "run": session.run_id,
             "stage": waiting.get("stage"),
+            **fields,
             "decision": "approved",
-            "by": user,
             "at": "2026-01-01T00:00:00+00:00",
             "comment": "forged",
         }
     )
     path.write_text(json.dumps(record, indent=2))
+
+
+@when(step('an approval of environment "{environment}" by "{user}" is written into the run record by hand'))
+def step_forge_approval(mlops_session: MlopsSession, environment: str, user: str) -> None:
+    _forge_decision(mlops_session, environment=environment, by=user)
 
 
 @when(step('the manual validation of job "{job}" is marked resumed by "{user}" in the run record by hand'))
 def step_forge_validation(mlops_session: MlopsSession, job: str, user: str) -> None:
-    assert mlops_session.run_id, "no run"
-    path = mlops_session.home / "runs" / mlops_session.run_id / "run.json"
-    record = json.loads(path.read_text())
-    waiting = record.get("waiting") or {}
-    record.setdefault("approvals", []).append(
-        {
-            "run": mlops_session.run_id,
-            "environment": None,
-            "stage": waiting.get("stage"),
-            "job": job,
-            "decision": "approved",
-            "by": user,
-            "at": "2026-01-01T00:00:00+00:00",
-            "comment": "forged",
-        }
-    )
-    path.write_text(json.dumps(record, indent=2))
+    _forge_decision(mlops_session, environment=None, job=job, by=user)
 
 
 @when(step('an approval of environment "{environment}" signed for run "{alias}" is copied into the run'))

@@ -5,7 +5,8 @@ an `expected.json` citing the documentation it follows (`doc`), with the run's `
 stages/jobs/steps and what step logs must (not) contain. The folder is copied to a fresh repository
 and run through `emulator.runner.start` with its own state folder; jobs use the emulator's Python
 (`MLOPS_JOB_ENV_MANAGER=local`), deployments the shared environment cache. A folder with a `serve/`
-subfolder gets the pinned serving environment of the other tests (`serve/environment.yml`).
+subfolder gets the pinned serving environment of the other tests (`serve/environment.yml`). A folder
+without its own `aml/src/train.py` gets the tiny training script of `fixtures/job/src/`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from emulator.runtime.events import SilentReporter
 from emulator.store.runs import Run
 
 HERE = Path(__file__).parent / "pipelines"
+TRAIN = Path(__file__).parent / "fixtures" / "job" / "src" / "train.py"
 SCENARIOS = sorted(p.name for p in HERE.iterdir() if (p / "pipeline.yml").is_file())
 
 
@@ -62,6 +64,10 @@ def test_az_in_pipelines(
     assert expected.get("doc"), f"{scenario}: expected.json must cite the documentation it follows"
     repo = tmp_path / "repo"
     shutil.copytree(folder, repo, ignore=shutil.ignore_patterns("expected.json", "__pycache__"))
+    train = repo / "aml" / "src" / "train.py"
+    if (repo / "aml" / "job.yml").is_file() and not train.exists():
+        train.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(TRAIN, train)
     if (repo / "serve").is_dir():
         serving_conda(repo / "serve")
     home = tmp_path / "home"
