@@ -358,9 +358,13 @@ def waits(data: Mapping[str, Any]) -> list[Wait]:
     out: list[Wait] = []
     for srec in data.get("stages") or ():
         if srec.get("state") == "waiting":
-            checks = [c for c in data.get("checks") or () if c.get("stage") == srec["name"]]
-            pending = [str(c.get("environment")) for c in checks if c.get("status") == "pending"]
-            out += [Wait(srec["name"], environment=env) for env in dict.fromkeys(pending)]
+            latest = {  # the last evaluation of each environment's checks for this stage
+                str(c.get("environment")): c.get("status")
+                for c in data.get("checks") or ()
+                if c.get("stage") == srec["name"]
+            }
+            pending = [env for env, status in latest.items() if status == "pending"]
+            out += [Wait(srec["name"], environment=env) for env in pending]
         jobs = srec.get("jobs") or ()
         out += [Wait(srec["name"], job=j["name"]) for j in jobs if j.get("state") == "waiting"]
     return out

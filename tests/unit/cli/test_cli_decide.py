@@ -57,3 +57,17 @@ def test_with_two_waits_the_target_must_be_named(tmp_path: Path) -> None:
     assert env.returncode == 0, env.stderr
     resumed = mlops(["resume", "1"], home, pipe.parent)
     assert resumed.returncode == 0, resumed.stdout
+
+
+def test_a_gate_that_passed_since_it_waited_is_not_waited_on() -> None:
+    from emulator.runner import Wait, waits
+
+    record = {
+        "stages": [{"name": "Deploy", "state": "waiting", "jobs": [{"name": "Ship", "state": "pending"}]}],
+        "checks": [
+            {"stage": "Deploy", "environment": "staging", "status": "pending"},
+            {"stage": "Deploy", "environment": "staging", "status": "passed"},
+            {"stage": "Deploy", "environment": "production", "status": "pending"},
+        ],
+    }
+    assert waits(record) == [Wait("Deploy", environment="production")]
