@@ -29,6 +29,7 @@ Feature: Basic build and release of the German Credit model
     And model "credit-model" version 1 has the tag "commit"
     And the logged "accuracy" of model "credit-model" version 1 is at least 0.70
     And endpoint "credit-test" answers "code/sample-request.json" with predictions
+    And environment "credit-model-pkg" is a Docker image of model "credit-model" version 1
     And endpoint "credit-test" is served by a container of model "credit-model" version 1
     And stage "DeployProduction" has not run
     And endpoint "credit-prod" has no deployment

@@ -628,6 +628,21 @@ def step_endpoint_answers(mlops_session: MlopsSession, name: str, request: str) 
     assert record["name"] == name
 
 
+@then(step('environment "{name}" is a Docker image of model "{model}" version {version:d}'))
+def step_package_image(mlops_session: MlopsSession, name: str, model: str, version: str) -> None:
+    """The latest version of a package environment (`az ml model package`) was built (or reused by its
+    context digest) as an image that the daemon has, labelled with the model."""
+    import docker
+
+    shown = _az(mlops_session, "ml", "environment", "show", "-n", name, "--label", "latest", "-o", "json")
+    assert shown.returncode == 0, shown.stderr
+    package = json.loads(shown.stdout)["package"]
+    assert package["image_built"] is True and package["model"] == f"{model}:{version}", package
+    assert package["hadolint"]["status"] == "clean", package["hadolint"]
+    labels = docker.from_env(timeout=10).images.get(package["image_id"]).labels
+    assert labels["org.mlops-emulator.context-digest"] == package["digest"], labels
+
+
 @then(step('endpoint "{name}" is served by a container of model "{model}" version {version:d}'))
 def step_endpoint_in_container(mlops_session: MlopsSession, name: str, model: str, version: str) -> None:
     """Every deployment of the endpoint runs as a running container (host network) of an image labelled
