@@ -291,3 +291,17 @@ def test_new_checks_apply_to_a_queued_run(tmp_path: Path) -> None:
     )
     envs = strictest(load(before), load(after))
     assert gate(envs, "prod", run(tmp_path), tmp_path).status == "pending"
+
+
+def test_a_group_that_grew_since_the_run_was_queued_keeps_its_old_members(tmp_path: Path) -> None:
+    """A manual validation's approvers name groups; adding yourself to the group after the run was
+    queued does not let you decide (nor does a group removed from the file)."""
+    from emulator.gates.environments import strictest
+
+    before = tmp_path / "before.yml"
+    before.write_text("environments: {}\ngroups:\n  reviewers: [alice, bob]\n  auditors: [dave]\n")
+    after = tmp_path / "after.yml"
+    after.write_text("environments: {}\ngroups:\n  reviewers: [alice, bob, mallory]\n")
+    envs = strictest(load(before), load(after))
+    assert envs.members("reviewers") == ("alice", "bob")
+    assert envs.members("auditors") == ()
