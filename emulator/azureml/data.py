@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlparse
 
 from emulator.azureml.errors import AzArgumentError, AzError, AzNotEmulatedError, AzNotFoundError
 from emulator.azureml.names import check_asset_name
-from emulator.azureml.storage import locked, read_json, utc_now, write_json
+from emulator.azureml.storage import locked, utc_now, versions, write_json
 from emulator.azureml.workspace import Workspace, creation_context
 from emulator.errors import Location
 from emulator.store.paths import azureml_dir
@@ -57,19 +57,8 @@ def datastore_dir(store: str = DEFAULT_DATASTORE, home: Path | None = None) -> P
     return azureml_dir(home) / "datastores" / store
 
 
-def _version_key(version: str) -> tuple[int, int, str]:
-    return (0, int(version), "") if version.isdigit() else (1, 0, version)
-
-
 def _versions(name: str, home: Path | None) -> list[dict[str, Any]]:
-    folder = data_dir(home) / name
-    records = []
-    if folder.is_dir():
-        for entry in folder.glob("*.json"):
-            record = read_json(entry)
-            if record is not None:
-                records.append(record)
-    return sorted(records, key=lambda r: _version_key(str(r.get("version", ""))))
+    return versions(data_dir(home) / name)
 
 
 def _record_path(name: str, version: str, home: Path | None) -> Path:

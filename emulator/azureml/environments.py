@@ -16,7 +16,7 @@ import yaml
 
 from emulator.azureml.errors import AzError, AzNotEmulatedError, AzNotFoundError, AzSpecError
 from emulator.azureml.names import check_asset_name
-from emulator.azureml.storage import locked, read_json, utc_now, write_json
+from emulator.azureml.storage import locked, read_json, utc_now, versions, write_json
 from emulator.azureml.workspace import Workspace, creation_context
 from emulator.azureml.yamlspec import Spec
 from emulator.errors import Location
@@ -45,18 +45,7 @@ def environments_dir(home: Path | None = None) -> Path:
 
 
 def _versions(name: str, home: Path | None) -> list[dict[str, Any]]:
-    folder = environments_dir(home) / name
-    records = []
-    if folder.is_dir():
-        for entry in folder.glob("*.json"):
-            record = read_json(entry)
-            if record is not None:
-                records.append(record)
-    return sorted(records, key=lambda r: _version_key(str(r.get("version", ""))))
-
-
-def _version_key(version: str) -> tuple[int, int, str]:
-    return (0, int(version), "") if version.isdigit() else (1, 0, version)
+    return versions(environments_dir(home) / name)
 
 
 def _record_path(name: str, version: str, home: Path | None) -> Path:

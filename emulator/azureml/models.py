@@ -60,10 +60,6 @@ def _azure_version(mv: MlflowModelVersion) -> str:
     return str(mv.tags.get(_TAG + "version") or mv.version)
 
 
-def _version_key(version: str) -> tuple[int, int, str]:
-    return (0, int(version), "") if version.isdigit() else (1, 0, version)
-
-
 def _flavors(files: Path) -> dict[str, Any] | None:
     mlmodel = files / "MLmodel" if files.is_dir() else None
     if mlmodel is None or not mlmodel.is_file():
