@@ -220,6 +220,9 @@ class JobRunner:
         srec = self.jrec["steps"][rstep.index]
         if self.resumed and srec.get("result") is not None:  # done before the job waited
             done = str(srec["result"])
+            seconds = float(srec.get("seconds") or 0.0)
+            message = srec.get("message")
+            self.engine.reporter.step_finished(self.stage, self.view, step, done, seconds, message)
             return cond.merge(status, done) if done in (cond.WITH_ISSUES, cond.FAILED) else status
         if self.engine.cancellation.aborted:
             with self.run.lock:
