@@ -70,7 +70,9 @@ class Run:
         if not keys.verify(self.home, RECORD_KEY, text.encode(), signature):
             return f"the record {self.record_path} was changed outside mlops"
         expected = data.get("pipelineDigest")
-        if expected and self.pipeline_file.is_file():
+        if expected:
+            if not self.pipeline_file.is_file():
+                return f"the expanded pipeline {self.pipeline_file} was removed outside mlops"
             actual = hashlib.sha256(self.pipeline_file.read_bytes()).hexdigest()
             if actual != expected:
                 return f"the expanded pipeline {self.pipeline_file} was changed outside mlops"

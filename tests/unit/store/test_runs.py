@@ -73,3 +73,21 @@ def test_only_one_runner_at_a_time(tmp_path: Path) -> None:
             pass
     with run.exclusive(wait=False):
         pass
+
+
+def test_a_record_or_pipeline_edited_or_removed_by_hand_is_not_trusted(tmp_path: Path) -> None:
+    import hashlib
+
+    run = runs.create(tmp_path, {"status": "paused", "stages": []})
+    run.pipeline_file.write_text("stages: []\n")
+    run.data["pipelineDigest"] = hashlib.sha256(run.pipeline_file.read_bytes()).hexdigest()
+    run.save()
+    assert runs.load(tmp_path, run.id).tampering() is None
+    run.pipeline_file.write_text("stages: [] # edited\n")
+    assert "was changed outside mlops" in str(runs.load(tmp_path, run.id).tampering())
+    run.pipeline_file.unlink()
+    assert "was removed outside mlops" in str(runs.load(tmp_path, run.id).tampering())
+    record = json.loads(run.record_path.read_text())
+    record["status"] = "completed"
+    run.record_path.write_text(json.dumps(record))
+    assert "record" in str(runs.load(tmp_path, run.id).tampering())
