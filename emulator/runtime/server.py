@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emulator.gates import approvals, manual
@@ -44,7 +45,9 @@ def _minutes_between(start: str, end: str | None, minute_seconds: float) -> floa
     return (last - first).total_seconds() / minute_seconds
 
 
-def decisions_for(run: dict[str, Any], home: Any, stage: str, job: str) -> tuple[list[dict[str, Any]], int]:
+def decisions_for(
+    run: dict[str, Any], home: Path | None, stage: str, job: str
+) -> tuple[list[dict[str, Any]], int]:
     """The signed decisions on this job's manual validation; how many were ignored as forged."""
     valid: list[dict[str, Any]] = []
     forged = 0
@@ -89,7 +92,9 @@ def manual_validation(state: _StepState) -> TaskOutcome:
         and _minutes_between(job_started, None, minute) >= job_minutes
     ):
         runner.timed_out = True
-        state.write(f"The job ran longer than its timeout of {job_minutes} minutes", "error")
+        message = f"The job ran longer than its timeout of {job_minutes} minutes"
+        _audit(state, manual.Verdict(cond.CANCELED, message))
+        state.write(message, "error")
         return TaskOutcome(cond.CANCELED, "The operation was canceled.")
     _audit(state, verdict)
     data = {
