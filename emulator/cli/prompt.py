@@ -26,7 +26,15 @@ def interactive(console: Console, disabled: bool) -> bool:
 
 
 def ask_decision(run: runstore.Run, console: Console) -> bool:
-    """Ask for a decision on what the run waits on; True once one was recorded."""
+    """Ask for a decision on what the run waits on; True once one was recorded (end of input: later)."""
+    try:
+        return _ask(run, console)
+    except EOFError:
+        console.print("", highlight=False)
+        return False
+
+
+def _ask(run: runstore.Run, console: Console) -> bool:
     pending = runner.waits(run.data)
     if not pending:
         return False

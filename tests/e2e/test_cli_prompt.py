@@ -100,3 +100,11 @@ def test_later_and_no_prompt_leave_the_run_paused(mlops_home: Path) -> None:
     assert (
         "Decide on" not in term.output and "mlops approve 1 --job Validate.waitForValidation" in term.output
     )
+
+
+def test_end_of_input_at_the_prompt_leaves_the_run_paused(mlops_home: Path) -> None:
+    term = Terminal(mlops_home, "run", PIPELINE, "--as", "erin", "--progress", "plain")
+    term.expect("[a]pprove, [r]eject or [l]ater")
+    os.write(term.master, b"\x04")  # Ctrl-D
+    assert term.finish() == 3
+    assert "Traceback" not in term.output
