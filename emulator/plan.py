@@ -13,6 +13,7 @@ from typing import Any
 
 from emulator.errors import ExpressionError, Location, PipelineError, did_you_mean
 from emulator.expressions import parse
+from emulator.gates import manual
 from emulator.model import Hook, Job, Pipeline, Stage, Step
 
 
@@ -156,6 +157,9 @@ def check_agentless(pipeline: Pipeline) -> None:
                         step.location,
                         hint=f"put it in a job with 'pool: server' (job {job.name} runs on an agent)",
                     )
+                macros = any("$(" in str(v) for v in step.inputs.values())
+                if task in {t.lower() for t in manual.TASKS} and not macros:
+                    manual.parse(step.task, step.inputs, step.timeout_minutes, step.location)
 
 
 def _all_steps(pipeline: Pipeline) -> list[tuple[Stage, Job, Step]]:

@@ -172,6 +172,11 @@ def test_agentless_jobs_get_no_checkout_and_accept_only_agentless_tasks() -> Non
          "Task 'ManualValidation@0' runs only in an agentless job"),
         ("- job: J\n  pool: server\n  steps: [{task: InvokeRESTAPI@1, inputs: {serviceConnection: x}}]",
          "Task 'InvokeRESTAPI@1' calls a service outside this machine"),
+        ("- job: J\n  pool: server\n  steps:\n  - task: ManualValidation@1\n"
+         "    inputs: {notifyUsers: '', onTimeout: wait}",
+         "Input onTimeout of ManualValidation@1 must be 'reject' or 'resume', not 'wait'"),
+        ("- job: J\n  pool: server\n  steps: [{task: ManualValidation@0, inputs: {instructions: look}}]",
+         "Input required: notifyUsers (task ManualValidation@0)"),
     ],
 )
 def test_agentless_rules_are_checked_before_the_run(text: str, message: str) -> None:
