@@ -7,6 +7,7 @@ both pipes in the calling thread: no reader threads per step, which keeps the pe
 
 from __future__ import annotations
 
+import errno
 import os
 import selectors
 import signal
@@ -19,6 +20,7 @@ from pathlib import Path
 
 POLL_SECONDS = 0.1
 TERM_GRACE_SECONDS = 5.0
+ETXTBSY_RETRIES = 10  # spawning a program another thread's child still holds open for writing
 
 TIMEOUT = "timeout"
 CANCEL = "cancel"
@@ -83,6 +85,28 @@ def kill_group(
         pass
 
 
+def _spawn(argv: Sequence[str], cwd: Path, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
+    """Popen, retried while the program is "busy" (ETXTBSY): a file written just before (a tool
+    wrapper of UsePythonVersion) stays open for writing in a child that another job's thread forked
+    until that child reaches exec, a few milliseconds at most."""
+    for attempt in range(ETXTBSY_RETRIES + 1):
+        try:
+            return subprocess.Popen(
+                list(argv),
+                cwd=str(cwd),
+                env=dict(env),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            if exc.errno != errno.ETXTBSY or attempt == ETXTBSY_RETRIES:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def run_streaming(
     argv: Sequence[str],
     cwd: Path,
@@ -97,15 +121,7 @@ def run_streaming(
     `stop()` is polled while the process runs: `"timeout"` or `"cancel"` stops it (SIGTERM, then
     SIGKILL after a grace period); `abort()` true kills it at once.
     """
-    proc = subprocess.Popen(
-        list(argv),
-        cwd=str(cwd),
-        env=dict(env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    proc = _spawn(argv, cwd, env)
     if on_start is not None:
         on_start(proc.pid)
     assert proc.stdout is not None and proc.stderr is not None

@@ -65,3 +65,20 @@ def test_cancel_and_abort() -> None:
 def test_process_alive_checks_the_environment_marker() -> None:
     assert process_alive(os.getpid())
     assert not process_alive(os.getpid(), "MLOPS_RUN_ID=certainly-not-this")
+
+
+def test_a_program_still_open_for_writing_is_run_once_it_is_closed(tmp_path: Path) -> None:
+    """ETXTBSY: another thread's child may hold a just-written tool wrapper open for a moment."""
+    import threading
+
+    wrapper = tmp_path / "python"
+    handle = wrapper.open("w")
+    handle.write("#!/bin/sh\necho wrapped\n")
+    handle.flush()
+    wrapper.chmod(0o755)
+    threading.Timer(0.1, handle.close).start()
+    lines: list[tuple[str, bool]] = []
+    result = run_streaming(
+        [str(wrapper)], tmp_path, dict(os.environ), lambda text, err: lines.append((text, err)), lambda: None
+    )
+    assert result.exit_code == 0 and ("wrapped", False) in lines
