@@ -471,6 +471,12 @@ def summary_table(summary: Mapping[str, Any], times: Mapping[tuple[str, ...], fl
     return table
 
 
+def _waiting_for(waiting: Mapping[str, Any]) -> str:
+    if waiting.get("job"):
+        return f"manual validation ({waiting.get('stage')}.{waiting['job']})"
+    return f"{waiting.get('environment')} ({waiting.get('stage')})"
+
+
 def _shown(item: Mapping[str, Any]) -> str | None:
     """A result, or "paused" for a stage or job that waits for a person."""
     return item.get("result") or ("paused" if item.get("state") == "waiting" else None)
@@ -494,5 +500,5 @@ def runs_table(runs: list[dict[str, Any]]) -> Table:
         waiting = r.get("waiting") or {}
         table.add_row(r["id"], escape(str(r.get("pipeline"))), result_text(r.get("result")),
                       escape(str(r.get("requestedBy") or "")), str(r.get("startedAt") or "")[:19],
-                      escape(f"{waiting.get('environment')} ({waiting.get('stage')})") if waiting else "")
+                      escape(_waiting_for(waiting)) if waiting else "")
     return table
