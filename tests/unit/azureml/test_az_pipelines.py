@@ -6,7 +6,8 @@ stages/jobs/steps and what step logs must (not) contain. The folder is copied to
 and run through `emulator.runner.start` with its own state folder; jobs use the emulator's Python
 (`MLOPS_JOB_ENV_MANAGER=local`), deployments the shared environment cache. A folder with a `serve/`
 subfolder gets the pinned serving environment of the other tests (`serve/environment.yml`). A folder
-without its own `aml/src/train.py` gets the tiny training script of `fixtures/job/src/`.
+whose Azure ML YAML names a shared script it does not hold (the tiny training script, the batch scoring
+script) gets it from `fixtures/`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ from emulator.runtime.events import SilentReporter
 from emulator.store.runs import Run
 
 HERE = Path(__file__).parent / "pipelines"
-TRAIN = Path(__file__).parent / "fixtures" / "job" / "src" / "train.py"
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED_SCRIPTS = {  # where a scenario expects it -> the one copy
+    "aml/src/train.py": FIXTURES / "job" / "src" / "train.py",
+    "aml/batch_score.py": FIXTURES / "batch" / "batch_score.py",
+}
 SCENARIOS = sorted(p.name for p in HERE.iterdir() if (p / "pipeline.yml").is_file())
 
 
@@ -64,10 +69,11 @@ def test_az_in_pipelines(
     assert expected.get("doc"), f"{scenario}: expected.json must cite the documentation it follows"
     repo = tmp_path / "repo"
     shutil.copytree(folder, repo, ignore=shutil.ignore_patterns("expected.json", "__pycache__"))
-    train = repo / "aml" / "src" / "train.py"
-    if (repo / "aml" / "job.yml").is_file() and not train.exists():
-        train.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(TRAIN, train)
+    specs = "\n".join(f.read_text() for f in (repo / "aml").glob("*.yml"))
+    for target, source in SHARED_SCRIPTS.items():
+        if source.name in specs and not (repo / target).exists():
+            (repo / target).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, repo / target)
     if (repo / "serve").is_dir():
         serving_conda(repo / "serve")
     home = tmp_path / "home"
