@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AzResult
+from conftest import AzResult, make_runner
 
 from emulator.azureml import base_images, docker_daemon, docker_images, dockerlint, packaging
 from emulator.azureml.errors import AzError
@@ -152,32 +152,15 @@ class DockerScenario:
 
 
 def _runner(az_bin: Path, home: Path, env_cache: Path, **fixed: str) -> Any:
+    """The suite's `az` (conftest.make_runner) from the repository root, with `fixed` variables; jobs
+    build their isolated environment, as `az` does by default."""
+    base = make_runner(az_bin, home, env_cache)
+
     def run(
         *args: str, check: bool = True, env: dict[str, str] | None = None, timeout: float = 1800
     ) -> AzResult:
-        environment = {
-            k: v for k, v in os.environ.items() if k not in ("MLFLOW_TRACKING_URI", "MLFLOW_RUN_ID")
-        }
-        environment.update(
-            PATH=f"{az_bin}{os.pathsep}{environment.get('PATH', '')}",
-            MLOPS_HOME=str(home),
-            MLOPS_ENV_CACHE=str(env_cache),
-            MLFLOW_DISABLE_TELEMETRY="true",
-            **fixed,
-        )
-        environment.update(env or {})
-        done = subprocess.run(
-            ["az", *args],
-            cwd=REPO,
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        result = AzResult(done.returncode, done.stdout, done.stderr)
-        if check and done.returncode != 0:
-            raise AssertionError(f"az {' '.join(args)} exited {done.returncode}\n{done.stderr}")
+        variables = {"MLOPS_JOB_ENV_MANAGER": "isolated", **fixed, **(env or {})}
+        result: AzResult = base(*args, cwd=REPO, timeout=timeout, check=check, env=variables)
         return result
 
     return run
