@@ -205,10 +205,9 @@ def step_given_short_minutes(mlops_session: MlopsSession, seconds: str) -> None:
     mlops_session.env["MLOPS_INTERNAL_MINUTE_SECONDS"] = str(float(seconds))
 
 
-@given("deployments run as Docker containers")
-def step_given_docker(mlops_session: MlopsSession) -> None:
-    """`MLOPS_DOCKER=require` for the scenario's commands. No daemon: a failure under
-    MLOPS_REQUIRE_DOCKER=1 (CI), else a skip that says how to start one."""
+def docker_daemon_or_skip() -> Any:
+    """The Docker daemon of DOCKER_HOST. None answers: a failure under MLOPS_REQUIRE_DOCKER=1 (CI), else a
+    skip that says how to start one. For Docker steps and tests."""
     from emulator.azureml.docker_daemon import START_HINT, connect, docker_host
     from emulator.azureml.errors import AzError
 
@@ -219,7 +218,17 @@ def step_given_docker(mlops_session: MlopsSession) -> None:
     if daemon is None:
         if os.environ.get("MLOPS_REQUIRE_DOCKER") == "1":
             pytest.fail(f"MLOPS_REQUIRE_DOCKER=1 but {reason}")
-        pytest.skip(f"{reason}; to run Docker scenarios, {START_HINT}")
+        pytest.skip(
+            f"{reason}; to run the Docker tests, {START_HINT} (MLOPS_REQUIRE_DOCKER=1 makes a missing "
+            "daemon a failure)"
+        )
+    return daemon
+
+
+@given("deployments run as Docker containers")
+def step_given_docker(mlops_session: MlopsSession) -> None:
+    """`MLOPS_DOCKER=require` for the scenario's commands, once a daemon answers (docker_daemon_or_skip)."""
+    docker_daemon_or_skip()
     mlops_session.env["MLOPS_DOCKER"] = "require"
 
 

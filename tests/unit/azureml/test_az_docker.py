@@ -14,7 +14,6 @@ environment's pip dependencies inside `docker build` (one to three minutes on 2 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -27,15 +26,11 @@ from conftest import AzResult, make_runner
 
 from emulator.azureml import base_images, docker_daemon, docker_images, dockerlint, packaging
 from emulator.azureml.errors import AzError
+from emulator.testing.steps import docker_daemon_or_skip
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLE = REPO / "code" / "sample-request.json"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"  # Build.SourceVersion, as a pipeline step sees it
-ENABLE = (
-    "Docker tests need a daemon: start one as .ci/run does (dockerd --bridge=none --iptables=false "
-    "--ip-forward=false --data-root D/data --exec-root D/exec --pidfile D/pid -H unix://D/sock &) and "
-    "export DOCKER_HOST=unix://D/sock; MLOPS_REQUIRE_DOCKER=1 makes a missing daemon a failure"
-)
 
 
 def _inputs(tmp_path: Path, image: str) -> packaging.ContextInputs:
@@ -170,14 +165,7 @@ def _runner(az_bin: Path, home: Path, env_cache: Path, **fixed: str) -> Any:
 def docker_scenario(
     az_bin: Path, env_cache: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DockerScenario]:
-    try:
-        daemon, reason = docker_daemon.connect(docker_daemon.docker_host())
-    except AzError as exc:
-        daemon, reason = None, exc.message
-    if daemon is None:
-        if os.environ.get("MLOPS_REQUIRE_DOCKER") == "1":
-            pytest.fail(f"MLOPS_REQUIRE_DOCKER=1 but {reason}")
-        pytest.skip(f"no Docker daemon answers at {docker_daemon.docker_host()}. {ENABLE}")
+    daemon = docker_daemon_or_skip()
     root = tmp_path_factory.mktemp("docker")
     home = root / "state"
     run = _runner(
