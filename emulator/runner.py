@@ -18,6 +18,7 @@ from typing import Any
 from emulator.errors import Location, RunError
 from emulator.gates import approvals, manual
 from emulator.gates import environments as envfile
+from emulator.gitmeta import read_head
 from emulator.model import Pipeline, build
 from emulator.normalize import normalize
 from emulator.plan import check
@@ -49,16 +50,8 @@ def default_user() -> str:
 
 
 def git_info(repo_root: Path) -> dict[str, str]:
-    def git(*args: str) -> str:
-        try:
-            out = subprocess.run(
-                ["git", "-C", str(repo_root), *args], capture_output=True, text=True, timeout=10
-            )
-        except (OSError, subprocess.SubprocessError):
-            return ""
-        return out.stdout.strip() if out.returncode == 0 else ""
-
-    return {"commit": git("rev-parse", "HEAD"), "branch": git("rev-parse", "--abbrev-ref", "HEAD")}
+    head = read_head(repo_root)
+    return {"commit": head.commit, "branch": head.branch}
 
 
 def template_variables(repo_root: Path, pipeline: Path, requester: str) -> dict[str, str]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,20 +67,17 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def find_repo_root(path: Path) -> Path:
-    """The git work tree holding `path`; outside git, the working directory if it holds `path`
-    (you run mlops from the repository root), else the file's folder."""
-    start = path.parent if path.is_file() or not path.exists() else path
-    try:
-        out = subprocess.run(["git", "-C", str(start), "rev-parse", "--show-toplevel"],
-                             capture_output=True, text=True, timeout=10)
-        if out.returncode == 0 and out.stdout.strip():
-            return Path(out.stdout.strip()).resolve()
-    except (OSError, subprocess.SubprocessError):
-        pass
+    """The git work tree holding `path` (the nearest folder with a `.git` entry: a folder, or a file in
+    worktrees and submodules); outside git, the working directory if it holds `path` (you run mlops from
+    the repository root), else the file's folder. Read from the file system: the core runs no git."""
+    start = (path.parent if path.is_file() or not path.exists() else path).resolve()
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
     cwd = Path.cwd().resolve()
-    if start.resolve().is_relative_to(cwd):
+    if start.is_relative_to(cwd):
         return cwd
-    return start.resolve()
+    return start
 
 
 def root_file(path: Path, repo: Repository) -> TemplateFile:
