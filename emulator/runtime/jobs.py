@@ -465,9 +465,7 @@ class _StepState:
 
     def _execute(self) -> TaskOutcome:
         step = self.rstep.step
-        runner = self.runner
-        ws = runner.workspace
-        if runner.server:
+        if self.runner.server:
             return run_task(self)
         if step.task == "checkout":
             return self._checkout(step)
@@ -475,24 +473,37 @@ class _StepState:
             self.write("Artifacts are not downloaded (download: none)", "section")
             return TaskOutcome(cond.SUCCEEDED)
         task = self.engine.registry.get(step.task, step.location)
-        env = runner.step_env(self.variables, step)
+        return task(self.context())
+
+    def context(self, agent: bool = True) -> StepContext:
+        """What a task implementation gets. In an agentless job (`agent=False`) there is no agent:
+        no workspace and no processes."""
+        step = self.rstep.step
+        ws = self.runner.workspace
         sources = Path(self.variables.get("Build.SourcesDirectory") or ws.sources)
-        ctx = StepContext(
+        return StepContext(
             task=step.task,
             inputs=self.variables.expand_any(dict(step.inputs)),
-            env=env,
+            env=self.runner.step_env(self.variables, step),
             sources_dir=sources,
             temp_dir=ws.temp,
             pipeline_workspace=ws.root,
             artifacts_dir=self.engine.run.artifacts_dir,
             location=step.location,
-            run=self.run_process,
+            run=self.run_process if agent else self._no_agent,
             log=lambda text: self.write(text, "command"),
             emit=self._emit,
             variables=self.variables.expanded(),
             connections=self.engine.options.connections,
+            step_name=step.name,
         )
-        return task(ctx)
+
+    def _no_agent(self, argv: Sequence[str], cwd: Path, env: Mapping[str, str]) -> ProcessResult:
+        raise MlopsError(
+            f"Task '{self.rstep.step.task}' runs in an agentless job: there is no agent to run a process on",
+            self.rstep.step.location,
+            hint="a tasks.yml stand-in for an agentless task sets its result and outputs, without a script",
+        )
 
     def _emit(self, line: str) -> None:
         command = parse_line(line)

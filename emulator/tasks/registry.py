@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from emulator.tasks import artifacts, files, python, scripts, testresults
 from emulator.tasks.base import Registry, Task
 
@@ -18,5 +20,5 @@ BUILTIN: dict[str, Task] = {
 }
 
 
-def default_registry() -> Registry:
-    return Registry(BUILTIN)
+def default_registry(standins: Mapping[str, Task] | None = None, policy: str = "fail") -> Registry:
+    return Registry(BUILTIN, standins, policy)
