@@ -61,6 +61,7 @@ class Report:
     service_schema: str | None  # the schema file used, or None when not available
     errors: tuple[MlopsError, ...]
     no_local_behaviour: tuple[str, ...] = ()  # tasks the run would fail (or skip) for want of behaviour
+    container_jobs: tuple[str, ...] = ()  # jobs that run in containers: the run fails them
 
 
 def _commands(script: str) -> Iterator[list[str]]:
@@ -204,6 +205,11 @@ def validate(
         for step in job.all_steps()
         if step.task.lower() not in local and step.task.lower() not in built_in
     }
-    return Report(
-        tuple(files), tuple(skipped), str(schema) if schema else None, tuple(errors), tuple(missing)
+    containers = tuple(
+        f"{stage.name}.{job.name} ({', '.join(job.containers)})"
+        for stage in pipeline.stages
+        for job in stage.jobs
+        if job.containers
     )
+    used = str(schema) if schema else None
+    return Report(tuple(files), tuple(skipped), used, tuple(errors), tuple(missing), containers)

@@ -244,6 +244,9 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             names = ", ".join(report.no_local_behaviour)
             console.print(f"  [yellow]no local behaviour[/yellow] (the step fails when it runs, unless "
                           f"tasks.yml gives it a stand-in, or --task-policy skip): {names}", highlight=False)
+        if report.container_jobs:
+            console.print(f"  [yellow]container jobs[/yellow] (the run fails them: containers are not run "
+                          f"locally): {', '.join(report.container_jobs)}", highlight=False)
         return runner.EXIT_OK
     if cmd == "runs":
         if getattr(args, "runs_command", None) == "show":

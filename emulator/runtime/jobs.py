@@ -103,11 +103,14 @@ class JobRunner:
         self.run.event("jobStarted", stage=self.stage.name, job=self.rjob.name, attempt=self.jrec["attempt"])
         self.engine.reporter.job_started(self.stage, self.view)
         try:
-            status = (
-                self._deployment()
-                if job.deployment
-                else self._steps(self.rjob.steps, self.base.copy(), cond.SUCCEEDED)
-            )
+            if job.containers:
+                status = self._refuse_containers()
+            else:
+                status = (
+                    self._deployment()
+                    if job.deployment
+                    else self._steps(self.rjob.steps, self.base.copy(), cond.SUCCEEDED)
+                )
         except Exception as exc:  # noqa: BLE001 - an emulator bug must not take the run down
             status = cond.FAILED
             self._job_message(f"internal error in the emulator: {exc}\n{traceback.format_exc()}")
@@ -166,6 +169,19 @@ class JobRunner:
             self.run.save()
         self.run.event("jobWaiting", stage=self.stage.name, job=self.rjob.name, step=step["index"])
         return WAITING
+
+    def _refuse_containers(self) -> str:
+        """A job that asks for a container or service containers fails before its first step: its steps
+        are not run on this machine instead, where other tools (or none) would answer them."""
+        job = self.rjob.job
+        self._job_message(
+            f"Job {job.name} runs in {', '.join(job.containers)}: the emulator does not run container jobs "
+            "or service containers, and does not run their steps on this machine instead. Remove "
+            "container:/services: to run the steps here (with this machine's tools), or run the "
+            "pipeline on Azure DevOps."
+        )
+        self._skip(self.rjob.steps, "the job did not start: it runs in a container")
+        return cond.FAILED
 
     def _job_message(self, text: str) -> None:
         with self.run.lock:
