@@ -505,6 +505,9 @@ def _step(node: YMap, index: int) -> Step:
             checkout=target,
             **common,
         )
+    if "getPackage" in node:  # a package of resources.packages (Azure Artifacts): run time decides
+        return Step(task="getPackage", display_name=as_text(node.get("displayName")) or "Get package",
+                    inputs={k: plain(v) for k, v in node.items()}, **common)
     if "download" in node:  # `download: none` only (other forms became DownloadPipelineArtifact@2)
         return Step(task="download-none", display_name="Download (none)", inputs={}, **common)
     task = as_text(node.get("task"))

@@ -208,7 +208,7 @@ def check_tasks(pipeline: Pipeline, tasks: Sequence[str]) -> None:
     catalog = task_catalog.load()
     known = {t.lower() for t in tasks}
     for _, _, step in _all_steps(pipeline):
-        if step.task in ("checkout", "download-none") or step.task.lower() in known:
+        if step.task in ("checkout", "download-none", "getPackage") or step.task.lower() in known:
             continue
         if catalog.get(step.task) is not None:
             continue
