@@ -42,7 +42,7 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _input_from_task_json(item: dict[str, Any]) -> dict[str, Any]:
+def _input_from_task_json(item: dict[str, Any], groups: dict[str, str]) -> dict[str, Any]:
     kind = str(item.get("type", "string"))
     out: dict[str, Any] = {"name": item["name"], "type": kind}
     if item.get("aliases"):
@@ -53,6 +53,9 @@ def _input_from_task_json(item: dict[str, Any]) -> dict[str, Any]:
         out["default"] = _text(item["defaultValue"])
     if item.get("visibleRule"):
         out["visibleRule"] = item["visibleRule"]
+    group_rule = groups.get(str(item.get("groupName") or item.get("groupname") or "").lower())
+    if group_rule:
+        out["groupRule"] = group_rule  # the input's group is shown only when this holds
     editable = str((item.get("properties") or {}).get("EditableOptions", "false")).lower() == "true"
     if kind.lower() in ("picklist", "radio") and isinstance(item.get("options"), dict) and not editable:
         out["options"] = list(item["options"])
@@ -62,13 +65,16 @@ def _input_from_task_json(item: dict[str, Any]) -> dict[str, Any]:
 def from_task_json(doc: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     version = doc["version"]
     key = f"{doc['name']}@{version['Major']}"
+    groups = {
+        str(g["name"]).lower(): g["visibleRule"] for g in doc.get("groups") or () if g.get("visibleRule")
+    }
     entry: dict[str, Any] = {
         "id": str(doc["id"]).lower(),
         "name": doc["name"],
         "version": f"{version['Major']}.{version['Minor']}.{version['Patch']}",
         "friendlyName": doc.get("friendlyName", doc["name"]),
         "runsOn": list(doc.get("runsOn") or DEFAULT_RUNS_ON),
-        "inputs": [_input_from_task_json(i) for i in doc.get("inputs") or ()],
+        "inputs": [_input_from_task_json(i, groups) for i in doc.get("inputs") or ()],
         "source": "task.json",
     }
     outputs = doc.get("outputVariables") or doc.get("OutputVariables") or []

@@ -27,6 +27,7 @@ class TaskInput:
     required: bool = False
     default: str = ""
     visible_rule: str | None = None
+    group_rule: str | None = None  # the visibleRule of the input's group
     options: tuple[str, ...] | None = None  # the allowed values (non-editable pick lists)
 
     @property
@@ -88,6 +89,7 @@ def _task(key: str, raw: Mapping[str, Any]) -> TaskDefinition:
             required=bool(i.get("required")),
             default=str(i.get("default", "")),
             visible_rule=i.get("visibleRule"),
+            group_rule=i.get("groupRule"),
             options=tuple(i["options"]) if "options" in i else None,
         )
         for i in raw.get("inputs") or ()
@@ -119,11 +121,15 @@ _CLAUSE = re.compile(r"^\s*([A-Za-z0-9_.]+)\s*(==|=|!=|NotEndsWith|EndsWith)\s*(
 
 def visible(task: TaskDefinition, item: TaskInput, values: Mapping[str, str]) -> bool | None:
     """Whether an input is shown (and so required) given the other inputs' values (defaults applied):
-    task.json's `visibleRule`, clauses joined by `&&` or `||`. None when it cannot be told (a rule with
-    parentheses, or one that reads a value known only at run time)."""
-    rule = item.visible_rule
-    if not rule:
-        return True
+    task.json's `visibleRule` of the input and of its group, clauses joined by `&&` or `||`. None when
+    it cannot be told (a rule with parentheses, or one that reads a value known only at run time)."""
+    verdicts = [_holds(task, rule, values) for rule in (item.group_rule, item.visible_rule) if rule]
+    if False in verdicts:
+        return False
+    return None if None in verdicts else True
+
+
+def _holds(task: TaskDefinition, rule: str, values: Mapping[str, str]) -> bool | None:
     if "(" in rule:
         return None
     alternatives = []

@@ -45,6 +45,9 @@ def test_a_misspelt_input_is_named_with_a_did_you_mean() -> None:
         "workingDirectory: src}",
         # a required input with a default, and one hidden by its visibleRule
         "steps:\n- task: ShellScript@2\n  inputs: {scriptPath: a.sh}",
+        # an input whose group is hidden (task.json groups[].visibleRule) is not required
+        "steps:\n- task: AzureResourceGroupDeployment@2\n  inputs: {azureSubscription: c, action: DeleteRG, "
+        "resourceGroupName: rg}",
         # values known only at run time are not judged
         "steps:\n- task: AzureCLI@2\n  inputs: {azureSubscription: c, scriptType: $(shell), scriptLocation: "
         "$(where)}",
