@@ -28,6 +28,19 @@ def _script_file(ctx: StepContext, text: str, suffix: str = ".sh") -> Path:
     return path
 
 
+def _script_path(ctx: StepContext, name: str) -> Path:
+    """The script file an input names (relative to System.DefaultWorkingDirectory); it must exist."""
+    path = ctx.path_input(name, required=True)
+    assert path is not None
+    if not path.is_file():
+        raise PipelineError(
+            f"Script file '{path}' does not exist",
+            ctx.location,
+            hint=f"{name} is relative to $(System.DefaultWorkingDirectory)",
+        )
+    return path
+
+
 def _workdir(ctx: StepContext, name: str = "workingDirectory") -> Path:
     path = ctx.path_input(name) or ctx.sources_dir
     if not path.is_dir():
@@ -62,15 +75,7 @@ def bash(ctx: StepContext) -> TaskOutcome:
         file = _script_file(ctx, ctx.input("script", "") or "")
         args = ""
     elif target == "filepath":
-        path = ctx.path_input("filePath", required=True)
-        assert path is not None
-        if not path.is_file():
-            raise PipelineError(
-                f"Script file '{path}' does not exist",
-                ctx.location,
-                hint="filePath is relative to $(System.DefaultWorkingDirectory)",
-            )
-        file = path
+        file = _script_path(ctx, "filePath")
         args = ctx.input("arguments", "") or ""
     else:
         raise PipelineError(
@@ -83,14 +88,7 @@ def bash(ctx: StepContext) -> TaskOutcome:
 def shell_script(ctx: StepContext) -> TaskOutcome:
     """ShellScript@2: `bash scriptPath args` in the script's folder, unless `cwd` is given or
     disableAutoCwd is set (then `cwd`, default System.DefaultWorkingDirectory, created if missing)."""
-    path = ctx.path_input("scriptPath", required=True)
-    assert path is not None
-    if not path.is_file():
-        raise PipelineError(
-            f"Script file '{path}' does not exist",
-            ctx.location,
-            hint="scriptPath is relative to $(System.DefaultWorkingDirectory)",
-        )
+    path = _script_path(ctx, "scriptPath")
     cwd = ctx.path_input("cwd")
     if cwd is None:
         cwd = ctx.sources_dir if ctx.bool_input("disableAutoCwd") else path.parent
@@ -124,11 +122,7 @@ def azure_cli(ctx: StepContext) -> TaskOutcome:
     if location == "inlinescript":
         file = _script_file(ctx, ctx.input("inlineScript", "") or "")
     elif location == "scriptpath":
-        path = ctx.path_input("scriptPath", required=True)
-        assert path is not None
-        if not path.is_file():
-            raise PipelineError(f"Script file '{path}' does not exist", ctx.location)
-        file = path
+        file = _script_path(ctx, "scriptPath")
     else:
         raise PipelineError(
             f"scriptLocation '{location}' is not valid for {ctx.task}",
@@ -171,15 +165,7 @@ def python_script(ctx: StepContext) -> TaskOutcome:
     if source == "inline":
         file = _script_file(ctx, ctx.input("script", "") or "", ".py")
     elif source == "filepath":
-        path = ctx.path_input("scriptPath", required=True)
-        assert path is not None
-        if not path.is_file():
-            raise PipelineError(
-                f"Script file '{path}' does not exist",
-                ctx.location,
-                hint="scriptPath is relative to $(System.DefaultWorkingDirectory)",
-            )
-        file = path
+        file = _script_path(ctx, "scriptPath")
     else:
         raise PipelineError(
             f"scriptSource '{source}' is not valid for PythonScript@0",
