@@ -120,6 +120,7 @@ class Job:
     cancel_timeout_minutes: int = 5
     condition_location: Location | None = None  # where the condition's text starts
     server: bool = False  # agentless job (pool: server)
+    containers: tuple[str, ...] = ()  # `container:` and `services:` as written ("container python:3.11")
 
     def all_steps(self) -> tuple[Step, ...]:
         if not self.deployment:
@@ -304,6 +305,7 @@ def _job(node: YMap, index: int) -> Job:
         pool=pool,
         location=node.loc,
         server=server,
+        containers=_containers(node),
     )
     if not deployment:
         strategy_node = node.get("strategy")
@@ -503,6 +505,9 @@ def _step(node: YMap, index: int) -> Step:
             checkout=target,
             **common,
         )
+    if "getPackage" in node:  # a package of resources.packages (Azure Artifacts): run time decides
+        return Step(task="getPackage", display_name=as_text(node.get("displayName")) or "Get package",
+                    inputs={k: plain(v) for k, v in node.items()}, **common)
     if "download" in node:  # `download: none` only (other forms became DownloadPipelineArtifact@2)
         return Step(task="download-none", display_name="Download (none)", inputs={}, **common)
     task = as_text(node.get("task"))
@@ -517,6 +522,23 @@ def _step(node: YMap, index: int) -> Step:
     }
     display = as_text(node.get("displayName")) or _default_display(task, inputs)
     return Step(task=task, display_name=display, inputs=inputs, **common)
+
+
+def _containers(node: YMap) -> tuple[str, ...]:
+    """What a job asks to run in: its container and its service containers [DOC process/container-phases.md,
+    process/service-containers.md], by alias or image as written."""
+
+    def named(value: Any) -> str:
+        value = plain(value)
+        if isinstance(value, dict):
+            return as_text(value.get("alias") or value.get("image") or value)
+        return as_text(value)
+
+    out = [f"container {named(node['container'])}"] if node.get("container") not in (None, "") else []
+    services = node.get("services")
+    if isinstance(services, dict):
+        out += [f"service {k}: {named(v)}" for k, v in services.items()]
+    return tuple(out)
 
 
 def _settable(target: Any) -> tuple[str, ...] | None:

@@ -27,6 +27,7 @@ from emulator.runtime.events import Reporter
 from emulator.runtime.process import Cancellation
 from emulator.store import runs as runstore
 from emulator.store.files import utc_now
+from emulator.tasks import standins
 from emulator.tasks.registry import default_registry
 from emulator.templates import Expanded, expand_pipeline
 from emulator.templates.references import find_repo_root
@@ -82,6 +83,7 @@ class Compiled:
     pipeline: Pipeline
     environments: envfile.Environments
     environments_path: Path | None
+    tasks_path: Path | None = None  # tasks.yml: stand-ins for tasks without local behaviour
 
 
 def compile_pipeline(
@@ -90,6 +92,7 @@ def compile_pipeline(
     repos: Mapping[str, Path] | None = None,
     requester: str | None = None,
     environments_file: Path | None = None,
+    tasks_file: Path | None = None,
 ) -> Compiled:
     """Everything `mlops validate` checks; raises located MlopsErrors."""
     if not path.is_file():
@@ -103,10 +106,23 @@ def compile_pipeline(
     expanded = expand_pipeline(path, parameters, repos, template_variables(repo_root, path, user))
     document = normalize(expanded.document)
     pipeline = build(document)
-    check(pipeline, default_registry().names())
+    tasks_path = tasks_file or standins.find_file(path.resolve(), repo_root)
+    check(pipeline, default_registry(standins.load(tasks_path)).names())
     env_path = environments_file or envfile.find_file(path.resolve(), repo_root)
     environments = envfile.load(env_path)
-    return Compiled(expanded, document, pipeline, environments, env_path.resolve() if env_path else None)
+    return Compiled(
+        expanded,
+        document,
+        pipeline,
+        environments,
+        env_path.resolve() if env_path else None,
+        tasks_path.resolve() if tasks_path else None,
+    )
+
+
+def local_tasks(compiled: Compiled) -> list[str]:
+    """The tasks with local behaviour for this pipeline: the emulator's, plug-ins, tasks.yml stand-ins."""
+    return default_registry(standins.load(compiled.tasks_path)).names()
 
 
 @dataclass(frozen=True)
@@ -123,6 +139,8 @@ class RunRequest:
     environments_file: Path | None = None
     parallel: int | None = None  # jobs at once (None: the number of CPU cores)
     secret_variables: Mapping[str, str] = field(default_factory=dict)  # queue-time secrets, never recorded
+    task_policy: str = "fail"  # tasks without local behaviour: fail or skip
+    tasks_file: Path | None = None
 
 
 def _options(
@@ -154,7 +172,8 @@ def start(
     """Compile and run a pipeline; returns the run (its record says the result)."""
     user = request.user or default_user()
     compiled = compile_pipeline(
-        request.pipeline, request.parameters, request.repos, user, request.environments_file
+        request.pipeline, request.parameters, request.repos, user, request.environments_file,
+        request.tasks_file,
     )
     repo_root = compiled.expanded.repo_root
     decisions = [
@@ -182,6 +201,8 @@ def start(
             "variables": dict(request.variables),
             "requestedBy": user,
             "checkPolicy": request.check_policy,
+            "taskPolicy": request.task_policy,
+            "tasksFile": str(compiled.tasks_path) if compiled.tasks_path else None,
             "git": git_info(repo_root),
             "templates": list(compiled.expanded.files),
             "status": "queued",
@@ -281,7 +302,11 @@ def _execute(
         if run.data.get("status") == "completed":
             return run
         options = _options(home, Path(run.data["repoRoot"]), environments, run.data)
-        Engine(run, pipeline, options, reporter, default_registry(), cancellation).execute()
+        tasks_file = run.data.get("tasksFile")
+        registry = default_registry(
+            standins.load(Path(tasks_file) if tasks_file else None), str(run.data.get("taskPolicy") or "fail")
+        )
+        Engine(run, pipeline, options, reporter, registry, cancellation).execute()
     return run
 
 

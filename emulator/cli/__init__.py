@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="local folder of a repository resource used by template@alias (repeatable)")
         sp.add_argument("--environments", type=Path, metavar="FILE",
                         help=ENVIRONMENTS_HELP)
+        sp.add_argument("--tasks", type=Path, metavar="FILE",
+                        help="local stand-ins for tasks without local behaviour (default: tasks.yml beside "
+                             "the pipeline or in mlops_pipelines/)")
 
     run = sub.add_parser("run", help="expand and run a pipeline")
     pipeline_args(run)
@@ -67,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--comment", help="comment recorded with --approve/--reject decisions")
     run.add_argument("--check-policy", choices=["pass", "fail", "ask"], default="fail",
                      help="decision for checks the emulator cannot evaluate (default: fail)")
+    run.add_argument("--task-policy", choices=["fail", "skip"], default="fail",
+                     help="what a step does when its task has no local behaviour and no tasks.yml stand-in "
+                          "(default: fail)")
     _output_args(run)
 
     res = sub.add_parser("resume", help="continue a paused or interrupted run")
@@ -86,6 +92,8 @@ def _parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("expand", help="print the fully expanded pipeline (the service's full YAML)")
     pipeline_args(exp)
     exp.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    exp.add_argument("--readable", action="store_true",
+                     help="keep checkout/publish/download steps readable instead of the service's task ids")
 
     val = sub.add_parser("validate", help="expand and check a pipeline without running it")
     pipeline_args(val)
@@ -180,7 +188,8 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             repos={k: Path(v) for k, v in _pairs(args.repo, "--repo").items()}, approve=args.approve,
             reject=args.reject, user=args.user, comment=args.comment, check_policy=args.check_policy,
             environments_file=args.environments, parallel=args.parallel,
-            secret_variables=_pairs(args.secret, "--secret"))
+            secret_variables=_pairs(args.secret, "--secret"), task_policy=args.task_policy,
+            tasks_file=args.tasks)
         with render.make_reporter(console, args.quiet, args.verbose, args.progress) as reporter:
             run = runner.start(request, home, reporter)
         return _until_undecided(run, console, args, isinstance(reporter, render.LiveReporter))
@@ -198,11 +207,12 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if cmd in ("expand", "validate"):
         compiled = runner.compile_pipeline(args.pipeline, _pairs(args.parameter, "-p"),
                                            {k: Path(v) for k, v in _pairs(args.repo, "--repo").items()},
-                                           environments_file=args.environments)
+                                           environments_file=args.environments, tasks_file=args.tasks)
         if cmd == "expand":
+            from emulator.normalize import final_yaml
             from emulator.yamlio import dumps
 
-            text = dumps(compiled.document)
+            text = dumps(compiled.document if args.readable else final_yaml(compiled.document))
             if args.output:
                 args.output.write_text(text, encoding="utf-8")
             else:
@@ -210,7 +220,8 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             return runner.EXIT_OK
         from emulator.validation import validate
 
-        report = validate(compiled.pipeline, compiled.expanded.document, compiled.expanded.repo_root)
+        report = validate(compiled.pipeline, compiled.expanded.document, compiled.expanded.repo_root,
+                          runner.local_tasks(compiled))
         stderr = Console(stderr=True, soft_wrap=True)
         for error in report.errors:
             stderr.print(f"[bold red]error:[/bold red] {_escape(error.render())}", highlight=False)
@@ -229,6 +240,13 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         schema = (f"checked ({report.service_schema})" if report.service_schema
                   else "not checked (set MLOPS_SERVICE_SCHEMA to Azure's service-schema.json)")
         console.print(f"  Azure Pipelines schema: {schema}", highlight=False)
+        if report.no_local_behaviour:
+            names = ", ".join(report.no_local_behaviour)
+            console.print(f"  [yellow]no local behaviour[/yellow] (the step fails when it runs, unless "
+                          f"tasks.yml gives it a stand-in, or --task-policy skip): {names}", highlight=False)
+        if report.container_jobs:
+            console.print(f"  [yellow]container jobs[/yellow] (the run fails them: containers are not run "
+                          f"locally): {', '.join(report.container_jobs)}", highlight=False)
         return runner.EXIT_OK
     if cmd == "runs":
         if getattr(args, "runs_command", None) == "show":

@@ -4,7 +4,8 @@ Each `<feature>/pipeline.yml` (with its files) is copied to a fresh folder and r
 `emulator.runner.start` with an isolated state folder and a recording reporter; `expected.json` says
 what must come out, citing the documentation it follows (`doc`). What expected.json may hold:
 
-    request       {"variables": {}, "secrets": {}, "parallel": N, "parameters": {}, "minuteSeconds": s}
+    request       {"variables": {}, "secrets": {}, "parallel": N, "parameters": {}, "minuteSeconds": s,
+                  "taskPolicy": "fail"|"skip"}
     error         the run must not start: a located error whose message contains this text
     result        the run's result
     stages        {stage: {"result", "message"?, "jobs": {job: {"result", "outputs", "steps": {step: result},
@@ -156,6 +157,7 @@ def run_feature(
         secret_variables=req.get("secrets", {}),
         parallel=req.get("parallel"),
         user="tester",
+        task_policy=req.get("taskPolicy", "fail"),
     )
     try:
         run = runner.start(request, home, reporter)

@@ -327,6 +327,31 @@ CASES = [
             - task: PublishPipelineArtifact@1
               inputs: {targetPath: x, artifactName: y}
         """),
+    case("stages-root-pool-stays-at-root", "DOC yaml-schema pipeline (pool at pipeline level)", """
+        pool:
+          vmImage: ubuntu-latest
+        stages:
+        - stage: S
+          jobs:
+          - job: J
+            steps:
+            - checkout: self
+        """, service="""
+        pool:
+          vmImage: ubuntu-latest
+        stages:
+        - stage: S
+          jobs:
+          - job: J
+            steps:
+            - task: 6d15af64-176c-496d-b583-fd2ae21d4df4@1
+              inputs: {repository: self}
+        """),
+    case("get-package-needs-its-resource", "PG C-E04-035 (HTTP 400 'Cannot find package resource for pkg', "
+         "Line: 2, Col: 15)", """
+        steps:
+        - getPackage: pkg
+        """, error="Cannot find package resource for pkg", at=("azure-pipelines.yml", 2, 15)),
     case("publish-download-model-form", "emulator: the run-time model reads named artifact tasks", """
         steps:
         - publish: out/app
