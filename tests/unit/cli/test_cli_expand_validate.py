@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from cli_helpers import mlops, write_project
+
+pytestmark = pytest.mark.integration  # runs `mlops` in a subprocess
 
 PIPELINE = """\
 trigger: none

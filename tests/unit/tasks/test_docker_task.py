@@ -17,6 +17,8 @@ from emulator.tasks.base import StepContext
 from emulator.tasks.docker import docker
 from emulator.testing.steps import docker_daemon_or_skip
 
+pytestmark = pytest.mark.integration  # the docker client, and a daemon where one runs
+
 
 def _context(tmp_path: Path, inputs: dict[str, str], env: Mapping[str, str], lines: list[str]) -> StepContext:
     def run(argv: Sequence[str], cwd: Path, run_env: Mapping[str, str]) -> ProcessResult:
