@@ -31,6 +31,7 @@ from emulator.tasks import standins
 from emulator.tasks.registry import default_registry
 from emulator.templates import Expanded, expand_pipeline
 from emulator.templates.references import find_repo_root
+from emulator.validation import check_decisions
 from emulator.yamlio import YMap, dumps, load_file
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_PAUSED = 0, 1, 2, 3
@@ -93,8 +94,10 @@ def compile_pipeline(
     requester: str | None = None,
     environments_file: Path | None = None,
     tasks_file: Path | None = None,
+    check_plan: bool = True,
 ) -> Compiled:
-    """Everything `mlops validate` checks; raises located MlopsErrors."""
+    """Expand and model a pipeline; raises located MlopsErrors. `check_plan=False` leaves what
+    `plan.problems` finds (beyond the graphs) to the caller: `mlops validate` reports them all."""
     if not path.is_file():
         raise RunError(
             f"Pipeline file {path} not found",
@@ -107,7 +110,8 @@ def compile_pipeline(
     document = normalize(expanded.document)
     pipeline = build(document)
     tasks_path = tasks_file or standins.find_file(path.resolve(), repo_root)
-    check(pipeline, default_registry(standins.load(tasks_path)).names())
+    check(pipeline, default_registry(standins.load(tasks_path)).names() if check_plan else None,
+          problems=check_plan)
     env_path = environments_file or envfile.find_file(path.resolve(), repo_root)
     environments = envfile.load(env_path)
     return Compiled(
@@ -152,7 +156,7 @@ def _options(
     bin_dir = home / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
     write_az_shim(bin_dir)
-    folders = [Path(str(data[k])).parent for k in ("environmentsFile", "pipelineFile") if data.get(k)]
+    files = [Path(str(data[k])) if data.get(k) else None for k in ("pipelineFile", "environmentsFile")]
     return RunOptions(
         home=home,
         repo_root=repo_root,
@@ -162,7 +166,7 @@ def _options(
         queue_variables=dict(data.get("variables") or {}),
         az_bin=bin_dir,
         parallel=int(data.get("parallel") or 0),
-        connections=connections.load(connections.find_file([*folders, repo_root / "mlops_pipelines"])),
+        connections=connections.for_pipeline(files[0], files[1], repo_root),
     )
 
 
@@ -176,6 +180,8 @@ def start(
         request.tasks_file,
     )
     repo_root = compiled.expanded.repo_root
+    for problem in check_decisions(compiled.pipeline, compiled.environments, request.approve, request.reject):
+        raise RunError(problem.message, None, expected=problem.expected, hint=problem.hint)
     decisions = [
         _pre_decision(compiled.environments, env, "approved", user, request.comment)
         for env in request.approve

@@ -16,6 +16,7 @@ from rich.console import Console
 
 from emulator import __version__, runner
 from emulator.cli import render
+from emulator.cli import validate as validate_command
 from emulator.errors import MlopsError
 from emulator.report.times import durations
 from emulator.store import runs as runstore
@@ -41,8 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"mlops {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def pipeline_args(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("pipeline", type=Path, help="the pipeline YAML file")
+    def pipeline_args(sp: argparse.ArgumentParser, many: bool = False) -> None:
+        if many:
+            sp.add_argument("pipeline", type=Path, nargs="+", metavar="PATH",
+                            help="pipeline files, folders or quoted globs ('mlops_pipelines/*.yml')")
+        else:
+            sp.add_argument("pipeline", type=Path, help="the pipeline YAML file")
         sp.add_argument("-p", "--parameter", action="append", metavar="NAME=VALUE",
                         help="a runtime parameter (repeatable)")
         sp.add_argument("--repo", action="append", metavar="ALIAS=PATH",
@@ -95,8 +100,10 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--readable", action="store_true",
                      help="keep checkout/publish/download steps readable instead of the service's task ids")
 
-    val = sub.add_parser("validate", help="expand and check a pipeline without running it")
-    pipeline_args(val)
+    val = sub.add_parser("validate", help="check pipelines without running them (a CI gate: text, JSON, "
+                         "SARIF, ##vso lines, JUnit)")
+    pipeline_args(val, many=True)
+    validate_command.add_arguments(val)
 
     runs = sub.add_parser("runs", help="list runs or show one")
     runs_sub = runs.add_subparsers(dest="runs_command")
@@ -204,49 +211,22 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
                               args.user or runner.default_user(), args.comment, job=args.job)
         console.print(render.decision_line(args.run_id, entry), highlight=False)
         return runner.EXIT_OK
-    if cmd in ("expand", "validate"):
+    if cmd == "validate":
+        return validate_command.run(args, console, _pairs(args.parameter, "-p"),
+                                    {k: Path(v) for k, v in _pairs(args.repo, "--repo").items()},
+                                    _pairs(args.var, "--var"))
+    if cmd == "expand":
         compiled = runner.compile_pipeline(args.pipeline, _pairs(args.parameter, "-p"),
                                            {k: Path(v) for k, v in _pairs(args.repo, "--repo").items()},
                                            environments_file=args.environments, tasks_file=args.tasks)
-        if cmd == "expand":
-            from emulator.normalize import final_yaml
-            from emulator.yamlio import dumps
+        from emulator.normalize import final_yaml
+        from emulator.yamlio import dumps
 
-            text = dumps(compiled.document if args.readable else final_yaml(compiled.document))
-            if args.output:
-                args.output.write_text(text, encoding="utf-8")
-            else:
-                sys.stdout.write(text)
-            return runner.EXIT_OK
-        from emulator.validation import validate
-
-        report = validate(compiled.pipeline, compiled.expanded.document, compiled.expanded.repo_root,
-                          runner.local_tasks(compiled))
-        stderr = Console(stderr=True, soft_wrap=True)
-        for error in report.errors:
-            stderr.print(f"[bold red]error:[/bold red] {_escape(error.render())}", highlight=False)
-        if report.errors:
-            return runner.EXIT_BAD_INPUT
-        p = compiled.pipeline
-        jobs = sum(len(s.jobs) for s in p.stages)
-        steps = sum(len(j.all_steps()) for s in p.stages for j in s.jobs)
-        envs = sorted({e.name for s in p.stages for e in s.environments()})
-        console.print(f"[green]✔[/green] {args.pipeline} is valid: {len(p.stages)} stages, {jobs} jobs, "
-                      f"{steps} steps"
-                      + (f"; environments: {', '.join(envs)}" if envs else ""), highlight=False)
-        skipped = f"; not checked (named at run time): {', '.join(report.skipped)}" if report.skipped else ""
-        checked = len(report.azureml_files)
-        console.print(f"  Azure ML YAML checked (azure-ai-ml): {checked} file(s){skipped}", highlight=False)
-        schema = (f"checked ({report.service_schema})" if report.service_schema
-                  else "not checked (set MLOPS_SERVICE_SCHEMA to Azure's service-schema.json)")
-        console.print(f"  Azure Pipelines schema: {schema}", highlight=False)
-        if report.no_local_behaviour:
-            names = ", ".join(report.no_local_behaviour)
-            console.print(f"  [yellow]no local behaviour[/yellow] (the step fails when it runs, unless "
-                          f"tasks.yml gives it a stand-in, or --task-policy skip): {names}", highlight=False)
-        if report.container_jobs:
-            console.print(f"  [yellow]container jobs[/yellow] (the run fails them: containers are not run "
-                          f"locally): {', '.join(report.container_jobs)}", highlight=False)
+        text = dumps(compiled.document if args.readable else final_yaml(compiled.document))
+        if args.output:
+            args.output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
         return runner.EXIT_OK
     if cmd == "runs":
         if getattr(args, "runs_command", None) == "show":
@@ -371,7 +351,7 @@ def _graph(args: argparse.Namespace, home: Path, console: Console) -> int:
             raise MlopsError("PNG is binary: write it to a file", None, expected="-o FILE.png")
         sys.stdout.write(data.decode("utf-8"))
         return runner.EXIT_OK
-    _write(args.output, data)
+    write_file(args.output, data)
     jobs = sum(len(s.jobs) for s in pictured.stages)
     console.print(f"Wrote {args.output} ({fmt}: {len(pictured.stages)} stages, {jobs} jobs"
                   + (f", coloured by run {run.id}" if run else "") + ")", highlight=False)
@@ -386,15 +366,15 @@ def _report(args: argparse.Namespace, home: Path, console: Console) -> int:
                          expected="mlops report RUN -o report.html [--junit results.xml]")
     run = runstore.load(home, args.run_id)
     if args.junit is not None:
-        _write(args.junit, junit_report(run).encode("utf-8"))
+        write_file(args.junit, junit_report(run).encode("utf-8"))
         console.print(f"Wrote {args.junit} (JUnit XML of run {run.id})", highlight=False)
     if args.output is not None:
-        _write(args.output, html_report(run, home, with_mlflow=not args.no_mlflow).encode("utf-8"))
+        write_file(args.output, html_report(run, home, with_mlflow=not args.no_mlflow).encode("utf-8"))
         console.print(f"Wrote {args.output} (HTML report of run {run.id})", highlight=False)
     return runner.EXIT_OK
 
 
-def _write(path: Path, data: bytes) -> None:
+def write_file(path: Path, data: bytes) -> None:
     """Write an output file; a folder that can't be written is bad input, not a crash."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
