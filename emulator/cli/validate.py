@@ -108,11 +108,17 @@ def validate_file(path: Path, args: argparse.Namespace, parameters: dict[str, st
         decisions = check_decisions(compiled.pipeline, compiled.environments, args.approve, args.reject)
     except MlopsError as exc:
         return formats.FileResult(path, (Finding.of(exc),))
-    findings = (*decisions, *report.findings)
+    findings = (*decisions, *sorted(report.findings, key=_position))
     if args.strict:
         findings = tuple(Finding("error", f.rule, f.message, f.location, f.expected, f.hint)
                          if f.severity == "warning" else f for f in findings)
     return formats.FileResult(path, findings, _summary(compiled, report))
+
+
+def _position(finding: Finding) -> tuple[str, int, int]:
+    """Findings in file order (the checks run one after the other over the whole pipeline)."""
+    where = finding.location
+    return (where.file, where.line, where.col) if where else ("", 0, 0)
 
 
 def run(args: argparse.Namespace, console: Console, parameters: dict[str, str], repos: dict[str, Path],
