@@ -188,3 +188,22 @@ def test_run_refuses_an_environment_the_pipeline_never_targets(
     assert code == 2
     assert "--approve production: the pipeline targets no environment at all" in err
     assert "this environment" not in err
+
+
+def test_the_pre_commit_hook_validates_this_repository(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """.pre-commit-hooks.yaml: the keys pre-commit requires [pre-commit.com "Creating new hooks"], and
+    its command (entry + args, no file names) passes on this repository's pipelines."""
+    import shlex
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[3]
+    (hook,) = yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text())
+    assert {"id", "name", "entry", "language"} <= set(hook) and hook["pass_filenames"] is False
+    words = [*shlex.split(hook["entry"]), *hook["args"]]
+    assert words[:2] == ["mlops", "validate"]
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("MLOPS_HOME", str(tmp_path / "home"))
+    assert main(words[1:]) == 0
