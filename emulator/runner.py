@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulator.errors import Location, RunError
+from emulator.errors import Location, RunError, did_you_mean
 from emulator.gates import approvals, manual
 from emulator.gates import environments as envfile
 from emulator.gitmeta import read_head
@@ -99,10 +99,12 @@ def compile_pipeline(
     """Expand and model a pipeline; raises located MlopsErrors. `check_plan=False` leaves what
     `plan.problems` finds (beyond the graphs) to the caller: `mlops validate` reports them all."""
     if not path.is_file():
+        nearby = [p.name for p in path.parent.glob("*.y*ml")] if path.parent.is_dir() else []
         raise RunError(
             f"Pipeline file {path} not found",
             Location(str(path)),
-            hint="give the path of an Azure Pipelines YAML file, e.g. mlops_pipelines/BasicBuildRelease.yml",
+            hint=did_you_mean(path.name, nearby)
+            or "give the path of an Azure Pipelines YAML file, e.g. mlops_pipelines/BasicBuildRelease.yml",
         )
     repo_root = find_repo_root(path.resolve())
     user = requester or default_user()
@@ -330,18 +332,23 @@ def _environments_of(run: runstore.Run) -> envfile.Environments:
     return envfile.strictest(envfile.load(snapshot), now)
 
 
+def check_resumable(run: runstore.Run) -> None:
+    """A finished run is not resumed: say so before anything else."""
+    if run.data.get("status") == "completed":
+        raise RunError(
+            f"Run {run.id} has already finished ({run.data.get('result')})",
+            None,
+            hint="start a new run with mlops run",
+        )
+
+
 def resume(
     run_id: str, home: Path, reporter: Reporter, cancellation: Cancellation | None = None
 ) -> runstore.Run:
     """Continue a paused or interrupted run from its record, with the YAML it was queued with."""
     run = runstore.load(home, run_id)
     _trusted(run, "resume")
-    if run.data.get("status") == "completed":
-        raise RunError(
-            f"Run {run_id} has already finished ({run.data.get('result')})",
-            None,
-            hint="start a new run with mlops run",
-        )
+    check_resumable(run)
     document = load_file(run.pipeline_file, text_scalars=True)
     pipeline = build(document)
     check(pipeline)

@@ -11,13 +11,15 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
+from rich.table import Table
 
 from emulator import __version__, runner
-from emulator.cli import render
+from emulator.cli import listing, render
 from emulator.cli import validate as validate_command
-from emulator.errors import MlopsError
+from emulator.errors import MlopsError, did_you_mean
 from emulator.report.times import durations
 from emulator.store import runs as runstore
 from emulator.store.paths import state_home
@@ -106,8 +108,9 @@ def _parser() -> argparse.ArgumentParser:
     validate_command.add_arguments(val)
 
     runs = sub.add_parser("runs", help="list runs or show one")
+    listing.add_arguments(runs)
     runs_sub = runs.add_subparsers(dest="runs_command")
-    runs_sub.add_parser("list", help="list runs")
+    listing.add_arguments(runs_sub.add_parser("list", help="list runs"), nested=True)
     show = runs_sub.add_parser("show", help="show a run")
     show.add_argument("run_id", metavar="RUN")
     show.add_argument("--json", action="store_true")
@@ -120,9 +123,11 @@ def _parser() -> argparse.ArgumentParser:
     rec.add_argument("action", nargs="?", choices=["list", "show", "check"], default="list")
     rec.add_argument("name", nargs="?", help="the recipe, for show")
     rec.add_argument("--root", type=Path, default=Path("."), help="the repository root (default: .)")
+    listing.add_arguments(rec)
 
     eps = sub.add_parser("endpoints", help="list or stop the local online endpoints")
     eps.add_argument("action", nargs="?", choices=["list", "down"], default="list")
+    listing.add_arguments(eps)
 
     gr = sub.add_parser("graph", help="draw a pipeline's stages, jobs and gates (Mermaid, SVG or PNG)")
     gr.add_argument("pipeline", type=Path, nargs="?",
@@ -201,6 +206,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             run = runner.start(request, home, reporter)
         return _until_undecided(run, console, args, isinstance(reporter, render.LiveReporter))
     if cmd == "resume":
+        runner.check_resumable(runstore.load(home, args.run_id))
         console.print(f"Resuming run {args.run_id}", highlight=False)
         with render.make_reporter(console, args.quiet, args.verbose, args.progress) as reporter:
             run = runner.resume(args.run_id, home, reporter)
@@ -235,11 +241,12 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             if args.json:
                 sys.stdout.write(json.dumps(summary, indent=2) + "\n")
             else:
-                console.print(render.summary_table(summary, durations(run.data)))
+                listing.print_wide(console, render.summary_table(summary, durations(run.data)))
                 for line in render.audit_lines(summary):
                     console.print(line, highlight=False)
             return runner.EXIT_OK
-        console.print(render.runs_table(runstore.list_runs(home)))
+        found = runstore.list_runs(home)
+        listing.show(console, [_run_item(r) for r in found], args, render.runs_table(found))
         return runner.EXIT_OK
     if cmd == "logs":
         return _logs(home, args.run_id, args.step, console)
@@ -256,7 +263,19 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             problems = recipes.check(args.root)
             sys.stdout.write(recipes.format_problems(problems))
             return runner.EXIT_BAD_INPUT if problems else runner.EXIT_OK
-        sys.stdout.write(recipes.format_list(recipes.list_recipes(args.root)))
+        library = recipes.list_recipes(args.root)
+        items = [{"name": r.name, "kind": r.kind, "summary": r.summary,
+                  "required": [p.name for p in r.parameters if p.required]} for r in library]
+        if getattr(args, "output", None) or getattr(args, "query", None):
+            table = Table(title="Recipes")
+            for column in ("name", "kind", "summary", "required"):
+                table.add_column(column)
+            for r in library:
+                table.add_row(_escape(r.name), r.kind, _escape(r.summary),
+                              ", ".join(p.name for p in r.parameters if p.required))
+            listing.show(console, items, args, table)
+        else:
+            sys.stdout.write(recipes.format_list(library))
         return runner.EXIT_OK
     if cmd == "endpoints":
         from emulator.azureml.endpoints import list_endpoints, stop_all_endpoints
@@ -266,8 +285,8 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             console.print(f"Stopped {len(stopped)} endpoint deployment(s): {', '.join(stopped) or '-'}",
                           highlight=False)
         else:
-            for ep in list_endpoints(home):
-                console.print(json.dumps(ep), highlight=False)
+            endpoints = list_endpoints(home)
+            listing.show(console, endpoints, args, render.endpoints_table(endpoints))
         return runner.EXIT_OK
     if cmd == "graph":
         return _graph(args, home, console)
@@ -278,6 +297,12 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
 
         return serve(home, args.port, console)
     raise AssertionError(cmd)  # pragma: no cover - argparse rejects unknown commands
+
+
+def _run_item(record: dict[str, Any]) -> dict[str, Any]:
+    """A run as `mlops runs -o json` lists it."""
+    keys = ("id", "pipeline", "status", "result", "requestedBy", "startedAt", "finishedAt", "waiting")
+    return {k: record.get(k) for k in keys}
 
 
 def _until_undecided(run: runstore.Run, console: Console, args: argparse.Namespace, live: bool) -> int:
@@ -297,7 +322,7 @@ def _until_undecided(run: runstore.Run, console: Console, args: argparse.Namespa
 
 def _finish(run: runstore.Run, console: Console, as_json: bool, live: bool = False) -> int:
     summary = runner.summary(run)
-    console.print(render.summary_table(summary, durations(run.data)))
+    listing.print_wide(console, render.summary_table(summary, durations(run.data)))
     if summary["result"] == "paused" and summary.get("waiting"):
         banner = render.waiting_banner(run.id, summary["waiting"], render.gate_checks(run.data), boxed=live)
         console.print(banner, highlight=False, soft_wrap=not live)
@@ -309,12 +334,14 @@ def _finish(run: runstore.Run, console: Console, as_json: bool, live: bool = Fal
 def _logs(home: Path, run_id: str, step_filter: str | None, console: Console) -> int:
     run = runstore.load(home, run_id)
     shown = 0
+    labels: list[str] = []
     for stage in run.data["stages"]:
         for job in stage["jobs"]:
             for step in job["steps"]:
                 if not step.get("log"):
                     continue
                 label = f"{stage['name']} / {job['name']} / {step.get('displayName') or step['name']}"
+                labels.append(label)
                 if step_filter and step_filter.lower() not in label.lower():
                     continue
                 console.rule(f"{label} ({step.get('result')})")
@@ -322,8 +349,12 @@ def _logs(home: Path, run_id: str, step_filter: str | None, console: Console) ->
                 console.print((run.dir / step["log"]).read_text(encoding="utf-8", errors="replace"),
                               markup=False, highlight=False, end="")
                 shown += 1
+    if step_filter and not shown:
+        raise MlopsError(f"No step of run {run.id} with a log matches '{step_filter}'", None,
+                         expected="a part of STAGE / JOB / STEP: " + ("; ".join(labels) or "none"),
+                         hint=did_you_mean(step_filter, [label.rsplit(" / ", 1)[-1] for label in labels]))
     if not shown:
-        console.print("no logs matched", highlight=False)
+        console.print(f"Run {run.id} has no step logs yet", highlight=False)
     return runner.EXIT_OK
 
 

@@ -23,7 +23,7 @@ from rich.markup import escape
 
 from emulator import runner
 from emulator.cli import validate_formats as formats
-from emulator.errors import Location, MlopsError, did_you_mean
+from emulator.errors import Location, MlopsError
 from emulator.findings import Finding, count
 from emulator.recipes import is_pipeline
 from emulator.tasks.connections import for_pipeline
@@ -64,11 +64,8 @@ def expand_paths(patterns: Sequence[Path]) -> list[tuple[Path, bool]]:
         elif glob.has_magic(text):
             matches = sorted(Path(p) for p in glob.glob(text, recursive=True))
         else:
-            near = did_you_mean(pattern.name, [p.name for p in pattern.parent.glob("*.y*ml")]) \
-                if pattern.parent.is_dir() else None
-            raise MlopsError(f"Pipeline file {pattern} not found", Location(text),
-                             hint=near or "give a pipeline file, a folder or a quoted glob such as "
-                             "'mlops_pipelines/*.yml'")
+            found[pattern] = True  # not there: compile_pipeline says so, with a "did you mean"
+            continue
         pipelines = [m for m in matches if m.is_file() and is_pipeline(m)]
         if not pipelines:
             raise MlopsError(f"No pipeline matches {pattern}", Location(text),
