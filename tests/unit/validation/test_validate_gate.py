@@ -43,19 +43,7 @@ stages:
           - script: echo ship
             condition: eq(variables['shipIt'], 'yes')
 """
-GOOD = """\
-stages:
-- stage: Build
-  jobs:
-  - job: Compile
-    steps:
-    - task: AzureCLI@2
-      inputs:
-        azureSubscription: aml-workspace-connection
-        scriptType: bash
-        scriptLocation: inlineScript
-        inlineScript: echo hi
-"""
+GOOD = BROKEN.split("    - task: ShellScript@2")[0].replace("-conection", "-connection")  # Build only
 
 
 @pytest.fixture
