@@ -15,7 +15,7 @@ from emulator import task_catalog
 from emulator.errors import ExpressionError, Location, MlopsError, PipelineError, did_you_mean
 from emulator.expressions import parse
 from emulator.gates import manual
-from emulator.model import Hook, Job, Pipeline, Stage, Step
+from emulator.model import Hook, Job, Pipeline, Stage, Step, Variable
 
 
 @dataclass(frozen=True)
@@ -191,9 +191,9 @@ class RuntimeExpression:
 def runtime_expressions(pipeline: Pipeline) -> Iterator[RuntimeExpression]:
     """Every expression of the pipeline that is evaluated at run time, in document order."""
 
-    def values(variables: Sequence[Any], scope: str, stage: Stage | None, job: Job | None) -> Iterator[
-        RuntimeExpression
-    ]:
+    def values(
+        variables: Sequence[Variable], scope: str, stage: Stage | None, job: Job | None
+    ) -> Iterator[RuntimeExpression]:
         for var in variables:
             text = var.value.strip() if isinstance(var.value, str) else ""
             if text.startswith("$[") and text.endswith("]"):

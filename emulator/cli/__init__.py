@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from emulator import __version__, runner
 from emulator.cli import listing, render
@@ -267,13 +266,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         items = [{"name": r.name, "kind": r.kind, "summary": r.summary,
                   "required": [p.name for p in r.parameters if p.required]} for r in library]
         if getattr(args, "output", None) or getattr(args, "query", None):
-            table = Table(title="Recipes")
-            for column in ("name", "kind", "summary", "required"):
-                table.add_column(column)
-            for r in library:
-                table.add_row(_escape(r.name), r.kind, _escape(r.summary),
-                              ", ".join(p.name for p in r.parameters if p.required))
-            listing.show(console, items, args, table)
+            listing.show(console, items, args, render.recipes_table(items))
         else:
             sys.stdout.write(recipes.format_list(library))
         return runner.EXIT_OK

@@ -517,6 +517,16 @@ def endpoints_table(endpoints: list[dict[str, Any]]) -> Table:
     return table
 
 
+def recipes_table(recipes: list[dict[str, Any]]) -> Table:
+    """`mlops recipes list -o table`: name, kind, summary and required parameters."""
+    table = Table(title="Recipes")
+    for col in ("name", "kind", "summary", "required"):
+        table.add_column(col)
+    for r in recipes:
+        table.add_row(escape(r["name"]), r["kind"], escape(r["summary"]), ", ".join(r["required"]))
+    return table
+
+
 def _yes(value: Any) -> str:
     return "[green]yes[/green]" if value else "[dim]no[/dim]"
 
