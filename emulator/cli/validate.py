@@ -51,29 +51,26 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--strict", action="store_true", help="warnings fail the validation too")
 
 
-def expand_paths(patterns: Sequence[Path]) -> list[tuple[Path, bool]]:
-    """(file, named explicitly) for each PATH: a file, a folder's pipelines, or a glob's."""
-    found: dict[Path, bool] = {}
+def expand_paths(patterns: Sequence[Path]) -> list[Path]:
+    """The files to validate: a file as named (one that is not there is reported with the others), a
+    folder's or a glob's pipelines."""
+    found: dict[Path, None] = {}
     for pattern in patterns:
         text = str(pattern)
-        if pattern.is_file():
-            found[pattern] = True
-            continue
         if pattern.is_dir():
             matches = sorted([*pattern.glob("*.yml"), *pattern.glob("*.yaml")])
-        elif glob.has_magic(text):
+        elif glob.has_magic(text) and not pattern.is_file():
             matches = sorted(Path(p) for p in glob.glob(text, recursive=True))
         else:
-            found[pattern] = True  # not there: compile_pipeline says so, with a "did you mean"
+            found[pattern] = None
             continue
         pipelines = [m for m in matches if m.is_file() and is_pipeline(m)]
         if not pipelines:
             raise MlopsError(f"No pipeline matches {pattern}", Location(text),
                              hint="a pipeline is a YAML file with stages:, jobs:, steps: or extends: at its "
                              "top")
-        for match in pipelines:
-            found.setdefault(match, False)
-    return list(found.items())
+        found.update(dict.fromkeys(pipelines))
+    return list(found)
 
 
 def _summary(compiled: runner.Compiled, report: Report) -> dict[str, object]:
@@ -123,8 +120,8 @@ def run(args: argparse.Namespace, console: Console, parameters: dict[str, str], 
     from emulator.cli import write_file
 
     files = expand_paths(args.pipeline)
-    results = [validate_file(path, args, parameters, repos, variables) for path, _ in files]
-    root = find_repo_root(files[0][0].resolve())
+    results = [validate_file(path, args, parameters, repos, variables) for path in files]
+    root = find_repo_root(files[0].resolve())
     command = shlex.join(["mlops", "validate", *map(str, args.pipeline)])
     if args.sarif:
         write_file(args.sarif, formats.to_sarif(results, root, command).encode("utf-8"))
