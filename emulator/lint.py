@@ -172,12 +172,11 @@ def check(pipeline: Pipeline, queue_variables: Iterable[str] = ()) -> list[Findi
 
 
 def _hint(hint: str | None, scope: str) -> str:
-    where = {
-        "stage": "a stage condition has dependencies, variables, pipeline and the status functions",
-        "job": "a job condition has dependencies, stageDependencies, variables, pipeline and the status "
-        "functions",
-        "step": "a step condition has variables and the status functions (without arguments)",
-    }.get(scope, "a $[ ] value has dependencies, stageDependencies, variables, pipeline and counter")
+    place = {"stage": "a stage condition", "job": "a job condition", "step": "a step condition"}.get(
+        scope, "a $[ ] value here")
+    functions = {"stage": "the status functions", "job": "the status functions",
+                 "step": "the status functions (without arguments)"}.get(scope, "counter")
+    where = f"{place} has {', '.join(_names(scope))}, the built-in functions and {functions}"
     return f"{hint}; {where}" if hint else where
 
 
