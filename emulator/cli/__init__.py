@@ -23,6 +23,7 @@ from emulator.store.paths import state_home
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 ENVIRONMENTS_HELP = "environments file (default: environments.yml beside the pipeline or in mlops_pipelines/)"
+GROUPS_HELP = "variable groups file (default: variable-groups.yml beside the pipeline or in mlops_pipelines/)"
 
 
 def _pairs(values: Sequence[str] | None, flag: str) -> dict[str, str]:
@@ -52,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--tasks", type=Path, metavar="FILE",
                         help="local stand-ins for tasks without local behaviour (default: tasks.yml beside "
                              "the pipeline or in mlops_pipelines/)")
+        sp.add_argument("--variable-groups", type=Path, metavar="FILE",
+                        help=GROUPS_HELP)
 
     run = sub.add_parser("run", help="expand and run a pipeline")
     pipeline_args(run)
@@ -187,9 +190,9 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             variables=_pairs(args.var, "--var"),
             repos={k: Path(v) for k, v in _pairs(args.repo, "--repo").items()}, approve=args.approve,
             reject=args.reject, user=args.user, comment=args.comment, check_policy=args.check_policy,
-            environments_file=args.environments, parallel=args.parallel,
-            secret_variables=_pairs(args.secret, "--secret"), task_policy=args.task_policy,
-            tasks_file=args.tasks)
+            environments_file=args.environments, variable_groups_file=args.variable_groups,
+            parallel=args.parallel, secret_variables=_pairs(args.secret, "--secret"),
+            task_policy=args.task_policy, tasks_file=args.tasks)
         with render.make_reporter(console, args.quiet, args.verbose, args.progress) as reporter:
             run = runner.start(request, home, reporter)
         return _until_undecided(run, console, args, isinstance(reporter, render.LiveReporter))
@@ -207,7 +210,8 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if cmd in ("expand", "validate"):
         compiled = runner.compile_pipeline(args.pipeline, _pairs(args.parameter, "-p"),
                                            {k: Path(v) for k, v in _pairs(args.repo, "--repo").items()},
-                                           environments_file=args.environments, tasks_file=args.tasks)
+                                           environments_file=args.environments, tasks_file=args.tasks,
+                                           variable_groups_file=args.variable_groups)
         if cmd == "expand":
             from emulator.normalize import final_yaml
             from emulator.yamlio import dumps
@@ -223,9 +227,12 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         report = validate(compiled.pipeline, compiled.expanded.document, compiled.expanded.repo_root,
                           runner.local_tasks(compiled))
         stderr = Console(stderr=True, soft_wrap=True)
-        for error in report.errors:
+        errors = [*report.errors, *compiled.unmapped_checkouts()]
+        for error in errors:
             stderr.print(f"[bold red]error:[/bold red] {_escape(error.render())}", highlight=False)
-        if report.errors:
+        for warning in compiled.undefined_groups():
+            stderr.print(f"[bold yellow]warning:[/bold yellow] {_escape(warning.render())}", highlight=False)
+        if errors:
             return runner.EXIT_BAD_INPUT
         p = compiled.pipeline
         jobs = sum(len(s.jobs) for s in p.stages)

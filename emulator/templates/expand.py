@@ -186,16 +186,17 @@ class Expander:
 
     # ---- mappings -------------------------------------------------------------------------------
     def mapping(self, node: Mapping[str, Any], scope: Scope, record: Recorder | None = None,
-                layer: VariableLayer | None = None) -> YMap:
+                layer: VariableLayer | None = None, *, own_scope: bool = True) -> YMap:
         """Expand a mapping. One with a `variables:` key (pipeline, stage, job) opens a variables
-        layer, expanded first so the other keys see it; `layer` is that layer when the caller made it."""
+        layer, expanded first so the other keys see it; `layer` is that layer when the caller made it.
+        `own_scope=False`: the mapping is itself a variables block, where `variables` is just a name."""
         loc = location_of(node) or scope.file_location()
         self._count(len(node), loc)
         out = YMap(loc)
         seen: dict[str, str] = {}
         key_locs = node.key_locs if isinstance(node, YMap) else {}
         pre: Any = ABSENT
-        if "variables" in node:
+        if own_scope and "variables" in node:
             if layer is None:
                 layer = VariableLayer(scope.variables)
                 scope = scope.with_variables(layer)
@@ -311,7 +312,7 @@ class Expander:
         if isinstance(value, list):
             return self.sequence(value, scope, "variables", record)
         if isinstance(value, dict):
-            return self.mapping(value, scope, record)
+            return self.mapping(value, scope, record, own_scope=False)
         expanded = self.node(value, scope)
         if isinstance(expanded, list):
             for item in expanded:
@@ -423,6 +424,11 @@ class Expander:
         body = doc.get(body_key) if body_key else None
         if body is None:
             return []
+        if kind == "variables" and isinstance(body, dict):
+            # The mapping form `NAME: value` is a variables template too [DOC templates.md "Variable
+            # reuse"; SCHEMA variablesTemplate: variables is a mapping or a list]; its items join the
+            # including list as `{name, value}`, each visible to what follows.
+            return _variable_items(self.mapping(body, tscope, record, own_scope=False))
         if not isinstance(body, list):
             raise TemplateError(f"'{body_key}' in template {target.display()} must be a list",
                                 location_of(body) or ref_loc)
@@ -539,6 +545,15 @@ class Expander:
             raise TemplateError("The expanded pipeline is too large", loc,
                                 hint="the service stops at 20 MB of memory while expanding templates; "
                                      "check for an 'each' that multiplies more than intended")
+
+def _variable_items(block: YMap) -> list[Any]:
+    """A mapping-form variables block as the `{name, value}` items of a variables list."""
+    items: list[Any] = []
+    for name, value in block.items():
+        loc = block.key_locs.get(name, block.loc)
+        items.append(YMap(loc, {"name": YStr(name, loc), "value": value}))
+    return items
+
 
 def expand_error(err: Exception, loc: Location) -> MlopsError:
     """Any unexpected failure as a located error (a traceback for bad input is a bug)."""
