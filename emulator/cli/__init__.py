@@ -101,6 +101,15 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="expand and check a pipeline without running it")
     pipeline_args(val)
 
+    init = sub.add_parser("init", help="write the local stand-ins a pipeline needs: environments, service "
+                          "connections, variable groups, repository folders (never overwrites a file)")
+    init.add_argument("pipeline", type=Path, help="the pipeline YAML file")
+    init.add_argument("-p", "--parameter", action="append", metavar="NAME=VALUE",
+                      help="a runtime parameter (repeatable)")
+    init.add_argument("--repo", action="append", metavar="ALIAS=PATH",
+                      help="local folder of a repository the pipeline uses (repeatable; written to "
+                           "repositories.yml)")
+
     runs = sub.add_parser("runs", help="list runs or show one")
     runs_sub = runs.add_subparsers(dest="runs_command")
     runs_sub.add_parser("list", help="list runs")
@@ -255,6 +264,8 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             console.print(f"  [yellow]container jobs[/yellow] (the run fails them: containers are not run "
                           f"locally): {', '.join(report.container_jobs)}", highlight=False)
         return runner.EXIT_OK
+    if cmd == "init":
+        return _init(args, console)
     if cmd == "runs":
         if getattr(args, "runs_command", None) == "show":
             run = runstore.load(home, args.run_id)
@@ -305,6 +316,32 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
 
         return serve(home, args.port, console)
     raise AssertionError(cmd)  # pragma: no cover - argparse rejects unknown commands
+
+
+def _init(args: argparse.Namespace, console: Console) -> int:
+    from emulator import scaffold
+    from emulator.yamlio import display_path
+
+    repos = {k: Path(v) for k, v in _pairs(args.repo, "--repo").items()}
+    compiled = runner.compile_pipeline(args.pipeline, _pairs(args.parameter, "-p"), repos)
+    files = scaffold.stand_ins(compiled.pipeline, args.pipeline.resolve(), compiled.expanded.repo_root, repos,
+                               scaffold.user_name())
+    written = {f.path for f in scaffold.write(files)}
+    for item in files:
+        needs = ", ".join(item.names) or "none"
+        where = display_path(item.path)
+        if item.path in written:
+            console.print(f"[green]✔[/green] wrote {where}: {item.kind} ({needs})", highlight=False)
+        elif item.text is None and item.path.is_file():
+            lacks = f"; it lacks: {', '.join(item.missing)}" if item.missing else ""
+            console.print(f"• kept {where} ({item.kind}: {needs}{lacks})", highlight=False)
+        elif item.text is None:
+            console.print(f"• no {item.kind} needed", highlight=False)
+        else:
+            console.print(f"• kept {where}: it appeared while mlops init ran", highlight=False)
+    console.print(f"Next: fill in any TODO, then mlops validate {args.pipeline}; mlops run {args.pipeline}",
+                  highlight=False)
+    return runner.EXIT_OK
 
 
 def _until_undecided(run: runstore.Run, console: Console, args: argparse.Namespace, live: bool) -> int:
