@@ -243,6 +243,14 @@ def _repositories(node: Any) -> dict[str, Repository]:
 INLINE_PREFIX = "git://"
 
 
+def checkout_key(target: str) -> str:
+    """The key of `Pipeline.repositories` a `checkout:` value names (an inline one without its ref)."""
+    text = target.strip()
+    if text.lower().startswith(INLINE_PREFIX):
+        text = text.partition("@")[0]
+    return text.lower()
+
+
 def inline_repository(step: Step) -> Repository | None:
     """`checkout: git://project/repo[@ref]`: an Azure Repos repository named in the step itself [DOC
     repos/multi-repo-checkout.md "Inline syntax checkout"]."""

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from emulator.errors import ConfigError, Location, MlopsError, PipelineError, did_you_mean
-from emulator.model import Pipeline, Repository
+from emulator.model import Pipeline, Repository, checkout_key
 from emulator.runtime.workspace import repo_flag
 from emulator.yamlio import YMap, display_path, load_file, location_of
 
@@ -86,10 +86,11 @@ def check_checkouts(pipeline: Pipeline, mapping: Mapping[str, Path]) -> list[Mlo
         for job in stage.jobs:
             for step in job.all_steps():
                 target = (step.checkout or "").strip()
-                if target.lower() in ("", "self", "none", *seen):
+                key = checkout_key(target)
+                if key in ("", "self", "none", *seen):
                     continue
-                seen.add(target.lower())
-                repo = pipeline.repositories.get(target.lower())
+                seen.add(key)
+                repo = pipeline.repositories.get(key)
                 if repo is None:
                     declared = [r.alias for r in pipeline.repositories.values()]
                     errors.append(PipelineError(

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from emulator.errors import Location, RunError
-from emulator.model import Repository, Step
+from emulator.model import Repository, Step, checkout_key
 
 SOURCE_VARIABLES = ("Build.SourcesDirectory", "Build.Repository.LocalPath", "System.DefaultWorkingDirectory")
 
@@ -86,15 +86,16 @@ def plan_checkout(step: Step, ws: Workspace, self_root: Path, repositories: Mapp
     if is_self:
         source, folder = self_root, self_root.name
     else:
-        repo = repositories.get(target.lower())
-        source_or_none = folders.get(target.lower())
+        repo = repositories.get(checkout_key(target))
+        source_or_none = folders.get(checkout_key(target))
         if repo is None or source_or_none is None:
             raise RunError(f"Repository '{target}' has no local folder", step.location,
                            hint=f"map it with {repo_flag(repo or target)} (the emulator never fetches "
                                 "repositories)")
         source, folder = source_or_none, repo.folder
-        if repo.ref:
-            notes.append(f"ref {repo.ref} is not checked out: the files of {source} are used as they are")
+        ref = target.partition("@")[2] if target.lower().startswith("git://") else repo.ref
+        if ref:
+            notes.append(f"ref {ref} is not checked out: the files of {source} are used as they are")
     path = step.inputs.get("path")
     if path not in (None, ""):
         dest = Path(os.path.normpath(ws.root / str(path)))
