@@ -225,7 +225,7 @@ def _texts(value: Any) -> list[str]:
 
 def _q(text: str) -> str:
     """A YAML scalar: plain when that reads back as the same text, else double-quoted (JSON)."""
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_./@ -]*", text) and text == text.strip() and \
+    if re.fullmatch(r"[A-Za-z_./][A-Za-z0-9_./@ -]*", text) and text == text.strip() and \
             text.lower() not in ("true", "false", "yes", "no", "on", "off", "null", "y", "n"):
         return text
     return json.dumps(text)
