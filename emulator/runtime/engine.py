@@ -185,19 +185,12 @@ class Engine:
                 *self._secret_vars.values(),
                 *self._secret_values,
                 *(v for o in self._secret_outputs.values() for v in o.values()),
-                *self._group_secrets(),
+                *options.variable_groups.secrets(pipeline.groups()),
             ]
         )
         self._gated: set[str] = set()
         self._revisited: set[tuple[str, str]] = set()  # waiting jobs looked at again in this execution
         self._running: dict[Future[str], tuple[str, str]] = {}
-
-    def _group_secrets(self) -> list[str]:
-        """The secret values of the variable groups the pipeline uses: masked from the first line on."""
-        groups = self.options.variable_groups
-        found = [groups.get(g.name) for g in self.pipeline.groups()]
-        return [value for config in found if config is not None
-                for _, value, secret in groups.values(config) if secret and value]
 
     # ---- the run ------------------------------------------------------------------------------
     def execute(self) -> str:
@@ -744,10 +737,7 @@ class Engine:
         variable group's variables take the group's place in the list."""
         for var in variables:
             if isinstance(var, VariableGroup):
-                groups = self.options.variable_groups
-                for name, text, secret in groups.values(groups.require(var.name, var.location)):
-                    if not vs.is_readonly(name):
-                        vs.set(name, text, secret=secret)
+                self.options.variable_groups.apply(vs, var)
                 continue
             value = _text(var.value)
             stripped = value.strip()

@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from emulator.errors import ConfigError, Location, MlopsError, RunError, did_you_mean
+from emulator.model import VariableGroup
+from emulator.runtime.variables import VariableSet
 from emulator.yamlio import YMap, YStr, display_path, load_file, location_of, plain, resolve_plain_scalar
 
 FILE_NAME = "variable-groups.yml"
@@ -84,6 +86,18 @@ class VariableGroups:
                     )
             out.append((var.name, value or "", var.secret))
         return out
+
+    def apply(self, vs: VariableSet, ref: VariableGroup) -> None:
+        """Set the variables of the group a `- group:` item names, at that item's place in its list."""
+        for name, value, secret in self.values(self.require(ref.name, ref.location)):
+            if not vs.is_readonly(name):
+                vs.set(name, value, secret=secret)
+
+    def secrets(self, refs: tuple[VariableGroup, ...]) -> list[str]:
+        """The secret values of the named groups (masked from a run's first line on)."""
+        found = [self.get(ref.name) for ref in refs]
+        return [value for group in found if group is not None
+                for _, value, secret in self.values(group) if secret and value]
 
 
 NONE = VariableGroups({}, None)
