@@ -43,13 +43,17 @@ def default_user() -> str:
     """Who is acting: $MLOPS_USER, else git's user.name, else the login name."""
     if os.environ.get("MLOPS_USER"):
         return os.environ["MLOPS_USER"]
+    return git_user_name() or getpass.getuser()
+
+
+def git_user_name() -> str | None:
+    """`git config user.name`, when git has one."""
     try:
         out = subprocess.run(["git", "config", "user.name"], capture_output=True, text=True, timeout=5)
-        if out.returncode == 0 and out.stdout.strip():
-            return out.stdout.strip()
     except (OSError, subprocess.SubprocessError):
-        pass
-    return getpass.getuser()
+        return None
+    name = out.stdout.strip() if out.returncode == 0 else ""
+    return name or None
 
 
 def git_info(repo_root: Path) -> dict[str, str]:

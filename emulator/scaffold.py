@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from emulator.gates import environments as envfile
-from emulator.model import Job, Pipeline, Stage, Variable, VariableGroup
+from emulator.model import Job, Pipeline, Repository, Stage, Variable, VariableGroup
 from emulator.runtime import repositories as repofile
 from emulator.runtime import variable_groups as groupfile
 from emulator.runtime.variables import VariableSet
@@ -50,17 +50,9 @@ class StandIn:
 
 def user_name() -> str:
     """Approvers of the scaffolded approvals: `git config user.name`, else who `mlops` says you are."""
-    import subprocess
+    from emulator.runner import default_user, git_user_name
 
-    from emulator.runner import default_user
-
-    try:
-        out = subprocess.run(["git", "config", "user.name"], capture_output=True, text=True, timeout=5)
-        if out.returncode == 0 and out.stdout.strip():
-            return out.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        pass
-    return default_user()
+    return git_user_name() or default_user()
 
 
 def stand_ins(pipeline: Pipeline, pipeline_path: Path, repo_root: Path, given_repos: Mapping[str, Path],
@@ -68,57 +60,48 @@ def stand_ins(pipeline: Pipeline, pipeline_path: Path, repo_root: Path, given_re
     """The four files for `pipeline`, in the order `mlops init` reports them."""
     folder = pipeline_path.parent
     static = _static_variables(pipeline)
-    out: list[StandIn] = []
-
     envs = sorted({static.expand(e.name) for s in pipeline.stages for e in s.environments()}, key=str.lower)
-    existing = envfile.find_file(pipeline_path, repo_root)
-    if existing is not None:
-        have = envfile.load(existing)
-        out.append(StandIn("environments", existing, None, tuple(envs),
-                            tuple(e for e in envs if have.get(e) is None)))
-    else:
-        out.append(StandIn("environments", folder / envfile.FILE_NAME,
-                           _environments_text(envs, approver) if envs else None, tuple(envs)))
-
-    names = _connections(pipeline, static)
-    existing = connfile.find_file([folder, repo_root / "mlops_pipelines"])
-    if existing is not None:
-        known = connfile.load(existing).entries or {}
-        out.append(StandIn("service connections", existing, None, tuple(names),
-                            tuple(n for n in names if n.lower() not in known)))
-    else:
-        out.append(StandIn("service connections", folder / connfile.FILE_NAME,
-                           _connections_text(names) if names else None, tuple(names)))
-
+    connections = _connections(pipeline, static)
     reads = group_reads(pipeline)
-    existing = groupfile.find_file(pipeline_path, repo_root)
-    if existing is not None:
-        defined = groupfile.load(existing)
-        out.append(StandIn("variable groups", existing, None, tuple(reads),
-                            tuple(g for g in reads if defined.get(g) is None)))
-    else:
-        out.append(StandIn("variable groups", folder / groupfile.FILE_NAME, _groups_text(reads),
-                            tuple(reads)))
-
     repos = sorted(pipeline.repositories.values(), key=lambda r: r.alias.lower())
-    existing = repofile.find_file(pipeline_path, repo_root)
-    aliases = tuple(r.alias for r in repos)
+
+    def no_environment(path: Path) -> tuple[str, ...]:
+        have = envfile.load(path)
+        return tuple(e for e in envs if have.get(e) is None)
+
+    def no_connection(path: Path) -> tuple[str, ...]:
+        have = connfile.load(path).entries or {}
+        return tuple(n for n in connections if n.lower() not in have)
+
+    def no_group(path: Path) -> tuple[str, ...]:
+        have = groupfile.load(path)
+        return tuple(g for g in reads if have.get(g) is None)
+
+    def no_folder(path: Path) -> tuple[str, ...]:
+        have = repofile.merged(repofile.load(path), {})
+        return tuple(r.alias for r in repos if repofile.folder_of(r, have) is None)
+
+    return [
+        _stand_in("environments", folder / envfile.FILE_NAME, envfile.find_file(pipeline_path, repo_root),
+                  tuple(envs), no_environment, lambda: _environments_text(envs, approver)),
+        _stand_in("service connections", folder / connfile.FILE_NAME,
+                  connfile.find_file([folder, repo_root / "mlops_pipelines"]), tuple(connections),
+                  no_connection, lambda: _connections_text(connections)),
+        _stand_in("variable groups", folder / groupfile.FILE_NAME,
+                  groupfile.find_file(pipeline_path, repo_root), tuple(reads), no_group,
+                  lambda: _groups_text(reads)),
+        _stand_in("repositories", folder / repofile.FILE_NAME, repofile.find_file(pipeline_path, repo_root),
+                  tuple(r.alias for r in repos), no_folder,
+                  lambda: _repositories_text(repos, repofile.merged({}, given_repos), folder)),
+    ]
+
+
+def _stand_in(kind: str, path: Path, existing: Path | None, names: tuple[str, ...],
+              lacking: Callable[[Path], tuple[str, ...]], text: Callable[[], str]) -> StandIn:
+    """The file that exists (kept, with what it lacks), or the one to write when the pipeline needs any."""
     if existing is not None:
-        mapped = repofile.merged(repofile.load(existing), {})
-        out.append(StandIn("repositories", existing, None, aliases,
-                            tuple(r.alias for r in repos if repofile.folder_of(r, mapped) is None)))
-    else:
-        given = repofile.merged({}, given_repos)
-        lines = []
-        for repo in repos:
-            key = repo.name if repo.alias.lower().startswith("git://") else repo.alias
-            found = repofile.folder_of(repo, given)
-            where = os.path.relpath(found, folder) if found is not None else TODO
-            note = "" if found is not None else f"  # {TODO}: the local folder of {repo.name}"
-            lines.append(f"  {_q(key)}: {_q(where)}{note}")
-        out.append(StandIn("repositories", folder / repofile.FILE_NAME,
-                            _repositories_text(lines) if repos else None, aliases))
-    return out
+        return StandIn(kind, existing, None, names, lacking(existing))
+    return StandIn(kind, path, text() if names else None, names)
 
 
 def write(files: list[StandIn]) -> list[StandIn]:
@@ -256,9 +239,7 @@ def _connections_text(names: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _groups_text(reads: Mapping[str, Mapping[str, list[str]]]) -> str | None:
-    if not reads:
-        return None
+def _groups_text(reads: Mapping[str, Mapping[str, list[str]]]) -> str:
     lines = [_HEADER,
              "# The variable groups the pipeline links (Pipelines > Library), with every variable it reads",
              f"# from them set to {TODO}. Mark a secret with {{value: ..., secret: true}}, or read it from",
@@ -275,7 +256,14 @@ def _groups_text(reads: Mapping[str, Mapping[str, list[str]]]) -> str | None:
     return "\n".join(lines) + "\n"
 
 
-def _repositories_text(lines: list[str]) -> str:
+def _repositories_text(repos: list[Repository], given: Mapping[str, Path], folder: Path) -> str:
+    lines = []
+    for repo in repos:
+        key = repo.name if repo.alias.lower().startswith("git://") else repo.alias
+        found = repofile.folder_of(repo, given)
+        where = os.path.relpath(found, folder) if found is not None else TODO
+        note = "" if found is not None else f"  # {TODO}: the local folder of {repo.name}"
+        lines.append(f"  {_q(key)}: {_q(where)}{note}")
     return "\n".join([_HEADER,
                       "# The local folders of the repositories the pipeline uses (folders relative to this",
                       "# file). `--repo ALIAS=PATH` on the command line wins over them.",

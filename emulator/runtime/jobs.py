@@ -546,7 +546,7 @@ class _StepState:
         for note in plan.notes:
             self.write(note, "warning")
         count = copy_repository(plan.source, plan.dest, step.location, exclude=[options.home])
-        self.write(f"Copied {count} files of {plan.repository} ({plan.source}) to {plan.dest}", "section")
+        self.write(f"Copied {count} files of {plan.source} to {plan.dest}", "section")
         return TaskOutcome(cond.SUCCEEDED)
 
     # logging commands -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from emulator import schemacheck
 from emulator.errors import ConfigError, Location, MlopsError, PipelineError, did_you_mean
 from emulator.model import Pipeline, Repository, checkout_key
 from emulator.runtime.workspace import repo_flag
@@ -27,10 +28,7 @@ FILE_NAME = "repositories.yml"
 
 def find_file(pipeline: Path, repo_root: Path) -> Path | None:
     """repositories.yml beside the pipeline, else in the repository's mlops_pipelines/."""
-    for candidate in (pipeline.parent / FILE_NAME, repo_root / "mlops_pipelines" / FILE_NAME):
-        if candidate.is_file():
-            return candidate
-    return None
+    return schemacheck.find_beside(pipeline, repo_root, FILE_NAME)
 
 
 def load(path: Path | None) -> dict[str, Path]:

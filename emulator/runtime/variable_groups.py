@@ -21,17 +21,17 @@ A group the pipeline names that the file does not define is a warning in `mlops 
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emulator import schemacheck
 from emulator.errors import ConfigError, Location, MlopsError, RunError, did_you_mean
 from emulator.model import VariableGroup
 from emulator.runtime.variables import VariableSet
-from emulator.yamlio import YMap, YStr, display_path, load_file, location_of, plain, resolve_plain_scalar
+from emulator.yamlio import YMap, YStr, display_path, load_file, plain, resolve_plain_scalar
 
 FILE_NAME = "variable-groups.yml"
 SCHEMA_PATH = Path(__file__).with_name("variable-groups.schema.json")
@@ -119,10 +119,7 @@ def missing_hint(groups: VariableGroups, name: str) -> str:
 
 def find_file(pipeline: Path, repo_root: Path) -> Path | None:
     """variable-groups.yml beside the pipeline, else in the repository's mlops_pipelines/."""
-    for candidate in (pipeline.parent / FILE_NAME, repo_root / "mlops_pipelines" / FILE_NAME):
-        if candidate.is_file():
-            return candidate
-    return None
+    return schemacheck.find_beside(pipeline, repo_root, FILE_NAME)
 
 
 def load(path: Path | None) -> VariableGroups:
@@ -174,26 +171,9 @@ def _typed(value: Any) -> Any:
 
 
 def _validate(doc: Any, display: str) -> None:
-    import jsonschema
-
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(_typed(doc)), key=lambda e: (-len(e.absolute_path), e.message))
-    if not errors:
-        return
-    err = errors[0]
-    node: Any = doc
-    loc = location_of(doc) or Location(display, 1, 1)
-    for part in err.absolute_path:
-        if isinstance(node, YMap) and part in node:
-            loc = node.key_loc(str(part))
-            node = node[part]
-    where = ".".join(str(p) for p in err.absolute_path) or "the file"
-    raise ConfigError(
-        f"Invalid variable groups file at {where}: {err.message[:300]}",
-        loc,
-        hint="see emulator/runtime/variable-groups.schema.json and the README's variable-groups.yml section",
-    )
+    schemacheck.check(doc, SCHEMA_PATH, display, "variable groups file",
+                      "see emulator/runtime/variable-groups.schema.json and the README's variable-groups.yml "
+                      "section", data=_typed(doc))
 
 
 def check_defined(groups: VariableGroups, names: list[tuple[str, Location]]) -> list[MlopsError]:

@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 import pytest
-from conftest import CORPUS, SKIP_REASON, manifest
+from realworld_corpus import CORPUS, SKIP_REASON, manifest
 
 from emulator.cli import main
 

@@ -20,7 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO
+from realworld_corpus import REPO, realworld
 
 PIPELINE = "mlops/model_pipelines/risk-model/BuildReleasePipeline.yml"
 
@@ -32,9 +32,9 @@ def _mlops(cwd: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str
                           text=True, timeout=600)
 
 
-def test_init_and_run_reach_the_first_azure_ml_cli_v1_step(realworld: Path, tmp_path: Path) -> None:
+def test_init_and_run_reach_the_first_azure_ml_cli_v1_step(tmp_path: Path) -> None:
     repo = tmp_path / "rsethur-MLOps"
-    shutil.copytree(realworld / "rsethur-MLOps", repo)
+    shutil.copytree(realworld() / "rsethur-MLOps", repo)
     home = tmp_path / "home"
     folder = (repo / PIPELINE).parent
 

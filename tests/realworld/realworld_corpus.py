@@ -1,4 +1,4 @@
-"""Where the real-world corpus is: `shared/realworld` beside the repository (or an ancestor's), or
+"""Where the real-world corpus is (imported by the tests beside it): `shared/realworld` beside the repository (or an ancestor's), or
 $MLOPS_REALWORLD. The corpus is third-party material and is never copied into the project."""
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ def manifest() -> list[dict[str, Any]]:
     return [dict(e) for e in entries]
 
 
-@pytest.fixture
 def realworld() -> Path:
+    """The corpus folder, or skip the test with the reason a user can act on."""
     if CORPUS is None:
         pytest.skip(SKIP_REASON)
     return CORPUS
