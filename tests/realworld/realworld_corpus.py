@@ -1,5 +1,6 @@
-"""Where the real-world corpus is (imported by the tests beside it): `shared/realworld` beside the repository (or an ancestor's), or
-$MLOPS_REALWORLD. The corpus is third-party material and is never copied into the project."""
+"""Where the real-world corpus is (imported by the tests beside it): `shared/realworld` beside the
+repository (or beside an ancestor folder), or $MLOPS_REALWORLD. The corpus is third-party material
+and is never copied into the project."""
 
 from __future__ import annotations
 
