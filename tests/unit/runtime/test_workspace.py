@@ -89,6 +89,7 @@ def _tree(root: Path) -> None:
     (root / "sub" / "b.txt").write_text("b")
 
 
+@pytest.mark.integration  # git ls-files
 def test_copy_keeps_links_inside_the_repository(tmp_path: Path) -> None:
     src, dest = tmp_path / "repo", tmp_path / "dest"
     _tree(src)
@@ -99,6 +100,7 @@ def test_copy_keeps_links_inside_the_repository(tmp_path: Path) -> None:
     assert os.readlink(dest / "linkdir") == "sub" and (dest / "linkdir" / "b.txt").read_text() == "b"
 
 
+@pytest.mark.integration  # git ls-files
 @pytest.mark.parametrize("kind", ["file", "folder"])
 def test_copy_refuses_a_link_out_of_the_repository(tmp_path: Path, kind: str) -> None:
     """Before the fix the target of an outside link was copied into the workspace."""
@@ -115,6 +117,7 @@ def test_copy_refuses_a_link_out_of_the_repository(tmp_path: Path, kind: str) ->
     assert not any("TOP-SECRET" in p.read_text() for p in copied)
 
 
+@pytest.mark.integration  # runs a pipeline
 def test_a_run_refuses_a_link_out_of_the_repository(tmp_path: Path, run_pipeline: Callable[..., Run]) -> None:
     """End to end: the checkout step fails, located, and the linked file never reaches the workspace."""
     secret = tmp_path / "secret.txt"
