@@ -93,9 +93,9 @@ class Compiled:
     variable_groups: groupfile.VariableGroups = groupfile.NONE
     repositories: Mapping[str, Path] = field(default_factory=dict)  # lower-case alias -> local folder
 
-    def unmapped_checkouts(self) -> list[MlopsError]:
-        """Checkouts of a repository that is not declared or has no local folder (`mlops validate`
-        reports them as errors: the run could not start)."""
+    def checkout_problems(self) -> tuple[list[MlopsError], list[MlopsError]]:
+        """(checkouts of an undeclared repository, which the service refuses; checkouts of a repository
+        with no local folder, which Azure accepts but a local run cannot do: `mlops validate` warns)."""
         return repofile.check_checkouts(self.pipeline, self.repositories)
 
     def undefined_groups(self) -> list[MlopsError]:
@@ -205,7 +205,8 @@ def start(
         request.pipeline, request.parameters, request.repos, user, request.environments_file,
         tasks_file=request.tasks_file, variable_groups_file=request.variable_groups_file,
     )
-    problems = [*compiled.unmapped_checkouts(), *compiled.undefined_groups()]
+    undeclared, unmapped = compiled.checkout_problems()
+    problems = [*undeclared, *unmapped, *compiled.undefined_groups()]
     if problems:
         raise problems[0]
     repo_root = compiled.expanded.repo_root

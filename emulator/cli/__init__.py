@@ -236,10 +236,11 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         report = validate(compiled.pipeline, compiled.expanded.document, compiled.expanded.repo_root,
                           runner.local_tasks(compiled))
         stderr = Console(stderr=True, soft_wrap=True)
-        errors = [*report.errors, *compiled.unmapped_checkouts()]
+        undeclared, unmapped = compiled.checkout_problems()
+        errors = [*report.errors, *undeclared]
         for error in errors:
             stderr.print(f"[bold red]error:[/bold red] {_escape(error.render())}", highlight=False)
-        for warning in compiled.undefined_groups():
+        for warning in [*report.warnings, *unmapped, *compiled.undefined_groups()]:
             stderr.print(f"[bold yellow]warning:[/bold yellow] {_escape(warning.render())}", highlight=False)
         if errors:
             return runner.EXIT_BAD_INPUT

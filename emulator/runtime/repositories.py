@@ -76,9 +76,12 @@ def checkout_folders(pipeline: Pipeline, mapping: Mapping[str, Path]) -> dict[st
     return out
 
 
-def check_checkouts(pipeline: Pipeline, mapping: Mapping[str, Path]) -> list[MlopsError]:
-    """Located errors for checkout steps whose repository is undeclared, or has no (existing) folder."""
-    errors: list[MlopsError] = []
+def check_checkouts(pipeline: Pipeline,
+                    mapping: Mapping[str, Path]) -> tuple[list[MlopsError], list[MlopsError]]:
+    """Located problems of checkout steps: (undeclared repositories, which the service refuses;
+    repositories with no local folder, which only stop a local run)."""
+    undeclared: list[MlopsError] = []
+    unmapped: list[MlopsError] = []
     seen: set[str] = set()
     for stage in pipeline.stages:
         for job in stage.jobs:
@@ -91,21 +94,22 @@ def check_checkouts(pipeline: Pipeline, mapping: Mapping[str, Path]) -> list[Mlo
                 repo = pipeline.repositories.get(key)
                 if repo is None:
                     declared = [r.alias for r in pipeline.repositories.values()]
-                    errors.append(PipelineError(
-                        f"Checkout of repository '{target}': no repository resource has that name",
+                    undeclared.append(PipelineError(  # the service's words [Azure/sap-automation#478]
+                        f"Checkout of repository '{target}' is not supported. Only 'self', 'none', or a "
+                        "repository alias are supported.",
                         step.location,
                         hint=did_you_mean(target, declared) or f"declare it under resources.repositories "
                         f"with 'repository: {target}', or use checkout: git://Project/Repo"))
                     continue
                 folder = folder_of(repo, mapping)
                 if folder is None:
-                    errors.append(PipelineError(
+                    unmapped.append(PipelineError(
                         f"Repository '{repo.alias}' ({repo.name}) is checked out but has no local folder",
                         step.location,
                         hint=f"add {repo_flag(repo)} (or list it in {FILE_NAME}); the emulator never "
                         "fetches repositories"))
                 elif not folder.is_dir():
-                    errors.append(PipelineError(
+                    unmapped.append(PipelineError(
                         f"Repository '{repo.alias}' maps to {folder}, which is not a folder", step.location,
                         hint=f"fix {repo_flag(repo)} or {FILE_NAME}"))
-    return errors
+    return undeclared, unmapped

@@ -5,9 +5,7 @@ entry goes through `mlops expand` and `mlops validate` from its repository folde
 mappings: a valid one exits 0 on both, a refused one exits 2 on both with a located message
 (`file:line:col`) that says why. Nothing prints a traceback or an internal error.
 
-Where we read Azure differently from the manifest, CORRECTIONS says so and why. Entries that fail
-only because a task has no local implementation yet are strict xfails: they pass once the task
-catalog (branch rw-tasks) is merged, and then the xfail must go.
+Where we read Azure differently from the manifest, CORRECTIONS says so and why.
 """
 
 from __future__ import annotations
@@ -21,12 +19,6 @@ from realworld_corpus import CORPUS, SKIP_REASON, manifest
 from emulator.cli import main
 
 LOCATED = re.compile(r"^error: \S+:\d+:\d+: ", re.M)
-BLOCKED_BY_TASKS = {
-    "rsethur-MLOps/mlops/model_pipelines/risk-model/snippets/RunFunctionalTestsForRiskModel.yml":
-        "ShellScript@2",
-    "mlops-v2-classical-rai-aml-cli-v2/mlops/devops-pipelines/deploy-model-training-pipeline.yml":
-        "PublishCodeCoverageResults@1",
-}
 CORRECTIONS = {
     "rsethur-MLOps/mlops/recipes/IaC/ProvisionMLWorkspace.yml": (
         "refused",
@@ -53,15 +45,7 @@ def _params() -> list[Any]:
     entries = manifest()
     if not entries:
         return [pytest.param(None, marks=pytest.mark.skip(reason=SKIP_REASON), id="corpus-absent")]
-    out = []
-    for entry in entries:
-        key = _id(entry)
-        marks = []
-        if key in BLOCKED_BY_TASKS:
-            why = f"task catalog: branch rw-tasks ({BLOCKED_BY_TASKS[key]} has no local behaviour)"
-            marks.append(pytest.mark.xfail(strict=True, reason=why))
-        out.append(pytest.param(entry, marks=marks, id=key))
-    return out
+    return [pytest.param(entry, id=_id(entry)) for entry in entries]
 
 
 def _mlops(command: str, entry: dict[str, Any], capsys: pytest.CaptureFixture[str],
@@ -80,7 +64,7 @@ def test_the_expectations_cover_the_manifest() -> None:
     entries = {_id(e): e for e in manifest()}
     if not entries:
         pytest.skip(SKIP_REASON)
-    assert set(BLOCKED_BY_TASKS) | set(CORRECTIONS) | set(WHY_REFUSED) <= set(entries)
+    assert set(CORRECTIONS) | set(WHY_REFUSED) <= set(entries)
     refused = {key for key, entry in entries.items() if _expect(entry) == "refused"}
     assert refused == set(WHY_REFUSED), "every refused pipeline needs the reason its message must give"
 

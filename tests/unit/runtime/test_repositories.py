@@ -48,11 +48,14 @@ def test_bad_files_are_located(tmp_path: Path, text: str) -> None:
 def test_checks_name_the_flag_and_the_undeclared_alias(tmp_path: Path) -> None:
     pipeline = build(normalize(loads(PIPELINE, "p.yml", text_scalars=True)))
     (tmp_path / "lib").mkdir()
-    errors = repos.check_checkouts(pipeline, {"proj/lib": tmp_path / "lib"})
-    messages = [(e.message, e.hint, e.location.line if e.location else None) for e in errors]
-    assert messages[0][0] == "Repository 'tools' (contoso/tools) is checked out but has no local folder"
-    assert "--repo tools=PATH" in (messages[0][1] or "") and messages[0][2] == 9
-    assert messages[1][0] == "Checkout of repository 'tolls': no repository resource has that name"
-    assert "tools" in (messages[1][1] or "")
-    assert len(errors) == 2  # the inline repository is mapped by Project/Repo
+    undeclared, unmapped = repos.check_checkouts(pipeline, {"proj/lib": tmp_path / "lib"})
+    [(message, hint, line)] = [(e.message, e.hint, e.location.line if e.location else None) for e in unmapped]
+    assert message == "Repository 'tools' (contoso/tools) is checked out but has no local folder"
+    assert "--repo tools=PATH" in (hint or "") and line == 9
+    [missing] = undeclared
+    assert missing.message == ("Checkout of repository 'tolls' is not supported. Only 'self', 'none', or a "
+                               "repository alias are supported.")
+    assert "tools" in (missing.hint or "")
     assert repos.checkout_folders(pipeline, {"tools": tmp_path}) == {"tools": tmp_path}
+    assert repos.check_checkouts(pipeline, {"tools": tmp_path / "nope", "proj/lib": tmp_path / "lib"})[1][0] \
+        .message.endswith("which is not a folder")
