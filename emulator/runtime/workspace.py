@@ -67,7 +67,6 @@ class Workspace:
 class Checkout:
     """What one checkout step does: copy `source` to `dest`, then set `variables`."""
 
-    repository: str  # self, or the alias as the step wrote it
     source: Path
     dest: Path
     variables: Mapping[str, str]
@@ -114,7 +113,7 @@ def plan_checkout(step: Step, ws: Workspace, self_root: Path, repositories: Mapp
         variables["Build.Repository.LocalPath"] = str(dest)
     if str(step.inputs.get("workspaceRepo", "")).lower() == "true":
         variables["System.DefaultWorkingDirectory"] = str(dest)
-    return Checkout(target, source, dest, variables, tuple(notes))
+    return Checkout(source, dest, variables, tuple(notes))
 
 
 def repo_flag(repo: Repository | str) -> str:
@@ -168,27 +167,31 @@ def _walk(root: Path) -> list[str]:
 
 def copy_repository(repo_root: Path, dest: Path, location: Location | None,
                     exclude: Sequence[Path] = ()) -> int:
-    """Copy the repository's files into dest (links as links); returns how many were copied."""
+    """Copy the repository's files into dest; returns how many were copied. Links are checked before
+    anything is copied and recreated as relative links to the copy, so none leads back to the original."""
     root = Path(os.path.realpath(repo_root))
-    count = 0
-    for rel in repository_files(repo_root, exclude):
-        src = repo_root / rel
-        target = dest / rel
-        if src.is_symlink():
-            real = Path(os.path.realpath(src))
+    files = repository_files(repo_root, exclude)
+    links: dict[str, Path] = {}
+    for rel in files:
+        if (repo_root / rel).is_symlink():
+            real = Path(os.path.realpath(repo_root / rel))
             if not real.is_relative_to(root):
                 raise RunError(f"{rel} in {repo_root} is a symbolic link to {real}, outside the repository",
                                location, hint="a checkout brings only the repository's own files; replace "
                                               "the link with the file it points to")
+            links[rel] = real.relative_to(root)
+    count = 0
+    for rel in files:
+        src, target = repo_root / rel, dest / rel
+        if rel in links:
             target.parent.mkdir(parents=True, exist_ok=True)
             if target.is_symlink() or target.exists():
                 target.unlink()
-            os.symlink(os.readlink(src), target)
-            count += 1
-            continue
-        if not src.is_file():
+            os.symlink(os.path.relpath(dest / links[rel], target.parent), target)
+        elif src.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, target)
+        else:
             continue  # deleted in the working tree
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(src, target)
         count += 1
     return count
