@@ -15,7 +15,7 @@ from emulator import task_catalog
 from emulator.errors import ExpressionError, Location, PipelineError, did_you_mean
 from emulator.expressions import parse
 from emulator.gates import manual
-from emulator.model import Hook, Job, Pipeline, Stage, Step
+from emulator.model import Hook, Job, Pipeline, Stage, Step, VariableGroup
 
 
 @dataclass(frozen=True)
@@ -196,6 +196,8 @@ def check_expressions(pipeline: Pipeline) -> None:
                         f"condition of step {step.ident}",
                     )
     for var in variables:
+        if isinstance(var, VariableGroup):
+            continue
         text = var.value.strip() if isinstance(var.value, str) else ""
         if text.startswith("$[") and text.endswith("]"):
             _parse(text[2:-1], var.location, f"value of variable {var.name}")

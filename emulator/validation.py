@@ -62,6 +62,7 @@ class Report:
     errors: tuple[MlopsError, ...]
     no_local_behaviour: tuple[str, ...] = ()  # tasks the run would fail (or skip) for want of behaviour
     container_jobs: tuple[str, ...] = ()  # jobs that run in containers: the run fails them
+    warnings: tuple[MlopsError, ...] = ()  # what fails only when it runs: Azure DevOps accepts the pipeline
 
 
 def _commands(script: str) -> Iterator[list[str]]:
@@ -103,15 +104,18 @@ def azureml_files(pipeline: Pipeline, repo_root: Path) -> tuple[list[AzureMLFile
     return list(found.values()), skipped
 
 
-def check_azureml_files(files: list[AzureMLFile]) -> list[MlopsError]:
+def check_azureml_files(files: list[AzureMLFile]) -> tuple[list[MlopsError], list[MlopsError]]:
+    """(errors, warnings): a file azure-ai-ml's loaders refuse is an error; a file that does not exist is
+    a warning, since Azure DevOps accepts the pipeline and only the step fails when it runs."""
     from emulator.azureml.yamlspec import load_spec
 
     errors: list[MlopsError] = []
+    missing: list[MlopsError] = []
     for item in files:
         if not item.path.is_file():
-            errors.append(
+            missing.append(
                 PipelineError(
-                    f"{item.command} refers to {item.path}, which does not exist",
+                    f"{item.command} refers to {item.path}, which does not exist: the step will fail",
                     item.location,
                     hint="paths in steps are relative to the repository root (the checkout)",
                 )
@@ -121,7 +125,7 @@ def check_azureml_files(files: list[AzureMLFile]) -> list[MlopsError]:
             load_spec(item.kind, item.path)
         except MlopsError as exc:
             errors.append(exc)
-    return errors
+    return errors, missing
 
 
 def find_service_schema(repo_root: Path) -> Path | None:
@@ -192,13 +196,14 @@ def validate(
 ) -> Report:
     """`local_tasks`: the tasks with local behaviour (the emulator's, plug-ins, stand-ins)."""
     files, skipped = azureml_files(pipeline, repo_root)
-    errors = task_inputs.check(pipeline.document) + check_azureml_files(files)
+    invalid, missing = check_azureml_files(files)
+    errors = task_inputs.check(pipeline.document) + invalid
     schema = find_service_schema(repo_root)
     if schema is not None:
         errors += check_service_schema(expanded, schema)
     local = {t.lower() for t in local_tasks}
     built_in = ("checkout", "download-none", "manualvalidation@0", "manualvalidation@1", "delay@1")
-    missing = {
+    no_behaviour = {
         step.task: None
         for stage in pipeline.stages
         for job in stage.jobs
@@ -212,4 +217,5 @@ def validate(
         if job.containers
     )
     used = str(schema) if schema else None
-    return Report(tuple(files), tuple(skipped), used, tuple(errors), tuple(missing), containers)
+    return Report(tuple(files), tuple(skipped), used, tuple(errors), tuple(no_behaviour), containers,
+                  tuple(missing))
