@@ -21,6 +21,7 @@ from emulator.azureml import serving
 from emulator.azureml.docker_daemon import Daemon, connect, docker_host
 from emulator.azureml.errors import AzError
 from emulator.azureml.packaging import gunicorn_args
+from emulator.processes import process_start_ticks
 
 LABEL_PREFIX = "org.mlops-emulator"
 LABEL_KIND = f"{LABEL_PREFIX}.kind"
@@ -87,7 +88,7 @@ def run_container(
     except DockerException as exc:
         raise AzError(f"docker could not start a container from {image}: {exc}") from None
     pid = int((container.attrs.get("State") or {}).get("Pid") or 0)
-    ticks = (serving.process_start_ticks(pid) or 0) if pid else 0
+    ticks = (process_start_ticks(pid) or 0) if pid else 0
     return RunningContainer(str(container.id), str(container.name), chosen, pid, ticks)
 
 

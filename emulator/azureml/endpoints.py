@@ -28,6 +28,7 @@ from emulator.azureml.names import check_endpoint_name, generate_key
 from emulator.azureml.storage import locked, read_json, utc_now, write_json
 from emulator.azureml.workspace import Workspace, creation_context
 from emulator.azureml.yamlspec import Spec
+from emulator.processes import is_running, process_start_ticks
 from emulator.store.paths import azureml_dir, state_home
 
 AUTH_MODES = ("key", "aml_token", "aad_token")
@@ -108,7 +109,7 @@ def _scoring_uri(record: dict[str, Any], home: Path | None) -> str | None:
 def front_running(record: dict[str, Any]) -> bool:
     front = (record.get("emulator") or {}).get("front") or {}
     pid, ticks = front.get("pid"), front.get("start_ticks")
-    return isinstance(pid, int) and isinstance(ticks, int) and serving.is_running(pid, ticks)
+    return isinstance(pid, int) and isinstance(ticks, int) and is_running(pid, ticks)
 
 
 def endpoint_view(record: dict[str, Any], home: Path | None = None) -> dict[str, Any]:
@@ -155,7 +156,7 @@ def _start_front(name: str, port: int, home: Path | None) -> dict[str, Any]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    ticks = serving.process_start_ticks(process.pid) or 0
+    ticks = process_start_ticks(process.pid) or 0
     deadline = time.monotonic() + 20
     try:
         while time.monotonic() < deadline:

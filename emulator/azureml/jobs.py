@@ -20,7 +20,6 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -42,6 +41,7 @@ from emulator.azureml.storage import locked, read_json, utc_now, write_json
 from emulator.azureml.workspace import Workspace, creation_context
 from emulator.azureml.yamlspec import Spec
 from emulator.errors import Location, did_you_mean
+from emulator.processes import is_running, kill_group, process_start_ticks
 from emulator.store.paths import azureml_dir, mlflow_tracking_uri, state_home
 
 REFERENCE_RE = re.compile(r"\$\{\{\s*(inputs|outputs)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -738,8 +738,6 @@ def _run(
     sink: LogSink | None,
     started: Callable[[int, int], None] | None = None,
 ) -> int:
-    from emulator.azureml.serving import process_start_ticks
-
     with open(log_path, "w", encoding="utf-8") as log:
         process = subprocess.Popen(
             ["bash", "-c", command],
@@ -764,16 +762,9 @@ def _run(
                     sink(line)
             return process.wait()
         except BaseException:
-            _kill_group(process.pid)
+            kill_group(process.pid)
             process.wait()
             raise
-
-
-def _kill_group(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 # --- az ml job create / cancel / download --------------------------------------------------------
@@ -858,8 +849,6 @@ def check_compute(
 
 def cancel_job(name: str, home: Path | None = None) -> None:
     """Cancel a running job (and the running steps of a pipeline); a finished one is an error."""
-    from emulator.azureml.serving import is_running
-
     record = load_job(name, home)
     status = str(record.get("status"))
     if status in TERMINAL:
@@ -879,7 +868,7 @@ def cancel_job(name: str, home: Path | None = None) -> None:
     pid, ticks = properties.get("emulator.pid"), properties.get("emulator.start_ticks")
     update_job(name, lambda r: r.update(status="CancelRequested"), home)
     if isinstance(pid, int) and isinstance(ticks, int) and is_running(pid, ticks):
-        _kill_group(pid)
+        kill_group(pid)
         return
     # no live process (the `az` that ran it was killed): nothing will finish the record but us
     update_job(name, lambda r: r.update(status="Canceled"), home)

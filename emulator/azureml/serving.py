@@ -13,7 +13,6 @@ that started them; they are identified by pid *and* start time so a recycled pid
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import time
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator.azureml.errors import AzError
+from emulator.processes import is_running, process_start_ticks, reap, stop_group
 
 APP = "azureml_inference_server_http.server.entry:app"
 _CLEAN_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_NAME")
@@ -48,22 +48,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def process_start_ticks(pid: int) -> int | None:
-    """Field 22 of /proc/<pid>/stat (start time in clock ticks), or None if the pid is gone/zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat[stat.rfind(")") + 2 :].split()
-    if fields[0] in ("Z", "X"):
-        return None
-    return int(fields[19])
-
-
-def is_running(pid: int, start_ticks: int) -> bool:
-    return pid > 0 and process_start_ticks(pid) == start_ticks
 
 
 def start_server(
@@ -132,7 +116,7 @@ def wait_healthy(server: ServerProcess, timeout: float = 180.0) -> float:
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         if not is_running(server.pid, server.start_ticks):
-            _reap(server.pid)
+            reap(server.pid)
             raise AzError(
                 f"the scoring server exited before becoming healthy (log: {server.log_path})",
                 hint=f"server log:\n{log_tail(server.log_path).rstrip()}",
@@ -151,14 +135,6 @@ def wait_healthy(server: ServerProcess, timeout: float = 180.0) -> float:
     )
 
 
-def _reap(pid: int) -> None:
-    """Collect our own child's exit status so it does not linger as a zombie."""
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
-
-
 def stop_server(pid: int, start_ticks: int, grace: float = 10.0) -> bool:
     """Stop the server's whole process group (gunicorn master and workers); True if it was running.
 
@@ -171,33 +147,7 @@ def stop_server(pid: int, start_ticks: int, grace: float = 10.0) -> bool:
 
     if containers.container_of_pid(pid) is not None and containers.stop_by_pid(pid):
         return True
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return False
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        _reap(pid)
-        if not is_running(pid, start_ticks):
-            break
-        time.sleep(0.1)
-    else:
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        _reap(pid)
-    # Workers may outlive the master for a moment: kill what is left of the group and wait until the
-    # group is empty (killpg then raises), so callers can rely on "no process left".
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            break
-        _reap(pid)
-        time.sleep(0.05)
-    return True
+    return stop_group(pid, start_ticks, grace)
 
 
 def http_request(

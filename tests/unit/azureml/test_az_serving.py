@@ -20,7 +20,7 @@ import pytest
 from conftest import FIXTURES, AzRunner, make_runner, serving_conda
 
 from emulator.azureml.endpoints import list_endpoints, load_endpoint, stop_all_endpoints, stop_front
-from emulator.azureml.serving import is_running
+from emulator.processes import is_running
 
 
 @pytest.fixture(scope="module")

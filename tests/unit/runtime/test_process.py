@@ -6,7 +6,8 @@ import os
 import time
 from pathlib import Path
 
-from emulator.runtime.process import CANCEL, TIMEOUT, Cancellation, process_alive, run_streaming
+from emulator.processes import process_alive
+from emulator.runtime.process import CANCEL, TIMEOUT, Cancellation, run_streaming
 
 
 def _run(script: str, stop=lambda: None, abort=None):  # type: ignore[no-untyped-def]
