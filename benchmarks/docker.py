@@ -115,8 +115,8 @@ def main() -> int:
         az(home, bin_dir, "ml", "model", "create", "-n", "credit-model", "--type", "mlflow_model",
            "-p", f"azureml://jobs/{job}/outputs/model_output")  # fmt: skip
 
-    from emulator.azureml.environments import resolve_environment
-    from emulator.azureml.models import resolve_model
+    from emulator.azureml.assets.environments import resolve_environment
+    from emulator.azureml.assets.models import resolve_model
 
     environment = resolve_environment("azureml:credit-env@latest", ROOT)
     contexts = []

@@ -100,7 +100,7 @@ def azureml_files(pipeline: Pipeline, repo_root: Path) -> tuple[list[AzureMLFile
 
 
 def check_azureml_files(files: list[AzureMLFile]) -> list[MlopsError]:
-    from emulator.azureml.yamlspec import load_spec
+    from emulator.azureml.assets.yamlspec import load_spec
 
     errors: list[MlopsError] = []
     for item in files:

@@ -159,7 +159,7 @@ def ensure_standin(client: Any, log: Sink | None = None) -> Any:
         return image
     lock_dir = Path(tempfile.gettempdir()) / "mlops-emulator"
     lock_dir.mkdir(parents=True, exist_ok=True)
-    from emulator.azureml.storage import locked
+    from emulator.azureml.assets.records import locked
 
     with locked(lock_dir / "standin-build"):
         image = _local(client, STANDIN_TAG)  # built by a concurrent command while we waited

@@ -22,12 +22,13 @@ from typing import Any
 import yaml
 
 from emulator.azureml import jobs
+from emulator.azureml.assets import job_records
+from emulator.azureml.assets.models import resolve_model
+from emulator.azureml.assets.names import check_endpoint_name, generate_job_name
+from emulator.azureml.assets.records import locked, read_json, utc_now, write_json
+from emulator.azureml.assets.workspace import Workspace, creation_context
+from emulator.azureml.assets.yamlspec import Spec
 from emulator.azureml.errors import AzArgumentError, AzError, AzNotEmulatedError, AzNotFoundError, AzSpecError
-from emulator.azureml.models import resolve_model
-from emulator.azureml.names import check_endpoint_name, generate_job_name
-from emulator.azureml.storage import locked, read_json, utc_now, write_json
-from emulator.azureml.workspace import Workspace, creation_context
-from emulator.azureml.yamlspec import Spec
 from emulator.store.paths import azureml_dir
 
 DRIVER = Path(__file__).with_name("batch_driver.py")
@@ -222,7 +223,7 @@ def create_deployment(
             field="environment",
         )
     if isinstance(environment, str):
-        from emulator.azureml.environments import parse_reference, show_environment
+        from emulator.azureml.assets.environments import parse_reference, show_environment
 
         env_name, env_version, label = parse_reference(environment)
         try:
@@ -375,7 +376,7 @@ def invoke(
             f"argument --input-type: invalid choice: {kind!r}", expected="uri_file, uri_folder"
         )
     local = jobs.resolve_data_path(input_path, kind, cwd, "argument --input", None, home)
-    name = jobs.check_new_job_name(generate_job_name(), home)
+    name = job_records.check_new_job_name(generate_job_name(), home)
     runtime = _runtime_for(dep, warn, progress, home)
     code = dep.get("code_configuration") or {}
     script = Path(str(code["code"])) / str(code["scoring_script"]) if code.get("scoring_script") else None
@@ -438,4 +439,5 @@ def invoke(
 
 def list_jobs(endpoint: str, home: Path | None = None) -> list[dict[str, Any]]:
     load_endpoint(endpoint, home)
-    return [r for r in jobs.list_jobs(home) if (r.get("tags") or {}).get("azureml.endpoint") == endpoint]
+    records = job_records.list_jobs(home)
+    return [r for r in records if (r.get("tags") or {}).get("azureml.endpoint") == endpoint]

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from emulator.azureml.assets.workspace import Workspace, resolve_workspace
 from emulator.azureml.errors import AzArgumentError, AzError
 from emulator.azureml.output import FORMATS, render
-from emulator.azureml.workspace import Workspace, resolve_workspace
 from emulator.errors import MlopsError, did_you_mean
 
 

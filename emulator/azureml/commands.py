@@ -10,9 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from emulator.azureml.cli import Command, Invocation, Option
-from emulator.azureml.errors import AzArgumentError, AzError, AzNotEmulatedError
-from emulator.azureml.workspace import (
+from emulator.azureml.assets import job_records
+from emulator.azureml.assets.workspace import (
     DEFAULT_LOCATION,
     SUBSCRIPTION_ID,
     Workspace,
@@ -20,7 +19,9 @@ from emulator.azureml.workspace import (
     load_defaults,
     save_defaults,
 )
-from emulator.azureml.yamlspec import Spec, load_spec, parse_set_values, resolve_file
+from emulator.azureml.assets.yamlspec import Spec, load_spec, parse_set_values, resolve_file
+from emulator.azureml.cli import Command, Invocation, Option
+from emulator.azureml.errors import AzArgumentError, AzError, AzNotEmulatedError
 
 ML_EXTENSION_VERSION = "2.39.0"
 NAME = Option(("--name", "-n"), "name", help="name")
@@ -160,17 +161,15 @@ def job_create(inv: Invocation) -> Any:
 
 
 def job_show(inv: Invocation) -> Any:
-    from emulator.azureml import jobs
 
     inv.workspace()
-    return jobs.load_job(str(inv.arg("name")))
+    return job_records.load_job(str(inv.arg("name")))
 
 
 def job_list(inv: Invocation) -> Any:
-    from emulator.azureml import jobs
 
     inv.workspace()
-    records = jobs.list_jobs(parent=inv.arg("parent_job_name"))
+    records = job_records.list_jobs(parent=inv.arg("parent_job_name"))
     limit = inv.arg("max_results")
     if limit is not None and not inv.arg("all_results"):
         records = records[: int(limit)]
@@ -178,12 +177,11 @@ def job_list(inv: Invocation) -> Any:
 
 
 def job_stream(inv: Invocation) -> Any:
-    from emulator.azureml import jobs
 
     inv.workspace()
-    text = jobs.job_log(str(inv.arg("name")))
+    text = job_records.job_log(str(inv.arg("name")))
     inv.stdout.write(text)
-    record = jobs.load_job(str(inv.arg("name")))
+    record = job_records.load_job(str(inv.arg("name")))
     if record.get("status") in ("Failed", "Canceled"):
         raise AzError(f"Execution failed. Job {record['name']} {str(record['status']).lower()}.")
     return None
@@ -216,7 +214,7 @@ def job_download(inv: Invocation) -> Any:
 
 
 def environment_create(inv: Invocation) -> Any:
-    from emulator.azureml import environments
+    from emulator.azureml.assets import environments
 
     ws = inv.workspace()
     extra = [(k, inv.arg(k)) for k in ("name", "version") if inv.arg(k)]
@@ -225,7 +223,7 @@ def environment_create(inv: Invocation) -> Any:
 
 
 def environment_show(inv: Invocation) -> Any:
-    from emulator.azureml import environments
+    from emulator.azureml.assets import environments
 
     inv.workspace()
     if inv.arg("version") is None and inv.arg("label") is None:
@@ -234,7 +232,7 @@ def environment_show(inv: Invocation) -> Any:
 
 
 def environment_list(inv: Invocation) -> Any:
-    from emulator.azureml import environments
+    from emulator.azureml.assets import environments
 
     inv.workspace()
     return environments.list_environments(inv.arg("name"))
@@ -252,7 +250,7 @@ def _tags(values: list[str] | None) -> dict[str, str]:
 
 
 def model_create(inv: Invocation) -> Any:
-    from emulator.azureml import models
+    from emulator.azureml.assets import models
 
     ws = inv.workspace()
     name, path, model_type = inv.arg("name"), inv.arg("path"), inv.arg("type")
@@ -287,13 +285,13 @@ def model_create(inv: Invocation) -> Any:
 
 
 def model_show(inv: Invocation) -> Any:
-    from emulator.azureml import models
+    from emulator.azureml.assets import models
 
     return models.show_model(inv.workspace(), str(inv.arg("name")), inv.arg("version"), inv.arg("label"))
 
 
 def model_list(inv: Invocation) -> Any:
-    from emulator.azureml import models
+    from emulator.azureml.assets import models
 
     return models.list_models(inv.workspace(), inv.arg("name"), bool(inv.arg("include_archived")))
 
@@ -323,7 +321,7 @@ def _updates(inv: Invocation) -> tuple[str | None, dict[str, str], list[str]]:
 
 
 def model_update(inv: Invocation) -> Any:
-    from emulator.azureml import models
+    from emulator.azureml.assets import models
 
     ws = inv.workspace()
     description, tags, removed = _updates(inv)
@@ -338,7 +336,7 @@ def model_update(inv: Invocation) -> Any:
 
 
 def model_archive(inv: Invocation, archived: bool = True) -> Any:
-    from emulator.azureml import models
+    from emulator.azureml.assets import models
 
     inv.workspace()
     models.set_archived(str(inv.arg("name")), inv.arg("version"), archived)
@@ -353,7 +351,7 @@ def model_restore(inv: Invocation) -> Any:
 
 
 def data_create(inv: Invocation) -> Any:
-    from emulator.azureml import data
+    from emulator.azureml.assets import data
 
     ws = inv.workspace()
     name, path, kind = inv.arg("name"), inv.arg("path"), inv.arg("type")
@@ -391,21 +389,21 @@ def data_create(inv: Invocation) -> Any:
 
 
 def data_show(inv: Invocation) -> Any:
-    from emulator.azureml import data
+    from emulator.azureml.assets import data
 
     inv.workspace()
     return data.show_data(str(inv.arg("name")), inv.arg("version"), inv.arg("label"))
 
 
 def data_list(inv: Invocation) -> Any:
-    from emulator.azureml import data
+    from emulator.azureml.assets import data
 
     inv.workspace()
     return data.list_data(inv.arg("name"), bool(inv.arg("include_archived")))
 
 
 def data_archive(inv: Invocation, archived: bool = True) -> Any:
-    from emulator.azureml import data
+    from emulator.azureml.assets import data
 
     inv.workspace()
     data.set_archived(str(inv.arg("name")), inv.arg("version"), archived)
@@ -427,7 +425,7 @@ def _group_name(inv: Invocation) -> str:
 
 
 def group_create(inv: Invocation) -> Any:
-    from emulator.azureml import workspace
+    from emulator.azureml.assets import workspace
 
     location = inv.arg("location")
     if not location:
@@ -438,25 +436,25 @@ def group_create(inv: Invocation) -> Any:
 
 
 def group_show(inv: Invocation) -> Any:
-    from emulator.azureml import workspace
+    from emulator.azureml.assets import workspace
 
     return workspace.show_group(_group_name(inv))
 
 
 def group_exists(inv: Invocation) -> Any:
-    from emulator.azureml import workspace
+    from emulator.azureml.assets import workspace
 
     return workspace.group_exists(_group_name(inv))
 
 
 def group_list(inv: Invocation) -> Any:
-    from emulator.azureml import workspace
+    from emulator.azureml.assets import workspace
 
     return workspace.list_groups()
 
 
 def group_delete(inv: Invocation) -> Any:
-    from emulator.azureml import workspace
+    from emulator.azureml.assets import workspace
 
     name = _group_name(inv)
     workspace.show_group(name)
@@ -491,14 +489,14 @@ def _workspace_target(inv: Invocation) -> Workspace:
 
 
 def workspace_show(inv: Invocation) -> Any:
-    from emulator.azureml import workspace
+    from emulator.azureml.assets import workspace
 
     ws = _workspace_target(inv)
     return workspace.show_workspace(ws.name, ws.resource_group, inv.options.get("subscription"))
 
 
 def workspace_create(inv: Invocation) -> Any:
-    from emulator.azureml import workspace
+    from emulator.azureml.assets import workspace
 
     extra: dict[str, Any] = {}
     if inv.arg("file"):
@@ -522,13 +520,13 @@ def workspace_create(inv: Invocation) -> Any:
 
 
 def workspace_list(inv: Invocation) -> Any:
-    from emulator.azureml import workspace
+    from emulator.azureml.assets import workspace
 
     return workspace.list_workspaces(inv.options.get("resource_group"))
 
 
 def workspace_delete(inv: Invocation) -> Any:
-    from emulator.azureml import workspace
+    from emulator.azureml.assets import workspace
 
     ws = _workspace_target(inv)
     workspace.show_workspace(ws.name, ws.resource_group)
@@ -538,7 +536,7 @@ def workspace_delete(inv: Invocation) -> Any:
 
 
 def compute_create(inv: Invocation) -> Any:
-    from emulator.azureml import workspace
+    from emulator.azureml.assets import workspace
 
     ws = inv.workspace()
     values: dict[str, Any] = {}
@@ -571,19 +569,19 @@ def compute_create(inv: Invocation) -> Any:
 
 
 def compute_show(inv: Invocation) -> Any:
-    from emulator.azureml import workspace
+    from emulator.azureml.assets import workspace
 
     return workspace.show_compute(inv.workspace(), str(inv.arg("name")))
 
 
 def compute_list(inv: Invocation) -> Any:
-    from emulator.azureml import workspace
+    from emulator.azureml.assets import workspace
 
     return workspace.list_computes(inv.workspace(), inv.arg("type"))
 
 
 def compute_delete(inv: Invocation) -> Any:
-    from emulator.azureml import workspace
+    from emulator.azureml.assets import workspace
 
     ws = inv.workspace()
     workspace.show_compute(ws, str(inv.arg("name")))

@@ -30,14 +30,14 @@ from emulator.azureml import (
     packaging,
     serving,
 )
+from emulator.azureml.assets.environments import EnvironmentSpec, resolve_environment
+from emulator.azureml.assets.models import resolve_model
+from emulator.azureml.assets.names import check_endpoint_name
+from emulator.azureml.assets.records import locked, read_json, utc_now, write_json
+from emulator.azureml.assets.workspace import Workspace, creation_context
+from emulator.azureml.assets.yamlspec import Spec
 from emulator.azureml.docker_daemon import Daemon
-from emulator.azureml.environments import EnvironmentSpec, resolve_environment
 from emulator.azureml.errors import AzError, AzNotEmulatedError, AzNotFoundError, AzSpecError
-from emulator.azureml.models import resolve_model
-from emulator.azureml.names import check_endpoint_name
-from emulator.azureml.storage import locked, read_json, utc_now, write_json
-from emulator.azureml.workspace import Workspace, creation_context
-from emulator.azureml.yamlspec import Spec
 from emulator.store.paths import state_home
 
 Sink = Callable[[str], None]

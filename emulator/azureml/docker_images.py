@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from emulator.azureml import base_images, dockerlint
+from emulator.azureml.assets.records import locked
 from emulator.azureml.base_images import BaseImage
 from emulator.azureml.docker_daemon import Daemon
 from emulator.azureml.errors import AzError
-from emulator.azureml.storage import locked
 
 Sink = Callable[[str], None]
 LABEL_PREFIX = "org.mlops-emulator"

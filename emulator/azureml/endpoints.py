@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from emulator.azureml import serving
+from emulator.azureml.assets.names import check_endpoint_name, generate_key
+from emulator.azureml.assets.records import locked, read_json, utc_now, write_json
+from emulator.azureml.assets.workspace import Workspace, creation_context
+from emulator.azureml.assets.yamlspec import Spec
 from emulator.azureml.errors import AzArgumentError, AzError, AzNotFoundError
-from emulator.azureml.names import check_endpoint_name, generate_key
-from emulator.azureml.storage import locked, read_json, utc_now, write_json
-from emulator.azureml.workspace import Workspace, creation_context
-from emulator.azureml.yamlspec import Spec
 from emulator.processes import is_running, process_start_ticks
 from emulator.store.paths import azureml_dir, state_home
 

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emulator.azureml.assets.records import locked, read_json, utc_now, write_json
 from emulator.azureml.errors import AzError
-from emulator.azureml.storage import locked, read_json, utc_now, write_json
 from emulator.store.paths import envs_dir
 
 CACHE_ENV = "MLOPS_ENV_CACHE"

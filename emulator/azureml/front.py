@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from emulator.azureml.storage import read_json, write_text
+from emulator.azureml.assets.records import read_json, write_text
 
 DEPLOYMENT_HEADER = "azureml-model-deployment"
 NO_ROUTE = (

@@ -27,7 +27,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulator.azureml import tracking
+from emulator.azureml import envbuild
+from emulator.azureml.assets import data, tracking
+from emulator.azureml.assets.environments import (
+    environment_is_registered,
+    parse_reference,
+    resolve_environment,
+)
+from emulator.azureml.assets.job_records import (
+    check_new_job_name,
+    claim_job_dir,
+    job_dir,
+    job_file,
+    job_output_path,
+    load_job,
+    run_artifact_dir,
+    update_job,
+)
+from emulator.azureml.assets.names import generate_job_name
+from emulator.azureml.assets.records import utc_now, write_json
+from emulator.azureml.assets.uris import resolve_datastore_uri, resolve_job_uri
+from emulator.azureml.assets.workspace import Workspace, compute_names, creation_context
+from emulator.azureml.assets.yamlspec import Spec
 from emulator.azureml.errors import (
     AzArgumentError,
     AzError,
@@ -36,19 +57,14 @@ from emulator.azureml.errors import (
     AzSpecError,
     JobFailedError,
 )
-from emulator.azureml.names import check_asset_name, generate_job_name
-from emulator.azureml.storage import locked, read_json, utc_now, write_json
-from emulator.azureml.workspace import Workspace, creation_context
-from emulator.azureml.yamlspec import Spec
 from emulator.errors import Location, did_you_mean
 from emulator.processes import is_running, kill_group, process_start_ticks
-from emulator.store.paths import azureml_dir, mlflow_tracking_uri, state_home
+from emulator.store.paths import mlflow_tracking_uri, state_home
 
 REFERENCE_RE = re.compile(r"\$\{\{\s*(inputs|outputs)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 OPTIONAL_RE = re.compile(r"\$\[\[(.*?)\]\]", re.S)
 DATA_TYPES = ("uri_file", "uri_folder", "mltable", "mlflow_model", "custom_model", "triton_model")
 LITERAL_TYPES = ("string", "number", "integer", "boolean")
-JOB_OUTPUT_RE = re.compile(r"^azureml://jobs/([^/]+)/outputs/([^/]+)(?:/(.*))?$")
 TERMINAL = ("Completed", "Failed", "Canceled", "NotResponding", "Paused")
 ENV_MANAGER_VAR = "MLOPS_JOB_ENV_MANAGER"
 ENV_MANAGERS = ("isolated", "local")
@@ -110,134 +126,6 @@ class CommandJob:
     job_type: str = "command"
     extra: dict[str, Any] = field(default_factory=dict)
     run_tags: dict[str, str] = field(default_factory=dict)
-
-
-def jobs_dir(home: Path | None = None) -> Path:
-    return azureml_dir(home) / "jobs"
-
-
-def job_dir(name: str, home: Path | None = None) -> Path:
-    return jobs_dir(home) / name
-
-
-def job_file(name: str, home: Path | None = None) -> Path:
-    return job_dir(name, home) / "job.json"
-
-
-def job_output_path(job_name: str, output: str, home: Path | None = None) -> Path:
-    """Where output `output` of job `job_name` lives on disk (`azureml://jobs/<job>/outputs/<output>`)."""
-    record = load_job(job_name, home)
-    outputs = record.get("outputs") or {}
-    if output not in outputs or output == "default":
-        raise AzNotFoundError(
-            f"job {job_name!r} has no output {output!r}",
-            hint=f"its outputs are: {', '.join(sorted(o for o in outputs if o != 'default')) or '(none)'}",
-        )
-    return job_dir(job_name, home) / "outputs" / output
-
-
-def resolve_job_uri(uri: str, home: Path | None = None) -> tuple[str, Path]:
-    """(job name, local path) for `azureml://jobs/<job>/outputs/<output>[/subpath]`."""
-    match = JOB_OUTPUT_RE.match(uri.rstrip("/"))
-    if not match:
-        raise AzArgumentError(
-            f"unsupported job output URI {uri!r}",
-            expected="azureml://jobs/<job-name>/outputs/<output-name>[/<path>]",
-        )
-    job_name, output, sub = match.group(1), match.group(2), match.group(3)
-    if output == "artifacts":
-        return job_name, _job_artifact_path(job_name, sub or "", home)
-    base = job_output_path(job_name, output, home)
-    path = base / sub if sub else base
-    if not path.exists():
-        raise AzNotFoundError(f"{uri}: nothing at {path}", hint="check what the job wrote to that output")
-    return job_name, path
-
-
-def _run_artifact_dir(record: dict[str, Any], home: Path | None) -> Path | None:
-    """The folder of the job's MLflow run artifacts, when the store is the local one."""
-    run_id = (record.get("properties") or {}).get("mlflow.runId")
-    if not run_id or not tracking.is_local_store(mlflow_tracking_uri(home)):
-        return None
-    from urllib.parse import unquote, urlparse
-
-    uri = tracking.client(home).get_run(run_id).info.artifact_uri
-    return Path(unquote(urlparse(uri).path)) if uri.startswith("file:") else None
-
-
-def _job_artifact_path(job_name: str, sub: str, home: Path | None) -> Path:
-    """`outputs/artifacts/paths/<p>`: the run's MLflow artifacts, a model it logged, or its ./outputs."""
-    record = load_job(job_name, home)
-    relative = sub[len("paths/") :] if sub.startswith("paths/") else sub
-    relative = relative.strip("/")
-    candidates: list[Path] = []
-    run_id = (record.get("properties") or {}).get("mlflow.runId")
-    if run_id and tracking.is_local_store(mlflow_tracking_uri(home)):
-        from urllib.parse import unquote, urlparse
-
-        mlflow = tracking.client(home)
-        run = mlflow.get_run(run_id)
-        uri = run.info.artifact_uri
-        if uri.startswith("file:"):
-            candidates.append(Path(unquote(urlparse(uri).path)) / relative)
-        try:
-            for logged in mlflow.search_logged_models(
-                experiment_ids=[run.info.experiment_id], filter_string=f"source_run_id = '{run_id}'"
-            ):
-                if logged.name == relative.split("/")[0] and logged.artifact_location.startswith("file:"):
-                    candidates.append(Path(unquote(urlparse(logged.artifact_location).path)))
-        except Exception:  # noqa: BLE001 - older stores have no logged models
-            pass
-    candidates.append(job_dir(job_name, home) / "code" / relative)
-    for candidate in candidates:
-        if candidate.exists():
-            return candidate
-    raise AzNotFoundError(
-        f"azureml://jobs/{job_name}/outputs/artifacts/{sub}: the job logged no artifact {relative!r}",
-        hint="artifacts come from MLflow (mlflow.log_artifact/log_model) or the job's ./outputs folder",
-    )
-
-
-def load_job(name: str, home: Path | None = None) -> dict[str, Any]:
-    record = read_json(job_file(name, home))
-    if record is None:
-        raise AzNotFoundError(
-            f"job {name!r} was not found in the emulated workspace",
-            hint="list jobs with `az ml job list --query [].name -o tsv`",
-        )
-    return dict(record)
-
-
-def list_jobs(home: Path | None = None, parent: str | None = None) -> list[dict[str, Any]]:
-    """Top-level job records (or the child jobs of pipeline `parent`), newest first, as `az ml job list`."""
-    if parent is not None:
-        load_job(parent, home)
-    records = []
-    root = jobs_dir(home)
-    if root.is_dir():
-        for entry in root.iterdir():
-            record = read_json(entry / "job.json")
-            if record is not None and record.get("parent_job_name") == parent:
-                records.append(record)
-    records.sort(key=lambda r: r.get("creation_context", {}).get("created_at", ""), reverse=True)
-    return records
-
-
-def job_log(name: str, home: Path | None = None) -> str:
-    record = load_job(name, home)
-    if record.get("type") == "pipeline" and record.get("jobs"):
-        parts = []
-        for step, info in record["jobs"].items():
-            child = info.get("name") if isinstance(info, dict) else None
-            if child and job_file(child, home).is_file():
-                parts.append(f"--- step {step} (job {child}, {info.get('status')}) ---\n")
-                parts.append(job_log(child, home))
-        own = job_dir(name, home) / "user_logs" / "std_log.txt"
-        if own.exists() and not parts:
-            parts.append(own.read_text(encoding="utf-8", errors="replace"))
-        return "".join(parts)
-    path = job_dir(name, home) / "user_logs" / "std_log.txt"
-    return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
 
 # --- checks ----------------------------------------------------------------------------------------
@@ -311,12 +199,10 @@ def resolve_data_path(
     path: str, kind: str, base_dir: Path, what: str, location: Location | None, home: Path | None
 ) -> Path:
     """The local path a data input of type `kind` at `path` stands for (checked against the type)."""
-    from emulator.azureml import data
-
     if path.startswith("azureml://jobs/"):
         resolved = resolve_job_uri(path, home)[1]
     elif path.startswith("azureml://"):
-        resolved = data.resolve_datastore_uri(path, location, home)
+        resolved = resolve_datastore_uri(path, location, home)
     elif path.startswith("azureml:"):
         asset = data.resolve_data(path, location, home)
         resolved = asset.local
@@ -446,9 +332,6 @@ def prepare_runtime(
     home: Path | None = None,
 ) -> Runtime:
     """The interpreter for a job whose YAML says `environment:` (built now if not cached)."""
-    from emulator.azureml import envbuild
-    from emulator.azureml.environments import environment_is_registered, parse_reference, resolve_environment
-
     def say(message: str) -> None:
         if warn is not None:
             warn(message)
@@ -531,29 +414,6 @@ def _job_environment(
     return env
 
 
-def check_new_job_name(name: str, home: Path | None) -> str:
-    check_asset_name(name, "job")
-    if job_dir(name, home).exists():
-        raise AzError(
-            f"a job named {name!r} already exists in the workspace",
-            hint="job names are unique: omit --name to get a generated one",
-        )
-    return name
-
-
-def claim_job_dir(name: str, home: Path | None) -> Path:
-    folder = job_dir(name, home)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        folder.mkdir()
-    except FileExistsError:
-        raise AzError(
-            f"a job named {name!r} already exists in the workspace",
-            hint="job names are unique: omit --name to get a generated one",
-        ) from None
-    return folder
-
-
 def output_records(
     outputs: dict[str, Any], job_name: str, folder: Path
 ) -> tuple[dict[str, str], dict[str, Any]]:
@@ -597,18 +457,6 @@ def end_mlflow_run(run_id: str, status: str, home: Path | None) -> None:
     state = {"Completed": "FINISHED", "Canceled": "KILLED"}.get(status, "FAILED")
     with tracking.store_lock(home):
         tracking.with_retry(lambda: mlflow.set_terminated(run_id, state))
-
-
-def update_job(
-    name: str, change: Callable[[dict[str, Any]], None], home: Path | None = None
-) -> dict[str, Any]:
-    """Read-modify-write a job record under its lock; returns the new record."""
-    path = job_file(name, home)
-    with locked(path):
-        record = load_job(name, home)
-        change(record)
-        write_json(path, record)
-    return record
 
 
 def run_command_job(
@@ -834,8 +682,6 @@ def check_compute(
     ws: Workspace, compute: Any, location: Location, warn: LogSink | None, home: Path | None
 ) -> None:
     """Warn when the job targets a compute the workspace does not have (once any compute is recorded)."""
-    from emulator.azureml.workspace import compute_names
-
     if warn is None or not isinstance(compute, str) or compute in ("local", "serverless"):
         return
     known = compute_names(ws, home)
@@ -940,6 +786,6 @@ def _download_artifacts(record: dict[str, Any], target: Path, home: Path | None)
     local_outputs = job_dir(name, home) / "code" / "outputs"
     if local_outputs.is_dir():
         _copy_into(local_outputs, target / "outputs")
-    artifacts = _run_artifact_dir(record, home)
+    artifacts = run_artifact_dir(record, home)
     if artifacts is not None and artifacts.is_dir():
         _copy_into(artifacts, target)

@@ -31,13 +31,13 @@ from typing import Any
 import yaml
 
 from emulator.azureml import docker_daemon, docker_images, dockerlint, envbuild
+from emulator.azureml.assets.environments import register_environment_record, resolve_environment
+from emulator.azureml.assets.models import resolve_model
+from emulator.azureml.assets.records import write_json
+from emulator.azureml.assets.workspace import Workspace
+from emulator.azureml.assets.yamlspec import Spec
 from emulator.azureml.envbuild import EnvPlan
-from emulator.azureml.environments import register_environment_record, resolve_environment
 from emulator.azureml.errors import AzNotEmulatedError, AzSpecError
-from emulator.azureml.models import resolve_model
-from emulator.azureml.storage import write_json
-from emulator.azureml.workspace import Workspace
-from emulator.azureml.yamlspec import Spec
 from emulator.store.paths import azureml_dir
 
 APP_ROOT = "/var/azureml-app"

@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from emulator.azureml import jobs
+from emulator.azureml.assets import job_records
+from emulator.azureml.assets.names import generate_job_name
+from emulator.azureml.assets.records import utc_now, write_json
+from emulator.azureml.assets.workspace import Workspace, creation_context
+from emulator.azureml.assets.yamlspec import Spec, read_yaml
 from emulator.azureml.errors import AzNotEmulatedError, AzSpecError, JobFailedError
-from emulator.azureml.names import generate_job_name
-from emulator.azureml.storage import utc_now, write_json
-from emulator.azureml.workspace import Workspace, creation_context
-from emulator.azureml.yamlspec import Spec, read_yaml
 from emulator.errors import did_you_mean
 from emulator.store.paths import mlflow_tracking_uri
 
@@ -366,7 +367,7 @@ def create_pipeline_job(
             home=home,
         )
 
-    folder = jobs.claim_job_dir(name, home)
+    folder = job_records.claim_job_dir(name, home)
     run_id, experiment_id = jobs.start_mlflow_run(name, experiment, home, {"azureml.job_type": "pipeline"})
     created = utc_now()
     record: dict[str, Any] = {
@@ -410,7 +411,7 @@ def create_pipeline_job(
     failed: list[str] = []
     try:
         for step in ordered:
-            current = jobs.load_job(name, home)
+            current = job_records.load_job(name, home)
             blocked = [d for d in step.depends_on if children.get(d, {}).get("status") != "Completed"]
             if current.get("status") == "CancelRequested" or blocked or (failed and not continue_on_failure):
                 _set_step(name, step.name, home, status="Canceled")
@@ -452,16 +453,16 @@ def create_pipeline_job(
             for step_output, pipeline_output in bound.items():
                 link = folder / "outputs" / pipeline_output
                 link.unlink(missing_ok=True)
-                link.symlink_to(jobs.job_dir(child_name, home) / "outputs" / step_output)
+                link.symlink_to(job_records.job_dir(child_name, home) / "outputs" / step_output)
                 local = result["outputs"][step_output]["local_path"]
 
                 def bind(r: dict[str, Any], o: str = pipeline_output, p: str = local) -> None:
                     r["outputs"][o]["local_path"] = p
 
-                jobs.update_job(name, bind, home)
+                job_records.update_job(name, bind, home)
             _set_step(name, step.name, home, status=str(result["status"]))
     except BaseException:
-        jobs.update_job(name, lambda r: r.update(status="Canceled"), home)
+        job_records.update_job(name, lambda r: r.update(status="Canceled"), home)
         jobs.end_mlflow_run(run_id, "Canceled", home)
         raise
     finished = utc_now()
@@ -479,14 +480,14 @@ def create_pipeline_job(
                 target.mkdir(parents=True)
                 r["outputs"][key]["local_path"] = str(target)
 
-    record = jobs.update_job(name, finish, home)
+    record = job_records.update_job(name, finish, home)
     jobs.end_mlflow_run(run_id, str(record["status"]), home)
     if record["status"] == "Canceled":
         raise JobFailedError(f"Execution canceled. Job {name} was canceled.")
     if record["status"] != "Completed":
         what = f"step(s) {', '.join(failed)} failed"
         logs = ", ".join(
-            str(jobs.job_dir(children[s]["name"], home) / "user_logs" / "std_log.txt") for s in failed
+            str(job_records.job_dir(children[s]["name"], home) / "user_logs" / "std_log.txt") for s in failed
         )
         raise JobFailedError(
             f"Execution failed: {what}. Job {name} failed.",
@@ -499,4 +500,4 @@ def _set_step(pipeline: str, step: str, home: Path | None, **values: Any) -> Non
     def change(record: dict[str, Any]) -> None:
         record["jobs"][step].update(values)
 
-    jobs.update_job(pipeline, change, home)
+    job_records.update_job(pipeline, change, home)

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from emulator.azureml import endpoints
-from emulator.azureml.storage import write_json
+from emulator.azureml.assets.records import write_json
 
 KEY = "k" * 32
 

@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from emulator.azureml.assets.records import locked
 from emulator.azureml.errors import AzError
-from emulator.azureml.storage import locked
 from emulator.store.paths import mlflow_artifacts_dir, mlflow_tracking_uri, state_home
 
 if TYPE_CHECKING:

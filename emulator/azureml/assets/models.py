@@ -8,7 +8,6 @@ them. Azure-only attributes (type, the Azure version string, the source job) are
 
 from __future__ import annotations
 
-import re
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -19,11 +18,13 @@ from urllib.parse import unquote, urlparse
 
 import yaml
 
-from emulator.azureml import tracking
+from emulator.azureml.assets import tracking
+from emulator.azureml.assets.job_records import load_job
+from emulator.azureml.assets.names import check_asset_name
+from emulator.azureml.assets.records import utc_now
+from emulator.azureml.assets.uris import parse_asset_reference, resolve_job_uri
+from emulator.azureml.assets.workspace import Workspace, creation_context
 from emulator.azureml.errors import AzArgumentError, AzError, AzNotFoundError
-from emulator.azureml.names import check_asset_name
-from emulator.azureml.storage import utc_now
-from emulator.azureml.workspace import Workspace, creation_context
 from emulator.errors import Location
 from emulator.store.paths import mlflow_artifacts_dir, mlflow_tracking_uri
 
@@ -33,10 +34,6 @@ if TYPE_CHECKING:
 
 MODEL_TYPES = ("custom_model", "mlflow_model", "triton_model")
 _TAG = "azureml."
-_REF_RE = re.compile(
-    r"^(?:azureml:)?(?:/subscriptions/[^/]+/resourceGroups/[^/]+/providers/[^/]+/workspaces/[^/]+/models/)?"
-    r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]*?)(?:(?::|/versions/)(?P<version>[^:@/]+)|@(?P<label>[A-Za-z0-9_-]+))?$"
-)
 
 
 @dataclass(frozen=True)
@@ -122,8 +119,6 @@ def _copy_into_registry(source: Path, name: str, home: Path | None) -> Path:
 def _materialise_source(path: str, cwd: Path, home: Path | None) -> tuple[Path, str | None, str | None]:
     """(local files, source job name, MLflow run id) for a local path, job output URI or runs:/ URI."""
     if path.startswith("azureml://jobs/"):
-        from emulator.azureml.jobs import load_job, resolve_job_uri
-
         job_name, local = resolve_job_uri(path, home)
         run_id = (load_job(job_name, home).get("properties") or {}).get("mlflow.runId")
         return local, job_name, run_id
@@ -280,13 +275,7 @@ def list_models(
 
 
 def parse_reference(reference: str) -> tuple[str, str | None, str | None]:
-    match = _REF_RE.match(reference.strip())
-    if not match:
-        raise AzArgumentError(
-            f"malformed model reference {reference!r}",
-            expected="azureml:<name>:<version> or azureml:<name>@latest",
-        )
-    return match.group("name"), match.group("version"), match.group("label")
+    return parse_asset_reference(reference, "models", "model")
 
 
 def resolve_model(

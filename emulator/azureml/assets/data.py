@@ -11,31 +11,21 @@ Types: `uri_file` (one file), `uri_folder` (a folder), `mltable` (a folder holdi
 
 from __future__ import annotations
 
-import re
 import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
-from emulator.azureml.errors import AzArgumentError, AzError, AzNotEmulatedError, AzNotFoundError
-from emulator.azureml.names import check_asset_name
-from emulator.azureml.storage import locked, utc_now, versions, write_json
-from emulator.azureml.workspace import Workspace, creation_context
+from emulator.azureml.assets.names import check_asset_name
+from emulator.azureml.assets.records import locked, utc_now, versions, write_json
+from emulator.azureml.assets.uris import DEFAULT_DATASTORE, datastore_dir, local_source, parse_asset_reference
+from emulator.azureml.assets.workspace import Workspace, creation_context
+from emulator.azureml.errors import AzArgumentError, AzError, AzNotFoundError
 from emulator.errors import Location
 from emulator.store.paths import azureml_dir
 
 DATA_TYPES = ("uri_file", "uri_folder", "mltable")
-DEFAULT_DATASTORE = "workspaceblobstore"
-_REF_RE = re.compile(
-    r"^(?:azureml:)?(?:/subscriptions/[^/]+/resourceGroups/[^/]+/providers/[^/]+/workspaces/[^/]+/data/)?"
-    r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]*?)(?:(?::|/versions/)(?P<version>[^:@/]+)|@(?P<label>[A-Za-z0-9_-]+))?$"
-)
-_DATASTORE_RE = re.compile(
-    r"^azureml://(?:subscriptions/[^/]+/resource[gG]roups/[^/]+/(?:providers/[^/]+/)?workspaces/[^/]+/)?"
-    r"datastores/(?P<store>[^/]+)/paths/(?P<path>.*)$"
-)
 
 
 @dataclass(frozen=True)
@@ -53,56 +43,12 @@ def data_dir(home: Path | None = None) -> Path:
     return azureml_dir(home) / "data"
 
 
-def datastore_dir(store: str = DEFAULT_DATASTORE, home: Path | None = None) -> Path:
-    return azureml_dir(home) / "datastores" / store
-
-
 def _versions(name: str, home: Path | None) -> list[dict[str, Any]]:
     return versions(data_dir(home) / name)
 
 
 def _record_path(name: str, version: str, home: Path | None) -> Path:
     return data_dir(home) / name / f"{version}.json"
-
-
-def resolve_datastore_uri(uri: str, location: Location | None = None, home: Path | None = None) -> Path:
-    """The local path of `azureml://[…/]datastores/<store>/paths/<path>` in the emulated datastores."""
-    match = _DATASTORE_RE.match(uri.rstrip("/"))
-    if not match:
-        raise AzNotEmulatedError(
-            f"{uri}: only azureml://datastores/<store>/paths/<path> and azureml://jobs/<job>/outputs/<o> "
-            "URIs are emulated",
-            location,
-        )
-    local = datastore_dir(match.group("store"), home) / unquote(match.group("path"))
-    if not local.exists():
-        raise AzNotFoundError(
-            f"{uri}: nothing at that path in the emulated datastore {match.group('store')!r} ({local})",
-            location,
-            hint="data reaches the emulated datastores through `az ml data create` or job outputs",
-        )
-    return local
-
-
-def local_source(path: str, base: Path, what: str, home: Path | None = None) -> Path:
-    """A local file/folder, `file://`, a job output or a datastore URI, as a path on this machine."""
-    if path.startswith("azureml://jobs/"):
-        from emulator.azureml.jobs import resolve_job_uri
-
-        return resolve_job_uri(path, home)[1]
-    if path.startswith("azureml://"):
-        return resolve_datastore_uri(path, home=home)
-    if path.startswith("file://"):
-        path = unquote(urlparse(path).path)
-    elif "://" in path or path.startswith("azureml:"):
-        raise AzNotEmulatedError(
-            f"{what}: {path!r} is not reachable from the emulator (no cloud storage locally)",
-            hint="use a local path, azureml://jobs/<job>/outputs/<output> or azureml://datastores/<s>/paths/<p>",
-        )
-    local = (base / path).resolve()
-    if not local.exists():
-        raise AzArgumentError(f"{what}: no such file or directory: {local}")
-    return local
 
 
 def check_type(kind: str, local: Path, what: str) -> Path:
@@ -264,13 +210,7 @@ def set_archived(name: str, version: str | None, archived: bool, home: Path | No
 
 
 def parse_reference(reference: str) -> tuple[str, str | None, str | None]:
-    match = _REF_RE.match(reference.strip())
-    if not match:
-        raise AzArgumentError(
-            f"malformed data asset reference {reference!r}",
-            expected="azureml:<name>:<version> or azureml:<name>@latest",
-        )
-    return match.group("name"), match.group("version"), match.group("label")
+    return parse_asset_reference(reference, "data", "data asset")
 
 
 def resolve_data(reference: str, location: Location | None = None, home: Path | None = None) -> ResolvedData:

@@ -7,25 +7,20 @@ isolated-environment builder and of the packager.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from emulator.azureml.assets.names import check_asset_name
+from emulator.azureml.assets.records import locked, read_json, utc_now, versions, write_json
+from emulator.azureml.assets.uris import parse_asset_reference
+from emulator.azureml.assets.workspace import Workspace, creation_context
+from emulator.azureml.assets.yamlspec import Spec
 from emulator.azureml.errors import AzError, AzNotEmulatedError, AzNotFoundError, AzSpecError
-from emulator.azureml.names import check_asset_name
-from emulator.azureml.storage import locked, read_json, utc_now, versions, write_json
-from emulator.azureml.workspace import Workspace, creation_context
-from emulator.azureml.yamlspec import Spec
 from emulator.errors import Location
 from emulator.store.paths import azureml_dir
-
-_REF_RE = re.compile(
-    r"^(?:azureml:)?(?:/subscriptions/[^/]+/resourceGroups/[^/]+/providers/[^/]+/workspaces/[^/]+/environments/)?"
-    r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]*?)(?:(?::|/versions/)(?P<version>[^:@/]+)|@(?P<label>[A-Za-z0-9_-]+))?$"
-)
 
 
 @dataclass(frozen=True)
@@ -195,13 +190,7 @@ def list_environments(name: str | None = None, home: Path | None = None) -> list
 
 def parse_reference(reference: str) -> tuple[str, str | None, str | None]:
     """(name, version, label) of an environment reference; raises on a malformed one."""
-    match = _REF_RE.match(reference.strip())
-    if not match:
-        raise AzSpecError(
-            f"malformed environment reference {reference!r}",
-            expected="azureml:<name>:<version> or azureml:<name>@latest",
-        )
-    return match.group("name"), match.group("version"), match.group("label")
+    return parse_asset_reference(reference, "environments", "environment", AzSpecError)
 
 
 def environment_is_registered(reference: str, home: Path | None = None) -> bool:

@@ -6,13 +6,15 @@ address one workspace at a time. Defaults persist in `azureml_dir()/config.json`
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emulator.azureml.errors import AzArgumentError
-from emulator.azureml.storage import locked, read_json, write_json
-from emulator.store.paths import azureml_dir
+from emulator.azureml.assets.names import check_asset_name
+from emulator.azureml.assets.records import locked, read_json, write_json
+from emulator.azureml.errors import AzArgumentError, AzNotFoundError
+from emulator.store.paths import azureml_dir, mlflow_tracking_uri
 
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
 TENANT_ID = "00000000-0000-0000-0000-000000000001"
@@ -167,8 +169,6 @@ def create_group(
     home: Path | None = None,
 ) -> dict[str, Any]:
     """`az group create` (idempotent, as in Azure: an existing group is updated)."""
-    from emulator.azureml.names import check_asset_name
-
     check_asset_name(name.replace(".", "-").replace("(", "-").replace(")", "-"), "resource group")
     record = group_record(name, location, tags, subscription)
     write_json(_groups_dir(home) / f"{name}.json", record)
@@ -176,8 +176,6 @@ def create_group(
 
 
 def show_group(name: str, home: Path | None = None) -> dict[str, Any]:
-    from emulator.azureml.errors import AzNotFoundError
-
     record = read_json(_groups_dir(home) / f"{name}.json")
     if record is None:
         raise AzNotFoundError(
@@ -211,8 +209,6 @@ def workspace_record(
     ws: Workspace, extra: dict[str, Any] | None = None, home: Path | None = None
 ) -> dict[str, Any]:
     """What `az ml workspace show` prints; `mlflow_tracking_uri` is the local store's."""
-    from emulator.store.paths import mlflow_tracking_uri
-
     data = dict(extra or {})
     base = f"/subscriptions/{ws.subscription}/resourceGroups/{ws.resource_group}/providers"
     return {
@@ -263,8 +259,6 @@ def show_workspace(
     name: str, group: str, subscription: str | None = None, home: Path | None = None
 ) -> dict[str, Any]:
     """A created workspace, or the configured default one (which exists implicitly unless deleted)."""
-    from emulator.azureml.errors import AzNotFoundError
-
     stored = _stored_workspace(name, home)
     implicit = load_defaults(home).get("workspace") == name
     if stored is None and implicit:
@@ -303,8 +297,6 @@ def list_workspaces(group: str | None = None, home: Path | None = None) -> list[
 
 def delete_workspace(name: str, group: str, home: Path | None = None) -> None:
     """Tombstone the workspace record (assets in the state folder stay) and drop its computes."""
-    import shutil
-
     show_workspace(name, group, home=home)
     write_json(
         _workspaces_dir(home) / f"{name}.json", {"name": name, "resource_group": group, "deleted": True}
@@ -342,8 +334,6 @@ def compute_record(ws: Workspace, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_compute(ws: Workspace, data: dict[str, Any], home: Path | None = None) -> dict[str, Any]:
-    from emulator.azureml.names import check_asset_name
-
     check_asset_name(str(data.get("name") or ""), "compute")
     record = compute_record(ws, data)
     write_json(_computes_dir(ws.name, home) / f"{record['name']}.json", record)
@@ -351,8 +341,6 @@ def create_compute(ws: Workspace, data: dict[str, Any], home: Path | None = None
 
 
 def show_compute(ws: Workspace, name: str, home: Path | None = None) -> dict[str, Any]:
-    from emulator.azureml.errors import AzNotFoundError
-
     record = read_json(_computes_dir(ws.name, home) / f"{name}.json")
     if record is None:
         raise AzNotFoundError(

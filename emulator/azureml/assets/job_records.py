@@ -1,0 +1,159 @@
+"""Job records: `azureml_dir()/jobs/<name>/job.json`, the job's log, outputs and MLflow artifacts.
+
+What `az ml job show|list|stream` read and `azureml://jobs/<job>/outputs/<o>` points at; running a
+job (writing these records) is `compute.jobs`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from emulator.azureml.assets import tracking
+from emulator.azureml.assets.names import check_asset_name
+from emulator.azureml.assets.records import locked, read_json, write_json
+from emulator.azureml.errors import AzError, AzNotFoundError
+from emulator.store.paths import azureml_dir, mlflow_tracking_uri
+
+
+def jobs_dir(home: Path | None = None) -> Path:
+    return azureml_dir(home) / "jobs"
+
+
+def job_dir(name: str, home: Path | None = None) -> Path:
+    return jobs_dir(home) / name
+
+
+def job_file(name: str, home: Path | None = None) -> Path:
+    return job_dir(name, home) / "job.json"
+
+
+def job_output_path(job_name: str, output: str, home: Path | None = None) -> Path:
+    """Where output `output` of job `job_name` lives on disk (`azureml://jobs/<job>/outputs/<output>`)."""
+    record = load_job(job_name, home)
+    outputs = record.get("outputs") or {}
+    if output not in outputs or output == "default":
+        raise AzNotFoundError(
+            f"job {job_name!r} has no output {output!r}",
+            hint=f"its outputs are: {', '.join(sorted(o for o in outputs if o != 'default')) or '(none)'}",
+        )
+    return job_dir(job_name, home) / "outputs" / output
+
+
+def run_artifact_dir(record: dict[str, Any], home: Path | None) -> Path | None:
+    """The folder of the job's MLflow run artifacts, when the store is the local one."""
+    run_id = (record.get("properties") or {}).get("mlflow.runId")
+    if not run_id or not tracking.is_local_store(mlflow_tracking_uri(home)):
+        return None
+    uri = tracking.client(home).get_run(run_id).info.artifact_uri
+    return Path(unquote(urlparse(uri).path)) if uri.startswith("file:") else None
+
+
+def job_artifact_path(job_name: str, sub: str, home: Path | None) -> Path:
+    """`outputs/artifacts/paths/<p>`: the run's MLflow artifacts, a model it logged, or its ./outputs."""
+    record = load_job(job_name, home)
+    relative = sub[len("paths/") :] if sub.startswith("paths/") else sub
+    relative = relative.strip("/")
+    candidates: list[Path] = []
+    run_id = (record.get("properties") or {}).get("mlflow.runId")
+    if run_id and tracking.is_local_store(mlflow_tracking_uri(home)):
+        mlflow = tracking.client(home)
+        run = mlflow.get_run(run_id)
+        uri = run.info.artifact_uri
+        if uri.startswith("file:"):
+            candidates.append(Path(unquote(urlparse(uri).path)) / relative)
+        try:
+            for logged in mlflow.search_logged_models(
+                experiment_ids=[run.info.experiment_id], filter_string=f"source_run_id = '{run_id}'"
+            ):
+                if logged.name == relative.split("/")[0] and logged.artifact_location.startswith("file:"):
+                    candidates.append(Path(unquote(urlparse(logged.artifact_location).path)))
+        except Exception:  # noqa: BLE001 - older stores have no logged models
+            pass
+    candidates.append(job_dir(job_name, home) / "code" / relative)
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate
+    raise AzNotFoundError(
+        f"azureml://jobs/{job_name}/outputs/artifacts/{sub}: the job logged no artifact {relative!r}",
+        hint="artifacts come from MLflow (mlflow.log_artifact/log_model) or the job's ./outputs folder",
+    )
+
+
+def load_job(name: str, home: Path | None = None) -> dict[str, Any]:
+    record = read_json(job_file(name, home))
+    if record is None:
+        raise AzNotFoundError(
+            f"job {name!r} was not found in the emulated workspace",
+            hint="list jobs with `az ml job list --query [].name -o tsv`",
+        )
+    return dict(record)
+
+
+def list_jobs(home: Path | None = None, parent: str | None = None) -> list[dict[str, Any]]:
+    """Top-level job records (or the child jobs of pipeline `parent`), newest first, as `az ml job list`."""
+    if parent is not None:
+        load_job(parent, home)
+    records = []
+    root = jobs_dir(home)
+    if root.is_dir():
+        for entry in root.iterdir():
+            record = read_json(entry / "job.json")
+            if record is not None and record.get("parent_job_name") == parent:
+                records.append(record)
+    records.sort(key=lambda r: r.get("creation_context", {}).get("created_at", ""), reverse=True)
+    return records
+
+
+def job_log(name: str, home: Path | None = None) -> str:
+    record = load_job(name, home)
+    if record.get("type") == "pipeline" and record.get("jobs"):
+        parts = []
+        for step, info in record["jobs"].items():
+            child = info.get("name") if isinstance(info, dict) else None
+            if child and job_file(child, home).is_file():
+                parts.append(f"--- step {step} (job {child}, {info.get('status')}) ---\n")
+                parts.append(job_log(child, home))
+        own = job_dir(name, home) / "user_logs" / "std_log.txt"
+        if own.exists() and not parts:
+            parts.append(own.read_text(encoding="utf-8", errors="replace"))
+        return "".join(parts)
+    path = job_dir(name, home) / "user_logs" / "std_log.txt"
+    return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+
+
+def check_new_job_name(name: str, home: Path | None) -> str:
+    check_asset_name(name, "job")
+    if job_dir(name, home).exists():
+        raise AzError(
+            f"a job named {name!r} already exists in the workspace",
+            hint="job names are unique: omit --name to get a generated one",
+        )
+    return name
+
+
+def claim_job_dir(name: str, home: Path | None) -> Path:
+    folder = job_dir(name, home)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir()
+    except FileExistsError:
+        raise AzError(
+            f"a job named {name!r} already exists in the workspace",
+            hint="job names are unique: omit --name to get a generated one",
+        ) from None
+    return folder
+
+
+def update_job(
+    name: str, change: Callable[[dict[str, Any]], None], home: Path | None = None
+) -> dict[str, Any]:
+    """Read-modify-write a job record under its lock; returns the new record."""
+    path = job_file(name, home)
+    with locked(path):
+        record = load_job(name, home)
+        change(record)
+        write_json(path, record)
+    return record
