@@ -59,7 +59,7 @@ def warm_environment() -> tuple[Path, float]:
     """Build (or find) the scoring environment the scenario deploys with; returns its python."""
     import yaml
 
-    from emulator.azureml.envbuild import ensure_environment, plan_environment
+    from emulator.azureml.compute.envbuild import ensure_environment, plan_environment
 
     conda = yaml.safe_load((ROOT / "code" / "environment" / "conda.yml").read_text())
     started = time.perf_counter()

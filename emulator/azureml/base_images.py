@@ -170,7 +170,7 @@ def ensure_standin(client: Any, log: Sink | None = None) -> Any:
 
 def standin_archive() -> Path:
     """Where the stand-in's root filesystem tar is kept between daemons."""
-    from emulator.azureml.envbuild import cache_dir
+    from emulator.azureml.compute.envbuild import cache_dir
 
     return cache_dir().parent / "docker" / f"{STANDIN_TAG.rpartition('/')[2].replace(':', '-')}.tar"
 

@@ -138,7 +138,7 @@ def version(inv: Invocation) -> Any:
 
 
 def job_create(inv: Invocation) -> Any:
-    from emulator.azureml import jobs
+    from emulator.azureml.compute import submit
 
     ws = inv.workspace()
     extra: list[tuple[str, Any]] = []
@@ -148,7 +148,7 @@ def job_create(inv: Invocation) -> Any:
         extra.append(("experiment_name", inv.arg("experiment_name")))
     spec = _spec(inv, "job", extra)
     sink = inv.stream_sink() if inv.arg("stream") else None
-    return jobs.create_job(
+    return submit.create_job(
         ws,
         spec,
         cwd=inv.cwd,
@@ -188,7 +188,7 @@ def job_stream(inv: Invocation) -> Any:
 
 
 def job_cancel(inv: Invocation) -> Any:
-    from emulator.azureml import jobs
+    from emulator.azureml.compute import jobs
 
     inv.workspace()
     jobs.cancel_job(str(inv.arg("name")))
@@ -196,7 +196,7 @@ def job_cancel(inv: Invocation) -> Any:
 
 
 def job_download(inv: Invocation) -> Any:
-    from emulator.azureml import jobs
+    from emulator.azureml.compute import jobs
 
     inv.workspace()
     target = Path(str(inv.arg("download_path", ".")))
@@ -750,7 +750,7 @@ def deployment_delete(inv: Invocation) -> Any:
 
 
 def batch_endpoint_create(inv: Invocation) -> Any:
-    from emulator.azureml import batch
+    from emulator.azureml.compute import batch
 
     ws = inv.workspace()
     extra = [("name", inv.arg("name"))] if inv.arg("name") else []
@@ -759,7 +759,7 @@ def batch_endpoint_create(inv: Invocation) -> Any:
 
 
 def batch_endpoint_update(inv: Invocation) -> Any:
-    from emulator.azureml import batch
+    from emulator.azureml.compute import batch
 
     ws = inv.workspace()
     name = inv.arg("name")
@@ -784,21 +784,21 @@ def batch_endpoint_update(inv: Invocation) -> Any:
 
 
 def batch_endpoint_show(inv: Invocation) -> Any:
-    from emulator.azureml import batch
+    from emulator.azureml.compute import batch
 
     inv.workspace()
     return batch.load_endpoint(str(inv.arg("name")))
 
 
 def batch_endpoint_list(inv: Invocation) -> Any:
-    from emulator.azureml import batch
+    from emulator.azureml.compute import batch
 
     inv.workspace()
     return batch.list_endpoints()
 
 
 def batch_endpoint_delete(inv: Invocation) -> Any:
-    from emulator.azureml import batch
+    from emulator.azureml.compute import batch
 
     inv.workspace()
     name = str(inv.arg("name"))
@@ -809,7 +809,7 @@ def batch_endpoint_delete(inv: Invocation) -> Any:
 
 
 def batch_endpoint_invoke(inv: Invocation) -> Any:
-    from emulator.azureml import batch
+    from emulator.azureml.compute import batch
 
     ws = inv.workspace()
     if inv.arg("output_path"):
@@ -838,14 +838,14 @@ def batch_endpoint_invoke(inv: Invocation) -> Any:
 
 
 def batch_endpoint_list_jobs(inv: Invocation) -> Any:
-    from emulator.azureml import batch
+    from emulator.azureml.compute import batch
 
     inv.workspace()
     return batch.list_jobs(str(inv.arg("name")))
 
 
 def batch_deployment_create(inv: Invocation, must_exist: bool = False) -> Any:
-    from emulator.azureml import batch
+    from emulator.azureml.compute import batch
 
     ws = inv.workspace()
     spec = _spec(inv, "batch_deployment", _deployment_overrides(inv))
@@ -859,21 +859,21 @@ def batch_deployment_update(inv: Invocation) -> Any:
 
 
 def batch_deployment_show(inv: Invocation) -> Any:
-    from emulator.azureml import batch
+    from emulator.azureml.compute import batch
 
     inv.workspace()
     return batch.load_deployment(str(inv.arg("endpoint_name")), str(inv.arg("name")))
 
 
 def batch_deployment_list(inv: Invocation) -> Any:
-    from emulator.azureml import batch
+    from emulator.azureml.compute import batch
 
     inv.workspace()
     return batch.list_deployment_views(str(inv.arg("endpoint_name")))
 
 
 def batch_deployment_delete(inv: Invocation) -> Any:
-    from emulator.azureml import batch
+    from emulator.azureml.compute import batch
 
     inv.workspace()
     endpoint, name = str(inv.arg("endpoint_name")), str(inv.arg("name"))

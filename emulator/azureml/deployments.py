@@ -26,7 +26,6 @@ from emulator.azureml import (
     docker_images,
     dockerlint,
     endpoints,
-    envbuild,
     packaging,
     serving,
 )
@@ -36,6 +35,7 @@ from emulator.azureml.assets.names import check_endpoint_name
 from emulator.azureml.assets.records import locked, read_json, utc_now, write_json
 from emulator.azureml.assets.workspace import Workspace, creation_context
 from emulator.azureml.assets.yamlspec import Spec
+from emulator.azureml.compute import envbuild
 from emulator.azureml.docker_daemon import Daemon
 from emulator.azureml.errors import AzError, AzNotEmulatedError, AzNotFoundError, AzSpecError
 from emulator.store.paths import state_home

@@ -30,13 +30,14 @@ from typing import Any
 
 import yaml
 
-from emulator.azureml import docker_daemon, docker_images, dockerlint, envbuild
+from emulator.azureml import docker_daemon, docker_images, dockerlint
 from emulator.azureml.assets.environments import register_environment_record, resolve_environment
 from emulator.azureml.assets.models import resolve_model
 from emulator.azureml.assets.records import write_json
 from emulator.azureml.assets.workspace import Workspace
 from emulator.azureml.assets.yamlspec import Spec
-from emulator.azureml.envbuild import EnvPlan
+from emulator.azureml.compute import envbuild
+from emulator.azureml.compute.envbuild import EnvPlan
 from emulator.azureml.errors import AzNotEmulatedError, AzSpecError
 from emulator.store.paths import azureml_dir
 

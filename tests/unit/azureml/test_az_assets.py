@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import AzRunner
 
-from emulator.azureml import envbuild
 from emulator.azureml.assets.environments import parse_reference, resolve_environment
 from emulator.azureml.assets.models import resolve_model
-from emulator.azureml.envbuild import plan_environment
+from emulator.azureml.compute import envbuild
+from emulator.azureml.compute.envbuild import plan_environment
 from emulator.azureml.errors import AzNotFoundError
 from emulator.store.paths import mlflow_tracking_uri
 

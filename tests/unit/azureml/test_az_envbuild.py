@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.azureml import envbuild
+from emulator.azureml.compute import envbuild
 from emulator.azureml.errors import AzError
 
 

@@ -202,7 +202,7 @@ def _scoring_python() -> Path:
     """The isolated environment the emulator builds from code/environment/conda.yml (cached by hash)."""
     import yaml
 
-    from emulator.azureml.envbuild import ensure_environment, plan_environment
+    from emulator.azureml.compute.envbuild import ensure_environment, plan_environment
 
     conda = yaml.safe_load((CODE_DIR / "environment" / "conda.yml").read_text())
     return ensure_environment(plan_environment(conda)).python

@@ -4,7 +4,7 @@ Azure ML builds one image per environment; the emulator builds one virtualenv pe
 keyed by the Python version and the normalised pip dependency list, under `envs_dir()` (or
 `$MLOPS_ENV_CACHE`, so tests and CI runs share one cache). The scoring server cannot share the
 emulator's own venv (its pinned opentelemetry clashes with azure-ai-ml), hence the isolation. Jobs
-use the same environments (`jobs.prepare_runtime`), so a job and the deployment of its model share one
+use the same environments (`runtimes.prepare_runtime`), so a job and the deployment of its model share one
 build when they name the same environment.
 
 A build happens in a temporary folder renamed into place only when complete, so a crashed build is

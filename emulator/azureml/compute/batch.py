@@ -21,13 +21,14 @@ from typing import Any
 
 import yaml
 
-from emulator.azureml import jobs
 from emulator.azureml.assets import job_records
+from emulator.azureml.assets.environments import parse_reference, show_environment
 from emulator.azureml.assets.models import resolve_model
 from emulator.azureml.assets.names import check_endpoint_name, generate_job_name
 from emulator.azureml.assets.records import locked, read_json, utc_now, write_json
 from emulator.azureml.assets.workspace import Workspace, creation_context
 from emulator.azureml.assets.yamlspec import Spec
+from emulator.azureml.compute import bindings, jobs, runtimes
 from emulator.azureml.errors import AzArgumentError, AzError, AzNotEmulatedError, AzNotFoundError, AzSpecError
 from emulator.store.paths import azureml_dir
 
@@ -223,8 +224,6 @@ def create_deployment(
             field="environment",
         )
     if isinstance(environment, str):
-        from emulator.azureml.assets.environments import parse_reference, show_environment
-
         env_name, env_version, label = parse_reference(environment)
         try:
             show_environment(env_name, env_version, label, home)
@@ -330,18 +329,21 @@ def delete_deployment(endpoint: str, name: str, home: Path | None = None) -> Non
 
 
 def _runtime_for(
-    deployment: dict[str, Any], warn: jobs.LogSink | None, progress: jobs.LogSink | None, home: Path | None
-) -> jobs.Runtime:
+    deployment: dict[str, Any],
+    warn: runtimes.LogSink | None,
+    progress: runtimes.LogSink | None,
+    home: Path | None,
+) -> runtimes.Runtime:
     environment = deployment.get("environment")
     if environment is not None:
-        return jobs.prepare_runtime(environment, Path("/"), None, warn=warn, progress=progress, home=home)
+        return runtimes.prepare_runtime(environment, Path("/"), None, warn=warn, progress=progress, home=home)
     # MLflow no-code: Azure ML builds the environment from the model's own conda.yaml
     files = Path(str((deployment.get("emulator") or {}).get("model_files", "")))
     found = sorted(files.rglob("conda.yaml")) if files.is_dir() else []
     inline = {"conda_file": str(found[0])} if found else None
     if inline is None and warn is not None:
         warn("the MLflow model has no conda.yaml; batch scoring runs with the emulator's Python")
-    return jobs.prepare_runtime(inline, Path("/"), None, warn=warn, progress=progress, home=home)
+    return runtimes.prepare_runtime(inline, Path("/"), None, warn=warn, progress=progress, home=home)
 
 
 def invoke(
@@ -354,9 +356,9 @@ def invoke(
     experiment: str | None = None,
     mini_batch_size: int | None = None,
     cwd: Path,
-    log: jobs.LogSink | None = None,
-    warn: jobs.LogSink | None = None,
-    progress: jobs.LogSink | None = None,
+    log: runtimes.LogSink | None = None,
+    warn: runtimes.LogSink | None = None,
+    progress: runtimes.LogSink | None = None,
     home: Path | None = None,
 ) -> dict[str, Any]:
     """Run the batch scoring job now; returns its job record (JobFailedError if it fails)."""
@@ -369,19 +371,19 @@ def invoke(
             f"(or `az ml batch-endpoint update -n {endpoint} --set defaults.deployment_name=<dep>`)",
         )
     dep = load_deployment(endpoint, str(chosen), home)
-    local = jobs.resolve_data_path(input_path, input_type or "", cwd, "argument --input", None, home)
+    local = bindings.resolve_data_path(input_path, input_type or "", cwd, "argument --input", None, home)
     kind = input_type or ("uri_file" if local.is_file() else "uri_folder")
     if kind not in ("uri_file", "uri_folder"):
         raise AzArgumentError(
             f"argument --input-type: invalid choice: {kind!r}", expected="uri_file, uri_folder"
         )
-    local = jobs.resolve_data_path(input_path, kind, cwd, "argument --input", None, home)
+    local = bindings.resolve_data_path(input_path, kind, cwd, "argument --input", None, home)
     name = job_records.check_new_job_name(generate_job_name(), home)
     runtime = _runtime_for(dep, warn, progress, home)
     code = dep.get("code_configuration") or {}
     script = Path(str(code["code"])) / str(code["scoring_script"]) if code.get("scoring_script") else None
     model_dir = str((dep.get("emulator") or {}).get("model_dir"))
-    # the driver runs from a folder of its own: beside this module, `packaging.py` & co. would shadow
+    # the driver runs from a folder of its own: beside this module, `jobs.py` & co. would shadow
     # the libraries of the same name for the scoring script
     driver = deployment_dir(endpoint, str(chosen), home) / "runtime" / DRIVER.name
     driver.parent.mkdir(parents=True, exist_ok=True)
@@ -410,7 +412,7 @@ def invoke(
         command=" ".join(parts),
         code=Path(str(code["code"])) if code.get("code") else None,
         inputs=(
-            jobs.JobInput(
+            bindings.JobInput(
                 "input_data",
                 str(local),
                 True,

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulator.azureml import jobs
 from emulator.azureml.assets import job_records
 from emulator.azureml.assets.names import generate_job_name
 from emulator.azureml.assets.records import utc_now, write_json
 from emulator.azureml.assets.workspace import Workspace, creation_context
 from emulator.azureml.assets.yamlspec import Spec, read_yaml
+from emulator.azureml.compute import bindings, jobs, runtimes
 from emulator.azureml.errors import AzNotEmulatedError, AzSpecError, JobFailedError
 from emulator.errors import did_you_mean
 from emulator.store.paths import mlflow_tracking_uri
@@ -133,7 +133,7 @@ def plan_pipeline(spec: Spec) -> list[Step]:
             name, definition, base_dir, step_inputs, step_outputs, declared_inputs, declared_outputs
         )
     for step in steps.values():
-        jobs.check_references(
+        bindings.check_references(
             step.definition.get("command"),
             set(step.declared_inputs),
             set(step.declared_outputs),
@@ -201,7 +201,7 @@ def _checked_binding(spec: Spec, at: tuple[str | int, ...], value: Any) -> Bindi
         token = found.group(0) if found else text
         raise AzSpecError(
             f"invalid pipeline job specification: {'.'.join(str(p) for p in at)}: malformed binding {text!r}",
-            jobs.locate_in_file(spec, token, at),
+            bindings.locate_in_file(spec, token, at),
             expected=BINDING_FORMS,
             field=".".join(str(p) for p in at),
         ) from None
@@ -262,15 +262,15 @@ def _find_cycle(graph: dict[str, set[str]]) -> list[str]:
 def _step_inputs(
     step: Step,
     spec: Spec,
-    parent_inputs: dict[str, jobs.JobInput],
+    parent_inputs: dict[str, bindings.JobInput],
     children: dict[str, dict[str, Any]],
     home: Path | None,
-) -> list[jobs.JobInput]:
-    resolved: list[jobs.JobInput] = []
+) -> list[bindings.JobInput]:
+    resolved: list[bindings.JobInput] = []
     for key, value in step.inputs.items():
         binding = parse_binding(value)
         if binding is None:
-            item = jobs.resolve_input(
+            item = bindings.resolve_input(
                 key,
                 value,
                 spec.base_dir,
@@ -283,7 +283,7 @@ def _step_inputs(
         if binding.kind == "input":
             source = parent_inputs.get(binding.name)
             if source is not None:
-                resolved.append(jobs.JobInput(key, source.value, source.is_path, source.record))
+                resolved.append(bindings.JobInput(key, source.value, source.is_path, source.record))
             continue
         assert binding.job is not None
         child = children[binding.job]
@@ -295,13 +295,13 @@ def _step_inputs(
             "mode": "ro_mount",
             "local_path": local,
         }
-        resolved.append(jobs.JobInput(key, local, True, record))
+        resolved.append(bindings.JobInput(key, local, True, record))
     bound = {i.name for i in resolved}
     for key, declared in step.declared_inputs.items():  # component defaults for unbound inputs
         if key in bound or not isinstance(declared, dict) or "default" not in declared:
             continue
-        value = jobs.literal(declared["default"])
-        resolved.append(jobs.JobInput(key, value, False, value))
+        value = bindings.literal(declared["default"])
+        resolved.append(bindings.JobInput(key, value, False, value))
     return resolved
 
 
@@ -331,23 +331,23 @@ def create_pipeline_job(
     *,
     name: str,
     experiment: str,
-    log: jobs.LogSink | None = None,
-    warn: jobs.LogSink | None = None,
-    progress: jobs.LogSink | None = None,
+    log: runtimes.LogSink | None = None,
+    warn: runtimes.LogSink | None = None,
+    progress: runtimes.LogSink | None = None,
     home: Path | None = None,
 ) -> dict[str, Any]:
     """Run every step in dependency order; returns the pipeline job's record (JobFailedError on failure)."""
     ordered = plan_pipeline(spec)
     settings = dict(spec.data.get("settings") or {})
     continue_on_failure = bool(settings.get("continue_on_step_failure", False))
-    parent_inputs: dict[str, jobs.JobInput] = {}
+    parent_inputs: dict[str, bindings.JobInput] = {}
     for key, raw in (spec.data.get("inputs") or {}).items():
-        item = jobs.resolve_input(key, raw, spec.base_dir, lambda *p: spec.location("inputs", *p), home)
+        item = bindings.resolve_input(key, raw, spec.base_dir, lambda *p: spec.location("inputs", *p), home)
         if item is not None:
             parent_inputs[key] = item
     parent_outputs = dict(spec.data.get("outputs") or {})
     default_compute = settings.get("default_compute")
-    runtimes: dict[str, jobs.Runtime] = {}
+    step_runtimes: dict[str, runtimes.Runtime] = {}
     for step in ordered:  # resolve (and build) every environment before anything runs
         location = spec.location("jobs", step.name, "environment")
         compute_at = spec.location("jobs", step.name, "compute") if "compute" in step.definition else None
@@ -358,7 +358,7 @@ def create_pipeline_job(
             warn,
             home,
         )
-        runtimes[step.name] = jobs.prepare_runtime(
+        step_runtimes[step.name] = runtimes.prepare_runtime(
             step.definition.get("environment"),
             step.base_dir,
             location,
@@ -396,7 +396,7 @@ def create_pipeline_job(
         "tags": {str(k): str(v) for k, v in (spec.data.get("tags") or {}).items()},
         "type": "pipeline",
     }
-    _, record["outputs"] = jobs.output_records({}, name, folder)
+    _, record["outputs"] = bindings.output_records({}, name, folder)
     for key, raw in parent_outputs.items():
         kind = str(raw.get("type", "uri_folder")) if isinstance(raw, dict) else "uri_folder"
         record["outputs"][key] = {
@@ -428,7 +428,7 @@ def create_pipeline_job(
                 outputs=declarations,
                 environment=definition.get("environment"),
                 environment_variables={
-                    str(k): jobs.literal(v)
+                    str(k): bindings.literal(v)
                     for k, v in (definition.get("environment_variables") or {}).items()
                 },
                 experiment=experiment,
@@ -445,7 +445,7 @@ def create_pipeline_job(
             if log is not None:
                 log(f"--- step {step.name} (job {child_name}) ---\n")
             result = jobs.run_command_job(
-                ws, child, runtimes[step.name], log=log, home=home, raise_on_failure=False
+                ws, child, step_runtimes[step.name], log=log, home=home, raise_on_failure=False
             )
             children[step.name] = result
             if result["status"] != "Completed":

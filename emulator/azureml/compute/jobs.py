@@ -5,37 +5,24 @@ the job folder, `${{inputs.x}}`/`${{outputs.y}}` become local paths or literal v
 runs under `bash -c` with MLflow pointed at a run created for the job (so `mlflow.start_run()` in the
 user's script attaches to it), and the outcome is recorded in `azureml_dir()/jobs/<name>/job.json`.
 
-Where the command runs (`$MLOPS_JOB_ENV_MANAGER`, since `az ml job create` has no such flag):
-`isolated` (the default) builds the job's environment from its conda file into a virtualenv cached by
-hash (the same cache as deployments, so a job and the deployment of its model share one build);
-`local` runs it with the emulator's own interpreter, as fast as it gets and with no isolation.
-
-Pipeline jobs (`pipelines.py`) and batch scoring jobs (`batch.py`) are built from the same pieces:
-`CommandJob` + `prepare_runtime` + `run_command_job`.
+The bindings are `bindings.py`, the interpreter the command runs with `runtimes.py`. Pipeline jobs
+(`pipelines.py`) and batch scoring jobs (`batch.py`) are built from the same pieces: `CommandJob` +
+`prepare_runtime` + `run_command_job`; `submit.py` is `az ml job create`.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulator.azureml import envbuild
-from emulator.azureml.assets import data, tracking
-from emulator.azureml.assets.environments import (
-    environment_is_registered,
-    parse_reference,
-    resolve_environment,
-)
+from emulator.azureml.assets import tracking
 from emulator.azureml.assets.job_records import (
-    check_new_job_name,
     claim_job_dir,
     job_dir,
     job_file,
@@ -44,55 +31,26 @@ from emulator.azureml.assets.job_records import (
     run_artifact_dir,
     update_job,
 )
-from emulator.azureml.assets.names import generate_job_name
 from emulator.azureml.assets.records import utc_now, write_json
-from emulator.azureml.assets.uris import resolve_datastore_uri, resolve_job_uri
 from emulator.azureml.assets.workspace import Workspace, compute_names, creation_context
 from emulator.azureml.assets.yamlspec import Spec
-from emulator.azureml.errors import (
-    AzArgumentError,
-    AzError,
-    AzNotEmulatedError,
-    AzNotFoundError,
-    AzSpecError,
-    JobFailedError,
+from emulator.azureml.compute.bindings import (
+    JobInput,
+    check_command_references,
+    literal,
+    output_records,
+    resolve_inputs,
+    substitute,
 )
-from emulator.errors import Location, did_you_mean
+from emulator.azureml.compute.runtimes import LogSink, Runtime
+from emulator.azureml.errors import AzError, AzNotFoundError, JobFailedError
+from emulator.errors import Location
 from emulator.processes import is_running, kill_group, process_start_ticks
 from emulator.store.paths import mlflow_tracking_uri, state_home
 
-REFERENCE_RE = re.compile(r"\$\{\{\s*(inputs|outputs)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-OPTIONAL_RE = re.compile(r"\$\[\[(.*?)\]\]", re.S)
-DATA_TYPES = ("uri_file", "uri_folder", "mltable", "mlflow_model", "custom_model", "triton_model")
-LITERAL_TYPES = ("string", "number", "integer", "boolean")
 TERMINAL = ("Completed", "Failed", "Canceled", "NotResponding", "Paused")
-ENV_MANAGER_VAR = "MLOPS_JOB_ENV_MANAGER"
-ENV_MANAGERS = ("isolated", "local")
 _SNAPSHOT_IGNORE = {"__pycache__", ".git", ".venv", ".mlops", "node_modules", ".pytest_cache", ".mypy_cache"}
 _CLEAN_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP")
-
-LogSink = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class JobInput:
-    """One resolved input: a literal value, or a local path standing in for the mounted data."""
-
-    name: str
-    value: str
-    is_path: bool
-    record: dict[str, Any] | str
-
-
-@dataclass(frozen=True)
-class Runtime:
-    """The interpreter a job runs with: an isolated environment built from its conda file, or ours."""
-
-    manager: str
-    prefix: Path
-    python: Path
-    env_key: str | None
-    source: str
 
 
 @dataclass(frozen=True)
@@ -128,162 +86,7 @@ class CommandJob:
     run_tags: dict[str, str] = field(default_factory=dict)
 
 
-# --- checks ----------------------------------------------------------------------------------------
-
-
-def locate_in_file(spec: Spec, token: str, after: tuple[str | int, ...]) -> Location:
-    """The position of `token` in the YAML text at or after the node at `after` (for block scalars)."""
-    anchor = spec.location(*after)
-    try:
-        lines = spec.path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return anchor
-    for index in range(max(anchor.line - 1, 0), len(lines)):
-        col = lines[index].find(token)
-        if col >= 0:
-            return Location(str(spec.path), index + 1, col + 1)
-    return anchor
-
-
-def check_references(
-    command: Any,
-    declared_inputs: set[str],
-    declared_outputs: set[str],
-    spec: Spec,
-    at: tuple[str | int, ...],
-    what: str = "job",
-) -> None:
-    """Every `${{inputs.x}}`/`${{outputs.y}}` of `command` must be declared (the SDK does not check this)."""
-    where = ".".join(str(p) for p in at)
-    if not isinstance(command, str):
-        raise AzSpecError(f"invalid {what} specification: {where}: a command is required", spec.location(*at))
-    declared = {"inputs": declared_inputs, "outputs": declared_outputs}
-    optional_spans = [m.span() for m in OPTIONAL_RE.finditer(command)]
-    for match in REFERENCE_RE.finditer(command):
-        group, name = match.group(1), match.group(2)
-        if name in declared[group]:
-            continue
-        if any(start <= match.start() < end for start, end in optional_spans):
-            continue
-        suggestion = did_you_mean(name, sorted(declared[group]))
-        declared_list = ", ".join(sorted(declared[group])) or "none"
-        raise AzSpecError(
-            f"invalid {what} specification: {where}: {match.group(0)} refers to {group[:-1]} {name!r}, "
-            f"which the job does not declare under `{group}:` (declared: {declared_list})",
-            locate_in_file(spec, match.group(0), at),
-            hint=suggestion or f"declare it under `{group}:` or remove it from the command",
-            field=where,
-        )
-
-
-def check_command_references(spec: Spec) -> None:
-    check_references(
-        spec.data.get("command"),
-        set((spec.data.get("inputs") or {}).keys()),
-        set((spec.data.get("outputs") or {}).keys()),
-        spec,
-        ("command",),
-    )
-
-
-# --- materialising inputs and outputs -----------------------------------------------------------
-
-
-def literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    return str(value)
-
-
-def resolve_data_path(
-    path: str, kind: str, base_dir: Path, what: str, location: Location | None, home: Path | None
-) -> Path:
-    """The local path a data input of type `kind` at `path` stands for (checked against the type)."""
-    if path.startswith("azureml://jobs/"):
-        resolved = resolve_job_uri(path, home)[1]
-    elif path.startswith("azureml://"):
-        resolved = resolve_datastore_uri(path, location, home)
-    elif path.startswith("azureml:"):
-        asset = data.resolve_data(path, location, home)
-        resolved = asset.local
-    else:
-        if path.startswith("file://"):
-            path = path[len("file://") :]
-        elif "://" in path:
-            raise AzNotEmulatedError(
-                f"{what}: remote data ({path}) is not reachable from the emulator",
-                location,
-                hint="use a local path relative to the YAML file, a data asset (azureml:<name>:<version>) "
-                "or azureml://jobs/<job>/outputs/<output>",
-            )
-        resolved = (base_dir / path).resolve()
-        if not resolved.exists():
-            raise AzSpecError(
-                f"invalid job specification: {what}: no such file or directory: {resolved}",
-                location,
-                hint="relative paths inside an Azure ML YAML are resolved from the folder of the YAML file",
-                field=what,
-            )
-    if kind in ("uri_file", "uri_folder", "mltable"):
-        try:
-            return data.check_type(kind, resolved, what)
-        except AzError as exc:
-            raise AzSpecError(exc.message, location, hint=exc.hint, field=what) from None
-    return resolved
-
-
-def resolve_input(
-    name: str,
-    raw: Any,
-    base_dir: Path,
-    location: Callable[..., Location],
-    home: Path | None,
-    prefix: str = "inputs",
-) -> JobInput | None:
-    """One declared input: a literal value, or data (`path:`) made local. None for an empty input."""
-    if isinstance(raw, dict):
-        kind = str(raw.get("type", "uri_folder"))
-        if kind in LITERAL_TYPES or ("path" not in raw and ("value" in raw or "default" in raw)):
-            value = literal(raw.get("value", raw.get("default")))
-            return JobInput(name, value, False, value)
-        if kind not in DATA_TYPES or "path" not in raw:
-            raise AzSpecError(
-                f"invalid job specification: {prefix}.{name}: an input needs a `path` (data) or a value",
-                location(name),
-                field=f"{prefix}.{name}",
-            )
-        local = resolve_data_path(
-            str(raw["path"]), kind, base_dir, f"{prefix}.{name}.path", location(name, "path"), home
-        )
-        record = {"type": kind, "path": str(raw["path"]), "mode": raw.get("mode", "ro_mount")}
-        record["local_path"] = str(local)
-        return JobInput(name, str(local), True, record)
-    if raw is None:
-        return None
-    value = literal(raw)
-    return JobInput(name, value, False, value)
-
-
-def resolve_inputs(spec: Spec, home: Path | None = None) -> list[JobInput]:
-    resolved: list[JobInput] = []
-    for name, raw in (spec.data.get("inputs") or {}).items():
-        item = resolve_input(name, raw, spec.base_dir, lambda *p: spec.location("inputs", *p), home)
-        if item is not None:
-            resolved.append(item)
-    return resolved
-
-
-def substitute(command: str, inputs: dict[str, str], outputs: dict[str, str]) -> str:
-    """Replace bindings; an optional `$[[ … ]]` block is kept only when all its inputs are given."""
-    table = {"inputs": inputs, "outputs": outputs}
-
-    def optional(match: re.Match[str]) -> str:
-        inner = match.group(1)
-        refs = REFERENCE_RE.findall(inner)
-        return inner if all(name in table[group] for group, name in refs) else ""
-
-    command = OPTIONAL_RE.sub(optional, command)
-    return REFERENCE_RE.sub(lambda m: table[m.group(1)].get(m.group(2), m.group(0)), command)
+# --- running ----------------------------------------------------------------------------------
 
 
 def _snapshot_code(source: Path, target: Path) -> None:
@@ -300,85 +103,6 @@ def _snapshot_code(source: Path, target: Path) -> None:
     else:
         target.mkdir(parents=True)
         shutil.copy2(source, target / source.name)
-
-
-# --- where the command runs --------------------------------------------------------------------
-
-
-def env_manager() -> str:
-    """`$MLOPS_JOB_ENV_MANAGER`: `isolated` (default) or `local`."""
-    value = (os.environ.get(ENV_MANAGER_VAR) or "isolated").strip().lower()
-    if value not in ENV_MANAGERS:
-        raise AzArgumentError(
-            f"{ENV_MANAGER_VAR}={value!r} is not a valid environment manager",
-            expected=" or ".join(ENV_MANAGERS),
-            hint="isolated: build the job's environment from its conda file (cached); "
-            "local: run with the emulator's Python",
-        )
-    return value
-
-
-def local_runtime(source: str) -> Runtime:
-    return Runtime("local", Path(sys.prefix), Path(sys.executable), None, source)
-
-
-def prepare_runtime(
-    environment: Any,
-    base_dir: Path,
-    location: Location | None,
-    *,
-    warn: LogSink | None = None,
-    progress: LogSink | None = None,
-    home: Path | None = None,
-) -> Runtime:
-    """The interpreter for a job whose YAML says `environment:` (built now if not cached)."""
-    def say(message: str) -> None:
-        if warn is not None:
-            warn(message)
-
-    if env_manager() == "local":
-        if isinstance(environment, str) and not environment_is_registered(environment, home):
-            say(
-                f"environment {environment!r} is not registered in the emulated workspace (Azure ML would "
-                f"fail the job); it runs with the emulator's Python ({ENV_MANAGER_VAR}=local)"
-            )
-        return local_runtime(f"the emulator's Python ({ENV_MANAGER_VAR}=local)")
-    if environment is None:
-        say("the job names no environment; it runs with the emulator's Python")
-        return local_runtime("the emulator's Python (no environment)")
-    if isinstance(environment, str):
-        name = parse_reference(environment)[0]
-        if name.startswith("AzureML-") and not environment_is_registered(environment, home):
-            say(
-                f"curated environment {environment!r} is not available offline; the job runs with the "
-                "emulator's Python (register an equivalent image + conda_file to isolate it)"
-            )
-            return local_runtime(f"the emulator's Python (curated {environment} is not available offline)")
-    try:
-        spec = resolve_environment(environment, base_dir, location, home)
-    except AzNotFoundError as exc:
-        raise AzNotFoundError(
-            exc.message,
-            exc.location,
-            hint=f"{exc.hint}; or run jobs with the emulator's Python: {ENV_MANAGER_VAR}=local",
-        ) from None
-    if not spec.conda:
-        say(
-            f"environment {spec.reference} has no conda_file (image {spec.image or '(none)'} cannot be "
-            "reproduced locally); the job runs with the emulator's Python"
-        )
-        return local_runtime(f"the emulator's Python ({spec.reference} is image-only)")
-    plan = envbuild.plan_environment(spec.conda, source=f"environment {spec.reference}")
-    for message in plan.warnings:
-        say(message)
-    built = envbuild.ensure_environment(plan, log=progress, home=home)
-    if progress is not None:
-        how = "reused" if built.reused else f"built in {built.seconds:.1f} s"
-        progress(f"Job environment {spec.reference}: {built.key} {how} ({built.path})\n")
-    return Runtime("isolated", built.path, built.python, built.key, f"environment {spec.reference}")
-
-
-# --- running ----------------------------------------------------------------------------------
 
 
 def default_experiment_name(cwd: Path) -> str:
@@ -412,32 +136,6 @@ def _job_environment(
     if job.parent is not None:
         env["AZUREML_ROOT_RUN_ID"] = job.parent.job_name
     return env
-
-
-def output_records(
-    outputs: dict[str, Any], job_name: str, folder: Path
-) -> tuple[dict[str, str], dict[str, Any]]:
-    """(command bindings, record entries) for the declared outputs; their folders are created."""
-    paths: dict[str, str] = {}
-    records: dict[str, Any] = {}
-    for out_name, raw in outputs.items():
-        kind = str(raw.get("type", "uri_folder")) if isinstance(raw, dict) else "uri_folder"
-        out_dir = folder / "outputs" / out_name
-        out_dir.mkdir(parents=True)
-        local = out_dir / out_name if kind == "uri_file" else out_dir
-        paths[out_name] = shlex.quote(str(local))
-        records[out_name] = {
-            "local_path": str(local),
-            "mode": (raw or {}).get("mode", "rw_mount") if isinstance(raw, dict) else "rw_mount",
-            "path": f"azureml://jobs/{job_name}/outputs/{out_name}",
-            "type": kind,
-        }
-    records["default"] = {
-        "mode": "rw_mount",
-        "path": f"azureml://jobs/{job_name}/outputs/artifacts",
-        "type": "uri_folder",
-    }
-    return paths, records
 
 
 def start_mlflow_run(
@@ -640,42 +338,6 @@ def command_job_from_spec(spec: Spec, *, name: str, experiment: str, home: Path 
         resources=spec.data.get("resources"),
         source_file=str(spec.path),
     )
-
-
-def create_job(
-    ws: Workspace,
-    spec: Spec,
-    *,
-    cwd: Path,
-    name: str | None = None,
-    experiment_name: str | None = None,
-    log: LogSink | None = None,
-    warn: LogSink | None = None,
-    progress: LogSink | None = None,
-    home: Path | None = None,
-) -> dict[str, Any]:
-    """Run a command or pipeline job to completion and return its record (JobFailedError on failure)."""
-    job_type = str(spec.data.get("type", "command"))
-    job_name = check_new_job_name(name or str(spec.data.get("name") or generate_job_name()), home)
-    experiment = experiment_name or str(spec.data.get("experiment_name") or default_experiment_name(cwd))
-    if job_type == "pipeline":
-        from emulator.azureml.pipelines import create_pipeline_job
-
-        return create_pipeline_job(
-            ws, spec, name=job_name, experiment=experiment, log=log, warn=warn, progress=progress, home=home
-        )
-    if job_type != "command":
-        raise AzNotEmulatedError(
-            f"{job_type} jobs are not emulated yet (command and pipeline jobs run locally)",
-            spec.location("type"),
-            hint="express it as a command job, or a pipeline of command steps",
-        )
-    job = command_job_from_spec(spec, name=job_name, experiment=experiment, home=home)
-    check_compute(ws, job.compute, spec.location("compute"), warn, home)
-    runtime = prepare_runtime(
-        job.environment, spec.base_dir, spec.location("environment"), warn=warn, progress=progress, home=home
-    )
-    return run_command_job(ws, job, runtime, log=log, home=home)
 
 
 def check_compute(
