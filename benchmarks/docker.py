@@ -36,17 +36,17 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
-from emulator.azureml import (  # noqa: E402 - after the path setup, so the script runs from a checkout
+from emulator.azureml import write_az_shim  # noqa: E402 - after the path setup, so the script runs from a checkout
+from emulator.azureml.compute import envbuild  # noqa: E402
+from emulator.azureml.serving import (  # noqa: E402
     base_images,
     containers,
     docker_daemon,
     docker_images,
     dockerlint,
-    envbuild,
     packaging,
-    serving,
-    write_az_shim,
 )
+from emulator.azureml.serving import server as serving  # noqa: E402
 
 
 def az(home: Path, bin_dir: Path, *args: str) -> str:

@@ -591,7 +591,7 @@ def compute_delete(inv: Invocation) -> Any:
 
 
 def model_package(inv: Invocation) -> Any:
-    from emulator.azureml import packaging
+    from emulator.azureml.serving import packaging
 
     ws = inv.workspace()
     spec = _spec(inv, "model_package")
@@ -603,7 +603,7 @@ def model_package(inv: Invocation) -> Any:
 
 
 def endpoint_create(inv: Invocation) -> Any:
-    from emulator.azureml import endpoints
+    from emulator.azureml.serving import endpoints
 
     ws = inv.workspace()
     extra = [("name", inv.arg("name"))] if inv.arg("name") else []
@@ -612,21 +612,21 @@ def endpoint_create(inv: Invocation) -> Any:
 
 
 def endpoint_show(inv: Invocation) -> Any:
-    from emulator.azureml import endpoints
+    from emulator.azureml.serving import endpoints
 
     inv.workspace()
     return endpoints.show_endpoint(str(inv.arg("name")))
 
 
 def endpoint_list(inv: Invocation) -> Any:
-    from emulator.azureml import endpoints
+    from emulator.azureml.serving import endpoints
 
     inv.workspace()
     return endpoints.list_endpoint_views()
 
 
 def endpoint_delete(inv: Invocation) -> Any:
-    from emulator.azureml import endpoints
+    from emulator.azureml.serving import endpoints
 
     inv.workspace()
     name = str(inv.arg("name"))
@@ -637,7 +637,7 @@ def endpoint_delete(inv: Invocation) -> Any:
 
 
 def endpoint_update(inv: Invocation) -> Any:
-    from emulator.azureml import endpoints
+    from emulator.azureml.serving import endpoints
 
     ws = inv.workspace()
     name = inv.arg("name")
@@ -659,7 +659,7 @@ def endpoint_update(inv: Invocation) -> Any:
 
 
 def endpoint_invoke(inv: Invocation) -> Any:
-    from emulator.azureml import endpoints
+    from emulator.azureml.serving import endpoints
 
     inv.workspace()
     request = Path(str(inv.arg("request_file")))
@@ -670,7 +670,7 @@ def endpoint_invoke(inv: Invocation) -> Any:
 
 
 def endpoint_credentials(inv: Invocation) -> Any:
-    from emulator.azureml import endpoints
+    from emulator.azureml.serving import endpoints
 
     inv.workspace()
     return endpoints.get_credentials(str(inv.arg("name")))
@@ -689,7 +689,7 @@ def _deployment_overrides(inv: Invocation) -> list[tuple[str, Any]]:
 
 
 def deployment_create(inv: Invocation, must_exist: bool = False) -> Any:
-    from emulator.azureml import deployments
+    from emulator.azureml.serving import deployments
 
     ws = inv.workspace()
     if inv.arg("local"):
@@ -710,21 +710,21 @@ def deployment_update(inv: Invocation) -> Any:
 
 
 def deployment_show(inv: Invocation) -> Any:
-    from emulator.azureml import deployments
+    from emulator.azureml.serving import deployments
 
     inv.workspace()
     return deployments.show_deployment(str(inv.arg("endpoint_name")), str(inv.arg("name")))
 
 
 def deployment_list(inv: Invocation) -> Any:
-    from emulator.azureml import deployments
+    from emulator.azureml.serving import deployments
 
     inv.workspace()
     return deployments.list_deployments(str(inv.arg("endpoint_name")))
 
 
 def deployment_logs(inv: Invocation) -> Any:
-    from emulator.azureml import deployments
+    from emulator.azureml.serving import deployments
 
     inv.workspace()
     lines = inv.arg("lines")
@@ -736,7 +736,7 @@ def deployment_logs(inv: Invocation) -> Any:
 
 
 def deployment_delete(inv: Invocation) -> Any:
-    from emulator.azureml import deployments, endpoints
+    from emulator.azureml.serving import deployments, endpoints
 
     inv.workspace()
     endpoint, name = str(inv.arg("endpoint_name")), str(inv.arg("name"))

@@ -128,7 +128,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     yield folder
-    from emulator.azureml.endpoints import stop_all_endpoints
+    from emulator.azureml.serving.endpoints import stop_all_endpoints
 
     stop_all_endpoints(folder)
 

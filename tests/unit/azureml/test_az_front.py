@@ -1,7 +1,7 @@
 """The endpoint front on its own: HTTP details, auth, routing and mirroring, against stub deployments.
 
 The stubs are tiny HTTP servers in this process that answer with their own name; the front is the real
-detached process (`python -m emulator.azureml.front`), started from a hand-written endpoint record.
+detached process (`python -m emulator.azureml.serving.front`), started from a hand-written endpoint record.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from emulator.azureml import endpoints
 from emulator.azureml.assets.records import write_json
+from emulator.azureml.serving import endpoints
 
 KEY = "k" * 32
 

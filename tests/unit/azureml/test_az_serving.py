@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from conftest import FIXTURES, AzRunner, make_runner, serving_conda
 
-from emulator.azureml.endpoints import list_endpoints, load_endpoint, stop_all_endpoints, stop_front
+from emulator.azureml.serving.endpoints import list_endpoints, load_endpoint, stop_all_endpoints, stop_front
 from emulator.processes import is_running
 
 

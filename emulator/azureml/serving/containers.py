@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emulator.azureml import serving
-from emulator.azureml.docker_daemon import Daemon, connect, docker_host
 from emulator.azureml.errors import AzError
-from emulator.azureml.packaging import gunicorn_args
+from emulator.azureml.serving import server
+from emulator.azureml.serving.docker_daemon import Daemon, connect, docker_host
+from emulator.azureml.serving.packaging import gunicorn_args
 from emulator.processes import process_start_ticks
 
 LABEL_PREFIX = "org.mlops-emulator"
@@ -66,7 +66,7 @@ def run_container(
     """Start the image detached, host network, bound to 127.0.0.1:<free port>, labelled."""
     from docker.errors import DockerException
 
-    chosen = port or serving.free_port()
+    chosen = port or server.free_port()
     env = dict(environment)
     env["GUNICORN_CMD_ARGS"] = gunicorn_args(chosen, workers)
     labels = {
@@ -122,7 +122,7 @@ def wait_healthy(daemon: Daemon, started: RunningContainer, timeout: float = 180
                 hint=f"container log:\n{tail}" if tail else "the container left no log",
             )
         try:
-            status, _ = serving.http_request("GET", started.base_url + "/", timeout=2.0)
+            status, _ = server.http_request("GET", started.base_url + "/", timeout=2.0)
             if status == 200:
                 return time.monotonic() - begun
         except OSError:

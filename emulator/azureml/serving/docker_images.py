@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emulator.azureml import base_images, dockerlint
 from emulator.azureml.assets.records import locked
-from emulator.azureml.base_images import BaseImage
-from emulator.azureml.docker_daemon import Daemon
 from emulator.azureml.errors import AzError
+from emulator.azureml.serving import base_images, dockerlint
+from emulator.azureml.serving.base_images import BaseImage
+from emulator.azureml.serving.docker_daemon import Daemon
 
 Sink = Callable[[str], None]
 LABEL_PREFIX = "org.mlops-emulator"

@@ -1,10 +1,6 @@
-"""Scoring servers: the Azure ML inference server under gunicorn, bound to 127.0.0.1.
+"""Scoring servers as processes: the Azure ML inference server under gunicorn, bound to 127.0.0.1.
 
-A deployment is served in one of two modes, named by `emulator.mode` in its record: `container` (an
-inference image run by a Docker daemon, see `containers.py`) or `process` (the same gunicorn command
-from an isolated virtualenv, when no daemon answers). `stop_deployment`, `deployment_running` and
-`deployment_log` take a record of either mode.
-
+What the process backend runs (see `backends.py`), and the HTTP and log helpers both backends use.
 `azmlinfsrv` always binds 0.0.0.0, so its WSGI app is run under gunicorn directly (the way the
 environment notes prescribe). Processes are detached (own session) so they outlive the `az` command
 that started them; they are identified by pid *and* start time so a recycled pid is never killed.
@@ -20,7 +16,6 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from emulator.azureml.errors import AzError
 from emulator.processes import is_running, process_start_ticks, reap, stop_group
@@ -136,17 +131,7 @@ def wait_healthy(server: ServerProcess, timeout: float = 180.0) -> float:
 
 
 def stop_server(pid: int, start_ticks: int, grace: float = 10.0) -> bool:
-    """Stop the server's whole process group (gunicorn master and workers); True if it was running.
-
-    When `pid` is the main process of one of the emulator's deployment containers, the container is
-    stopped and removed through the daemon instead (a bare kill would leave an exited container).
-    """
-    if not is_running(pid, start_ticks):
-        return False
-    from emulator.azureml import containers
-
-    if containers.container_of_pid(pid) is not None and containers.stop_by_pid(pid):
-        return True
+    """Stop the server's whole process group (gunicorn master and workers); True if it was running."""
     return stop_group(pid, start_ticks, grace)
 
 
@@ -165,52 +150,3 @@ def http_request(
             return int(response.status), bytes(response.read())
     except urllib.error.HTTPError as exc:
         return int(exc.code), bytes(exc.read())
-
-
-# --- either mode, from a deployment record ---------------------------------------------------------
-
-
-def _local(record: dict[str, Any]) -> dict[str, Any]:
-    local = record.get("emulator")
-    return local if isinstance(local, dict) else {}
-
-
-def deployment_running(record: dict[str, Any]) -> bool:
-    """Whether the deployment's server (process or container main process) is alive."""
-    local = _local(record)
-    pid, ticks = local.get("pid"), local.get("start_ticks")
-    return isinstance(pid, int) and isinstance(ticks, int) and is_running(pid, ticks)
-
-
-def stop_deployment(record: dict[str, Any]) -> bool:
-    """Stop a deployment of either mode; a container is removed (its log kept in `emulator.log`).
-
-    True if something was running.
-    """
-    local = _local(record)
-    if local.get("mode") == "container" and local.get("container_id"):
-        from emulator.azureml import containers
-
-        daemon = containers.daemon_for(local)
-        if daemon is not None:
-            log = Path(str(local["log"])) if local.get("log") else None
-            return containers.remove(daemon, str(local["container_id"]), log)
-    pid, ticks = local.get("pid"), local.get("start_ticks")
-    if isinstance(pid, int) and isinstance(ticks, int):
-        return stop_server(pid, ticks)
-    return False
-
-
-def deployment_log(record: dict[str, Any], lines: int = 0) -> str:
-    """The server's log: the live container's, else the log file (a stopped container's is kept)."""
-    local = _local(record)
-    if local.get("mode") == "container" and local.get("container_id"):
-        from emulator.azureml import containers
-
-        daemon = containers.daemon_for(local)
-        if daemon is not None:
-            text = containers.logs(daemon, str(local["container_id"]), lines)
-            if text:
-                return text
-    log = Path(str(local.get("log") or ""))
-    return log_tail(log, lines) if log.name else ""

@@ -1,6 +1,6 @@
 """The front of an online endpoint: key auth, traffic split, deployment header, mirror traffic.
 
-`python -m emulator.azureml.front <endpoint> --home <state folder> [--port P] [--ready FILE]` serves
+`python -m emulator.azureml.serving.front <endpoint> --home <state folder> [--port P] [--ready FILE]` serves
 `http://127.0.0.1:<port>/score` the way an Azure ML managed online endpoint does, in its own detached
 process (started by `endpoints.ensure_front`, recorded in the endpoint's `emulator.front` slot):
 
@@ -458,7 +458,7 @@ def serve(home: Path, endpoint: str, port: int, ready: Path | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m emulator.azureml.front")
+    parser = argparse.ArgumentParser(prog="python -m emulator.azureml.serving.front")
     parser.add_argument("endpoint")
     parser.add_argument("--home", required=True)
     parser.add_argument("--port", type=int, default=0)

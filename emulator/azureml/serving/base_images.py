@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emulator.azureml.assets.records import locked
+from emulator.azureml.compute.envbuild import cache_dir
 from emulator.azureml.errors import AzError
 
 MAP_ENV = "MLOPS_BASE_IMAGES"
@@ -159,8 +161,6 @@ def ensure_standin(client: Any, log: Sink | None = None) -> Any:
         return image
     lock_dir = Path(tempfile.gettempdir()) / "mlops-emulator"
     lock_dir.mkdir(parents=True, exist_ok=True)
-    from emulator.azureml.assets.records import locked
-
     with locked(lock_dir / "standin-build"):
         image = _local(client, STANDIN_TAG)  # built by a concurrent command while we waited
         if image is not None:
@@ -170,8 +170,6 @@ def ensure_standin(client: Any, log: Sink | None = None) -> Any:
 
 def standin_archive() -> Path:
     """Where the stand-in's root filesystem tar is kept between daemons."""
-    from emulator.azureml.compute.envbuild import cache_dir
-
     return cache_dir().parent / "docker" / f"{STANDIN_TAG.rpartition('/')[2].replace(':', '-')}.tar"
 
 

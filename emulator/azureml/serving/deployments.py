@@ -1,11 +1,8 @@
 """Online deployments served for real: resolve model, environment and scoring code, build what serves
 them, start the inference server, wait until it is healthy, record it.
 
-Two modes, recorded as `emulator.mode`: when a Docker daemon answers (see `docker_daemon`), the
-deployment runs as a container of an inference image — the package's image when the environment is a
-model package, else an image built the same way from environment + model + code (cached by context
-digest, so a deployment of what was packaged reuses the package's image); without one, the same
-gunicorn command runs as a process from an isolated virtualenv.
+What serves them is a backend (`backends.py`): a container of an inference image when a Docker
+daemon answers, else a process from an isolated virtualenv; both follow the same steps here.
 
 Replacing a deployment of the same name builds the new image or environment first (the old server
 keeps serving meanwhile), then stops the old server and starts the new one.
@@ -14,21 +11,10 @@ keeps serving meanwhile), then stops the old server and starts the new one.
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emulator.azureml import (
-    containers,
-    docker_daemon,
-    docker_images,
-    dockerlint,
-    endpoints,
-    packaging,
-    serving,
-)
 from emulator.azureml.assets.environments import EnvironmentSpec, resolve_environment
 from emulator.azureml.assets.models import resolve_model
 from emulator.azureml.assets.names import check_endpoint_name
@@ -36,51 +22,18 @@ from emulator.azureml.assets.records import locked, read_json, utc_now, write_js
 from emulator.azureml.assets.workspace import Workspace, creation_context
 from emulator.azureml.assets.yamlspec import Spec
 from emulator.azureml.compute import envbuild
-from emulator.azureml.docker_daemon import Daemon
 from emulator.azureml.errors import AzError, AzNotEmulatedError, AzNotFoundError, AzSpecError
-from emulator.store.paths import state_home
+from emulator.azureml.serving import endpoints
+from emulator.azureml.serving.backends import (
+    Deployment,
+    ResolvedModel,
+    ScoringCode,
+    deployment_log,
+    serving_backend,
+    stop_deployment,
+)
 
 Sink = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class ResolvedModel:
-    """The model a deployment serves: its reference as printed, and AZUREML_MODEL_DIR."""
-
-    reference: str
-    model_dir: Path
-    inline_source: Path | None = None
-    name: str = "inline"
-    version: str = "1"
-    registered_files: Path | None = None
-
-    @property
-    def files(self) -> Path:
-        """The model folder (or file) itself, as it goes into an image."""
-        if self.inline_source is not None:
-            return self.inline_source
-        if self.registered_files is not None:
-            return self.registered_files
-        entries = sorted(self.model_dir.iterdir()) if self.model_dir.is_dir() else []
-        return entries[0] if len(entries) == 1 else self.model_dir
-
-    def materialise(self) -> None:
-        """Copy an inline model next to the deployment (registered models are used in place)."""
-        if self.inline_source is None:
-            return
-        shutil.rmtree(self.model_dir, ignore_errors=True)
-        self.model_dir.mkdir(parents=True)
-        target = self.model_dir / self.inline_source.name
-        if self.inline_source.is_dir():
-            shutil.copytree(self.inline_source, target)
-        else:
-            shutil.copy2(self.inline_source, target)
-
-
-@dataclass(frozen=True)
-class ScoringCode:
-    folder: Path
-    scoring_script: str
 
 
 def _resolve_model(
@@ -153,69 +106,6 @@ def _resolve_environment(spec: Spec, home: Path | None) -> EnvironmentSpec:
             hint="set environment: azureml:<name>@latest with a conda_file listing the scoring dependencies",
         )
     return resolve_environment(value, spec.base_dir, spec.location("environment"), home)
-
-
-def _copy_code(source: Path, target: Path) -> None:
-    staging = target.with_name(f".{target.name}-{uuid.uuid4().hex[:8]}")
-    shutil.copytree(source, staging, ignore=shutil.ignore_patterns("__pycache__", ".git", "*.pyc"))
-    if target.exists():
-        shutil.rmtree(target)
-    staging.rename(target)
-
-
-def _deployment_image(
-    daemon: Daemon,
-    spec: Spec,
-    environment: EnvironmentSpec,
-    code: ScoringCode,
-    model: ResolvedModel,
-    workdir: Path,
-    progress: Sink | None,
-    warn: Sink | None,
-) -> tuple[docker_images.BuiltImage, str, str]:
-    """(image, context folder, context digest) for the deployment: the package's image when the
-    environment is a package and the YAML adds no model or code of its own; else an image built from
-    environment + model + code, reused when one with the same context digest exists."""
-    ignore = dockerlint.waivers({str(k): str(v) for k, v in (spec.data.get("tags") or {}).items()})
-    package = environment.package
-    own_inputs = spec.data.get("model") is not None or spec.data.get("code_configuration") is not None
-    if package and not own_inputs:
-        for reference in (package.get("image_id"), environment.image, package.get("image")):
-            found = docker_images.reuse(daemon, str(reference)) if reference else None
-            if found is not None:
-                if progress:
-                    progress(f"Serving the package image {found.tag} ({found.image_id})\n")
-                return found, str(package.get("context")), str(package.get("digest"))
-    commit = docker_images.source_commit(spec.base_dir, code.folder)
-    if package and not own_inputs and Path(str(package.get("context", ""))).is_dir():
-        context = Path(str(package["context"]))
-        digest, tag = str(package["digest"]), str(environment.image or package.get("image"))
-    else:
-        inputs = packaging.ContextInputs(
-            base_image=environment.image or packaging.DEFAULT_BASE_IMAGE,
-            model_name=model.name,
-            model_version=model.version,
-            model_files=model.files,
-            code_folder=code.folder,
-            scoring_script=code.scoring_script,
-            conda=environment.conda,
-            env_vars={},
-        )
-        source = f"environment {environment.reference}"
-        written = packaging.write_context(workdir, "image-context", inputs, source=source)
-        context, digest = written.path, written.digest
-        tag = packaging.image_tag(f"{environment.name or 'inline'}-{model.name}", written)
-    built = docker_images.ensure_image(
-        daemon,
-        context,
-        digest=digest,
-        tag=tag,
-        commit=commit,
-        lint=lambda: docker_images.lint_context(context, ignore, strict=False, warn=warn),
-        progress=progress,
-        warn=warn,
-    )
-    return built, str(context), digest
 
 
 def _record(
@@ -301,121 +191,30 @@ def create_deployment(
                 warn(message)
         model = _resolve_model(ws, spec, environment, workdir, home)
         env_vars = {str(k): str(v) for k, v in (spec.data.get("environment_variables") or {}).items()}
-        workers = int(env_vars.get("WORKER_COUNT", "1") or 1)
-        daemon, why = docker_daemon.connect()
-        log_path = workdir / "server.log"
-        common = {
-            "ws": ws,
-            "spec": spec,
-            "name": name,
-            "endpoint_name": endpoint_name,
-            "environment": environment,
-            "model": model,
-            "env_vars": env_vars,
-            "previous": previous,
-        }
-        if daemon is not None:
-            built, context, digest = _deployment_image(
-                daemon, spec, environment, code, model, workdir, progress, warn
-            )
-            if previous is not None:
-                serving.stop_deployment(previous)
-            log_path.unlink(missing_ok=True)
-            container = containers.run_container(
-                daemon,
-                built.image_id,
-                home=(home or state_home()),
-                endpoint=endpoint_name,
-                deployment=name,
-                environment=env_vars,
-                workers=workers,
-            )
-            record = _record(
-                code_dir=Path(context) / "code",
-                scoring_script=code.scoring_script,
-                local={
-                    "mode": "container",
-                    "mode_reason": why,
-                    "container_id": container.container_id,
-                    "container_name": container.name,
-                    "docker_host": daemon.host,
-                    "image": built.tag,
-                    "image_id": built.image_id,
-                    "image_cache_hit": built.cache_hit,
-                    "image_build_seconds": round(built.seconds, 1),
-                    "image_size_bytes": built.size,
-                    "base_image": built.base.as_record(),
-                    "source_commit": built.commit,
-                    "context": context,
-                    "context_digest": digest,
-                    "pid": container.pid,
-                    "start_ticks": container.start_ticks,
-                    "port": container.port,
-                    "scoring_uri": f"{container.base_url}/score",
-                    "model_dir": str(model.model_dir),
-                    "entry_script": f"{packaging.APP_ROOT}/code/{code.scoring_script}",
-                    "log": str(log_path),
-                    "started_at": utc_now(),
-                },
-                **common,
-            )
+        deployment = Deployment(spec, endpoint_name, name, environment, plan, code, model, env_vars, workdir)
+        backend = serving_backend(home, progress, warn)
+        started = backend.start(deployment, lambda: previous is not None and stop_deployment(previous))
+        record = _record(
+            ws,
+            spec,
+            name=name,
+            endpoint_name=endpoint_name,
+            environment=environment,
+            model=model,
+            code_dir=started.code_dir,
+            scoring_script=code.scoring_script,
+            env_vars=env_vars,
+            previous=previous,
+            local=started.local,
+        )
+        write_json(record_path, record)
+        try:
+            seconds = backend.wait_healthy(started.local)
+        except AzError:
+            backend.stop(started.local)
+            record["provisioning_state"] = "Failed"
             write_json(record_path, record)
-            try:
-                seconds = containers.wait_healthy(daemon, container)
-            except AzError:
-                containers.remove(daemon, container.container_id, log_path)
-                record["provisioning_state"] = "Failed"
-                write_json(record_path, record)
-                raise
-        else:
-            built_env = envbuild.ensure_environment(plan, log=progress, home=home)
-            if progress:
-                how = "reused" if built_env.reused else f"built in {built_env.seconds:.1f} s"
-                progress(f"Environment {built_env.key} {how}: {built_env.path}\n")
-            if previous is not None:
-                serving.stop_deployment(previous)
-            code_dir = workdir / "code"
-            _copy_code(code.folder, code_dir)
-            model.materialise()
-            log_path.unlink(missing_ok=True)
-            server = serving.start_server(
-                python=built_env.python,
-                entry_script=code_dir / code.scoring_script,
-                model_dir=model.model_dir,
-                cwd=code_dir,
-                log_path=log_path,
-                environment=env_vars,
-                workers=workers,
-            )
-            record = _record(
-                code_dir=code_dir,
-                scoring_script=code.scoring_script,
-                local={
-                    "mode": "process",
-                    "mode_reason": why,
-                    "pid": server.pid,
-                    "start_ticks": server.start_ticks,
-                    "port": server.port,
-                    "scoring_uri": f"{server.base_url}/score",
-                    "env_key": built_env.key,
-                    "env_path": str(built_env.path),
-                    "env_reused": built_env.reused,
-                    "env_seconds": round(built_env.seconds, 2),
-                    "model_dir": str(model.model_dir),
-                    "entry_script": str(code_dir / code.scoring_script),
-                    "log": str(log_path),
-                    "started_at": utc_now(),
-                },
-                **common,
-            )
-            write_json(record_path, record)
-            try:
-                seconds = serving.wait_healthy(server)
-            except AzError:
-                serving.stop_server(server.pid, server.start_ticks)
-                record["provisioning_state"] = "Failed"
-                write_json(record_path, record)
-                raise
+            raise
         record["provisioning_state"] = "Succeeded"
         record["emulator"]["healthy_seconds"] = round(seconds, 2)
         write_json(record_path, record)
@@ -435,7 +234,7 @@ def list_deployments(endpoint: str, home: Path | None = None) -> list[dict[str, 
 
 def get_logs(endpoint: str, name: str, lines: int | None = None, home: Path | None = None) -> str:
     record = endpoints.load_deployment(endpoint, name, home)
-    return serving.deployment_log(record, lines if lines is not None else 0)
+    return deployment_log(record, lines if lines is not None else 0)
 
 
 def delete_deployment(endpoint: str, name: str, home: Path | None = None) -> None:
@@ -443,7 +242,7 @@ def delete_deployment(endpoint: str, name: str, home: Path | None = None) -> Non
     record = endpoints.load_deployment(endpoint, name, home)
     path = endpoints.deployment_file(endpoint, name, home)
     with locked(path):
-        serving.stop_deployment(record)
+        stop_deployment(record)
     endpoint_path = endpoints.endpoint_file(endpoint, home)
     with locked(endpoint_path):
         current = endpoints.load_endpoint(endpoint, home)

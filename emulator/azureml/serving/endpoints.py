@@ -22,13 +22,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from emulator.azureml import serving
 from emulator.azureml.assets.names import check_endpoint_name, generate_key
 from emulator.azureml.assets.records import locked, read_json, utc_now, write_json
 from emulator.azureml.assets.workspace import Workspace, creation_context
 from emulator.azureml.assets.yamlspec import Spec
 from emulator.azureml.errors import AzArgumentError, AzError, AzNotFoundError
-from emulator.processes import is_running, process_start_ticks
+from emulator.azureml.serving.backends import deployment_running, stop_deployment
+from emulator.azureml.serving.server import log_tail
+from emulator.processes import is_running, process_start_ticks, stop_group
 from emulator.store.paths import azureml_dir, state_home
 
 AUTH_MODES = ("key", "aml_token", "aad_token")
@@ -86,10 +87,6 @@ def deployment_records(endpoint: str, home: Path | None = None) -> list[dict[str
     return records
 
 
-def deployment_running(record: dict[str, Any]) -> bool:
-    return serving.deployment_running(record)
-
-
 def deployment_view(record: dict[str, Any]) -> dict[str, Any]:
     """A deployment as az prints it, with the live state of its process under `emulator`."""
     view = dict(record)
@@ -132,12 +129,12 @@ def _start_front(name: str, port: int, home: Path | None) -> dict[str, Any]:
     ready = folder / f".front-{uuid.uuid4().hex[:8]}.ready"
     log_path = folder / "front.log"
     env = dict(os.environ)
-    project_root = str(Path(__file__).resolve().parents[2])
+    project_root = str(Path(__file__).resolve().parents[3])
     env["PYTHONPATH"] = project_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     command = [
         sys.executable,
         "-m",
-        "emulator.azureml.front",
+        "emulator.azureml.serving.front",
         name,
         "--home",
         str(state),
@@ -172,10 +169,10 @@ def _start_front(name: str, port: int, home: Path | None) -> dict[str, Any]:
             if process.poll() is not None:
                 raise AzError(
                     f"the front process of endpoint {name!r} exited at start (log: {log_path})",
-                    hint=serving.log_tail(log_path, 15).rstrip() or None,
+                    hint=log_tail(log_path, 15).rstrip() or None,
                 )
             time.sleep(0.02)
-        serving.stop_server(process.pid, ticks)
+        stop_group(process.pid, ticks)
         raise AzError(f"the front process of endpoint {name!r} did not start within 20 s (log: {log_path})")
     finally:
         ready.unlink(missing_ok=True)
@@ -202,7 +199,7 @@ def stop_front(record: dict[str, Any]) -> bool:
     front = (record.get("emulator") or {}).get("front") or {}
     pid, ticks = front.get("pid"), front.get("start_ticks")
     if isinstance(pid, int) and isinstance(ticks, int):
-        return serving.stop_server(pid, ticks, grace=2.0)
+        return stop_group(pid, ticks, grace=2.0)
     return False
 
 
@@ -377,11 +374,6 @@ def get_credentials(name: str, home: Path | None = None) -> dict[str, Any]:
     if record.get("auth_mode") != "key":
         return {"accessToken": record["keys"]["primaryKey"], "tokenType": "Bearer", "expiryTimeUtc": 0}
     return dict(record["keys"])
-
-
-def stop_deployment(record: dict[str, Any]) -> bool:
-    """Stop a deployment whatever runs it (a process or a container): `serving.stop_deployment`."""
-    return serving.stop_deployment(record)
 
 
 def delete_endpoint(name: str, home: Path | None = None) -> None:

@@ -30,7 +30,6 @@ from typing import Any
 
 import yaml
 
-from emulator.azureml import docker_daemon, docker_images, dockerlint
 from emulator.azureml.assets.environments import register_environment_record, resolve_environment
 from emulator.azureml.assets.models import resolve_model
 from emulator.azureml.assets.records import write_json
@@ -39,6 +38,7 @@ from emulator.azureml.assets.yamlspec import Spec
 from emulator.azureml.compute import envbuild
 from emulator.azureml.compute.envbuild import EnvPlan
 from emulator.azureml.errors import AzNotEmulatedError, AzSpecError
+from emulator.azureml.serving import docker_daemon, docker_images, dockerlint
 from emulator.store.paths import azureml_dir
 
 APP_ROOT = "/var/azureml-app"
