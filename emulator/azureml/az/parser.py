@@ -1,25 +1,22 @@
-"""The `az` entry point: parse the command line like the Azure CLI, dispatch, render, map errors.
+"""The Azure CLI's command line: options, commands (words, handler, options) and the parsed
+`Invocation` a handler reads its arguments from and reports through.
 
-Parsing is table-driven (see `commands.py`) rather than argparse so that every failure is an az-style
-`ERROR:` line with az's exit codes (2 for argument errors) and a did-you-mean hint, never a usage dump
-or a traceback.
+Table-driven rather than argparse, so that a bad command line is an az-style error (exit 2) with a
+did-you-mean hint, never a usage dump.
 """
 
 from __future__ import annotations
 
 import os
-import signal
-import sys
-import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from emulator.azureml.assets.workspace import Workspace, resolve_workspace
-from emulator.azureml.errors import AzArgumentError, AzError
-from emulator.azureml.output import FORMATS, render
-from emulator.errors import MlopsError, did_you_mean
+from emulator.azureml.az.output import FORMATS
+from emulator.azureml.errors import AzArgumentError
+from emulator.errors import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -241,59 +238,3 @@ def help_text(command: Command | None, group: list[str], commands: Sequence[Comm
     return "\n".join(lines) + "\n"
 
 
-def run(
-    argv: Sequence[str],
-    *,
-    stdout: TextIO | None = None,
-    stderr: TextIO | None = None,
-    cwd: Path | None = None,
-) -> int:
-    """Run one `az` command line; returns the exit code."""
-    from emulator.azureml.commands import COMMANDS
-
-    out = stdout or sys.stdout
-    err = stderr or sys.stderr
-    debug = "--debug" in argv
-    try:
-        command, args, options = parse(argv, COMMANDS)
-        if command is None or args.get("help"):
-            out.write(help_text(command, list(args.get("group", [])), COMMANDS))
-            return 0
-        invocation = Invocation(command, args, (cwd or Path.cwd()).resolve(), out, err, options)
-        if command.workspace:
-            invocation.workspace()  # az ml fails fast when no workspace is given or configured
-        result = command.handler(invocation)
-        text = render(result, invocation.output, invocation.query)
-        out.write(text)
-        out.flush()
-        return 0
-    except AzError as exc:
-        err.write(f"ERROR: {exc.render()}\n")
-        return exc.exit_code
-    except MlopsError as exc:
-        err.write(f"ERROR: {exc.render()}\n")
-        return 1
-    except KeyboardInterrupt:
-        err.write("ERROR: interrupted\n")
-        return 130
-    except BrokenPipeError:
-        return 1
-    except Exception as exc:  # noqa: BLE001 - last resort: an az-style message instead of a traceback
-        if debug:
-            traceback.print_exc(file=err)
-        err.write(
-            f"ERROR: the az emulator failed unexpectedly: {type(exc).__name__}: {exc}\n"
-            "hint: re-run with --debug for the traceback, and report it\n"
-        )
-        return 1
-
-
-def _terminate(signum: int, frame: object) -> None:
-    """SIGTERM (a canceled pipeline step) unwinds like Ctrl-C, so running jobs are stopped too."""
-    raise KeyboardInterrupt
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    signal.signal(signal.SIGTERM, _terminate)
-    return run(list(sys.argv[1:] if argv is None else argv))
