@@ -117,11 +117,13 @@ def main() -> int:
 
     from emulator.azureml.assets.environments import resolve_environment
     from emulator.azureml.assets.models import resolve_model
+    from emulator.azureml.context import Context
 
-    environment = resolve_environment("azureml:credit-env@latest", ROOT)
+    ctx = Context(home)
+    environment = resolve_environment(ctx, "azureml:credit-env@latest", ROOT)
     contexts = []
     for version in ("1", "2"):
-        model = resolve_model(f"credit-model:{version}")
+        model = resolve_model(ctx, f"credit-model:{version}")
         inputs = packaging.ContextInputs(
             base_image=str(environment.image),
             model_name=model.name,
@@ -162,8 +164,8 @@ def main() -> int:
     container_start = time.perf_counter() - started
 
     plan = envbuild.plan_environment(environment.conda)
-    venv = envbuild.ensure_environment(plan)
-    model = resolve_model("credit-model:1")
+    venv = envbuild.ensure_environment(ctx, plan)
+    model = resolve_model(ctx, "credit-model:1")
     started = time.perf_counter()
     process = serving.start_server(
         python=venv.python,

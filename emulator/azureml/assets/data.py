@@ -21,9 +21,9 @@ from emulator.azureml.assets.names import check_asset_name
 from emulator.azureml.assets.records import locked, utc_now, versions, write_json
 from emulator.azureml.assets.uris import DEFAULT_DATASTORE, datastore_dir, local_source, parse_asset_reference
 from emulator.azureml.assets.workspace import Workspace, creation_context
+from emulator.azureml.context import Context
 from emulator.azureml.errors import AzArgumentError, AzError, AzNotFoundError
 from emulator.errors import Location
-from emulator.store.paths import azureml_dir
 
 DATA_TYPES = ("uri_file", "uri_folder", "mltable")
 
@@ -39,16 +39,16 @@ class ResolvedData:
     record: dict[str, Any]
 
 
-def data_dir(home: Path | None = None) -> Path:
-    return azureml_dir(home) / "data"
+def data_dir(ctx: Context) -> Path:
+    return ctx.azureml / "data"
 
 
-def _versions(name: str, home: Path | None) -> list[dict[str, Any]]:
-    return versions(data_dir(home) / name)
+def _versions(ctx: Context, name: str) -> list[dict[str, Any]]:
+    return versions(data_dir(ctx) / name)
 
 
-def _record_path(name: str, version: str, home: Path | None) -> Path:
-    return data_dir(home) / name / f"{version}.json"
+def _record_path(ctx: Context, name: str, version: str) -> Path:
+    return data_dir(ctx) / name / f"{version}.json"
 
 
 def check_type(kind: str, local: Path, what: str) -> Path:
@@ -68,6 +68,7 @@ def check_type(kind: str, local: Path, what: str) -> Path:
 
 
 def create_data(
+    ctx: Context,
     ws: Workspace,
     *,
     name: str,
@@ -78,16 +79,15 @@ def create_data(
     tags: dict[str, str] | None = None,
     base: Path,
     source_file: str | None = None,
-    home: Path | None = None,
 ) -> dict[str, Any]:
     """Register a data asset version, copying its files into the emulated default datastore."""
     check_asset_name(name, "data asset")
     if kind not in DATA_TYPES:
         raise AzArgumentError(f"argument --type: invalid choice: {kind!r}", expected=", ".join(DATA_TYPES))
-    source = check_type(kind, local_source(path, base, "argument --path", home), "argument --path")
-    folder = data_dir(home) / name
+    source = check_type(kind, local_source(ctx, path, base, "argument --path"), "argument --path")
+    folder = data_dir(ctx) / name
     with locked(folder):
-        existing = _versions(name, home)
+        existing = _versions(ctx, name)
         if version is None:
             numbers = [int(r["version"]) for r in existing if str(r.get("version", "")).isdigit()]
             version = str(max(numbers, default=0) + 1)
@@ -97,7 +97,7 @@ def create_data(
                 hint="data asset versions are immutable: pass another --version (or omit it)",
             )
         upload = uuid.uuid4().hex
-        target = datastore_dir(DEFAULT_DATASTORE, home) / "LocalUpload" / upload / source.name
+        target = datastore_dir(ctx, DEFAULT_DATASTORE) / "LocalUpload" / upload / source.name
         target.parent.mkdir(parents=True)
         if source.is_dir():
             shutil.copytree(source, target, symlinks=False)
@@ -123,12 +123,12 @@ def create_data(
         }
         if source_file:
             record["properties"]["emulator.source_file"] = source_file
-        write_json(_record_path(name, str(version), home), record)
+        write_json(_record_path(ctx, name, str(version)), record)
     return record
 
 
-def _find(name: str, version: str | None, label: str | None, home: Path | None) -> dict[str, Any]:
-    versions = _versions(name, home)
+def _find(ctx: Context, name: str, version: str | None, label: str | None) -> dict[str, Any]:
+    versions = _versions(ctx, name)
     if not versions:
         raise AzNotFoundError(
             f"data asset {name!r} was not found in the emulated workspace",
@@ -158,27 +158,25 @@ def _view(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def show_data(
-    name: str, version: str | None = None, label: str | None = None, home: Path | None = None
+    ctx: Context, name: str, version: str | None = None, label: str | None = None
 ) -> dict[str, Any]:
     if version is None and label is None:
         raise AzArgumentError("either --version/-v or --label/-l is required")
-    return _view(_find(name, version, label, home))
+    return _view(_find(ctx, name, version, label))
 
 
-def list_data(
-    name: str | None = None, include_archived: bool = False, home: Path | None = None
-) -> list[dict[str, Any]]:
+def list_data(ctx: Context, name: str | None = None, include_archived: bool = False) -> list[dict[str, Any]]:
     """Every version of `name` (newest first), or the latest version of each asset."""
     if name is not None:
-        versions = [r for r in _versions(name, home) if include_archived or not r.get("archived")]
+        versions = [r for r in _versions(ctx, name) if include_archived or not r.get("archived")]
         return [_view(r) for r in reversed(versions)]
     result: list[dict[str, Any]] = []
-    root = data_dir(home)
+    root = data_dir(ctx)
     if root.is_dir():
         for entry in sorted(root.iterdir()):
             if not entry.is_dir():
                 continue
-            versions = [r for r in _versions(entry.name, home) if include_archived or not r.get("archived")]
+            versions = [r for r in _versions(ctx, entry.name) if include_archived or not r.get("archived")]
             if versions:
                 latest = versions[-1]
                 result.append(
@@ -194,32 +192,32 @@ def list_data(
     return result
 
 
-def set_archived(name: str, version: str | None, archived: bool, home: Path | None = None) -> None:
+def set_archived(ctx: Context, name: str, version: str | None, archived: bool) -> None:
     """Archive (or restore) one version, or every version when `version` is None."""
-    folder = data_dir(home) / name
+    folder = data_dir(ctx) / name
     with locked(folder):
-        versions = _versions(name, home)
+        versions = _versions(ctx, name)
         if not versions:
-            _find(name, version, None, home)
+            _find(ctx, name, version, None)
         targets = [r for r in versions if version is None or str(r.get("version")) == str(version)]
         if not targets:
-            _find(name, version, None, home)
+            _find(ctx, name, version, None)
         for record in targets:
             record["archived"] = archived
-            write_json(_record_path(name, str(record["version"]), home), record)
+            write_json(_record_path(ctx, name, str(record["version"])), record)
 
 
 def parse_reference(reference: str) -> tuple[str, str | None, str | None]:
     return parse_asset_reference(reference, "data", "data asset")
 
 
-def resolve_data(reference: str, location: Location | None = None, home: Path | None = None) -> ResolvedData:
+def resolve_data(ctx: Context, reference: str, location: Location | None = None) -> ResolvedData:
     """`azureml:name:version` / `azureml:name@latest` as the local copy of the asset's files."""
     name, version, label = parse_reference(reference)
     if version is None and label is None:
         label = "latest"
     try:
-        record = _find(name, version, label, home)
+        record = _find(ctx, name, version, label)
     except AzError as exc:
         raise type(exc)(exc.message, location, hint=exc.hint) from None
     local = Path(str((record.get("properties") or {}).get("emulator.local_path", "")))

@@ -18,9 +18,9 @@ from emulator.azureml.assets.records import locked, read_json, utc_now, versions
 from emulator.azureml.assets.uris import parse_asset_reference
 from emulator.azureml.assets.workspace import Workspace, creation_context
 from emulator.azureml.assets.yamlspec import Spec
+from emulator.azureml.context import Context
 from emulator.azureml.errors import AzError, AzNotEmulatedError, AzNotFoundError, AzSpecError
 from emulator.errors import Location
-from emulator.store.paths import azureml_dir
 
 
 @dataclass(frozen=True)
@@ -35,25 +35,25 @@ class EnvironmentSpec:
     package: dict[str, Any] | None = None
 
 
-def environments_dir(home: Path | None = None) -> Path:
-    return azureml_dir(home) / "environments"
+def environments_dir(ctx: Context) -> Path:
+    return ctx.azureml / "environments"
 
 
-def _versions(name: str, home: Path | None) -> list[dict[str, Any]]:
-    return versions(environments_dir(home) / name)
+def _versions(ctx: Context, name: str) -> list[dict[str, Any]]:
+    return versions(environments_dir(ctx) / name)
 
 
-def _record_path(name: str, version: str, home: Path | None) -> Path:
-    return environments_dir(home) / name / f"{version}.json"
+def _record_path(ctx: Context, name: str, version: str) -> Path:
+    return environments_dir(ctx) / name / f"{version}.json"
 
 
 def create_environment(
+    ctx: Context,
     ws: Workspace,
     spec: Spec,
     *,
     name: str | None = None,
     version: str | None = None,
-    home: Path | None = None,
 ) -> dict[str, Any]:
     """Register a new environment version (auto-incremented from 1 when not given)."""
     entity = spec.entity
@@ -73,13 +73,13 @@ def create_environment(
         )
     conda = entity.conda_file if isinstance(getattr(entity, "conda_file", None), dict) else None
     requested = str(version or spec.data.get("version") or "") or None
-    folder = environments_dir(home) / env_name
+    folder = environments_dir(ctx) / env_name
     with locked(folder):
-        existing = _versions(env_name, home)
+        existing = _versions(ctx, env_name)
         if requested is None:
             numbers = [int(r["version"]) for r in existing if str(r.get("version", "")).isdigit()]
             requested = str(max(numbers, default=0) + 1)
-        path = _record_path(env_name, requested, home)
+        path = _record_path(ctx, env_name, requested)
         previous = read_json(path)
         content = {
             "conda_file": conda,
@@ -112,17 +112,17 @@ def create_environment(
 
 
 def register_environment_record(
+    ctx: Context,
     ws: Workspace,
     name: str,
     image: str | None,
     conda: dict[str, Any] | None,
     extra: dict[str, Any],
-    home: Path | None = None,
 ) -> dict[str, Any]:
     """Register a new version produced by the emulator itself (e.g. a model package)."""
-    folder = environments_dir(home) / name
+    folder = environments_dir(ctx) / name
     with locked(folder):
-        numbers = [int(r["version"]) for r in _versions(name, home) if str(r.get("version", "")).isdigit()]
+        numbers = [int(r["version"]) for r in _versions(ctx, name) if str(r.get("version", "")).isdigit()]
         version = str(max(numbers, default=0) + 1)
         created = utc_now()
         record: dict[str, Any] = {
@@ -138,14 +138,14 @@ def register_environment_record(
             "version": version,
             **extra,
         }
-        write_json(_record_path(name, version, home), record)
+        write_json(_record_path(ctx, name, version), record)
     return record
 
 
 def show_environment(
-    name: str, version: str | None = None, label: str | None = None, home: Path | None = None
+    ctx: Context, name: str, version: str | None = None, label: str | None = None
 ) -> dict[str, Any]:
-    versions = _versions(name, home)
+    versions = _versions(ctx, name)
     if not versions:
         raise AzNotFoundError(
             f"environment {name!r} was not found in the emulated workspace",
@@ -164,16 +164,16 @@ def show_environment(
     )
 
 
-def list_environments(name: str | None = None, home: Path | None = None) -> list[dict[str, Any]]:
+def list_environments(ctx: Context, name: str | None = None) -> list[dict[str, Any]]:
     """Latest version of each environment, or every version of `name` (as `az ml environment list`)."""
-    root = environments_dir(home)
+    root = environments_dir(ctx)
     if name is not None:
-        return list(reversed(_versions(name, home)))
+        return list(reversed(_versions(ctx, name)))
     result: list[dict[str, Any]] = []
     if root.is_dir():
         for entry in sorted(root.iterdir()):
             if entry.is_dir():
-                versions = _versions(entry.name, home)
+                versions = _versions(ctx, entry.name)
                 if versions:
                     latest = versions[-1]
                     result.append(
@@ -193,29 +193,29 @@ def parse_reference(reference: str) -> tuple[str, str | None, str | None]:
     return parse_asset_reference(reference, "environments", "environment", AzSpecError)
 
 
-def environment_is_registered(reference: str, home: Path | None = None) -> bool:
+def environment_is_registered(ctx: Context, reference: str) -> bool:
     try:
         name, version, label = parse_reference(reference)
-        show_environment(name, version, label, home)
+        show_environment(ctx, name, version, label)
     except AzError:
         return False
     return True
 
 
 def resolve_environment(
-    value: Any, base_dir: Path, location: Location | None = None, home: Path | None = None
+    ctx: Context, value: Any, base_dir: Path, location: Location | None = None
 ) -> EnvironmentSpec:
     """An environment reference or inline mapping from a job/deployment YAML, made concrete."""
     if isinstance(value, str):
         name, version, label = parse_reference(value)
-        if name.startswith("AzureML-") and not (environments_dir(home) / name).is_dir():
+        if name.startswith("AzureML-") and not (environments_dir(ctx) / name).is_dir():
             raise AzNotEmulatedError(
                 f"curated environment {value!r} is not available offline",
                 location,
                 hint="register an equivalent (image + conda_file) with `az ml environment create`",
             )
         try:
-            record = show_environment(name, version, label, home)
+            record = show_environment(ctx, name, version, label)
         except AzNotFoundError as exc:
             raise AzNotFoundError(exc.message, location, hint=exc.hint) from None
         return EnvironmentSpec(

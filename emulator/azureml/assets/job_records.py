@@ -14,52 +14,52 @@ from urllib.parse import unquote, urlparse
 from emulator.azureml.assets import tracking
 from emulator.azureml.assets.names import check_asset_name
 from emulator.azureml.assets.records import locked, read_json, write_json
+from emulator.azureml.context import Context
 from emulator.azureml.errors import AzError, AzNotFoundError
-from emulator.store.paths import azureml_dir, mlflow_tracking_uri
 
 
-def jobs_dir(home: Path | None = None) -> Path:
-    return azureml_dir(home) / "jobs"
+def jobs_dir(ctx: Context) -> Path:
+    return ctx.azureml / "jobs"
 
 
-def job_dir(name: str, home: Path | None = None) -> Path:
-    return jobs_dir(home) / name
+def job_dir(ctx: Context, name: str) -> Path:
+    return jobs_dir(ctx) / name
 
 
-def job_file(name: str, home: Path | None = None) -> Path:
-    return job_dir(name, home) / "job.json"
+def job_file(ctx: Context, name: str) -> Path:
+    return job_dir(ctx, name) / "job.json"
 
 
-def job_output_path(job_name: str, output: str, home: Path | None = None) -> Path:
+def job_output_path(ctx: Context, job_name: str, output: str) -> Path:
     """Where output `output` of job `job_name` lives on disk (`azureml://jobs/<job>/outputs/<output>`)."""
-    record = load_job(job_name, home)
+    record = load_job(ctx, job_name)
     outputs = record.get("outputs") or {}
     if output not in outputs or output == "default":
         raise AzNotFoundError(
             f"job {job_name!r} has no output {output!r}",
             hint=f"its outputs are: {', '.join(sorted(o for o in outputs if o != 'default')) or '(none)'}",
         )
-    return job_dir(job_name, home) / "outputs" / output
+    return job_dir(ctx, job_name) / "outputs" / output
 
 
-def run_artifact_dir(record: dict[str, Any], home: Path | None) -> Path | None:
+def run_artifact_dir(ctx: Context, record: dict[str, Any]) -> Path | None:
     """The folder of the job's MLflow run artifacts, when the store is the local one."""
     run_id = (record.get("properties") or {}).get("mlflow.runId")
-    if not run_id or not tracking.is_local_store(mlflow_tracking_uri(home)):
+    if not run_id or not tracking.is_local_store(ctx.tracking_uri):
         return None
-    uri = tracking.client(home).get_run(run_id).info.artifact_uri
+    uri = tracking.client(ctx).get_run(run_id).info.artifact_uri
     return Path(unquote(urlparse(uri).path)) if uri.startswith("file:") else None
 
 
-def job_artifact_path(job_name: str, sub: str, home: Path | None) -> Path:
+def job_artifact_path(ctx: Context, job_name: str, sub: str) -> Path:
     """`outputs/artifacts/paths/<p>`: the run's MLflow artifacts, a model it logged, or its ./outputs."""
-    record = load_job(job_name, home)
+    record = load_job(ctx, job_name)
     relative = sub[len("paths/") :] if sub.startswith("paths/") else sub
     relative = relative.strip("/")
     candidates: list[Path] = []
     run_id = (record.get("properties") or {}).get("mlflow.runId")
-    if run_id and tracking.is_local_store(mlflow_tracking_uri(home)):
-        mlflow = tracking.client(home)
+    if run_id and tracking.is_local_store(ctx.tracking_uri):
+        mlflow = tracking.client(ctx)
         run = mlflow.get_run(run_id)
         uri = run.info.artifact_uri
         if uri.startswith("file:"):
@@ -72,7 +72,7 @@ def job_artifact_path(job_name: str, sub: str, home: Path | None) -> Path:
                     candidates.append(Path(unquote(urlparse(logged.artifact_location).path)))
         except Exception:  # noqa: BLE001 - older stores have no logged models
             pass
-    candidates.append(job_dir(job_name, home) / "code" / relative)
+    candidates.append(job_dir(ctx, job_name) / "code" / relative)
     for candidate in candidates:
         if candidate.exists():
             return candidate
@@ -82,8 +82,8 @@ def job_artifact_path(job_name: str, sub: str, home: Path | None) -> Path:
     )
 
 
-def load_job(name: str, home: Path | None = None) -> dict[str, Any]:
-    record = read_json(job_file(name, home))
+def load_job(ctx: Context, name: str) -> dict[str, Any]:
+    record = read_json(job_file(ctx, name))
     if record is None:
         raise AzNotFoundError(
             f"job {name!r} was not found in the emulated workspace",
@@ -92,12 +92,12 @@ def load_job(name: str, home: Path | None = None) -> dict[str, Any]:
     return dict(record)
 
 
-def list_jobs(home: Path | None = None, parent: str | None = None) -> list[dict[str, Any]]:
+def list_jobs(ctx: Context, parent: str | None = None) -> list[dict[str, Any]]:
     """Top-level job records (or the child jobs of pipeline `parent`), newest first, as `az ml job list`."""
     if parent is not None:
-        load_job(parent, home)
+        load_job(ctx, parent)
     records = []
-    root = jobs_dir(home)
+    root = jobs_dir(ctx)
     if root.is_dir():
         for entry in root.iterdir():
             record = read_json(entry / "job.json")
@@ -107,26 +107,26 @@ def list_jobs(home: Path | None = None, parent: str | None = None) -> list[dict[
     return records
 
 
-def job_log(name: str, home: Path | None = None) -> str:
-    record = load_job(name, home)
+def job_log(ctx: Context, name: str) -> str:
+    record = load_job(ctx, name)
     if record.get("type") == "pipeline" and record.get("jobs"):
         parts = []
         for step, info in record["jobs"].items():
             child = info.get("name") if isinstance(info, dict) else None
-            if child and job_file(child, home).is_file():
+            if child and job_file(ctx, child).is_file():
                 parts.append(f"--- step {step} (job {child}, {info.get('status')}) ---\n")
-                parts.append(job_log(child, home))
-        own = job_dir(name, home) / "user_logs" / "std_log.txt"
+                parts.append(job_log(ctx, child))
+        own = job_dir(ctx, name) / "user_logs" / "std_log.txt"
         if own.exists() and not parts:
             parts.append(own.read_text(encoding="utf-8", errors="replace"))
         return "".join(parts)
-    path = job_dir(name, home) / "user_logs" / "std_log.txt"
+    path = job_dir(ctx, name) / "user_logs" / "std_log.txt"
     return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
 
-def check_new_job_name(name: str, home: Path | None) -> str:
+def check_new_job_name(ctx: Context, name: str) -> str:
     check_asset_name(name, "job")
-    if job_dir(name, home).exists():
+    if job_dir(ctx, name).exists():
         raise AzError(
             f"a job named {name!r} already exists in the workspace",
             hint="job names are unique: omit --name to get a generated one",
@@ -134,8 +134,8 @@ def check_new_job_name(name: str, home: Path | None) -> str:
     return name
 
 
-def claim_job_dir(name: str, home: Path | None) -> Path:
-    folder = job_dir(name, home)
+def claim_job_dir(ctx: Context, name: str) -> Path:
+    folder = job_dir(ctx, name)
     folder.parent.mkdir(parents=True, exist_ok=True)
     try:
         folder.mkdir()
@@ -147,13 +147,11 @@ def claim_job_dir(name: str, home: Path | None) -> Path:
     return folder
 
 
-def update_job(
-    name: str, change: Callable[[dict[str, Any]], None], home: Path | None = None
-) -> dict[str, Any]:
+def update_job(ctx: Context, name: str, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     """Read-modify-write a job record under its lock; returns the new record."""
-    path = job_file(name, home)
+    path = job_file(ctx, name)
     with locked(path):
-        record = load_job(name, home)
+        record = load_job(ctx, name)
         change(record)
         write_json(path, record)
     return record

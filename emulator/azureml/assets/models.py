@@ -24,9 +24,9 @@ from emulator.azureml.assets.names import check_asset_name
 from emulator.azureml.assets.records import utc_now
 from emulator.azureml.assets.uris import parse_asset_reference, resolve_job_uri
 from emulator.azureml.assets.workspace import Workspace, creation_context
+from emulator.azureml.context import Context
 from emulator.azureml.errors import AzArgumentError, AzError, AzNotFoundError
 from emulator.errors import Location
-from emulator.store.paths import mlflow_artifacts_dir, mlflow_tracking_uri
 
 if TYPE_CHECKING:
     from mlflow.entities.model_registry import ModelVersion as MlflowModelVersion
@@ -105,8 +105,8 @@ def _all_versions(mlflow: MlflowClient, name: str) -> list[MlflowModelVersion]:
     return sorted(versions, key=lambda mv: int(mv.version))
 
 
-def _copy_into_registry(source: Path, name: str, home: Path | None) -> Path:
-    target_parent = mlflow_artifacts_dir(home) / "models" / name / uuid.uuid4().hex[:12]
+def _copy_into_registry(ctx: Context, source: Path, name: str) -> Path:
+    target_parent = ctx.mlflow_artifacts / "models" / name / uuid.uuid4().hex[:12]
     target_parent.mkdir(parents=True)
     target = target_parent / source.name
     if source.is_dir():
@@ -116,22 +116,22 @@ def _copy_into_registry(source: Path, name: str, home: Path | None) -> Path:
     return target
 
 
-def _materialise_source(path: str, cwd: Path, home: Path | None) -> tuple[Path, str | None, str | None]:
+def _materialise_source(ctx: Context, path: str, cwd: Path) -> tuple[Path, str | None, str | None]:
     """(local files, source job name, MLflow run id) for a local path, job output URI or runs:/ URI."""
     if path.startswith("azureml://jobs/"):
-        job_name, local = resolve_job_uri(path, home)
-        run_id = (load_job(job_name, home).get("properties") or {}).get("mlflow.runId")
+        job_name, local = resolve_job_uri(ctx, path)
+        run_id = (load_job(ctx, job_name).get("properties") or {}).get("mlflow.runId")
         return local, job_name, run_id
     if path.startswith("runs:/"):
         parsed = path[len("runs:/") :].strip("/").split("/", 1)
         run_id = parsed[0]
         import mlflow.artifacts
 
-        staging = mlflow_artifacts_dir(home) / "staging" / uuid.uuid4().hex[:12]
+        staging = ctx.mlflow_artifacts / "staging" / uuid.uuid4().hex[:12]
         staging.mkdir(parents=True)
         try:
             downloaded = mlflow.artifacts.download_artifacts(
-                artifact_uri=path, dst_path=str(staging), tracking_uri=mlflow_tracking_uri(home)
+                artifact_uri=path, dst_path=str(staging), tracking_uri=ctx.tracking_uri
             )
         except Exception as exc:  # noqa: BLE001 - any MLflow failure is a user-facing error
             shutil.rmtree(staging, ignore_errors=True)
@@ -151,6 +151,7 @@ def _materialise_source(path: str, cwd: Path, home: Path | None) -> tuple[Path, 
 
 
 def create_model(
+    ctx: Context,
     ws: Workspace,
     *,
     name: str,
@@ -160,7 +161,6 @@ def create_model(
     description: str | None = None,
     tags: dict[str, str] | None = None,
     cwd: Path,
-    home: Path | None = None,
 ) -> dict[str, Any]:
     """Register a model version; the files are copied so deleting the job later does not break it."""
     check_asset_name(name, "model")
@@ -168,14 +168,14 @@ def create_model(
         raise AzArgumentError(
             f"argument --type: invalid choice: {model_type!r}", expected=", ".join(MODEL_TYPES)
         )
-    source, job_name, run_id = _materialise_source(path, cwd, home)
+    source, job_name, run_id = _materialise_source(ctx, path, cwd)
     if model_type == "mlflow_model" and not (source / "MLmodel").is_file():
         raise AzError(
             f"an mlflow_model must have an MLmodel file at the root of its path; none in {source}",
             hint="point --path at the folder mlflow.<flavor>.save_model wrote, or use --type custom_model",
         )
-    files = _copy_into_registry(source, name, home)
-    mlflow = tracking.client(home)
+    files = _copy_into_registry(ctx, source, name)
+    mlflow = tracking.client(ctx)
     all_tags = {str(k): str(v) for k, v in (tags or {}).items()}
     all_tags[_TAG + "type"] = model_type
     all_tags[_TAG + "created_at"] = utc_now()
@@ -183,7 +183,7 @@ def create_model(
     if job_name:
         all_tags[_TAG + "job_name"] = job_name
     try:
-        with tracking.store_lock(home):
+        with tracking.store_lock(ctx):
             from mlflow.exceptions import MlflowException
 
             try:
@@ -235,11 +235,11 @@ def _find(mlflow: MlflowClient, name: str, version: str | None, label: str | Non
 
 
 def show_model(
-    ws: Workspace, name: str, version: str | None = None, label: str | None = None, home: Path | None = None
+    ctx: Context, ws: Workspace, name: str, version: str | None = None, label: str | None = None
 ) -> dict[str, Any]:
     if version is None and label is None:
         raise AzArgumentError("either --version/-v or --label/-l is required")
-    return _view(ws, _find(tracking.client(home), name, version, label))
+    return _view(ws, _find(tracking.client(ctx), name, version, label))
 
 
 def _archived(mv: MlflowModelVersion) -> bool:
@@ -247,11 +247,11 @@ def _archived(mv: MlflowModelVersion) -> bool:
 
 
 def list_models(
-    ws: Workspace, name: str | None = None, include_archived: bool = False, home: Path | None = None
+    ctx: Context, ws: Workspace, name: str | None = None, include_archived: bool = False
 ) -> list[dict[str, Any]]:
     """Every version of `name` (newest first), or the latest version of each model; archived ones only
     with `include_archived`."""
-    mlflow = tracking.client(home)
+    mlflow = tracking.client(ctx)
     if name is not None:
         versions = [mv for mv in _all_versions(mlflow, name) if include_archived or not _archived(mv)]
         return [_view(ws, mv) for mv in reversed(versions)]
@@ -278,15 +278,13 @@ def parse_reference(reference: str) -> tuple[str, str | None, str | None]:
     return parse_asset_reference(reference, "models", "model")
 
 
-def resolve_model(
-    reference: str, location: Location | None = None, home: Path | None = None
-) -> RegisteredModel:
+def resolve_model(ctx: Context, reference: str, location: Location | None = None) -> RegisteredModel:
     """The registered version a deployment's `model:` reference means, with its files."""
     name, version, label = parse_reference(reference)
     if version is None and label is None:
         label = "latest"
     try:
-        mv = _find(tracking.client(home), name, version, label)
+        mv = _find(tracking.client(ctx), name, version, label)
     except AzNotFoundError as exc:
         raise AzNotFoundError(exc.message, location, hint=exc.hint) from None
     files = Path(str(mv.source))
@@ -303,6 +301,7 @@ def resolve_model(
 
 
 def update_model(
+    ctx: Context,
     ws: Workspace,
     name: str,
     version: str,
@@ -310,12 +309,11 @@ def update_model(
     description: str | None = None,
     tags: dict[str, str] | None = None,
     remove_tags: list[str] | None = None,
-    home: Path | None = None,
 ) -> dict[str, Any]:
     """Change a version's description and tags (the only mutable parts of a model version)."""
-    mlflow = tracking.client(home)
+    mlflow = tracking.client(ctx)
     mv = _find(mlflow, name, version, None)
-    with tracking.store_lock(home):
+    with tracking.store_lock(ctx):
         if description is not None:
             tracking.with_retry(
                 lambda: mlflow.update_model_version(name, mv.version, description=description)
@@ -330,16 +328,16 @@ def update_model(
     return _view(ws, _find(mlflow, name, version, None))
 
 
-def set_archived(name: str, version: str | None, archived: bool, home: Path | None = None) -> None:
+def set_archived(ctx: Context, name: str, version: str | None, archived: bool) -> None:
     """Archive (or restore) one version, or all versions of the model when `version` is None."""
-    mlflow = tracking.client(home)
+    mlflow = tracking.client(ctx)
     versions = _all_versions(mlflow, name)
     if not versions:
         _find(mlflow, name, version, None)
     targets = [mv for mv in versions if version is None or _azure_version(mv) == str(version)]
     if not targets:
         _find(mlflow, name, version, None)
-    with tracking.store_lock(home):
+    with tracking.store_lock(ctx):
         for mv in targets:
             if archived:
                 tracking.with_retry(

@@ -13,12 +13,11 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from emulator.azureml.assets.records import locked
+from emulator.azureml.context import Context
 from emulator.azureml.errors import AzError
-from emulator.store.paths import mlflow_artifacts_dir, mlflow_tracking_uri, state_home
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -38,13 +37,13 @@ def quiet_mlflow() -> None:
 
 
 @contextmanager
-def store_lock(home: Path | None = None) -> Iterator[None]:
+def store_lock(ctx: Context) -> Iterator[None]:
     """Serialise writes to the sqlite store of the state folder (a no-op for a team server)."""
-    uri = mlflow_tracking_uri(home)
+    uri = ctx.tracking_uri
     if not is_local_store(uri):
         yield
         return
-    with locked((home or state_home()) / "mlflow.db"):
+    with locked(ctx.home / "mlflow.db"):
         yield
 
 
@@ -62,19 +61,19 @@ def with_retry(action: Callable[[], T], attempts: int = 8) -> T:
     raise AssertionError("unreachable")
 
 
-def client(home: Path | None = None) -> MlflowClient:
+def client(ctx: Context) -> MlflowClient:
     """An MlflowClient on the state folder's store (created, and migrated, under the store lock)."""
     quiet_mlflow()
     from mlflow.tracking import MlflowClient
 
     quiet_mlflow()  # importing mlflow configures its loggers at INFO again
 
-    uri = mlflow_tracking_uri(home)
+    uri = ctx.tracking_uri
     if not is_local_store(uri):
         return MlflowClient(tracking_uri=uri, registry_uri=uri)
-    (home or state_home()).mkdir(parents=True, exist_ok=True)
+    ctx.home.mkdir(parents=True, exist_ok=True)
     try:
-        with store_lock(home):
+        with store_lock(ctx):
             made = with_retry(lambda: MlflowClient(tracking_uri=uri, registry_uri=uri))
             with_retry(lambda: made.search_experiments(max_results=1))
     except Exception as exc:  # noqa: BLE001 - MlflowException: report it without a traceback
@@ -98,13 +97,13 @@ def _mlflow_version() -> str:
         return "unknown"
 
 
-def experiment_id(mlflow: MlflowClient, name: str, home: Path | None = None) -> str:
+def experiment_id(ctx: Context, mlflow: MlflowClient, name: str) -> str:
     """The id of experiment `name`, created with its artifacts inside the state folder if new."""
-    with store_lock(home):
+    with store_lock(ctx):
         existing = with_retry(lambda: mlflow.get_experiment_by_name(name))
         if existing is not None:
             return str(existing.experiment_id)
         location = None
-        if is_local_store(mlflow_tracking_uri(home)):
-            location = (mlflow_artifacts_dir(home) / "experiments" / name).as_uri()
+        if is_local_store(ctx.tracking_uri):
+            location = (ctx.mlflow_artifacts / "experiments" / name).as_uri()
         return str(with_retry(lambda: mlflow.create_experiment(name, artifact_location=location)))

@@ -12,9 +12,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from emulator.azureml.assets.job_records import job_artifact_path, job_output_path
+from emulator.azureml.context import Context
 from emulator.azureml.errors import AzArgumentError, AzError, AzNotEmulatedError, AzNotFoundError
 from emulator.errors import Location
-from emulator.store.paths import azureml_dir
 
 ASSET_KINDS = ("data", "models", "environments")
 _ASSET_RE = {
@@ -47,7 +47,7 @@ def parse_asset_reference(
     return match.group("name"), match.group("version"), match.group("label")
 
 
-def resolve_job_uri(uri: str, home: Path | None = None) -> tuple[str, Path]:
+def resolve_job_uri(ctx: Context, uri: str) -> tuple[str, Path]:
     """(job name, local path) for `azureml://jobs/<job>/outputs/<output>[/subpath]`."""
     match = JOB_OUTPUT_RE.match(uri.rstrip("/"))
     if not match:
@@ -57,19 +57,19 @@ def resolve_job_uri(uri: str, home: Path | None = None) -> tuple[str, Path]:
         )
     job_name, output, sub = match.group(1), match.group(2), match.group(3)
     if output == "artifacts":
-        return job_name, job_artifact_path(job_name, sub or "", home)
-    base = job_output_path(job_name, output, home)
+        return job_name, job_artifact_path(ctx, job_name, sub or "")
+    base = job_output_path(ctx, job_name, output)
     path = base / sub if sub else base
     if not path.exists():
         raise AzNotFoundError(f"{uri}: nothing at {path}", hint="check what the job wrote to that output")
     return job_name, path
 
 
-def datastore_dir(store: str = DEFAULT_DATASTORE, home: Path | None = None) -> Path:
-    return azureml_dir(home) / "datastores" / store
+def datastore_dir(ctx: Context, store: str = DEFAULT_DATASTORE) -> Path:
+    return ctx.azureml / "datastores" / store
 
 
-def resolve_datastore_uri(uri: str, location: Location | None = None, home: Path | None = None) -> Path:
+def resolve_datastore_uri(ctx: Context, uri: str, location: Location | None = None) -> Path:
     """The local path of `azureml://[…/]datastores/<store>/paths/<path>` in the emulated datastores."""
     match = _DATASTORE_RE.match(uri.rstrip("/"))
     if not match:
@@ -78,7 +78,7 @@ def resolve_datastore_uri(uri: str, location: Location | None = None, home: Path
             "URIs are emulated",
             location,
         )
-    local = datastore_dir(match.group("store"), home) / unquote(match.group("path"))
+    local = datastore_dir(ctx, match.group("store")) / unquote(match.group("path"))
     if not local.exists():
         raise AzNotFoundError(
             f"{uri}: nothing at that path in the emulated datastore {match.group('store')!r} ({local})",
@@ -88,12 +88,12 @@ def resolve_datastore_uri(uri: str, location: Location | None = None, home: Path
     return local
 
 
-def local_source(path: str, base: Path, what: str, home: Path | None = None) -> Path:
+def local_source(ctx: Context, path: str, base: Path, what: str) -> Path:
     """A local file/folder, `file://`, a job output or a datastore URI, as a path on this machine."""
     if path.startswith("azureml://jobs/"):
-        return resolve_job_uri(path, home)[1]
+        return resolve_job_uri(ctx, path)[1]
     if path.startswith("azureml://"):
-        return resolve_datastore_uri(path, home=home)
+        return resolve_datastore_uri(ctx, path)
     if path.startswith("file://"):
         path = unquote(urlparse(path).path)
     elif "://" in path or path.startswith("azureml:"):

@@ -13,8 +13,8 @@ from typing import Any
 
 from emulator.azureml.assets.names import check_asset_name
 from emulator.azureml.assets.records import locked, read_json, write_json
+from emulator.azureml.context import Context
 from emulator.azureml.errors import AzArgumentError, AzNotFoundError
-from emulator.store.paths import azureml_dir, mlflow_tracking_uri
 
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
 TENANT_ID = "00000000-0000-0000-0000-000000000001"
@@ -50,20 +50,20 @@ class Workspace:
         return f"{self.arm_id}/{kind}/{name}"
 
 
-def config_path(home: Path | None = None) -> Path:
-    return azureml_dir(home) / "config.json"
+def config_path(ctx: Context) -> Path:
+    return ctx.azureml / "config.json"
 
 
-def load_defaults(home: Path | None = None) -> dict[str, str]:
+def load_defaults(ctx: Context) -> dict[str, str]:
     """The persisted `az configure --defaults` values (group, workspace, location)."""
-    data = read_json(config_path(home)) or {}
+    data = read_json(config_path(ctx)) or {}
     defaults = data.get("defaults", {})
     return {str(k): str(v) for k, v in defaults.items()}
 
 
-def save_defaults(values: dict[str, str], home: Path | None = None) -> dict[str, str]:
+def save_defaults(ctx: Context, values: dict[str, str]) -> dict[str, str]:
     """Merge `values` into the defaults (an empty value removes the key, as az does)."""
-    path = config_path(home)
+    path = config_path(ctx)
     with locked(path):
         data = read_json(path) or {}
         defaults: dict[str, str] = dict(data.get("defaults", {}))
@@ -78,10 +78,10 @@ def save_defaults(values: dict[str, str], home: Path | None = None) -> dict[str,
 
 
 def resolve_workspace(
-    resource_group: str | None, workspace: str | None, subscription: str | None, home: Path | None = None
+    ctx: Context, resource_group: str | None, workspace: str | None, subscription: str | None
 ) -> Workspace:
     """The workspace a command addresses: explicit options first, then the configured defaults."""
-    defaults = load_defaults(home)
+    defaults = load_defaults(ctx)
     group = resource_group or defaults.get("group")
     name = workspace or defaults.get("workspace")
     if not name:
@@ -135,16 +135,16 @@ COMPUTE_NOTE = "not provisioned locally: jobs run on this machine whatever compu
 WORKSPACE_NOTE = "one local workspace: every asset lives in the state folder whatever workspace is named"
 
 
-def _groups_dir(home: Path | None) -> Path:
-    return azureml_dir(home) / "groups"
+def _groups_dir(ctx: Context) -> Path:
+    return ctx.azureml / "groups"
 
 
-def _workspaces_dir(home: Path | None) -> Path:
-    return azureml_dir(home) / "workspaces"
+def _workspaces_dir(ctx: Context) -> Path:
+    return ctx.azureml / "workspaces"
 
 
-def _computes_dir(workspace: str, home: Path | None) -> Path:
-    return azureml_dir(home) / "computes" / workspace
+def _computes_dir(ctx: Context, workspace: str) -> Path:
+    return ctx.azureml / "computes" / workspace
 
 
 def group_record(
@@ -162,21 +162,21 @@ def group_record(
 
 
 def create_group(
+    ctx: Context,
     name: str,
     location: str,
     tags: dict[str, str] | None = None,
     subscription: str | None = None,
-    home: Path | None = None,
 ) -> dict[str, Any]:
     """`az group create` (idempotent, as in Azure: an existing group is updated)."""
     check_asset_name(name.replace(".", "-").replace("(", "-").replace(")", "-"), "resource group")
     record = group_record(name, location, tags, subscription)
-    write_json(_groups_dir(home) / f"{name}.json", record)
+    write_json(_groups_dir(ctx) / f"{name}.json", record)
     return record
 
 
-def show_group(name: str, home: Path | None = None) -> dict[str, Any]:
-    record = read_json(_groups_dir(home) / f"{name}.json")
+def show_group(ctx: Context, name: str) -> dict[str, Any]:
+    record = read_json(_groups_dir(ctx) / f"{name}.json")
     if record is None:
         raise AzNotFoundError(
             f"(ResourceGroupNotFound) Resource group '{name}' could not be found.",
@@ -185,29 +185,27 @@ def show_group(name: str, home: Path | None = None) -> dict[str, Any]:
     return dict(record)
 
 
-def group_exists(name: str, home: Path | None = None) -> bool:
-    return (_groups_dir(home) / f"{name}.json").is_file()
+def group_exists(ctx: Context, name: str) -> bool:
+    return (_groups_dir(ctx) / f"{name}.json").is_file()
 
 
-def list_groups(home: Path | None = None) -> list[dict[str, Any]]:
-    root = _groups_dir(home)
+def list_groups(ctx: Context) -> list[dict[str, Any]]:
+    root = _groups_dir(ctx)
     return [dict(read_json(p)) for p in sorted(root.glob("*.json"))] if root.is_dir() else []
 
 
-def delete_group(name: str, home: Path | None = None) -> list[str]:
+def delete_group(ctx: Context, name: str) -> list[str]:
     """Remove the group's record and the workspace/compute records in it; returns the workspaces deleted."""
-    show_group(name, home)
+    show_group(ctx, name)
     removed = []
-    for record in list_workspaces(name, home):
-        delete_workspace(str(record["name"]), name, home)
+    for record in list_workspaces(ctx, name):
+        delete_workspace(ctx, str(record["name"]), name)
         removed.append(str(record["name"]))
-    (_groups_dir(home) / f"{name}.json").unlink(missing_ok=True)
+    (_groups_dir(ctx) / f"{name}.json").unlink(missing_ok=True)
     return removed
 
 
-def workspace_record(
-    ws: Workspace, extra: dict[str, Any] | None = None, home: Path | None = None
-) -> dict[str, Any]:
+def workspace_record(ctx: Context, ws: Workspace, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """What `az ml workspace show` prints; `mlflow_tracking_uri` is the local store's."""
     data = dict(extra or {})
     base = f"/subscriptions/{ws.subscription}/resourceGroups/{ws.resource_group}/providers"
@@ -224,7 +222,7 @@ def workspace_record(
         "key_vault": f"{base}/Microsoft.Keyvault/vaults/{ws.name}-kv",
         "location": data.get("location") or ws.location,
         "managed_network": {"isolation_mode": "disabled"},
-        "mlflow_tracking_uri": mlflow_tracking_uri(home),
+        "mlflow_tracking_uri": ctx.tracking_uri,
         "name": ws.name,
         "properties": {"emulator.note": WORKSPACE_NOTE, **dict(data.get("properties") or {})},
         "public_network_access": "Enabled",
@@ -234,33 +232,29 @@ def workspace_record(
     }
 
 
-def create_workspace(
-    ws: Workspace, extra: dict[str, Any] | None = None, home: Path | None = None
-) -> dict[str, Any]:
+def create_workspace(ctx: Context, ws: Workspace, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """`az ml workspace create`: a record (creating the resource group record if missing)."""
-    if not group_exists(ws.resource_group, home):
-        create_group(ws.resource_group, (extra or {}).get("location") or ws.location, home=home)
+    if not group_exists(ctx, ws.resource_group):
+        create_group(ctx, ws.resource_group, (extra or {}).get("location") or ws.location)
     stored = {
         "name": ws.name,
         "resource_group": ws.resource_group,
         "subscription": ws.subscription,
         **{k: v for k, v in (extra or {}).items() if v is not None},
     }
-    write_json(_workspaces_dir(home) / f"{ws.name}.json", stored)
-    return workspace_record(ws, stored, home)
+    write_json(_workspaces_dir(ctx) / f"{ws.name}.json", stored)
+    return workspace_record(ctx, ws, stored)
 
 
-def _stored_workspace(name: str, home: Path | None) -> dict[str, Any] | None:
-    data = read_json(_workspaces_dir(home) / f"{name}.json")
+def _stored_workspace(ctx: Context, name: str) -> dict[str, Any] | None:
+    data = read_json(_workspaces_dir(ctx) / f"{name}.json")
     return dict(data) if isinstance(data, dict) else None
 
 
-def show_workspace(
-    name: str, group: str, subscription: str | None = None, home: Path | None = None
-) -> dict[str, Any]:
+def show_workspace(ctx: Context, name: str, group: str, subscription: str | None = None) -> dict[str, Any]:
     """A created workspace, or the configured default one (which exists implicitly unless deleted)."""
-    stored = _stored_workspace(name, home)
-    implicit = load_defaults(home).get("workspace") == name
+    stored = _stored_workspace(ctx, name)
+    implicit = load_defaults(ctx).get("workspace") == name
     if stored is None and implicit:
         stored = {"name": name, "resource_group": group, "properties": {"emulator.implicit": "true"}}
     if stored is None or stored.get("deleted"):
@@ -273,35 +267,35 @@ def show_workspace(
         subscription=subscription or str(stored.get("subscription") or SUBSCRIPTION_ID),
         resource_group=str(stored.get("resource_group") or group),
         name=name,
-        location=str(stored.get("location") or load_defaults(home).get("location", DEFAULT_LOCATION)),
+        location=str(stored.get("location") or load_defaults(ctx).get("location", DEFAULT_LOCATION)),
     )
-    return workspace_record(ws, stored, home)
+    return workspace_record(ctx, ws, stored)
 
 
-def list_workspaces(group: str | None = None, home: Path | None = None) -> list[dict[str, Any]]:
-    root = _workspaces_dir(home)
+def list_workspaces(ctx: Context, group: str | None = None) -> list[dict[str, Any]]:
+    root = _workspaces_dir(ctx)
     result = []
     names = sorted(p.stem for p in root.glob("*.json")) if root.is_dir() else []
-    default = load_defaults(home)
+    default = load_defaults(ctx)
     if default.get("workspace") and default["workspace"] not in names:
         names.append(default["workspace"])
     for name in sorted(names):
-        stored = _stored_workspace(name, home) or {"resource_group": default.get("group", "")}
+        stored = _stored_workspace(ctx, name) or {"resource_group": default.get("group", "")}
         if stored.get("deleted"):
             continue
         if group is not None and stored.get("resource_group") != group:
             continue
-        result.append(show_workspace(name, str(stored.get("resource_group") or ""), home=home))
+        result.append(show_workspace(ctx, name, str(stored.get("resource_group") or "")))
     return result
 
 
-def delete_workspace(name: str, group: str, home: Path | None = None) -> None:
+def delete_workspace(ctx: Context, name: str, group: str) -> None:
     """Tombstone the workspace record (assets in the state folder stay) and drop its computes."""
-    show_workspace(name, group, home=home)
+    show_workspace(ctx, name, group)
     write_json(
-        _workspaces_dir(home) / f"{name}.json", {"name": name, "resource_group": group, "deleted": True}
+        _workspaces_dir(ctx) / f"{name}.json", {"name": name, "resource_group": group, "deleted": True}
     )
-    shutil.rmtree(_computes_dir(name, home), ignore_errors=True)
+    shutil.rmtree(_computes_dir(ctx, name), ignore_errors=True)
 
 
 def compute_record(ws: Workspace, data: dict[str, Any]) -> dict[str, Any]:
@@ -333,15 +327,15 @@ def compute_record(ws: Workspace, data: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def create_compute(ws: Workspace, data: dict[str, Any], home: Path | None = None) -> dict[str, Any]:
+def create_compute(ctx: Context, ws: Workspace, data: dict[str, Any]) -> dict[str, Any]:
     check_asset_name(str(data.get("name") or ""), "compute")
     record = compute_record(ws, data)
-    write_json(_computes_dir(ws.name, home) / f"{record['name']}.json", record)
+    write_json(_computes_dir(ctx, ws.name) / f"{record['name']}.json", record)
     return record
 
 
-def show_compute(ws: Workspace, name: str, home: Path | None = None) -> dict[str, Any]:
-    record = read_json(_computes_dir(ws.name, home) / f"{name}.json")
+def show_compute(ctx: Context, ws: Workspace, name: str) -> dict[str, Any]:
+    record = read_json(_computes_dir(ctx, ws.name) / f"{name}.json")
     if record is None:
         raise AzNotFoundError(
             f"compute {name!r} was not found in workspace {ws.name}",
@@ -350,16 +344,16 @@ def show_compute(ws: Workspace, name: str, home: Path | None = None) -> dict[str
     return dict(record)
 
 
-def list_computes(ws: Workspace, kind: str | None = None, home: Path | None = None) -> list[dict[str, Any]]:
-    root = _computes_dir(ws.name, home)
+def list_computes(ctx: Context, ws: Workspace, kind: str | None = None) -> list[dict[str, Any]]:
+    root = _computes_dir(ctx, ws.name)
     records = [dict(read_json(p)) for p in sorted(root.glob("*.json"))] if root.is_dir() else []
     return [r for r in records if kind is None or str(r.get("type")) == kind.lower()]
 
 
-def delete_compute(ws: Workspace, name: str, home: Path | None = None) -> None:
-    show_compute(ws, name, home)
-    (_computes_dir(ws.name, home) / f"{name}.json").unlink(missing_ok=True)
+def delete_compute(ctx: Context, ws: Workspace, name: str) -> None:
+    show_compute(ctx, ws, name)
+    (_computes_dir(ctx, ws.name) / f"{name}.json").unlink(missing_ok=True)
 
 
-def compute_names(ws: Workspace, home: Path | None = None) -> set[str]:
-    return {str(r["name"]) for r in list_computes(ws, home=home)}
+def compute_names(ctx: Context, ws: Workspace) -> set[str]:
+    return {str(r["name"]) for r in list_computes(ctx, ws)}

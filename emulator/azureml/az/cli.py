@@ -18,6 +18,7 @@ from typing import TextIO
 from emulator.azureml.az.commands import COMMANDS
 from emulator.azureml.az.output import render
 from emulator.azureml.az.parser import Invocation, help_text, parse
+from emulator.azureml.context import Context
 from emulator.azureml.errors import AzError
 from emulator.errors import MlopsError
 
@@ -38,7 +39,9 @@ def run(
         if command is None or args.get("help"):
             out.write(help_text(command, list(args.get("group", [])), COMMANDS))
             return 0
-        invocation = Invocation(command, args, (cwd or Path.cwd()).resolve(), out, err, options)
+        invocation = Invocation(
+            command, args, (cwd or Path.cwd()).resolve(), out, err, Context.current(), options
+        )
         if command.workspace:
             invocation.workspace()  # az ml fails fast when no workspace is given or configured
         result = command.handler(invocation)

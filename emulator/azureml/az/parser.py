@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from emulator.azureml.assets.workspace import Workspace, resolve_workspace
 from emulator.azureml.az.output import FORMATS
+from emulator.azureml.context import Context, Sink
 from emulator.azureml.errors import AzArgumentError
 from emulator.errors import did_you_mean
 
@@ -70,6 +71,7 @@ class Invocation:
     cwd: Path
     stdout: TextIO
     stderr: TextIO
+    ctx: Context
     options: dict[str, Any] = field(default_factory=dict)
 
     def arg(self, dest: str, default: Any = None) -> Any:
@@ -91,6 +93,7 @@ class Invocation:
 
     def workspace(self) -> Workspace:
         return resolve_workspace(
+            self.ctx,
             self.options.get("resource_group"),
             self.options.get("workspace_name"),
             self.options.get("subscription"),
@@ -107,7 +110,7 @@ class Invocation:
             self.stderr.write(text)
             self.stderr.flush()
 
-    def stream_sink(self) -> Callable[[str], None]:
+    def stream_sink(self) -> Sink:
         """Where `--stream` writes the job log: stdout, unless stdout must hold only the queried value.
 
         With `--query` or `-o tsv|none`, scripts capture stdout (`x=$(az … --query name -o tsv)`), so
@@ -236,5 +239,3 @@ def help_text(command: Command | None, group: list[str], commands: Sequence[Comm
     for option in GLOBAL_OPTIONS:
         lines.append(f"    {option.label:<32} {option.help}")
     return "\n".join(lines) + "\n"
-
-

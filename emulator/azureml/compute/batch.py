@@ -29,31 +29,31 @@ from emulator.azureml.assets.records import locked, read_json, utc_now, write_js
 from emulator.azureml.assets.workspace import Workspace, creation_context
 from emulator.azureml.assets.yamlspec import Spec
 from emulator.azureml.compute import bindings, jobs, runtimes
+from emulator.azureml.context import Context, Sink
 from emulator.azureml.errors import AzArgumentError, AzError, AzNotEmulatedError, AzNotFoundError, AzSpecError
-from emulator.store.paths import azureml_dir
 
 DRIVER = Path(__file__).with_name("batch_driver.py")
 OUTPUT_NAME = "score"
 
 
-def batch_dir(home: Path | None = None) -> Path:
-    return azureml_dir(home) / "batch-endpoints"
+def batch_dir(ctx: Context) -> Path:
+    return ctx.azureml / "batch-endpoints"
 
 
-def endpoint_file(name: str, home: Path | None = None) -> Path:
-    return batch_dir(home) / name / "endpoint.json"
+def endpoint_file(ctx: Context, name: str) -> Path:
+    return batch_dir(ctx) / name / "endpoint.json"
 
 
-def deployment_dir(endpoint: str, name: str, home: Path | None = None) -> Path:
-    return batch_dir(home) / endpoint / "deployments" / name
+def deployment_dir(ctx: Context, endpoint: str, name: str) -> Path:
+    return batch_dir(ctx) / endpoint / "deployments" / name
 
 
-def deployment_file(endpoint: str, name: str, home: Path | None = None) -> Path:
-    return deployment_dir(endpoint, name, home) / "deployment.json"
+def deployment_file(ctx: Context, endpoint: str, name: str) -> Path:
+    return deployment_dir(ctx, endpoint, name) / "deployment.json"
 
 
-def load_endpoint(name: str, home: Path | None = None) -> dict[str, Any]:
-    record = read_json(endpoint_file(name, home))
+def load_endpoint(ctx: Context, name: str) -> dict[str, Any]:
+    record = read_json(endpoint_file(ctx, name))
     if record is None:
         raise AzNotFoundError(
             f"batch endpoint {name!r} was not found in the emulated workspace",
@@ -62,9 +62,9 @@ def load_endpoint(name: str, home: Path | None = None) -> dict[str, Any]:
     return dict(record)
 
 
-def load_deployment(endpoint: str, name: str, home: Path | None = None) -> dict[str, Any]:
-    load_endpoint(endpoint, home)
-    record = read_json(deployment_file(endpoint, name, home))
+def load_deployment(ctx: Context, endpoint: str, name: str) -> dict[str, Any]:
+    load_endpoint(ctx, endpoint)
+    record = read_json(deployment_file(ctx, endpoint, name))
     if record is None:
         raise AzNotFoundError(
             f"deployment {name!r} was not found under batch endpoint {endpoint!r}",
@@ -73,8 +73,8 @@ def load_deployment(endpoint: str, name: str, home: Path | None = None) -> dict[
     return dict(record)
 
 
-def deployment_records(endpoint: str, home: Path | None = None) -> list[dict[str, Any]]:
-    root = batch_dir(home) / endpoint / "deployments"
+def deployment_records(ctx: Context, endpoint: str) -> list[dict[str, Any]]:
+    root = batch_dir(ctx) / endpoint / "deployments"
     records = []
     if root.is_dir():
         for entry in sorted(root.iterdir()):
@@ -84,19 +84,17 @@ def deployment_records(endpoint: str, home: Path | None = None) -> list[dict[str
     return records
 
 
-def create_endpoint(
-    ws: Workspace, spec: Spec, *, name: str | None = None, home: Path | None = None
-) -> dict[str, Any]:
+def create_endpoint(ctx: Context, ws: Workspace, spec: Spec, *, name: str | None = None) -> dict[str, Any]:
     """Create (or update in place) a batch endpoint record."""
     endpoint_name = check_endpoint_name(str(name or spec.data.get("name") or ""), "batch endpoint")
-    path = endpoint_file(endpoint_name, home)
+    path = endpoint_file(ctx, endpoint_name)
     with locked(path):
         previous = read_json(path) or {}
         created = (previous.get("creation_context") or {}).get("created_at") or utc_now()
         defaults = dict(previous.get("defaults") or {"deployment_name": None})
         wanted = (spec.data.get("defaults") or {}).get("deployment_name")
         if wanted:
-            _check_deployment(endpoint_name, str(wanted), home)
+            _check_deployment(ctx, endpoint_name, str(wanted))
             defaults["deployment_name"] = str(wanted)
         record: dict[str, Any] = {
             "auth_mode": str(spec.data.get("auth_mode", "aad_token")),
@@ -116,26 +114,26 @@ def create_endpoint(
     return record
 
 
-def _check_deployment(endpoint: str, name: str, home: Path | None) -> None:
-    if read_json(deployment_file(endpoint, name, home)) is None:
+def _check_deployment(ctx: Context, endpoint: str, name: str) -> None:
+    if read_json(deployment_file(ctx, endpoint, name)) is None:
         raise AzError(
             f"batch endpoint {endpoint!r} has no deployment {name!r} to make the default",
             hint=f"create it with `az ml batch-deployment create -e {endpoint} --file <deployment.yml>`",
         )
 
 
-def set_default(endpoint: str, deployment: str, home: Path | None = None) -> dict[str, Any]:
-    path = endpoint_file(endpoint, home)
+def set_default(ctx: Context, endpoint: str, deployment: str) -> dict[str, Any]:
+    path = endpoint_file(ctx, endpoint)
     with locked(path):
-        record = load_endpoint(endpoint, home)
-        _check_deployment(endpoint, deployment, home)
+        record = load_endpoint(ctx, endpoint)
+        _check_deployment(ctx, endpoint, deployment)
         record["defaults"] = {"deployment_name": deployment}
         write_json(path, record)
     return record
 
 
-def list_endpoints(home: Path | None = None) -> list[dict[str, Any]]:
-    root = batch_dir(home)
+def list_endpoints(ctx: Context) -> list[dict[str, Any]]:
+    root = batch_dir(ctx)
     records = []
     if root.is_dir():
         for entry in sorted(root.iterdir()):
@@ -145,21 +143,21 @@ def list_endpoints(home: Path | None = None) -> list[dict[str, Any]]:
     return records
 
 
-def delete_endpoint(name: str, home: Path | None = None) -> None:
-    path = endpoint_file(name, home)
+def delete_endpoint(ctx: Context, name: str) -> None:
+    path = endpoint_file(ctx, name)
     with locked(path):
-        load_endpoint(name, home)
+        load_endpoint(ctx, name)
         shutil.rmtree(path.parent, ignore_errors=True)
     path.with_name(path.name + ".lock").unlink(missing_ok=True)
 
 
 def create_deployment(
+    ctx: Context,
     ws: Workspace,
     spec: Spec,
     *,
     set_default_deployment: bool = False,
     must_exist: bool = False,
-    home: Path | None = None,
 ) -> dict[str, Any]:
     """Record a batch deployment: its model, scoring code (copied), environment and settings."""
     name = check_endpoint_name(str(spec.data.get("name") or ""), "deployment")
@@ -170,8 +168,8 @@ def create_deployment(
             spec.location(),
             hint="add `endpoint_name:` to the YAML or pass --endpoint-name/-e",
         )
-    load_endpoint(endpoint_name, home)
-    path = deployment_file(endpoint_name, name, home)
+    load_endpoint(ctx, endpoint_name)
+    path = deployment_file(ctx, endpoint_name, name)
     if must_exist and read_json(path) is None:
         raise AzNotFoundError(
             f"deployment {name!r} does not exist under batch endpoint {endpoint_name!r}",
@@ -185,7 +183,7 @@ def create_deployment(
             spec.location("model"),
             field="model",
         )
-    model = resolve_model(model_ref, spec.location("model"), home)
+    model = resolve_model(ctx, model_ref, spec.location("model"))
     config = spec.data.get("code_configuration")
     scoring_script: str | None = None
     code_source: Path | None = None
@@ -226,10 +224,10 @@ def create_deployment(
     if isinstance(environment, str):
         env_name, env_version, label = parse_reference(environment)
         try:
-            show_environment(env_name, env_version, label, home)
+            show_environment(ctx, env_name, env_version, label)
         except AzNotFoundError as exc:
             raise AzNotFoundError(exc.message, spec.location("environment"), hint=exc.hint) from None
-    folder = deployment_dir(endpoint_name, name, home)
+    folder = deployment_dir(ctx, endpoint_name, name)
     folder.mkdir(parents=True, exist_ok=True)
     code_dir: Path | None = None
     if code_source is not None:
@@ -291,7 +289,7 @@ def create_deployment(
     with locked(path):
         write_json(path, record)
     if set_default_deployment:
-        set_default(endpoint_name, name, home)
+        set_default(ctx, endpoint_name, name)
     return record
 
 
@@ -312,41 +310,42 @@ def _inline_environment(value: Any, spec: Spec) -> dict[str, Any]:
     return result
 
 
-def list_deployment_views(endpoint: str, home: Path | None = None) -> list[dict[str, Any]]:
-    load_endpoint(endpoint, home)
-    return deployment_records(endpoint, home)
+def list_deployment_views(ctx: Context, endpoint: str) -> list[dict[str, Any]]:
+    load_endpoint(ctx, endpoint)
+    return deployment_records(ctx, endpoint)
 
 
-def delete_deployment(endpoint: str, name: str, home: Path | None = None) -> None:
-    load_deployment(endpoint, name, home)
-    path = endpoint_file(endpoint, home)
+def delete_deployment(ctx: Context, endpoint: str, name: str) -> None:
+    load_deployment(ctx, endpoint, name)
+    path = endpoint_file(ctx, endpoint)
     with locked(path):
-        record = load_endpoint(endpoint, home)
+        record = load_endpoint(ctx, endpoint)
         if (record.get("defaults") or {}).get("deployment_name") == name:
             record["defaults"] = {"deployment_name": None}
             write_json(path, record)
-    shutil.rmtree(deployment_dir(endpoint, name, home), ignore_errors=True)
+    shutil.rmtree(deployment_dir(ctx, endpoint, name), ignore_errors=True)
 
 
 def _runtime_for(
+    ctx: Context,
     deployment: dict[str, Any],
-    warn: runtimes.LogSink | None,
-    progress: runtimes.LogSink | None,
-    home: Path | None,
+    warn: Sink | None,
+    progress: Sink | None,
 ) -> runtimes.Runtime:
     environment = deployment.get("environment")
     if environment is not None:
-        return runtimes.prepare_runtime(environment, Path("/"), None, warn=warn, progress=progress, home=home)
+        return runtimes.prepare_runtime(ctx, environment, Path("/"), None, warn=warn, progress=progress)
     # MLflow no-code: Azure ML builds the environment from the model's own conda.yaml
     files = Path(str((deployment.get("emulator") or {}).get("model_files", "")))
     found = sorted(files.rglob("conda.yaml")) if files.is_dir() else []
     inline = {"conda_file": str(found[0])} if found else None
     if inline is None and warn is not None:
         warn("the MLflow model has no conda.yaml; batch scoring runs with the emulator's Python")
-    return runtimes.prepare_runtime(inline, Path("/"), None, warn=warn, progress=progress, home=home)
+    return runtimes.prepare_runtime(ctx, inline, Path("/"), None, warn=warn, progress=progress)
 
 
 def invoke(
+    ctx: Context,
     ws: Workspace,
     endpoint: str,
     *,
@@ -356,13 +355,12 @@ def invoke(
     experiment: str | None = None,
     mini_batch_size: int | None = None,
     cwd: Path,
-    log: runtimes.LogSink | None = None,
-    warn: runtimes.LogSink | None = None,
-    progress: runtimes.LogSink | None = None,
-    home: Path | None = None,
+    log: Sink | None = None,
+    warn: Sink | None = None,
+    progress: Sink | None = None,
 ) -> dict[str, Any]:
     """Run the batch scoring job now; returns its job record (JobFailedError if it fails)."""
-    record = load_endpoint(endpoint, home)
+    record = load_endpoint(ctx, endpoint)
     chosen = deployment or (record.get("defaults") or {}).get("deployment_name")
     if not chosen:
         raise AzError(
@@ -370,22 +368,22 @@ def invoke(
             hint="pass --deployment-name, or create the deployment with --set-default "
             f"(or `az ml batch-endpoint update -n {endpoint} --set defaults.deployment_name=<dep>`)",
         )
-    dep = load_deployment(endpoint, str(chosen), home)
-    local = bindings.resolve_data_path(input_path, input_type or "", cwd, "argument --input", None, home)
+    dep = load_deployment(ctx, endpoint, str(chosen))
+    local = bindings.resolve_data_path(ctx, input_path, input_type or "", cwd, "argument --input", None)
     kind = input_type or ("uri_file" if local.is_file() else "uri_folder")
     if kind not in ("uri_file", "uri_folder"):
         raise AzArgumentError(
             f"argument --input-type: invalid choice: {kind!r}", expected="uri_file, uri_folder"
         )
-    local = bindings.resolve_data_path(input_path, kind, cwd, "argument --input", None, home)
-    name = job_records.check_new_job_name(generate_job_name(), home)
-    runtime = _runtime_for(dep, warn, progress, home)
+    local = bindings.resolve_data_path(ctx, input_path, kind, cwd, "argument --input", None)
+    name = job_records.check_new_job_name(ctx, generate_job_name())
+    runtime = _runtime_for(ctx, dep, warn, progress)
     code = dep.get("code_configuration") or {}
     script = Path(str(code["code"])) / str(code["scoring_script"]) if code.get("scoring_script") else None
     model_dir = str((dep.get("emulator") or {}).get("model_dir"))
     # the driver runs from a folder of its own: beside this module, `jobs.py` & co. would shadow
     # the libraries of the same name for the scoring script
-    driver = deployment_dir(endpoint, str(chosen), home) / "runtime" / DRIVER.name
+    driver = deployment_dir(ctx, endpoint, str(chosen)) / "runtime" / DRIVER.name
     driver.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(DRIVER, driver)
     parts = [
@@ -436,10 +434,10 @@ def invoke(
         job_type="pipeline",
         extra={"emulator_batch": {"endpoint": endpoint, "deployment": chosen, "input_type": kind}},
     )
-    return jobs.run_command_job(ws, job, runtime, log=log, home=home)
+    return jobs.run_command_job(ctx, ws, job, runtime, log=log)
 
 
-def list_jobs(endpoint: str, home: Path | None = None) -> list[dict[str, Any]]:
-    load_endpoint(endpoint, home)
-    records = job_records.list_jobs(home)
+def list_jobs(ctx: Context, endpoint: str) -> list[dict[str, Any]]:
+    load_endpoint(ctx, endpoint)
+    records = job_records.list_jobs(ctx)
     return [r for r in records if (r.get("tags") or {}).get("azureml.endpoint") == endpoint]

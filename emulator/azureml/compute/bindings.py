@@ -15,6 +15,7 @@ from typing import Any
 from emulator.azureml.assets import data
 from emulator.azureml.assets.uris import resolve_datastore_uri, resolve_job_uri
 from emulator.azureml.assets.yamlspec import Spec
+from emulator.azureml.context import Context
 from emulator.azureml.errors import AzError, AzNotEmulatedError, AzSpecError
 from emulator.errors import Location, did_you_mean
 
@@ -96,15 +97,15 @@ def literal(value: Any) -> str:
 
 
 def resolve_data_path(
-    path: str, kind: str, base_dir: Path, what: str, location: Location | None, home: Path | None
+    ctx: Context, path: str, kind: str, base_dir: Path, what: str, location: Location | None
 ) -> Path:
     """The local path a data input of type `kind` at `path` stands for (checked against the type)."""
     if path.startswith("azureml://jobs/"):
-        resolved = resolve_job_uri(path, home)[1]
+        resolved = resolve_job_uri(ctx, path)[1]
     elif path.startswith("azureml://"):
-        resolved = resolve_datastore_uri(path, location, home)
+        resolved = resolve_datastore_uri(ctx, path, location)
     elif path.startswith("azureml:"):
-        asset = data.resolve_data(path, location, home)
+        asset = data.resolve_data(ctx, path, location)
         resolved = asset.local
     else:
         if path.startswith("file://"):
@@ -133,11 +134,11 @@ def resolve_data_path(
 
 
 def resolve_input(
+    ctx: Context,
     name: str,
     raw: Any,
     base_dir: Path,
     location: Callable[..., Location],
-    home: Path | None,
     prefix: str = "inputs",
 ) -> JobInput | None:
     """One declared input: a literal value, or data (`path:`) made local. None for an empty input."""
@@ -153,7 +154,7 @@ def resolve_input(
                 field=f"{prefix}.{name}",
             )
         local = resolve_data_path(
-            str(raw["path"]), kind, base_dir, f"{prefix}.{name}.path", location(name, "path"), home
+            ctx, str(raw["path"]), kind, base_dir, f"{prefix}.{name}.path", location(name, "path")
         )
         record = {"type": kind, "path": str(raw["path"]), "mode": raw.get("mode", "ro_mount")}
         record["local_path"] = str(local)
@@ -164,10 +165,10 @@ def resolve_input(
     return JobInput(name, value, False, value)
 
 
-def resolve_inputs(spec: Spec, home: Path | None = None) -> list[JobInput]:
+def resolve_inputs(ctx: Context, spec: Spec) -> list[JobInput]:
     resolved: list[JobInput] = []
     for name, raw in (spec.data.get("inputs") or {}).items():
-        item = resolve_input(name, raw, spec.base_dir, lambda *p: spec.location("inputs", *p), home)
+        item = resolve_input(ctx, name, raw, spec.base_dir, lambda *p: spec.location("inputs", *p))
         if item is not None:
             resolved.append(item)
     return resolved

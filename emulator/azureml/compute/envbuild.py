@@ -25,14 +25,13 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from emulator.azureml.assets.records import locked, read_json, utc_now, write_json
+from emulator.azureml.context import Context, Sink
 from emulator.azureml.errors import AzError
-from emulator.store.paths import envs_dir
 
 CACHE_ENV = "MLOPS_ENV_CACHE"
 SERVER_PACKAGE = "azureml-inference-server-http"
@@ -65,10 +64,10 @@ class BuiltEnv:
     seconds: float
 
 
-def cache_dir(home: Path | None = None) -> Path:
+def cache_dir(ctx: Context) -> Path:
     """`$MLOPS_ENV_CACHE` when set (shared across state folders), else `envs_dir()`."""
     configured = os.environ.get(CACHE_ENV)
-    return Path(configured).resolve() if configured else envs_dir(home)
+    return Path(configured).resolve() if configured else ctx.envs
 
 
 def running_python() -> str:
@@ -177,16 +176,14 @@ def _python_of(folder: Path) -> Path:
     return folder / "bin" / "python"
 
 
-def find_environment(key: str, home: Path | None = None) -> Path | None:
-    folder = cache_dir(home) / key
+def find_environment(ctx: Context, key: str) -> Path | None:
+    folder = cache_dir(ctx) / key
     return folder if (folder / MARKER).is_file() else None
 
 
-def ensure_environment(
-    plan: EnvPlan, *, log: Callable[[str], None] | None = None, home: Path | None = None
-) -> BuiltEnv:
+def ensure_environment(ctx: Context, plan: EnvPlan, *, log: Sink | None = None) -> BuiltEnv:
     """The environment for `plan`, built now if no complete one is cached."""
-    root = cache_dir(home)
+    root = cache_dir(ctx)
     root.mkdir(parents=True, exist_ok=True)
     final = root / plan.key
     started = time.monotonic()
@@ -263,7 +260,7 @@ def fix_shebangs(folder: Path, final: Path) -> None:
             script.write_bytes(wanted + sep + rest)
 
 
-def _build(plan: EnvPlan, folder: Path, log: Callable[[str], None] | None) -> None:
+def _build(plan: EnvPlan, folder: Path, log: Sink | None) -> None:
     build_log = folder.parent / f"{folder.name}.log"
     folder.parent.mkdir(parents=True, exist_ok=True)
     if log:
@@ -319,8 +316,8 @@ def _build(plan: EnvPlan, folder: Path, log: Callable[[str], None] | None) -> No
         requirements.unlink(missing_ok=True)
 
 
-def environment_info(key: str, home: Path | None = None) -> dict[str, Any] | None:
-    folder = find_environment(key, home)
+def environment_info(ctx: Context, key: str) -> dict[str, Any] | None:
+    folder = find_environment(ctx, key)
     if folder is None:
         return None
     data = read_json(folder / MARKER)

@@ -42,11 +42,11 @@ from emulator.azureml.compute.bindings import (
     resolve_inputs,
     substitute,
 )
-from emulator.azureml.compute.runtimes import LogSink, Runtime
+from emulator.azureml.compute.runtimes import Runtime
+from emulator.azureml.context import Context, Sink
 from emulator.azureml.errors import AzError, AzNotFoundError, JobFailedError
 from emulator.errors import Location
 from emulator.processes import is_running, kill_group, process_start_ticks
-from emulator.store.paths import mlflow_tracking_uri, state_home
 
 TERMINAL = ("Completed", "Failed", "Canceled", "NotResponding", "Paused")
 _SNAPSHOT_IGNORE = {"__pycache__", ".git", ".venv", ".mlops", "node_modules", ".pytest_cache", ".mypy_cache"}
@@ -89,9 +89,9 @@ class CommandJob:
 # --- running ----------------------------------------------------------------------------------
 
 
-def _snapshot_code(source: Path, target: Path) -> None:
+def _snapshot_code(ctx: Context, source: Path, target: Path) -> None:
     """Copy the code folder like Azure ML uploads it (without caches, VCS data or the state folder)."""
-    state = state_home()
+    state = ctx.home
 
     def ignore(folder: str, names: list[str]) -> set[str]:
         skipped = {n for n in names if n in _SNAPSHOT_IGNORE or n.endswith(".pyc")}
@@ -111,7 +111,7 @@ def default_experiment_name(cwd: Path) -> str:
 
 
 def _job_environment(
-    job: CommandJob, ws: Workspace, runtime: Runtime, run_id: str | None, home: Path | None
+    ctx: Context, job: CommandJob, ws: Workspace, runtime: Runtime, run_id: str | None
 ) -> dict[str, str]:
     env = dict(os.environ)
     if runtime.manager == "isolated":
@@ -123,7 +123,7 @@ def _job_environment(
     env["VIRTUAL_ENV"] = str(runtime.prefix)
     env["PYTHONUNBUFFERED"] = "1"
     env["MLFLOW_DISABLE_TELEMETRY"] = "true"
-    env["MLFLOW_TRACKING_URI"] = mlflow_tracking_uri(home)
+    env["MLFLOW_TRACKING_URI"] = ctx.tracking_uri
     env["MLFLOW_EXPERIMENT_NAME"] = job.experiment
     if run_id:
         env["MLFLOW_RUN_ID"] = run_id
@@ -139,38 +139,38 @@ def _job_environment(
 
 
 def start_mlflow_run(
-    job_name: str, experiment: str, home: Path | None, tags: dict[str, str] | None = None
+    ctx: Context, job_name: str, experiment: str, tags: dict[str, str] | None = None
 ) -> tuple[str, str]:
     """(run id, experiment id) of a new MLflow run named after the job."""
-    mlflow = tracking.client(home)
-    experiment_id = tracking.experiment_id(mlflow, experiment, home)
+    mlflow = tracking.client(ctx)
+    experiment_id = tracking.experiment_id(ctx, mlflow, experiment)
     all_tags = {"azureml.job_name": job_name, "mlflow.user": "emulator", **(tags or {})}
-    with tracking.store_lock(home):
+    with tracking.store_lock(ctx):
         run = tracking.with_retry(lambda: mlflow.create_run(experiment_id, run_name=job_name, tags=all_tags))
     return str(run.info.run_id), experiment_id
 
 
-def end_mlflow_run(run_id: str, status: str, home: Path | None) -> None:
-    mlflow = tracking.client(home)
+def end_mlflow_run(ctx: Context, run_id: str, status: str) -> None:
+    mlflow = tracking.client(ctx)
     state = {"Completed": "FINISHED", "Canceled": "KILLED"}.get(status, "FAILED")
-    with tracking.store_lock(home):
+    with tracking.store_lock(ctx):
         tracking.with_retry(lambda: mlflow.set_terminated(run_id, state))
 
 
 def run_command_job(
+    ctx: Context,
     ws: Workspace,
     job: CommandJob,
     runtime: Runtime,
     *,
-    log: LogSink | None = None,
-    home: Path | None = None,
+    log: Sink | None = None,
     raise_on_failure: bool = True,
 ) -> dict[str, Any]:
     """Run a command job to completion and return its record (JobFailedError on failure, if asked)."""
-    folder = claim_job_dir(job.name, home)
+    folder = claim_job_dir(ctx, job.name)
     code_dir = folder / "code"
     if job.code is not None:
-        _snapshot_code(job.code, code_dir)
+        _snapshot_code(ctx, job.code, code_dir)
     else:
         code_dir.mkdir()
     output_paths, outputs = output_records(job.outputs, job.name, folder)
@@ -180,7 +180,7 @@ def run_command_job(
     if job.parent is not None:
         run_tags["mlflow.parentRunId"] = job.parent.run_id
         run_tags["azureml.pipeline_step"] = job.parent.step
-    run_id, experiment_id = start_mlflow_run(job.name, job.experiment, home, run_tags)
+    run_id, experiment_id = start_mlflow_run(ctx, job.name, job.experiment, run_tags)
     created = utc_now()
     log_path = folder / "user_logs" / "std_log.txt"
     record: dict[str, Any] = {
@@ -211,7 +211,7 @@ def run_command_job(
         "resourceGroup": ws.resource_group,
         "resources": job.resources or {"instance_count": 1},
         "services": {
-            "Tracking": {"endpoint": mlflow_tracking_uri(home), "type": "Tracking"},
+            "Tracking": {"endpoint": ctx.tracking_uri, "type": "Tracking"},
             "Studio": {"endpoint": log_path.as_uri(), "type": "Studio"},
         },
         "status": "Running",
@@ -227,7 +227,7 @@ def run_command_job(
         record["parent_job_name"] = job.parent.job_name
     write_json(folder / "job.json", record)
 
-    env = _job_environment(job, ws, runtime, run_id, home)
+    env = _job_environment(ctx, job, ws, runtime, run_id)
     log_path.parent.mkdir(parents=True, exist_ok=True)
 
     def started(pid: int, ticks: int) -> None:
@@ -235,13 +235,13 @@ def run_command_job(
             current["properties"]["emulator.pid"] = pid
             current["properties"]["emulator.start_ticks"] = ticks
 
-        update_job(job.name, mark, home)
+        update_job(ctx, job.name, mark)
 
     try:
         exit_code = _run(command, code_dir, env, log_path, log, started)
     except BaseException:  # interrupted (Ctrl-C, SIGTERM of the step): the job was stopped with us
-        update_job(job.name, lambda r: r.update(status="Canceled"), home)
-        end_mlflow_run(run_id, "Canceled", home)
+        update_job(ctx, job.name, lambda r: r.update(status="Canceled"))
+        end_mlflow_run(ctx, run_id, "Canceled")
         raise
     finished = utc_now()
 
@@ -254,8 +254,8 @@ def run_command_job(
         current["properties"].pop("emulator.pid", None)
         current["properties"].pop("emulator.start_ticks", None)
 
-    record = update_job(job.name, finish, home)
-    end_mlflow_run(run_id, str(record["status"]), home)
+    record = update_job(ctx, job.name, finish)
+    end_mlflow_run(ctx, run_id, str(record["status"]))
     if record["status"] != "Completed" and raise_on_failure:
         raise job_failure(record, log_path)
     return record
@@ -281,7 +281,7 @@ def _run(
     cwd: Path,
     env: dict[str, str],
     log_path: Path,
-    sink: LogSink | None,
+    sink: Sink | None,
     started: Callable[[int, int], None] | None = None,
 ) -> int:
     with open(log_path, "w", encoding="utf-8") as log:
@@ -316,9 +316,9 @@ def _run(
 # --- az ml job create / cancel / download --------------------------------------------------------
 
 
-def command_job_from_spec(spec: Spec, *, name: str, experiment: str, home: Path | None) -> CommandJob:
+def command_job_from_spec(ctx: Context, spec: Spec, *, name: str, experiment: str) -> CommandJob:
     check_command_references(spec)
-    inputs = resolve_inputs(spec, home)
+    inputs = resolve_inputs(ctx, spec)
     code = spec.data.get("code")
     return CommandJob(
         name=name,
@@ -340,13 +340,11 @@ def command_job_from_spec(spec: Spec, *, name: str, experiment: str, home: Path 
     )
 
 
-def check_compute(
-    ws: Workspace, compute: Any, location: Location, warn: LogSink | None, home: Path | None
-) -> None:
+def check_compute(ctx: Context, ws: Workspace, compute: Any, location: Location, warn: Sink | None) -> None:
     """Warn when the job targets a compute the workspace does not have (once any compute is recorded)."""
     if warn is None or not isinstance(compute, str) or compute in ("local", "serverless"):
         return
-    known = compute_names(ws, home)
+    known = compute_names(ctx, ws)
     wanted = compute.removeprefix("azureml:")
     if known and wanted not in known:
         warn(
@@ -355,9 +353,9 @@ def check_compute(
         )
 
 
-def cancel_job(name: str, home: Path | None = None) -> None:
+def cancel_job(ctx: Context, name: str) -> None:
     """Cancel a running job (and the running steps of a pipeline); a finished one is an error."""
-    record = load_job(name, home)
+    record = load_job(ctx, name)
     status = str(record.get("status"))
     if status in TERMINAL:
         raise AzError(
@@ -365,21 +363,21 @@ def cancel_job(name: str, home: Path | None = None) -> None:
             hint="the emulator runs jobs synchronously: `az ml job create` returns once the job has ended",
         )
     if record.get("type") == "pipeline" and record.get("jobs"):
-        update_job(name, lambda r: r.update(status="CancelRequested"), home)
+        update_job(ctx, name, lambda r: r.update(status="CancelRequested"))
         for info in (record.get("jobs") or {}).values():
             child = info.get("name") if isinstance(info, dict) else None
-            if child and job_file(child, home).is_file():
-                if str(load_job(child, home).get("status")) not in TERMINAL:
-                    cancel_job(child, home)
+            if child and job_file(ctx, child).is_file():
+                if str(load_job(ctx, child).get("status")) not in TERMINAL:
+                    cancel_job(ctx, child)
         return
     properties = record.get("properties") or {}
     pid, ticks = properties.get("emulator.pid"), properties.get("emulator.start_ticks")
-    update_job(name, lambda r: r.update(status="CancelRequested"), home)
+    update_job(ctx, name, lambda r: r.update(status="CancelRequested"))
     if isinstance(pid, int) and isinstance(ticks, int) and is_running(pid, ticks):
         kill_group(pid)
         return
     # no live process (the `az` that ran it was killed): nothing will finish the record but us
-    update_job(name, lambda r: r.update(status="Canceled"), home)
+    update_job(ctx, name, lambda r: r.update(status="Canceled"))
 
 
 def _copy_into(source: Path, destination: Path) -> None:
@@ -391,19 +389,19 @@ def _copy_into(source: Path, destination: Path) -> None:
 
 
 def download_job(
+    ctx: Context,
     name: str,
     download_path: Path,
     *,
     output_name: str | None = None,
     everything: bool = False,
-    home: Path | None = None,
 ) -> list[str]:
     """Copy a finished job's logs/artifacts (`artifacts/`) and named outputs (`named-outputs/<o>/`).
 
     The layout is azure-ai-ml's: the default output (logs and MLflow artifacts) goes to
     `<path>/artifacts/`, a named output to `<path>/named-outputs/<name>/`. Returns what was written.
     """
-    record = load_job(name, home)
+    record = load_job(ctx, name)
     status = str(record.get("status"))
     if status not in TERMINAL:
         raise AzError(
@@ -426,28 +424,28 @@ def download_job(
     for item in wanted:
         if item == "default":
             target = download_path / "artifacts"
-            _download_artifacts(record, target, home)
+            _download_artifacts(ctx, record, target)
         else:
             target = download_path / "named-outputs" / item
-            _copy_into(job_output_path(name, item, home), target)
+            _copy_into(job_output_path(ctx, name, item), target)
         written.append(str(target))
     return written
 
 
-def _download_artifacts(record: dict[str, Any], target: Path, home: Path | None) -> None:
+def _download_artifacts(ctx: Context, record: dict[str, Any], target: Path) -> None:
     """Logs (`user_logs/`), the MLflow run's artifacts and the job's ./outputs folder, as on Azure."""
     name = str(record["name"])
     target.mkdir(parents=True, exist_ok=True)
     if record.get("type") == "pipeline" and record.get("jobs"):
         for step, info in (record.get("jobs") or {}).items():
             child = info.get("name") if isinstance(info, dict) else None
-            if child and job_file(child, home).is_file():
-                _copy_into(job_dir(child, home) / "user_logs", target / "user_logs" / step)
+            if child and job_file(ctx, child).is_file():
+                _copy_into(job_dir(ctx, child) / "user_logs", target / "user_logs" / step)
         return
-    _copy_into(job_dir(name, home) / "user_logs", target / "user_logs")
-    local_outputs = job_dir(name, home) / "code" / "outputs"
+    _copy_into(job_dir(ctx, name) / "user_logs", target / "user_logs")
+    local_outputs = job_dir(ctx, name) / "code" / "outputs"
     if local_outputs.is_dir():
         _copy_into(local_outputs, target / "outputs")
-    artifacts = run_artifact_dir(record, home)
+    artifacts = run_artifact_dir(ctx, record)
     if artifacts is not None and artifacts.is_dir():
         _copy_into(artifacts, target)

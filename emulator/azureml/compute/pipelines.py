@@ -26,9 +26,9 @@ from emulator.azureml.assets.records import utc_now, write_json
 from emulator.azureml.assets.workspace import Workspace, creation_context
 from emulator.azureml.assets.yamlspec import Spec, read_yaml
 from emulator.azureml.compute import bindings, jobs, runtimes
+from emulator.azureml.context import Context, Sink
 from emulator.azureml.errors import AzNotEmulatedError, AzSpecError, JobFailedError
 from emulator.errors import did_you_mean
-from emulator.store.paths import mlflow_tracking_uri
 
 BINDING_RE = re.compile(
     r"^\$\{\{\s*parent\.(?:inputs\.(?P<input>[A-Za-z_][\w]*)"
@@ -260,22 +260,22 @@ def _find_cycle(graph: dict[str, set[str]]) -> list[str]:
 
 
 def _step_inputs(
+    ctx: Context,
     step: Step,
     spec: Spec,
     parent_inputs: dict[str, bindings.JobInput],
     children: dict[str, dict[str, Any]],
-    home: Path | None,
 ) -> list[bindings.JobInput]:
     resolved: list[bindings.JobInput] = []
     for key, value in step.inputs.items():
         binding = parse_binding(value)
         if binding is None:
             item = bindings.resolve_input(
+                ctx,
                 key,
                 value,
                 spec.base_dir,
                 lambda *p, k=key: spec.location("jobs", step.name, "inputs", *p),
-                home,
             )
             if item is not None:
                 resolved.append(item)
@@ -326,15 +326,15 @@ def _step_outputs(step: Step, parent_outputs: dict[str, Any]) -> tuple[dict[str,
 
 
 def create_pipeline_job(
+    ctx: Context,
     ws: Workspace,
     spec: Spec,
     *,
     name: str,
     experiment: str,
-    log: runtimes.LogSink | None = None,
-    warn: runtimes.LogSink | None = None,
-    progress: runtimes.LogSink | None = None,
-    home: Path | None = None,
+    log: Sink | None = None,
+    warn: Sink | None = None,
+    progress: Sink | None = None,
 ) -> dict[str, Any]:
     """Run every step in dependency order; returns the pipeline job's record (JobFailedError on failure)."""
     ordered = plan_pipeline(spec)
@@ -342,7 +342,7 @@ def create_pipeline_job(
     continue_on_failure = bool(settings.get("continue_on_step_failure", False))
     parent_inputs: dict[str, bindings.JobInput] = {}
     for key, raw in (spec.data.get("inputs") or {}).items():
-        item = bindings.resolve_input(key, raw, spec.base_dir, lambda *p: spec.location("inputs", *p), home)
+        item = bindings.resolve_input(ctx, key, raw, spec.base_dir, lambda *p: spec.location("inputs", *p))
         if item is not None:
             parent_inputs[key] = item
     parent_outputs = dict(spec.data.get("outputs") or {})
@@ -352,23 +352,23 @@ def create_pipeline_job(
         location = spec.location("jobs", step.name, "environment")
         compute_at = spec.location("jobs", step.name, "compute") if "compute" in step.definition else None
         jobs.check_compute(
+            ctx,
             ws,
             step.definition.get("compute") or default_compute,
             compute_at or spec.location("settings", "default_compute"),
             warn,
-            home,
         )
         step_runtimes[step.name] = runtimes.prepare_runtime(
+            ctx,
             step.definition.get("environment"),
             step.base_dir,
             location,
             warn=warn,
             progress=progress,
-            home=home,
         )
 
-    folder = job_records.claim_job_dir(name, home)
-    run_id, experiment_id = jobs.start_mlflow_run(name, experiment, home, {"azureml.job_type": "pipeline"})
+    folder = job_records.claim_job_dir(ctx, name)
+    run_id, experiment_id = jobs.start_mlflow_run(ctx, name, experiment, {"azureml.job_type": "pipeline"})
     created = utc_now()
     record: dict[str, Any] = {
         "compute": default_compute,
@@ -390,7 +390,7 @@ def create_pipeline_job(
             "mlflow.experimentId": experiment_id,
         },
         "resourceGroup": ws.resource_group,
-        "services": {"Tracking": {"endpoint": mlflow_tracking_uri(home), "type": "Tracking"}},
+        "services": {"Tracking": {"endpoint": ctx.tracking_uri, "type": "Tracking"}},
         "settings": settings,
         "status": "Running",
         "tags": {str(k): str(v) for k, v in (spec.data.get("tags") or {}).items()},
@@ -411,10 +411,10 @@ def create_pipeline_job(
     failed: list[str] = []
     try:
         for step in ordered:
-            current = job_records.load_job(name, home)
+            current = job_records.load_job(ctx, name)
             blocked = [d for d in step.depends_on if children.get(d, {}).get("status") != "Completed"]
             if current.get("status") == "CancelRequested" or blocked or (failed and not continue_on_failure):
-                _set_step(name, step.name, home, status="Canceled")
+                _set_step(ctx, name, step.name, status="Canceled")
                 continue
             child_name = generate_job_name()
             declarations, bound = _step_outputs(step, parent_outputs)
@@ -424,7 +424,7 @@ def create_pipeline_job(
                 name=child_name,
                 command=str(definition.get("command")),
                 code=(step.base_dir / str(code)).resolve() if code else None,
-                inputs=tuple(_step_inputs(step, spec, parent_inputs, children, home)),
+                inputs=tuple(_step_inputs(ctx, step, spec, parent_inputs, children)),
                 outputs=declarations,
                 environment=definition.get("environment"),
                 environment_variables={
@@ -441,11 +441,11 @@ def create_pipeline_job(
                 parent=jobs.ParentRun(name, run_id, step.name),
             )
 
-            _set_step(name, step.name, home, name=child_name, status="Running")
+            _set_step(ctx, name, step.name, name=child_name, status="Running")
             if log is not None:
                 log(f"--- step {step.name} (job {child_name}) ---\n")
             result = jobs.run_command_job(
-                ws, child, step_runtimes[step.name], log=log, home=home, raise_on_failure=False
+                ctx, ws, child, step_runtimes[step.name], log=log, raise_on_failure=False
             )
             children[step.name] = result
             if result["status"] != "Completed":
@@ -453,17 +453,17 @@ def create_pipeline_job(
             for step_output, pipeline_output in bound.items():
                 link = folder / "outputs" / pipeline_output
                 link.unlink(missing_ok=True)
-                link.symlink_to(job_records.job_dir(child_name, home) / "outputs" / step_output)
+                link.symlink_to(job_records.job_dir(ctx, child_name) / "outputs" / step_output)
                 local = result["outputs"][step_output]["local_path"]
 
                 def bind(r: dict[str, Any], o: str = pipeline_output, p: str = local) -> None:
                     r["outputs"][o]["local_path"] = p
 
-                job_records.update_job(name, bind, home)
-            _set_step(name, step.name, home, status=str(result["status"]))
+                job_records.update_job(ctx, name, bind)
+            _set_step(ctx, name, step.name, status=str(result["status"]))
     except BaseException:
-        job_records.update_job(name, lambda r: r.update(status="Canceled"), home)
-        jobs.end_mlflow_run(run_id, "Canceled", home)
+        job_records.update_job(ctx, name, lambda r: r.update(status="Canceled"))
+        jobs.end_mlflow_run(ctx, run_id, "Canceled")
         raise
     finished = utc_now()
 
@@ -480,14 +480,14 @@ def create_pipeline_job(
                 target.mkdir(parents=True)
                 r["outputs"][key]["local_path"] = str(target)
 
-    record = job_records.update_job(name, finish, home)
-    jobs.end_mlflow_run(run_id, str(record["status"]), home)
+    record = job_records.update_job(ctx, name, finish)
+    jobs.end_mlflow_run(ctx, run_id, str(record["status"]))
     if record["status"] == "Canceled":
         raise JobFailedError(f"Execution canceled. Job {name} was canceled.")
     if record["status"] != "Completed":
         what = f"step(s) {', '.join(failed)} failed"
         logs = ", ".join(
-            str(job_records.job_dir(children[s]["name"], home) / "user_logs" / "std_log.txt") for s in failed
+            str(job_records.job_dir(ctx, children[s]["name"]) / "user_logs" / "std_log.txt") for s in failed
         )
         raise JobFailedError(
             f"Execution failed: {what}. Job {name} failed.",
@@ -496,8 +496,8 @@ def create_pipeline_job(
     return record
 
 
-def _set_step(pipeline: str, step: str, home: Path | None, **values: Any) -> None:
+def _set_step(ctx: Context, pipeline: str, step: str, **values: Any) -> None:
     def change(record: dict[str, Any]) -> None:
         record["jobs"][step].update(values)
 
-    job_records.update_job(pipeline, change, home)
+    job_records.update_job(ctx, pipeline, change)

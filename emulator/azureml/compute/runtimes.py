@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,11 +19,9 @@ from emulator.azureml.assets.environments import (
     resolve_environment,
 )
 from emulator.azureml.compute import envbuild
+from emulator.azureml.context import Context, Sink
 from emulator.azureml.errors import AzArgumentError, AzNotFoundError
 from emulator.errors import Location
-
-LogSink = Callable[[str], None]
-
 
 ENV_MANAGER_VAR = "MLOPS_JOB_ENV_MANAGER"
 ENV_MANAGERS = ("isolated", "local")
@@ -59,21 +56,22 @@ def local_runtime(source: str) -> Runtime:
 
 
 def prepare_runtime(
+    ctx: Context,
     environment: Any,
     base_dir: Path,
     location: Location | None,
     *,
-    warn: LogSink | None = None,
-    progress: LogSink | None = None,
-    home: Path | None = None,
+    warn: Sink | None = None,
+    progress: Sink | None = None,
 ) -> Runtime:
     """The interpreter for a job whose YAML says `environment:` (built now if not cached)."""
+
     def say(message: str) -> None:
         if warn is not None:
             warn(message)
 
     if env_manager() == "local":
-        if isinstance(environment, str) and not environment_is_registered(environment, home):
+        if isinstance(environment, str) and not environment_is_registered(ctx, environment):
             say(
                 f"environment {environment!r} is not registered in the emulated workspace (Azure ML would "
                 f"fail the job); it runs with the emulator's Python ({ENV_MANAGER_VAR}=local)"
@@ -84,14 +82,14 @@ def prepare_runtime(
         return local_runtime("the emulator's Python (no environment)")
     if isinstance(environment, str):
         name = parse_reference(environment)[0]
-        if name.startswith("AzureML-") and not environment_is_registered(environment, home):
+        if name.startswith("AzureML-") and not environment_is_registered(ctx, environment):
             say(
                 f"curated environment {environment!r} is not available offline; the job runs with the "
                 "emulator's Python (register an equivalent image + conda_file to isolate it)"
             )
             return local_runtime(f"the emulator's Python (curated {environment} is not available offline)")
     try:
-        spec = resolve_environment(environment, base_dir, location, home)
+        spec = resolve_environment(ctx, environment, base_dir, location)
     except AzNotFoundError as exc:
         raise AzNotFoundError(
             exc.message,
@@ -107,7 +105,7 @@ def prepare_runtime(
     plan = envbuild.plan_environment(spec.conda, source=f"environment {spec.reference}")
     for message in plan.warnings:
         say(message)
-    built = envbuild.ensure_environment(plan, log=progress, home=home)
+    built = envbuild.ensure_environment(ctx, plan, log=progress)
     if progress is not None:
         how = "reused" if built.reused else f"built in {built.seconds:.1f} s"
         progress(f"Job environment {spec.reference}: {built.key} {how} ({built.path})\n")

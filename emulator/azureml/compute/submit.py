@@ -16,29 +16,30 @@ from emulator.azureml.compute.jobs import (
     run_command_job,
 )
 from emulator.azureml.compute.pipelines import create_pipeline_job
-from emulator.azureml.compute.runtimes import LogSink, prepare_runtime
+from emulator.azureml.compute.runtimes import prepare_runtime
+from emulator.azureml.context import Context, Sink
 from emulator.azureml.errors import AzNotEmulatedError
 
 
 def create_job(
+    ctx: Context,
     ws: Workspace,
     spec: Spec,
     *,
     cwd: Path,
     name: str | None = None,
     experiment_name: str | None = None,
-    log: LogSink | None = None,
-    warn: LogSink | None = None,
-    progress: LogSink | None = None,
-    home: Path | None = None,
+    log: Sink | None = None,
+    warn: Sink | None = None,
+    progress: Sink | None = None,
 ) -> dict[str, Any]:
     """Run a command or pipeline job to completion and return its record (JobFailedError on failure)."""
     job_type = str(spec.data.get("type", "command"))
-    job_name = check_new_job_name(name or str(spec.data.get("name") or generate_job_name()), home)
+    job_name = check_new_job_name(ctx, name or str(spec.data.get("name") or generate_job_name()))
     experiment = experiment_name or str(spec.data.get("experiment_name") or default_experiment_name(cwd))
     if job_type == "pipeline":
         return create_pipeline_job(
-            ws, spec, name=job_name, experiment=experiment, log=log, warn=warn, progress=progress, home=home
+            ctx, ws, spec, name=job_name, experiment=experiment, log=log, warn=warn, progress=progress
         )
     if job_type != "command":
         raise AzNotEmulatedError(
@@ -46,9 +47,9 @@ def create_job(
             spec.location("type"),
             hint="express it as a command job, or a pipeline of command steps",
         )
-    job = command_job_from_spec(spec, name=job_name, experiment=experiment, home=home)
-    check_compute(ws, job.compute, spec.location("compute"), warn, home)
+    job = command_job_from_spec(ctx, spec, name=job_name, experiment=experiment)
+    check_compute(ctx, ws, job.compute, spec.location("compute"), warn)
     runtime = prepare_runtime(
-        job.environment, spec.base_dir, spec.location("environment"), warn=warn, progress=progress, home=home
+        ctx, job.environment, spec.base_dir, spec.location("environment"), warn=warn, progress=progress
     )
-    return run_command_job(ws, job, runtime, log=log, home=home)
+    return run_command_job(ctx, ws, job, runtime, log=log)

@@ -24,14 +24,12 @@ from emulator.azureml.assets.records import utc_now
 from emulator.azureml.assets.yamlspec import Spec
 from emulator.azureml.compute import envbuild
 from emulator.azureml.compute.envbuild import EnvPlan
+from emulator.azureml.context import Context, Sink
 from emulator.azureml.serving import containers, docker_daemon, docker_images, dockerlint, packaging, server
 from emulator.azureml.serving.containers import RunningContainer
 from emulator.azureml.serving.docker_daemon import Daemon
 from emulator.azureml.serving.server import ServerProcess
 from emulator.processes import is_running, stop_group
-from emulator.store.paths import state_home
-
-Sink = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -108,7 +106,7 @@ class Started:
 class Backend(Protocol):
     """One way of serving deployments; every method but `start` takes the record's `emulator` slot."""
 
-    def start(self, deployment: Deployment, replace: Callable[[], object]) -> Started:
+    def start(self, ctx: Context, deployment: Deployment, replace: Callable[[], object]) -> Started:
         """Build what serves `deployment` (the old server keeps serving meanwhile), call `replace` to
         stop the server it replaces, then start the new one."""
         ...
@@ -136,11 +134,10 @@ class ProcessBackend:
     """gunicorn with the inference server app, run from the environment's isolated virtualenv."""
 
     reason: str = ""
-    home: Path | None = None
     progress: Sink | None = None
 
-    def start(self, deployment: Deployment, replace: Callable[[], object]) -> Started:
-        built = envbuild.ensure_environment(deployment.plan, log=self.progress, home=self.home)
+    def start(self, ctx: Context, deployment: Deployment, replace: Callable[[], object]) -> Started:
+        built = envbuild.ensure_environment(ctx, deployment.plan, log=self.progress)
         if self.progress:
             how = "reused" if built.reused else f"built in {built.seconds:.1f} s"
             self.progress(f"Environment {built.key} {how}: {built.path}\n")
@@ -203,18 +200,17 @@ class ContainerBackend:
 
     daemon: Daemon
     reason: str = ""
-    home: Path | None = None
     progress: Sink | None = None
     warn: Sink | None = None
 
-    def start(self, deployment: Deployment, replace: Callable[[], object]) -> Started:
+    def start(self, ctx: Context, deployment: Deployment, replace: Callable[[], object]) -> Started:
         built, context, digest = self._image(deployment)
         replace()
         deployment.log_path.unlink(missing_ok=True)
         container = containers.run_container(
             self.daemon,
             built.image_id,
-            home=(self.home or state_home()),
+            home=ctx.home,
             endpoint=deployment.endpoint,
             deployment=deployment.name,
             environment=deployment.env_vars,
@@ -318,12 +314,12 @@ def _copy_code(source: Path, target: Path) -> None:
     staging.rename(target)
 
 
-def serving_backend(home: Path | None, progress: Sink | None, warn: Sink | None) -> Backend:
+def serving_backend(progress: Sink | None, warn: Sink | None) -> Backend:
     """A container backend when a Docker daemon answers (and `MLOPS_DOCKER` allows it), else processes."""
     daemon, why = docker_daemon.connect()
     if daemon is not None:
-        return ContainerBackend(daemon, why, home, progress, warn)
-    return ProcessBackend(why, home, progress)
+        return ContainerBackend(daemon, why, progress, warn)
+    return ProcessBackend(why, progress)
 
 
 def recorded_backend(local: dict[str, Any]) -> Backend:

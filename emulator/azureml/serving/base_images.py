@@ -22,13 +22,13 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from emulator.azureml.assets.records import locked
 from emulator.azureml.compute.envbuild import cache_dir
+from emulator.azureml.context import Context, Sink
 from emulator.azureml.errors import AzError
 
 MAP_ENV = "MLOPS_BASE_IMAGES"
@@ -40,8 +40,6 @@ STANDIN_LABEL = "org.mlops-emulator.standin"
 STANDIN_PACKAGES = ("python3", "python3-venv", "ca-certificates", "passwd")
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 _APT_SOURCES = (Path("/etc/apt/sources.list.d"), Path("/etc/apt/sources.list"))
-
-Sink = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -170,7 +168,11 @@ def ensure_standin(client: Any, log: Sink | None = None) -> Any:
 
 def standin_archive() -> Path:
     """Where the stand-in's root filesystem tar is kept between daemons."""
-    return cache_dir().parent / "docker" / f"{STANDIN_TAG.rpartition('/')[2].replace(':', '-')}.tar"
+    return (
+        cache_dir(Context.current()).parent
+        / "docker"
+        / f"{STANDIN_TAG.rpartition('/')[2].replace(':', '-')}.tar"
+    )
 
 
 def _import(client: Any, archive: Path, origin: str) -> None:

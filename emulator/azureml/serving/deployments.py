@@ -11,7 +11,6 @@ keeps serving meanwhile), then stops the old server and starts the new one.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from emulator.azureml.assets.records import locked, read_json, utc_now, write_js
 from emulator.azureml.assets.workspace import Workspace, creation_context
 from emulator.azureml.assets.yamlspec import Spec
 from emulator.azureml.compute import envbuild
+from emulator.azureml.context import Context, Sink
 from emulator.azureml.errors import AzError, AzNotEmulatedError, AzNotFoundError, AzSpecError
 from emulator.azureml.serving import endpoints
 from emulator.azureml.serving.backends import (
@@ -33,11 +33,9 @@ from emulator.azureml.serving.backends import (
     stop_deployment,
 )
 
-Sink = Callable[[str], None]
-
 
 def _resolve_model(
-    ws: Workspace, spec: Spec, environment: EnvironmentSpec, workdir: Path, home: Path | None
+    ctx: Context, ws: Workspace, spec: Spec, environment: EnvironmentSpec, workdir: Path
 ) -> ResolvedModel:
     value = spec.data.get("model")
     location = spec.location("model")
@@ -51,7 +49,7 @@ def _resolve_model(
             hint="set `model: azureml:<name>:<version>` (or --set model=azureml:<name>@latest)",
         )
     if isinstance(value, str):
-        model = resolve_model(value, location, home)
+        model = resolve_model(ctx, value, location)
         return ResolvedModel(
             reference=ws.asset_id("models", model.name, model.version),
             model_dir=model.model_dir,
@@ -97,7 +95,7 @@ def _resolve_code(spec: Spec, environment: EnvironmentSpec) -> ScoringCode:
     return ScoringCode(folder=folder, scoring_script=str(config["scoring_script"]))
 
 
-def _resolve_environment(spec: Spec, home: Path | None) -> EnvironmentSpec:
+def _resolve_environment(ctx: Context, spec: Spec) -> EnvironmentSpec:
     value = spec.data.get("environment")
     if value is None:
         raise AzNotEmulatedError(
@@ -105,7 +103,7 @@ def _resolve_environment(spec: Spec, home: Path | None) -> EnvironmentSpec:
             spec.location(),
             hint="set environment: azureml:<name>@latest with a conda_file listing the scoring dependencies",
         )
-    return resolve_environment(value, spec.base_dir, spec.location("environment"), home)
+    return resolve_environment(ctx, value, spec.base_dir, spec.location("environment"))
 
 
 def _record(
@@ -154,6 +152,7 @@ def _record(
 
 
 def create_deployment(
+    ctx: Context,
     ws: Workspace,
     spec: Spec,
     *,
@@ -161,7 +160,6 @@ def create_deployment(
     must_exist: bool = False,
     progress: Sink | None = None,
     warn: Sink | None = None,
-    home: Path | None = None,
 ) -> dict[str, Any]:
     """Create (or replace) a deployment and serve it; returns the deployment record."""
     name = check_endpoint_name(str(spec.data.get("name") or ""), "deployment")
@@ -172,9 +170,9 @@ def create_deployment(
             spec.location(),
             hint="add `endpoint_name:` to the YAML or pass --endpoint-name/-e",
         )
-    endpoints.load_endpoint(endpoint_name, home)
-    workdir = endpoints.deployment_dir(endpoint_name, name, home)
-    record_path = endpoints.deployment_file(endpoint_name, name, home)
+    endpoints.load_endpoint(ctx, endpoint_name)
+    workdir = endpoints.deployment_dir(ctx, endpoint_name, name)
+    record_path = endpoints.deployment_file(ctx, endpoint_name, name)
     workdir.mkdir(parents=True, exist_ok=True)
     with locked(record_path):
         previous = read_json(record_path)
@@ -183,17 +181,17 @@ def create_deployment(
                 f"deployment {name!r} does not exist under endpoint {endpoint_name!r}",
                 hint="create it with `az ml online-deployment create`",
             )
-        environment = _resolve_environment(spec, home)
+        environment = _resolve_environment(ctx, spec)
         code = _resolve_code(spec, environment)
         plan = envbuild.plan_environment(environment.conda, source=f"environment {environment.reference}")
         for message in plan.warnings:
             if warn:
                 warn(message)
-        model = _resolve_model(ws, spec, environment, workdir, home)
+        model = _resolve_model(ctx, ws, spec, environment, workdir)
         env_vars = {str(k): str(v) for k, v in (spec.data.get("environment_variables") or {}).items()}
         deployment = Deployment(spec, endpoint_name, name, environment, plan, code, model, env_vars, workdir)
-        backend = serving_backend(home, progress, warn)
-        started = backend.start(deployment, lambda: previous is not None and stop_deployment(previous))
+        backend = serving_backend(progress, warn)
+        started = backend.start(ctx, deployment, lambda: previous is not None and stop_deployment(previous))
         record = _record(
             ws,
             spec,
@@ -219,36 +217,36 @@ def create_deployment(
         record["emulator"]["healthy_seconds"] = round(seconds, 2)
         write_json(record_path, record)
     if all_traffic:
-        endpoints.set_traffic(endpoint_name, {name: 100}, home)
+        endpoints.set_traffic(ctx, endpoint_name, {name: 100})
     return endpoints.deployment_view(record)
 
 
-def show_deployment(endpoint: str, name: str, home: Path | None = None) -> dict[str, Any]:
-    return endpoints.deployment_view(endpoints.load_deployment(endpoint, name, home))
+def show_deployment(ctx: Context, endpoint: str, name: str) -> dict[str, Any]:
+    return endpoints.deployment_view(endpoints.load_deployment(ctx, endpoint, name))
 
 
-def list_deployments(endpoint: str, home: Path | None = None) -> list[dict[str, Any]]:
-    endpoints.load_endpoint(endpoint, home)
-    return [endpoints.deployment_view(r) for r in endpoints.deployment_records(endpoint, home)]
+def list_deployments(ctx: Context, endpoint: str) -> list[dict[str, Any]]:
+    endpoints.load_endpoint(ctx, endpoint)
+    return [endpoints.deployment_view(r) for r in endpoints.deployment_records(ctx, endpoint)]
 
 
-def get_logs(endpoint: str, name: str, lines: int | None = None, home: Path | None = None) -> str:
-    record = endpoints.load_deployment(endpoint, name, home)
+def get_logs(ctx: Context, endpoint: str, name: str, lines: int | None = None) -> str:
+    record = endpoints.load_deployment(ctx, endpoint, name)
     return deployment_log(record, lines if lines is not None else 0)
 
 
-def delete_deployment(endpoint: str, name: str, home: Path | None = None) -> None:
+def delete_deployment(ctx: Context, endpoint: str, name: str) -> None:
     """Stop the server (a container is removed), drop the deployment from the traffic map, remove it."""
-    record = endpoints.load_deployment(endpoint, name, home)
-    path = endpoints.deployment_file(endpoint, name, home)
+    record = endpoints.load_deployment(ctx, endpoint, name)
+    path = endpoints.deployment_file(ctx, endpoint, name)
     with locked(path):
         stop_deployment(record)
-    endpoint_path = endpoints.endpoint_file(endpoint, home)
+    endpoint_path = endpoints.endpoint_file(ctx, endpoint)
     with locked(endpoint_path):
-        current = endpoints.load_endpoint(endpoint, home)
+        current = endpoints.load_endpoint(ctx, endpoint)
         traffic = dict(current.get("traffic") or {})
         if name in traffic:
             traffic.pop(name)
             current["traffic"] = traffic
             write_json(endpoint_path, current)
-    shutil.rmtree(endpoints.deployment_dir(endpoint, name, home), ignore_errors=True)
+    shutil.rmtree(endpoints.deployment_dir(ctx, endpoint, name), ignore_errors=True)

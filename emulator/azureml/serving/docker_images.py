@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from emulator.azureml.assets.records import locked
+from emulator.azureml.context import Sink
 from emulator.azureml.errors import AzError
 from emulator.azureml.serving import base_images, dockerlint
 from emulator.azureml.serving.base_images import BaseImage
 from emulator.azureml.serving.docker_daemon import Daemon
 
-Sink = Callable[[str], None]
 LABEL_PREFIX = "org.mlops-emulator"
 LABEL_DIGEST = f"{LABEL_PREFIX}.context-digest"
 LABEL_BASE_ID = f"{LABEL_PREFIX}.base-image-id"

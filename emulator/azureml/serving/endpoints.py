@@ -26,37 +26,37 @@ from emulator.azureml.assets.names import check_endpoint_name, generate_key
 from emulator.azureml.assets.records import locked, read_json, utc_now, write_json
 from emulator.azureml.assets.workspace import Workspace, creation_context
 from emulator.azureml.assets.yamlspec import Spec
+from emulator.azureml.context import Context
 from emulator.azureml.errors import AzArgumentError, AzError, AzNotFoundError
 from emulator.azureml.serving.backends import deployment_running, stop_deployment
 from emulator.azureml.serving.server import log_tail
 from emulator.processes import is_running, process_start_ticks, stop_group
-from emulator.store.paths import azureml_dir, state_home
 
 AUTH_MODES = ("key", "aml_token", "aad_token")
 
 
-def endpoints_dir(home: Path | None = None) -> Path:
-    return azureml_dir(home) / "endpoints"
+def endpoints_dir(ctx: Context) -> Path:
+    return ctx.azureml / "endpoints"
 
 
-def endpoint_dir(name: str, home: Path | None = None) -> Path:
-    return endpoints_dir(home) / name
+def endpoint_dir(ctx: Context, name: str) -> Path:
+    return endpoints_dir(ctx) / name
 
 
-def endpoint_file(name: str, home: Path | None = None) -> Path:
-    return endpoint_dir(name, home) / "endpoint.json"
+def endpoint_file(ctx: Context, name: str) -> Path:
+    return endpoint_dir(ctx, name) / "endpoint.json"
 
 
-def deployment_dir(endpoint: str, name: str, home: Path | None = None) -> Path:
-    return endpoint_dir(endpoint, home) / "deployments" / name
+def deployment_dir(ctx: Context, endpoint: str, name: str) -> Path:
+    return endpoint_dir(ctx, endpoint) / "deployments" / name
 
 
-def deployment_file(endpoint: str, name: str, home: Path | None = None) -> Path:
-    return deployment_dir(endpoint, name, home) / "deployment.json"
+def deployment_file(ctx: Context, endpoint: str, name: str) -> Path:
+    return deployment_dir(ctx, endpoint, name) / "deployment.json"
 
 
-def load_endpoint(name: str, home: Path | None = None) -> dict[str, Any]:
-    record = read_json(endpoint_file(name, home))
+def load_endpoint(ctx: Context, name: str) -> dict[str, Any]:
+    record = read_json(endpoint_file(ctx, name))
     if record is None:
         raise AzNotFoundError(
             f"online endpoint {name!r} was not found in the emulated workspace",
@@ -65,9 +65,9 @@ def load_endpoint(name: str, home: Path | None = None) -> dict[str, Any]:
     return dict(record)
 
 
-def load_deployment(endpoint: str, name: str, home: Path | None = None) -> dict[str, Any]:
-    load_endpoint(endpoint, home)
-    record = read_json(deployment_file(endpoint, name, home))
+def load_deployment(ctx: Context, endpoint: str, name: str) -> dict[str, Any]:
+    load_endpoint(ctx, endpoint)
+    record = read_json(deployment_file(ctx, endpoint, name))
     if record is None:
         raise AzNotFoundError(
             f"deployment {name!r} was not found under online endpoint {endpoint!r}",
@@ -76,8 +76,8 @@ def load_deployment(endpoint: str, name: str, home: Path | None = None) -> dict[
     return dict(record)
 
 
-def deployment_records(endpoint: str, home: Path | None = None) -> list[dict[str, Any]]:
-    root = endpoint_dir(endpoint, home) / "deployments"
+def deployment_records(ctx: Context, endpoint: str) -> list[dict[str, Any]]:
+    root = endpoint_dir(ctx, endpoint) / "deployments"
     records = []
     if root.is_dir():
         for entry in sorted(root.iterdir()):
@@ -96,7 +96,7 @@ def deployment_view(record: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def _scoring_uri(record: dict[str, Any], home: Path | None) -> str | None:
+def _scoring_uri(ctx: Context, record: dict[str, Any]) -> str | None:
     front = (record.get("emulator") or {}).get("front")
     if isinstance(front, dict) and front.get("port"):
         return f"http://127.0.0.1:{front['port']}/score"
@@ -109,10 +109,10 @@ def front_running(record: dict[str, Any]) -> bool:
     return isinstance(pid, int) and isinstance(ticks, int) and is_running(pid, ticks)
 
 
-def endpoint_view(record: dict[str, Any], home: Path | None = None) -> dict[str, Any]:
+def endpoint_view(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
     """An endpoint as az prints it: no keys, the front's scoring URI and whether the front runs."""
     view = {k: v for k, v in record.items() if k != "keys"}
-    uri = _scoring_uri(record, home)
+    uri = _scoring_uri(ctx, record)
     view["scoring_uri"] = uri
     view["openapi_uri"] = uri.replace("/score", "/swagger.json") if uri else None
     local = dict(view.get("emulator") or {})
@@ -122,10 +122,10 @@ def endpoint_view(record: dict[str, Any], home: Path | None = None) -> dict[str,
     return view
 
 
-def _start_front(name: str, port: int, home: Path | None) -> dict[str, Any]:
+def _start_front(ctx: Context, name: str, port: int) -> dict[str, Any]:
     """Start the front process for `name` (detached) and wait until it listens; returns its slot."""
-    folder = endpoint_dir(name, home)
-    state = (home or state_home()).resolve()
+    folder = endpoint_dir(ctx, name)
+    state = ctx.home.resolve()
     ready = folder / f".front-{uuid.uuid4().hex[:8]}.ready"
     log_path = folder / "front.log"
     env = dict(os.environ)
@@ -178,18 +178,18 @@ def _start_front(name: str, port: int, home: Path | None) -> dict[str, Any]:
         ready.unlink(missing_ok=True)
 
 
-def ensure_front(name: str, home: Path | None = None) -> dict[str, Any]:
+def ensure_front(ctx: Context, name: str) -> dict[str, Any]:
     """The endpoint record with a running front (started, or restarted on its old port, if needed)."""
-    path = endpoint_file(name, home)
-    record = load_endpoint(name, home)
+    path = endpoint_file(ctx, name)
+    record = load_endpoint(ctx, name)
     if front_running(record):
         return record
     with locked(path):
-        record = load_endpoint(name, home)
+        record = load_endpoint(ctx, name)
         if front_running(record):
             return record
         previous = (record.get("emulator") or {}).get("front") or {}
-        slot = _start_front(name, int(previous.get("port") or 0), home)
+        slot = _start_front(ctx, name, int(previous.get("port") or 0))
         record.setdefault("emulator", {})["front"] = slot
         write_json(path, record)
     return record
@@ -203,20 +203,18 @@ def stop_front(record: dict[str, Any]) -> bool:
     return False
 
 
-def create_endpoint(
-    ws: Workspace, spec: Spec, *, name: str | None = None, home: Path | None = None
-) -> dict[str, Any]:
+def create_endpoint(ctx: Context, ws: Workspace, spec: Spec, *, name: str | None = None) -> dict[str, Any]:
     """Create the endpoint, or update it in place (keys, deployments and traffic are kept)."""
     endpoint_name = check_endpoint_name(str(name or spec.data.get("name") or ""), "endpoint")
     auth_mode = str(spec.data.get("auth_mode", "key")).lower()
-    path = endpoint_file(endpoint_name, home)
+    path = endpoint_file(ctx, endpoint_name)
     with locked(path):
         previous = read_json(path) or {}
         created = (previous.get("creation_context") or {}).get("created_at") or utc_now()
         traffic = previous.get("traffic") or {}
         if spec.data.get("traffic") is not None:
             traffic = _checked_traffic(
-                endpoint_name, {str(k): v for k, v in spec.data["traffic"].items()}, home
+                ctx, endpoint_name, {str(k): v for k, v in spec.data["traffic"].items()}
             )
         record: dict[str, Any] = {
             "auth_mode": auth_mode,
@@ -239,26 +237,26 @@ def create_endpoint(
         }
         if spec.data.get("mirror_traffic") is not None:
             record["mirror_traffic"] = _checked_mirror(
-                endpoint_name, {str(k): v for k, v in spec.data["mirror_traffic"].items()}, traffic, home
+                ctx, endpoint_name, {str(k): v for k, v in spec.data["mirror_traffic"].items()}, traffic
             )
         write_json(path, record)
-    return endpoint_view(ensure_front(endpoint_name, home), home)
+    return endpoint_view(ctx, ensure_front(ctx, endpoint_name))
 
 
-def show_endpoint(name: str, home: Path | None = None) -> dict[str, Any]:
-    load_endpoint(name, home)
-    return endpoint_view(ensure_front(name, home), home)
+def show_endpoint(ctx: Context, name: str) -> dict[str, Any]:
+    load_endpoint(ctx, name)
+    return endpoint_view(ctx, ensure_front(ctx, name))
 
 
-def list_endpoint_views(home: Path | None = None) -> list[dict[str, Any]]:
+def list_endpoint_views(ctx: Context) -> list[dict[str, Any]]:
     """Every endpoint as `az ml online-endpoint list` prints it."""
-    root = endpoints_dir(home)
+    root = endpoints_dir(ctx)
     views = []
     if root.is_dir():
         for entry in sorted(root.iterdir()):
             record = read_json(entry / "endpoint.json")
             if record is not None:
-                views.append(endpoint_view(record, home))
+                views.append(endpoint_view(ctx, record))
     return views
 
 
@@ -275,7 +273,7 @@ def parse_traffic(text: str, option: str = "--traffic") -> dict[str, int]:
     return traffic
 
 
-def _checked_traffic(endpoint: str, traffic: dict[str, Any], home: Path | None) -> dict[str, int]:
+def _checked_traffic(ctx: Context, endpoint: str, traffic: dict[str, Any]) -> dict[str, int]:
     values: dict[str, int] = {}
     for name, value in traffic.items():
         try:
@@ -284,7 +282,7 @@ def _checked_traffic(endpoint: str, traffic: dict[str, Any], home: Path | None) 
             raise AzArgumentError(
                 f"traffic for {name!r} must be an integer percentage, got {value!r}"
             ) from None
-    existing = {r["name"] for r in deployment_records(endpoint, home)}
+    existing = {r["name"] for r in deployment_records(ctx, endpoint)}
     unknown = sorted(n for n, v in values.items() if n not in existing and v > 0)
     if unknown:
         raise AzError(
@@ -300,7 +298,7 @@ def _checked_traffic(endpoint: str, traffic: dict[str, Any], home: Path | None) 
 
 
 def _checked_mirror(
-    endpoint: str, mirror: dict[str, Any], traffic: dict[str, Any], home: Path | None
+    ctx: Context, endpoint: str, mirror: dict[str, Any], traffic: dict[str, Any]
 ) -> dict[str, int]:
     """Azure's rules: one mirror deployment, at most 50%, and one that takes no live traffic."""
     values: dict[str, int] = {}
@@ -310,7 +308,7 @@ def _checked_mirror(
         except (TypeError, ValueError):
             raise AzArgumentError(f"mirror traffic for {name!r} must be an integer percentage") from None
     values = {n: v for n, v in values.items() if v > 0}
-    existing = {r["name"] for r in deployment_records(endpoint, home)}
+    existing = {r["name"] for r in deployment_records(ctx, endpoint)}
     unknown = sorted(n for n in values if n not in existing)
     if unknown:
         raise AzError(
@@ -332,76 +330,74 @@ def _checked_mirror(
 
 
 def update_endpoint(
+    ctx: Context,
     ws: Workspace,
     name: str,
     *,
     traffic: dict[str, int] | None = None,
     mirror_traffic: dict[str, int] | None = None,
-    home: Path | None = None,
 ) -> dict[str, Any]:
-    path = endpoint_file(name, home)
+    path = endpoint_file(ctx, name)
     with locked(path):
-        record = load_endpoint(name, home)
+        record = load_endpoint(ctx, name)
         if traffic is not None:
             current = {k: int(v) for k, v in (record.get("traffic") or {}).items()}
             current.update(traffic)
-            record["traffic"] = _checked_traffic(name, current, home)
+            record["traffic"] = _checked_traffic(ctx, name, current)
         mirror = dict(record.get("mirror_traffic") or {})
         if mirror_traffic is not None:
             mirror = {**mirror, **mirror_traffic}
         if mirror or mirror_traffic is not None:
-            record["mirror_traffic"] = _checked_mirror(name, mirror, record.get("traffic") or {}, home)
+            record["mirror_traffic"] = _checked_mirror(ctx, name, mirror, record.get("traffic") or {})
         record["creation_context"] = creation_context(
             (record.get("creation_context") or {}).get("created_at") or utc_now(), utc_now()
         )
         write_json(path, record)
-    return endpoint_view(ensure_front(name, home), home)
+    return endpoint_view(ctx, ensure_front(ctx, name))
 
 
-def set_traffic(name: str, traffic: dict[str, int], home: Path | None = None) -> None:
+def set_traffic(ctx: Context, name: str, traffic: dict[str, int]) -> None:
     """Replace the traffic map (used by `online-deployment create --all-traffic`)."""
-    path = endpoint_file(name, home)
+    path = endpoint_file(ctx, name)
     with locked(path):
-        record = load_endpoint(name, home)
-        record["traffic"] = _checked_traffic(name, traffic, home)
+        record = load_endpoint(ctx, name)
+        record["traffic"] = _checked_traffic(ctx, name, traffic)
         mirror = record.get("mirror_traffic") or {}
         record["mirror_traffic"] = {k: v for k, v in mirror.items() if int(record["traffic"].get(k, 0)) == 0}
         write_json(path, record)
 
 
-def get_credentials(name: str, home: Path | None = None) -> dict[str, Any]:
-    record = load_endpoint(name, home)
+def get_credentials(ctx: Context, name: str) -> dict[str, Any]:
+    record = load_endpoint(ctx, name)
     if record.get("auth_mode") != "key":
         return {"accessToken": record["keys"]["primaryKey"], "tokenType": "Bearer", "expiryTimeUtc": 0}
     return dict(record["keys"])
 
 
-def delete_endpoint(name: str, home: Path | None = None) -> None:
+def delete_endpoint(ctx: Context, name: str) -> None:
     """Stop the front and every deployment of the endpoint and remove it."""
-    path = endpoint_file(name, home)
+    path = endpoint_file(ctx, name)
     with locked(path):
-        record = load_endpoint(name, home)
+        record = load_endpoint(ctx, name)
         stop_front(record)
-        for deployment in deployment_records(name, home):
+        for deployment in deployment_records(ctx, name):
             stop_deployment(deployment)
-        shutil.rmtree(endpoint_dir(name, home), ignore_errors=True)
+        shutil.rmtree(endpoint_dir(ctx, name), ignore_errors=True)
     path.with_name(path.name + ".lock").unlink(missing_ok=True)
 
 
-def invoke(
-    name: str, request_file: Path, *, deployment: str | None = None, home: Path | None = None
-) -> tuple[str, str]:
+def invoke(ctx: Context, name: str, request_file: Path, *, deployment: str | None = None) -> tuple[str, str]:
     """POST the request file through the endpoint's front; returns (deployment that answered, body)."""
-    load_endpoint(name, home)
+    load_endpoint(ctx, name)
     if deployment:
-        load_deployment(name, deployment, home)
+        load_deployment(ctx, name, deployment)
     try:
         body = request_file.read_bytes()
     except OSError as exc:
         raise AzArgumentError(
             f"argument --request-file: cannot read {request_file}: {exc.strerror}"
         ) from None
-    record = ensure_front(name, home)
+    record = ensure_front(ctx, name)
     port = record["emulator"]["front"]["port"]
     headers = {"Content-Type": "application/json"}
     keys = record.get("keys") or {}
@@ -448,15 +444,17 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes, s
         return int(exc.code), bytes(exc.read()), exc.headers.get("azureml-model-deployment")
 
 
-# --- the API `mlops endpoints list|down` calls ------------------------------------------------------
+# --- the API `mlops endpoints list|down` calls: the rest of the emulator knows state folders as paths ---
 
 
-def list_endpoints(home: Path | None = None) -> list[dict[str, Any]]:
-    """Every endpoint with its deployments' processes (name, port, pid, running, model, environment)."""
+def list_endpoints(home: Path) -> list[dict[str, Any]]:
+    """Every endpoint of state folder `home` with its deployments' processes (name, port, pid, running,
+    model, environment)."""
+    ctx = Context(home)
     result = []
-    for view in list_endpoint_views(home):
+    for view in list_endpoint_views(ctx):
         deployments = []
-        for record in deployment_records(str(view["name"]), home):
+        for record in deployment_records(ctx, str(view["name"])):
             local = record.get("emulator") or {}
             deployments.append(
                 {
@@ -490,23 +488,24 @@ def list_endpoints(home: Path | None = None) -> list[dict[str, Any]]:
     return result
 
 
-def stop_all_endpoints(home: Path | None = None) -> list[str]:
-    """Stop every front and scoring process in the state folder; returns `endpoint/deployment` of the
+def stop_all_endpoints(home: Path) -> list[str]:
+    """Stop every front and scoring process in state folder `home`; returns `endpoint/deployment` of the
     deployments stopped.
 
     Records stay (with `emulator.stopped_at`), so `az ml online-deployment update` can start them again.
     """
+    ctx = Context(home)
     stopped: list[str] = []
-    root = endpoints_dir(home)
+    root = endpoints_dir(ctx)
     if not root.is_dir():
         return stopped
     for entry in sorted(root.iterdir()):
         endpoint = entry.name
-        endpoint_record = read_json(endpoint_file(endpoint, home))
+        endpoint_record = read_json(endpoint_file(ctx, endpoint))
         if isinstance(endpoint_record, dict):
             stop_front(endpoint_record)
-        for record in deployment_records(endpoint, home):
-            path = deployment_file(endpoint, str(record["name"]), home)
+        for record in deployment_records(ctx, endpoint):
+            path = deployment_file(ctx, endpoint, str(record["name"]))
             with locked(path):
                 current = read_json(path) or record
                 if stop_deployment(current):

@@ -23,7 +23,6 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,9 +36,9 @@ from emulator.azureml.assets.workspace import Workspace
 from emulator.azureml.assets.yamlspec import Spec
 from emulator.azureml.compute import envbuild
 from emulator.azureml.compute.envbuild import EnvPlan
+from emulator.azureml.context import Context, Sink
 from emulator.azureml.errors import AzNotEmulatedError, AzSpecError
 from emulator.azureml.serving import docker_daemon, docker_images, dockerlint
-from emulator.store.paths import azureml_dir
 
 APP_ROOT = "/var/azureml-app"
 VENV = "/opt/azureml-env"
@@ -51,14 +50,13 @@ SERVER_APP = "azureml_inference_server_http.server.entry:app"
 _IGNORE = shutil.ignore_patterns("__pycache__", ".git", "*.pyc")
 _log = logging.getLogger("emulator.azureml")
 
-Sink = Callable[[str], None]
 
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 BUILD_AIDS = "build-aids"
 
 
-def packages_dir(home: Path | None = None) -> Path:
-    return azureml_dir(home) / "packages"
+def packages_dir(ctx: Context) -> Path:
+    return ctx.azureml / "packages"
 
 
 def default_warn(message: str) -> None:
@@ -115,7 +113,7 @@ class ContextInputs:
 
 
 @dataclass(frozen=True)
-class Context:
+class BuildContext:
     """A written build context: where it is, its digest, and the environment plan it installs."""
 
     path: Path
@@ -181,7 +179,7 @@ def dockerfile(inputs: ContextInputs) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_context(root: Path, name: str, inputs: ContextInputs, source: str = "conda_file") -> Context:
+def write_context(root: Path, name: str, inputs: ContextInputs, source: str = "conda_file") -> BuildContext:
     """Write the context to `root/name` (replacing what was there, atomically); returns its digest."""
     plan = envbuild.plan_environment(inputs.conda, source=source)
     final = root / name
@@ -216,21 +214,21 @@ def write_context(root: Path, name: str, inputs: ContextInputs, source: str = "c
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return Context(path=final, digest=digest, plan=plan)
+    return BuildContext(path=final, digest=digest, plan=plan)
 
 
-def image_tag(repository: str, context: Context) -> str:
+def image_tag(repository: str, context: BuildContext) -> str:
     safe = "".join(c if c.isalnum() or c in "._-" else "-" for c in repository.lower()).strip("-.") or "image"
     return f"mlops-emulator/{safe}:{context.short}"
 
 
 def package_model(
+    ctx: Context,
     ws: Workspace,
     *,
     name: str,
     version: str | None,
     spec: Spec,
-    home: Path | None = None,
     progress: Sink | None = None,
     warn: Sink | None = None,
 ) -> dict[str, Any]:
@@ -274,9 +272,9 @@ def package_model(
     tags = {str(k): str(v) for k, v in (data.get("tags") or {}).items()}
     ignore = dockerlint.waivers(tags)
     environment = resolve_environment(
-        str(base["resource_id"]), spec.base_dir, spec.location("base_environment_source", "resource_id"), home
+        ctx, str(base["resource_id"]), spec.base_dir, spec.location("base_environment_source", "resource_id")
     )
-    model = resolve_model(f"{name}:{version}" if version else f"{name}@latest", home=home)
+    model = resolve_model(ctx, f"{name}:{version}" if version else f"{name}@latest")
     inputs = ContextInputs(
         base_image=environment.image or DEFAULT_BASE_IMAGE,
         model_name=model.name,
@@ -288,7 +286,7 @@ def package_model(
         env_vars={str(k): str(v) for k, v in (data.get("environment_variables") or {}).items()},
     )
     source = f"environment {environment.reference}"
-    context = write_context(packages_dir(home), f"{model.name}-{model.version}", inputs, source=source)
+    context = write_context(packages_dir(ctx), f"{model.name}-{model.version}", inputs, source=source)
     for message in context.plan.warnings:
         warn(message)
     tag = image_tag(target_name, context)
@@ -335,6 +333,7 @@ def package_model(
         )
     write_json(context.path / "package.json", package_info)
     return register_environment_record(
+        ctx,
         ws,
         target_name,
         tag,
@@ -344,5 +343,4 @@ def package_model(
             "tags": tags,
             "package": package_info,
         },
-        home,
     )

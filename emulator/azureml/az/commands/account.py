@@ -70,7 +70,8 @@ def account_set(inv: Invocation) -> Any:
 def configure(inv: Invocation) -> Any:
     if inv.arg("list_defaults"):
         return [
-            {"name": k, "source": "emulator config", "value": v} for k, v in sorted(load_defaults().items())
+            {"name": k, "source": "emulator config", "value": v}
+            for k, v in sorted(load_defaults(inv.ctx).items())
         ]
     pairs = inv.arg("defaults") or []
     if not pairs:
@@ -84,7 +85,7 @@ def configure(inv: Invocation) -> Any:
         if not sep:
             raise AzArgumentError(f"argument --defaults: expected KEY=VALUE, got {pair!r}")
         values[key.strip()] = value.strip()
-    save_defaults(values)
+    save_defaults(inv.ctx, values)
     return None
 
 

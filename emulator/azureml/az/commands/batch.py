@@ -31,7 +31,7 @@ def batch_endpoint_create(inv: Invocation) -> Any:
     ws = inv.workspace()
     extra = [("name", inv.arg("name"))] if inv.arg("name") else []
     spec = read_spec(inv, "batch_endpoint", extra)
-    return batch.create_endpoint(ws, spec, name=inv.arg("name"))
+    return batch.create_endpoint(inv.ctx, ws, spec, name=inv.arg("name"))
 
 
 def batch_endpoint_update(inv: Invocation) -> Any:
@@ -41,14 +41,14 @@ def batch_endpoint_update(inv: Invocation) -> Any:
         extra = [("name", name)] if name else []
         spec = read_spec(inv, "batch_endpoint", extra)
         name = name or spec.data.get("name")
-        batch.load_endpoint(str(name))
-        return batch.create_endpoint(ws, spec, name=str(name))
+        batch.load_endpoint(inv.ctx, str(name))
+        return batch.create_endpoint(inv.ctx, ws, spec, name=str(name))
     if not name:
         raise AzArgumentError("the following arguments are required: --name/-n (or --file)")
-    record = batch.load_endpoint(str(name))
+    record = batch.load_endpoint(inv.ctx, str(name))
     for key, value in parse_set_values(inv.arg("set")):
         if key == "defaults.deployment_name":
-            record = batch.set_default(str(name), str(value))
+            record = batch.set_default(inv.ctx, str(name), str(value))
         else:
             raise AzArgumentError(
                 f"argument --set: {key!r} cannot be updated without --file",
@@ -59,20 +59,20 @@ def batch_endpoint_update(inv: Invocation) -> Any:
 
 def batch_endpoint_show(inv: Invocation) -> Any:
     inv.workspace()
-    return batch.load_endpoint(str(inv.arg("name")))
+    return batch.load_endpoint(inv.ctx, str(inv.arg("name")))
 
 
 def batch_endpoint_list(inv: Invocation) -> Any:
     inv.workspace()
-    return batch.list_endpoints()
+    return batch.list_endpoints(inv.ctx)
 
 
 def batch_endpoint_delete(inv: Invocation) -> Any:
     inv.workspace()
     name = str(inv.arg("name"))
-    batch.load_endpoint(name)
+    batch.load_endpoint(inv.ctx, name)
     confirm_delete(inv, f"batch endpoint {name} and all its deployments")
-    batch.delete_endpoint(name)
+    batch.delete_endpoint(inv.ctx, name)
     return None
 
 
@@ -89,6 +89,7 @@ def batch_endpoint_invoke(inv: Invocation) -> Any:
     if size is not None and not str(size).isdigit():
         raise AzArgumentError(f"argument --mini-batch-size: invalid int value: {size!r}")
     return batch.invoke(
+        inv.ctx,
         ws,
         str(inv.arg("name")),
         input_path=str(inv.arg("input")),
@@ -105,14 +106,14 @@ def batch_endpoint_invoke(inv: Invocation) -> Any:
 
 def batch_endpoint_list_jobs(inv: Invocation) -> Any:
     inv.workspace()
-    return batch.list_jobs(str(inv.arg("name")))
+    return batch.list_jobs(inv.ctx, str(inv.arg("name")))
 
 
 def batch_deployment_create(inv: Invocation, must_exist: bool = False) -> Any:
     ws = inv.workspace()
     spec = read_spec(inv, "batch_deployment", deployment_overrides(inv))
     return batch.create_deployment(
-        ws, spec, set_default_deployment=bool(inv.arg("set_default")), must_exist=must_exist
+        inv.ctx, ws, spec, set_default_deployment=bool(inv.arg("set_default")), must_exist=must_exist
     )
 
 
@@ -122,20 +123,20 @@ def batch_deployment_update(inv: Invocation) -> Any:
 
 def batch_deployment_show(inv: Invocation) -> Any:
     inv.workspace()
-    return batch.load_deployment(str(inv.arg("endpoint_name")), str(inv.arg("name")))
+    return batch.load_deployment(inv.ctx, str(inv.arg("endpoint_name")), str(inv.arg("name")))
 
 
 def batch_deployment_list(inv: Invocation) -> Any:
     inv.workspace()
-    return batch.list_deployment_views(str(inv.arg("endpoint_name")))
+    return batch.list_deployment_views(inv.ctx, str(inv.arg("endpoint_name")))
 
 
 def batch_deployment_delete(inv: Invocation) -> Any:
     inv.workspace()
     endpoint, name = str(inv.arg("endpoint_name")), str(inv.arg("name"))
-    batch.load_deployment(endpoint, name)
+    batch.load_deployment(inv.ctx, endpoint, name)
     confirm_delete(inv, f"deployment {name} of batch endpoint {endpoint}")
-    batch.delete_deployment(endpoint, name)
+    batch.delete_deployment(inv.ctx, endpoint, name)
     return None
 
 

@@ -48,22 +48,22 @@ def compute_create(inv: Invocation) -> Any:
     if inv.arg("tags"):
         values["tags"] = parse_tags(inv.arg("tags"))
     inv.warn(f"compute {values['name']} is a record only: {workspace.COMPUTE_NOTE}")
-    return workspace.create_compute(ws, values)
+    return workspace.create_compute(inv.ctx, ws, values)
 
 
 def compute_show(inv: Invocation) -> Any:
-    return workspace.show_compute(inv.workspace(), str(inv.arg("name")))
+    return workspace.show_compute(inv.ctx, inv.workspace(), str(inv.arg("name")))
 
 
 def compute_list(inv: Invocation) -> Any:
-    return workspace.list_computes(inv.workspace(), inv.arg("type"))
+    return workspace.list_computes(inv.ctx, inv.workspace(), inv.arg("type"))
 
 
 def compute_delete(inv: Invocation) -> Any:
     ws = inv.workspace()
-    workspace.show_compute(ws, str(inv.arg("name")))
+    workspace.show_compute(inv.ctx, ws, str(inv.arg("name")))
     confirm_delete(inv, f"compute {inv.arg('name')}")
-    workspace.delete_compute(ws, str(inv.arg("name")))
+    workspace.delete_compute(inv.ctx, ws, str(inv.arg("name")))
     return None
 
 

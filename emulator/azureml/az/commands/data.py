@@ -43,6 +43,7 @@ def data_create(inv: Invocation) -> Any:
     if not path:
         raise AzArgumentError("the following arguments are required: --path/-p")
     return data.create_data(
+        inv.ctx,
         ws,
         name=str(name),
         path=str(path),
@@ -57,17 +58,17 @@ def data_create(inv: Invocation) -> Any:
 
 def data_show(inv: Invocation) -> Any:
     inv.workspace()
-    return data.show_data(str(inv.arg("name")), inv.arg("version"), inv.arg("label"))
+    return data.show_data(inv.ctx, str(inv.arg("name")), inv.arg("version"), inv.arg("label"))
 
 
 def data_list(inv: Invocation) -> Any:
     inv.workspace()
-    return data.list_data(inv.arg("name"), bool(inv.arg("include_archived")))
+    return data.list_data(inv.ctx, inv.arg("name"), bool(inv.arg("include_archived")))
 
 
 def data_archive(inv: Invocation, archived: bool = True) -> Any:
     inv.workspace()
-    data.set_archived(str(inv.arg("name")), inv.arg("version"), archived)
+    data.set_archived(inv.ctx, str(inv.arg("name")), inv.arg("version"), archived)
     return None
 
 

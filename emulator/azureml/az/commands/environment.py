@@ -22,19 +22,21 @@ def environment_create(inv: Invocation) -> Any:
     ws = inv.workspace()
     extra = [(k, inv.arg(k)) for k in ("name", "version") if inv.arg(k)]
     spec = read_spec(inv, "environment", extra)
-    return environments.create_environment(ws, spec, name=inv.arg("name"), version=inv.arg("version"))
+    return environments.create_environment(
+        inv.ctx, ws, spec, name=inv.arg("name"), version=inv.arg("version")
+    )
 
 
 def environment_show(inv: Invocation) -> Any:
     inv.workspace()
     if inv.arg("version") is None and inv.arg("label") is None:
         raise AzArgumentError("either --version/-v or --label/-l is required")
-    return environments.show_environment(str(inv.arg("name")), inv.arg("version"), inv.arg("label"))
+    return environments.show_environment(inv.ctx, str(inv.arg("name")), inv.arg("version"), inv.arg("label"))
 
 
 def environment_list(inv: Invocation) -> Any:
     inv.workspace()
-    return environments.list_environments(inv.arg("name"))
+    return environments.list_environments(inv.ctx, inv.arg("name"))
 
 
 COMMANDS: tuple[Command, ...] = (

@@ -29,6 +29,7 @@ def job_create(inv: Invocation) -> Any:
     spec = read_spec(inv, "job", extra)
     sink = inv.stream_sink() if inv.arg("stream") else None
     return submit.create_job(
+        inv.ctx,
         ws,
         spec,
         cwd=inv.cwd,
@@ -42,12 +43,12 @@ def job_create(inv: Invocation) -> Any:
 
 def job_show(inv: Invocation) -> Any:
     inv.workspace()
-    return job_records.load_job(str(inv.arg("name")))
+    return job_records.load_job(inv.ctx, str(inv.arg("name")))
 
 
 def job_list(inv: Invocation) -> Any:
     inv.workspace()
-    records = job_records.list_jobs(parent=inv.arg("parent_job_name"))
+    records = job_records.list_jobs(inv.ctx, parent=inv.arg("parent_job_name"))
     limit = inv.arg("max_results")
     if limit is not None and not inv.arg("all_results"):
         records = records[: int(limit)]
@@ -56,9 +57,9 @@ def job_list(inv: Invocation) -> Any:
 
 def job_stream(inv: Invocation) -> Any:
     inv.workspace()
-    text = job_records.job_log(str(inv.arg("name")))
+    text = job_records.job_log(inv.ctx, str(inv.arg("name")))
     inv.stdout.write(text)
-    record = job_records.load_job(str(inv.arg("name")))
+    record = job_records.load_job(inv.ctx, str(inv.arg("name")))
     if record.get("status") in ("Failed", "Canceled"):
         raise AzError(f"Execution failed. Job {record['name']} {str(record['status']).lower()}.")
     return None
@@ -66,7 +67,7 @@ def job_stream(inv: Invocation) -> Any:
 
 def job_cancel(inv: Invocation) -> Any:
     inv.workspace()
-    jobs.cancel_job(str(inv.arg("name")))
+    jobs.cancel_job(inv.ctx, str(inv.arg("name")))
     return None
 
 
@@ -76,7 +77,11 @@ def job_download(inv: Invocation) -> Any:
     if not target.is_absolute():
         target = inv.cwd / target
     written = jobs.download_job(
-        str(inv.arg("name")), target, output_name=inv.arg("output_name"), everything=bool(inv.arg("all"))
+        inv.ctx,
+        str(inv.arg("name")),
+        target,
+        output_name=inv.arg("output_name"),
+        everything=bool(inv.arg("all")),
     )
     for folder in written:
         inv.progress(f"Downloaded to {folder}\n")

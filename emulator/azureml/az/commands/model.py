@@ -45,6 +45,7 @@ def model_create(inv: Invocation) -> Any:
     if not path:
         raise AzArgumentError("the following arguments are required: --path/-p")
     return models.create_model(
+        inv.ctx,
         ws,
         name=str(name),
         path=str(path),
@@ -57,11 +58,13 @@ def model_create(inv: Invocation) -> Any:
 
 
 def model_show(inv: Invocation) -> Any:
-    return models.show_model(inv.workspace(), str(inv.arg("name")), inv.arg("version"), inv.arg("label"))
+    return models.show_model(
+        inv.ctx, inv.workspace(), str(inv.arg("name")), inv.arg("version"), inv.arg("label")
+    )
 
 
 def model_list(inv: Invocation) -> Any:
-    return models.list_models(inv.workspace(), inv.arg("name"), bool(inv.arg("include_archived")))
+    return models.list_models(inv.ctx, inv.workspace(), inv.arg("name"), bool(inv.arg("include_archived")))
 
 
 def _updates(inv: Invocation) -> tuple[str | None, dict[str, str], list[str]]:
@@ -92,6 +95,7 @@ def model_update(inv: Invocation) -> Any:
     ws = inv.workspace()
     description, tags, removed = _updates(inv)
     return models.update_model(
+        inv.ctx,
         ws,
         str(inv.arg("name")),
         str(inv.arg("version")),
@@ -103,7 +107,7 @@ def model_update(inv: Invocation) -> Any:
 
 def model_archive(inv: Invocation, archived: bool = True) -> Any:
     inv.workspace()
-    models.set_archived(str(inv.arg("name")), inv.arg("version"), archived)
+    models.set_archived(inv.ctx, str(inv.arg("name")), inv.arg("version"), archived)
     return None
 
 
@@ -115,7 +119,9 @@ def model_package(inv: Invocation) -> Any:
     ws = inv.workspace()
     spec = read_spec(inv, "model_package")
     inv.warn("This command is in preview (az ml model package); the emulator writes a Docker build context.")
-    return packaging.package_model(ws, name=str(inv.arg("name")), version=inv.arg("version"), spec=spec)
+    return packaging.package_model(
+        inv.ctx, ws, name=str(inv.arg("name")), version=inv.arg("version"), spec=spec
+    )
 
 
 COMMANDS: tuple[Command, ...] = (

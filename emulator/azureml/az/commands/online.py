@@ -32,25 +32,25 @@ def endpoint_create(inv: Invocation) -> Any:
     ws = inv.workspace()
     extra = [("name", inv.arg("name"))] if inv.arg("name") else []
     spec = read_spec(inv, "online_endpoint", extra)
-    return endpoints.create_endpoint(ws, spec, name=inv.arg("name"))
+    return endpoints.create_endpoint(inv.ctx, ws, spec, name=inv.arg("name"))
 
 
 def endpoint_show(inv: Invocation) -> Any:
     inv.workspace()
-    return endpoints.show_endpoint(str(inv.arg("name")))
+    return endpoints.show_endpoint(inv.ctx, str(inv.arg("name")))
 
 
 def endpoint_list(inv: Invocation) -> Any:
     inv.workspace()
-    return endpoints.list_endpoint_views()
+    return endpoints.list_endpoint_views(inv.ctx)
 
 
 def endpoint_delete(inv: Invocation) -> Any:
     inv.workspace()
     name = str(inv.arg("name"))
-    endpoints.load_endpoint(name)
+    endpoints.load_endpoint(inv.ctx, name)
     confirm_delete(inv, f"online endpoint {name} and all its deployments")
-    endpoints.delete_endpoint(name)
+    endpoints.delete_endpoint(inv.ctx, name)
     return None
 
 
@@ -61,8 +61,8 @@ def endpoint_update(inv: Invocation) -> Any:
         extra = [("name", name)] if name else []
         spec = read_spec(inv, "online_endpoint", extra)
         name = name or spec.data.get("name")
-        endpoints.load_endpoint(str(name))
-        endpoints.create_endpoint(ws, spec, name=str(name))
+        endpoints.load_endpoint(inv.ctx, str(name))
+        endpoints.create_endpoint(inv.ctx, ws, spec, name=str(name))
     if not name:
         raise AzArgumentError("the following arguments are required: --name/-n (or --file)")
     traffic = endpoints.parse_traffic(str(inv.arg("traffic"))) if inv.arg("traffic") else None
@@ -71,7 +71,7 @@ def endpoint_update(inv: Invocation) -> Any:
         if inv.arg("mirror_traffic") is not None
         else None
     )
-    return endpoints.update_endpoint(ws, str(name), traffic=traffic, mirror_traffic=mirror)
+    return endpoints.update_endpoint(inv.ctx, ws, str(name), traffic=traffic, mirror_traffic=mirror)
 
 
 def endpoint_invoke(inv: Invocation) -> Any:
@@ -79,13 +79,13 @@ def endpoint_invoke(inv: Invocation) -> Any:
     request = Path(str(inv.arg("request_file")))
     if not request.is_absolute():
         request = inv.cwd / request
-    _, body = endpoints.invoke(str(inv.arg("name")), request, deployment=inv.arg("deployment_name"))
+    _, body = endpoints.invoke(inv.ctx, str(inv.arg("name")), request, deployment=inv.arg("deployment_name"))
     return body
 
 
 def endpoint_credentials(inv: Invocation) -> Any:
     inv.workspace()
-    return endpoints.get_credentials(str(inv.arg("name")))
+    return endpoints.get_credentials(inv.ctx, str(inv.arg("name")))
 
 
 def deployment_create(inv: Invocation, must_exist: bool = False) -> Any:
@@ -94,6 +94,7 @@ def deployment_create(inv: Invocation, must_exist: bool = False) -> Any:
         inv.warn("--local: every deployment of the emulator runs locally already (as a process, not Docker)")
     spec = read_spec(inv, "online_deployment", deployment_overrides(inv))
     return deployments.create_deployment(
+        inv.ctx,
         ws,
         spec,
         all_traffic=bool(inv.arg("all_traffic")),
@@ -109,12 +110,12 @@ def deployment_update(inv: Invocation) -> Any:
 
 def deployment_show(inv: Invocation) -> Any:
     inv.workspace()
-    return deployments.show_deployment(str(inv.arg("endpoint_name")), str(inv.arg("name")))
+    return deployments.show_deployment(inv.ctx, str(inv.arg("endpoint_name")), str(inv.arg("name")))
 
 
 def deployment_list(inv: Invocation) -> Any:
     inv.workspace()
-    return deployments.list_deployments(str(inv.arg("endpoint_name")))
+    return deployments.list_deployments(inv.ctx, str(inv.arg("endpoint_name")))
 
 
 def deployment_logs(inv: Invocation) -> Any:
@@ -123,16 +124,19 @@ def deployment_logs(inv: Invocation) -> Any:
     if lines is not None and not str(lines).isdigit():
         raise AzArgumentError(f"argument --lines/-l: invalid int value: {lines!r}")
     return deployments.get_logs(
-        str(inv.arg("endpoint_name")), str(inv.arg("name")), int(lines) if lines is not None else None
+        inv.ctx,
+        str(inv.arg("endpoint_name")),
+        str(inv.arg("name")),
+        int(lines) if lines is not None else None,
     )
 
 
 def deployment_delete(inv: Invocation) -> Any:
     inv.workspace()
     endpoint, name = str(inv.arg("endpoint_name")), str(inv.arg("name"))
-    endpoints.load_deployment(endpoint, name)
+    endpoints.load_deployment(inv.ctx, endpoint, name)
     confirm_delete(inv, f"deployment {name} of online endpoint {endpoint}")
-    deployments.delete_deployment(endpoint, name)
+    deployments.delete_deployment(inv.ctx, endpoint, name)
     return None
 
 

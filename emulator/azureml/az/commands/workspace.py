@@ -37,35 +37,35 @@ def group_create(inv: Invocation) -> Any:
     if not location:
         raise AzArgumentError("the following arguments are required: --location/-l")
     return workspace.create_group(
-        _group_name(inv), str(location), parse_tags(inv.arg("tags")), inv.options.get("subscription")
+        inv.ctx, _group_name(inv), str(location), parse_tags(inv.arg("tags")), inv.options.get("subscription")
     )
 
 
 def group_show(inv: Invocation) -> Any:
-    return workspace.show_group(_group_name(inv))
+    return workspace.show_group(inv.ctx, _group_name(inv))
 
 
 def group_exists(inv: Invocation) -> Any:
-    return workspace.group_exists(_group_name(inv))
+    return workspace.group_exists(inv.ctx, _group_name(inv))
 
 
 def group_list(inv: Invocation) -> Any:
-    return workspace.list_groups()
+    return workspace.list_groups(inv.ctx)
 
 
 def group_delete(inv: Invocation) -> Any:
     name = _group_name(inv)
-    workspace.show_group(name)
+    workspace.show_group(inv.ctx, name)
     confirm_delete(
         inv, f"resource group {name} (records only: endpoints, jobs and models stay in the state folder)"
     )
-    workspace.delete_group(name)
+    workspace.delete_group(inv.ctx, name)
     return None
 
 
 def _workspace_target(inv: Invocation) -> Workspace:
     """The workspace `az ml workspace …` addresses: -n (else -w, else the default), -g (else default)."""
-    defaults = load_defaults()
+    defaults = load_defaults(inv.ctx)
     name = inv.arg("name") or inv.options.get("workspace_name") or defaults.get("workspace")
     group = inv.options.get("resource_group") or defaults.get("group")
     if not name:
@@ -88,7 +88,7 @@ def _workspace_target(inv: Invocation) -> Workspace:
 
 def workspace_show(inv: Invocation) -> Any:
     ws = _workspace_target(inv)
-    return workspace.show_workspace(ws.name, ws.resource_group, inv.options.get("subscription"))
+    return workspace.show_workspace(inv.ctx, ws.name, ws.resource_group, inv.options.get("subscription"))
 
 
 def workspace_create(inv: Invocation) -> Any:
@@ -110,18 +110,18 @@ def workspace_create(inv: Invocation) -> Any:
     ws = _workspace_target(inv)
     extra.pop("name", None)
     inv.warn(f"workspace {ws.name} is a record: {workspace.WORKSPACE_NOTE}")
-    return workspace.create_workspace(ws, extra)
+    return workspace.create_workspace(inv.ctx, ws, extra)
 
 
 def workspace_list(inv: Invocation) -> Any:
-    return workspace.list_workspaces(inv.options.get("resource_group"))
+    return workspace.list_workspaces(inv.ctx, inv.options.get("resource_group"))
 
 
 def workspace_delete(inv: Invocation) -> Any:
     ws = _workspace_target(inv)
-    workspace.show_workspace(ws.name, ws.resource_group)
+    workspace.show_workspace(inv.ctx, ws.name, ws.resource_group)
     confirm_delete(inv, f"workspace {ws.name}")
-    workspace.delete_workspace(ws.name, ws.resource_group)
+    workspace.delete_workspace(inv.ctx, ws.name, ws.resource_group)
     return None
 
 
