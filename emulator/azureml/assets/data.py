@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator.azureml.assets.names import check_asset_name
-from emulator.azureml.assets.records import locked, utc_now, versions, write_json
+from emulator.azureml.assets.records import RecordStore, locked, utc_now, write_json
 from emulator.azureml.assets.uris import DEFAULT_DATASTORE, datastore_dir, local_source, parse_asset_reference
 from emulator.azureml.assets.workspace import Workspace, creation_context
 from emulator.azureml.context import Context
@@ -39,16 +39,9 @@ class ResolvedData:
     record: dict[str, Any]
 
 
-def data_dir(ctx: Context) -> Path:
-    return ctx.azureml / "data"
-
-
-def _versions(ctx: Context, name: str) -> list[dict[str, Any]]:
-    return versions(data_dir(ctx) / name)
-
-
-def _record_path(ctx: Context, name: str, version: str) -> Path:
-    return data_dir(ctx) / name / f"{version}.json"
+def data_store(ctx: Context) -> RecordStore:
+    """`azureml_dir()/data/<name>/<version>.json`."""
+    return RecordStore(ctx.azureml / "data")
 
 
 def check_type(kind: str, local: Path, what: str) -> Path:
@@ -85,12 +78,11 @@ def create_data(
     if kind not in DATA_TYPES:
         raise AzArgumentError(f"argument --type: invalid choice: {kind!r}", expected=", ".join(DATA_TYPES))
     source = check_type(kind, local_source(ctx, path, base, "argument --path"), "argument --path")
-    folder = data_dir(ctx) / name
-    with locked(folder):
-        existing = _versions(ctx, name)
+    store = data_store(ctx)
+    with locked(store.folder(name)):
+        existing = store.versions(name)
         if version is None:
-            numbers = [int(r["version"]) for r in existing if str(r.get("version", "")).isdigit()]
-            version = str(max(numbers, default=0) + 1)
+            version = store.next_version(name)
         if any(str(r.get("version")) == str(version) for r in existing):
             raise AzError(
                 f"data asset {name} version {version} already exists",
@@ -123,12 +115,12 @@ def create_data(
         }
         if source_file:
             record["properties"]["emulator.source_file"] = source_file
-        write_json(_record_path(ctx, name, str(version)), record)
+        write_json(store.version_path(name, str(version)), record)
     return record
 
 
 def _find(ctx: Context, name: str, version: str | None, label: str | None) -> dict[str, Any]:
-    versions = _versions(ctx, name)
+    versions = data_store(ctx).versions(name)
     if not versions:
         raise AzNotFoundError(
             f"data asset {name!r} was not found in the emulated workspace",
@@ -167,36 +159,33 @@ def show_data(
 
 def list_data(ctx: Context, name: str | None = None, include_archived: bool = False) -> list[dict[str, Any]]:
     """Every version of `name` (newest first), or the latest version of each asset."""
+    store = data_store(ctx)
     if name is not None:
-        versions = [r for r in _versions(ctx, name) if include_archived or not r.get("archived")]
+        versions = [r for r in store.versions(name) if include_archived or not r.get("archived")]
         return [_view(r) for r in reversed(versions)]
     result: list[dict[str, Any]] = []
-    root = data_dir(ctx)
-    if root.is_dir():
-        for entry in sorted(root.iterdir()):
-            if not entry.is_dir():
-                continue
-            versions = [r for r in _versions(ctx, entry.name) if include_archived or not r.get("archived")]
-            if versions:
-                latest = versions[-1]
-                result.append(
-                    {
-                        "creation_context": latest["creation_context"],
-                        "description": latest.get("description"),
-                        "latest_version": latest["version"],
-                        "name": latest["name"],
-                        "tags": latest.get("tags", {}),
-                        "type": latest.get("type"),
-                    }
-                )
+    for asset in store.names():
+        versions = [r for r in store.versions(asset) if include_archived or not r.get("archived")]
+        if versions:
+            latest = versions[-1]
+            result.append(
+                {
+                    "creation_context": latest["creation_context"],
+                    "description": latest.get("description"),
+                    "latest_version": latest["version"],
+                    "name": latest["name"],
+                    "tags": latest.get("tags", {}),
+                    "type": latest.get("type"),
+                }
+            )
     return result
 
 
 def set_archived(ctx: Context, name: str, version: str | None, archived: bool) -> None:
     """Archive (or restore) one version, or every version when `version` is None."""
-    folder = data_dir(ctx) / name
-    with locked(folder):
-        versions = _versions(ctx, name)
+    store = data_store(ctx)
+    with locked(store.folder(name)):
+        versions = store.versions(name)
         if not versions:
             _find(ctx, name, version, None)
         targets = [r for r in versions if version is None or str(r.get("version")) == str(version)]
@@ -204,7 +193,7 @@ def set_archived(ctx: Context, name: str, version: str | None, archived: bool) -
             _find(ctx, name, version, None)
         for record in targets:
             record["archived"] = archived
-            write_json(_record_path(ctx, name, str(record["version"])), record)
+            write_json(store.version_path(name, str(record["version"])), record)
 
 
 def parse_reference(reference: str) -> tuple[str, str | None, str | None]:

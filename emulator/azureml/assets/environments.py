@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from emulator.azureml.assets.names import check_asset_name
-from emulator.azureml.assets.records import locked, read_json, utc_now, versions, write_json
+from emulator.azureml.assets.records import RecordStore, locked, read_json, utc_now, write_json
 from emulator.azureml.assets.uris import parse_asset_reference
 from emulator.azureml.assets.workspace import Workspace, creation_context
 from emulator.azureml.assets.yamlspec import Spec
@@ -35,16 +35,9 @@ class EnvironmentSpec:
     package: dict[str, Any] | None = None
 
 
-def environments_dir(ctx: Context) -> Path:
-    return ctx.azureml / "environments"
-
-
-def _versions(ctx: Context, name: str) -> list[dict[str, Any]]:
-    return versions(environments_dir(ctx) / name)
-
-
-def _record_path(ctx: Context, name: str, version: str) -> Path:
-    return environments_dir(ctx) / name / f"{version}.json"
+def environment_store(ctx: Context) -> RecordStore:
+    """`azureml_dir()/environments/<name>/<version>.json`."""
+    return RecordStore(ctx.azureml / "environments")
 
 
 def create_environment(
@@ -73,13 +66,11 @@ def create_environment(
         )
     conda = entity.conda_file if isinstance(getattr(entity, "conda_file", None), dict) else None
     requested = str(version or spec.data.get("version") or "") or None
-    folder = environments_dir(ctx) / env_name
-    with locked(folder):
-        existing = _versions(ctx, env_name)
+    store = environment_store(ctx)
+    with locked(store.folder(env_name)):
         if requested is None:
-            numbers = [int(r["version"]) for r in existing if str(r.get("version", "")).isdigit()]
-            requested = str(max(numbers, default=0) + 1)
-        path = _record_path(ctx, env_name, requested)
+            requested = store.next_version(env_name)
+        path = store.version_path(env_name, requested)
         previous = read_json(path)
         content = {
             "conda_file": conda,
@@ -120,10 +111,9 @@ def register_environment_record(
     extra: dict[str, Any],
 ) -> dict[str, Any]:
     """Register a new version produced by the emulator itself (e.g. a model package)."""
-    folder = environments_dir(ctx) / name
-    with locked(folder):
-        numbers = [int(r["version"]) for r in _versions(ctx, name) if str(r.get("version", "")).isdigit()]
-        version = str(max(numbers, default=0) + 1)
+    store = environment_store(ctx)
+    with locked(store.folder(name)):
+        version = store.next_version(name)
         created = utc_now()
         record: dict[str, Any] = {
             "conda_file": conda,
@@ -138,14 +128,14 @@ def register_environment_record(
             "version": version,
             **extra,
         }
-        write_json(_record_path(ctx, name, version), record)
+        write_json(store.version_path(name, version), record)
     return record
 
 
 def show_environment(
     ctx: Context, name: str, version: str | None = None, label: str | None = None
 ) -> dict[str, Any]:
-    versions = _versions(ctx, name)
+    versions = environment_store(ctx).versions(name)
     if not versions:
         raise AzNotFoundError(
             f"environment {name!r} was not found in the emulated workspace",
@@ -166,25 +156,23 @@ def show_environment(
 
 def list_environments(ctx: Context, name: str | None = None) -> list[dict[str, Any]]:
     """Latest version of each environment, or every version of `name` (as `az ml environment list`)."""
-    root = environments_dir(ctx)
+    store = environment_store(ctx)
     if name is not None:
-        return list(reversed(_versions(ctx, name)))
+        return list(reversed(store.versions(name)))
     result: list[dict[str, Any]] = []
-    if root.is_dir():
-        for entry in sorted(root.iterdir()):
-            if entry.is_dir():
-                versions = _versions(ctx, entry.name)
-                if versions:
-                    latest = versions[-1]
-                    result.append(
-                        {
-                            "name": latest["name"],
-                            "latest_version": latest["version"],
-                            "creation_context": latest["creation_context"],
-                            "description": latest.get("description"),
-                            "tags": latest.get("tags", {}),
-                        }
-                    )
+    for environment in store.names():
+        versions = store.versions(environment)
+        if versions:
+            latest = versions[-1]
+            result.append(
+                {
+                    "name": latest["name"],
+                    "latest_version": latest["version"],
+                    "creation_context": latest["creation_context"],
+                    "description": latest.get("description"),
+                    "tags": latest.get("tags", {}),
+                }
+            )
     return result
 
 
@@ -208,7 +196,7 @@ def resolve_environment(
     """An environment reference or inline mapping from a job/deployment YAML, made concrete."""
     if isinstance(value, str):
         name, version, label = parse_reference(value)
-        if name.startswith("AzureML-") and not (environments_dir(ctx) / name).is_dir():
+        if name.startswith("AzureML-") and not environment_store(ctx).folder(name).is_dir():
             raise AzNotEmulatedError(
                 f"curated environment {value!r} is not available offline",
                 location,

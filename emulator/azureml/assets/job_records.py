@@ -13,21 +13,28 @@ from urllib.parse import unquote, urlparse
 
 from emulator.azureml.assets import tracking
 from emulator.azureml.assets.names import check_asset_name
-from emulator.azureml.assets.records import locked, read_json, write_json
+from emulator.azureml.assets.records import RecordStore
 from emulator.azureml.context import Context
 from emulator.azureml.errors import AzError, AzNotFoundError
 
 
-def jobs_dir(ctx: Context) -> Path:
-    return ctx.azureml / "jobs"
+def _missing(name: str) -> AzNotFoundError:
+    return AzNotFoundError(
+        f"job {name!r} was not found in the emulated workspace",
+        hint="list jobs with `az ml job list --query [].name -o tsv`",
+    )
+
+
+def job_store(ctx: Context) -> RecordStore:
+    return RecordStore(ctx.azureml / "jobs", "job.json", _missing)
 
 
 def job_dir(ctx: Context, name: str) -> Path:
-    return jobs_dir(ctx) / name
+    return job_store(ctx).folder(name)
 
 
 def job_file(ctx: Context, name: str) -> Path:
-    return job_dir(ctx, name) / "job.json"
+    return job_store(ctx).path(name)
 
 
 def job_output_path(ctx: Context, job_name: str, output: str) -> Path:
@@ -83,26 +90,14 @@ def job_artifact_path(ctx: Context, job_name: str, sub: str) -> Path:
 
 
 def load_job(ctx: Context, name: str) -> dict[str, Any]:
-    record = read_json(job_file(ctx, name))
-    if record is None:
-        raise AzNotFoundError(
-            f"job {name!r} was not found in the emulated workspace",
-            hint="list jobs with `az ml job list --query [].name -o tsv`",
-        )
-    return dict(record)
+    return job_store(ctx).load(name)
 
 
 def list_jobs(ctx: Context, parent: str | None = None) -> list[dict[str, Any]]:
     """Top-level job records (or the child jobs of pipeline `parent`), newest first, as `az ml job list`."""
     if parent is not None:
         load_job(ctx, parent)
-    records = []
-    root = jobs_dir(ctx)
-    if root.is_dir():
-        for entry in root.iterdir():
-            record = read_json(entry / "job.json")
-            if record is not None and record.get("parent_job_name") == parent:
-                records.append(record)
+    records = [r for r in job_store(ctx).all() if r.get("parent_job_name") == parent]
     records.sort(key=lambda r: r.get("creation_context", {}).get("created_at", ""), reverse=True)
     return records
 
@@ -149,9 +144,4 @@ def claim_job_dir(ctx: Context, name: str) -> Path:
 
 def update_job(ctx: Context, name: str, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     """Read-modify-write a job record under its lock; returns the new record."""
-    path = job_file(ctx, name)
-    with locked(path):
-        record = load_job(ctx, name)
-        change(record)
-        write_json(path, record)
-    return record
+    return job_store(ctx).update(name, change)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator.azureml.assets.names import check_asset_name
-from emulator.azureml.assets.records import locked, read_json, write_json
+from emulator.azureml.assets.records import RecordStore, locked, read_json, write_json
 from emulator.azureml.context import Context
 from emulator.azureml.errors import AzArgumentError, AzNotFoundError
 
@@ -135,16 +135,28 @@ COMPUTE_NOTE = "not provisioned locally: jobs run on this machine whatever compu
 WORKSPACE_NOTE = "one local workspace: every asset lives in the state folder whatever workspace is named"
 
 
-def _groups_dir(ctx: Context) -> Path:
-    return ctx.azureml / "groups"
+def _groups(ctx: Context) -> RecordStore:
+    return RecordStore(
+        ctx.azureml / "groups",
+        missing=lambda name: AzNotFoundError(
+            f"(ResourceGroupNotFound) Resource group '{name}' could not be found.",
+            hint=f"create it with `az group create --name {name} --location <location>`",
+        ),
+    )
 
 
-def _workspaces_dir(ctx: Context) -> Path:
-    return ctx.azureml / "workspaces"
+def _workspaces(ctx: Context) -> RecordStore:
+    return RecordStore(ctx.azureml / "workspaces")
 
 
-def _computes_dir(ctx: Context, workspace: str) -> Path:
-    return ctx.azureml / "computes" / workspace
+def _computes(ctx: Context, workspace: str) -> RecordStore:
+    return RecordStore(
+        ctx.azureml / "computes" / workspace,
+        missing=lambda name: AzNotFoundError(
+            f"compute {name!r} was not found in workspace {workspace}",
+            hint=f"create it with `az ml compute create --name {name} --type amlcompute` (a record only)",
+        ),
+    )
 
 
 def group_record(
@@ -171,27 +183,20 @@ def create_group(
     """`az group create` (idempotent, as in Azure: an existing group is updated)."""
     check_asset_name(name.replace(".", "-").replace("(", "-").replace(")", "-"), "resource group")
     record = group_record(name, location, tags, subscription)
-    write_json(_groups_dir(ctx) / f"{name}.json", record)
+    _groups(ctx).write(name, record)
     return record
 
 
 def show_group(ctx: Context, name: str) -> dict[str, Any]:
-    record = read_json(_groups_dir(ctx) / f"{name}.json")
-    if record is None:
-        raise AzNotFoundError(
-            f"(ResourceGroupNotFound) Resource group '{name}' could not be found.",
-            hint=f"create it with `az group create --name {name} --location <location>`",
-        )
-    return dict(record)
+    return _groups(ctx).load(name)
 
 
 def group_exists(ctx: Context, name: str) -> bool:
-    return (_groups_dir(ctx) / f"{name}.json").is_file()
+    return _groups(ctx).path(name).is_file()
 
 
 def list_groups(ctx: Context) -> list[dict[str, Any]]:
-    root = _groups_dir(ctx)
-    return [dict(read_json(p)) for p in sorted(root.glob("*.json"))] if root.is_dir() else []
+    return _groups(ctx).all()
 
 
 def delete_group(ctx: Context, name: str) -> list[str]:
@@ -201,7 +206,7 @@ def delete_group(ctx: Context, name: str) -> list[str]:
     for record in list_workspaces(ctx, name):
         delete_workspace(ctx, str(record["name"]), name)
         removed.append(str(record["name"]))
-    (_groups_dir(ctx) / f"{name}.json").unlink(missing_ok=True)
+    _groups(ctx).path(name).unlink(missing_ok=True)
     return removed
 
 
@@ -242,18 +247,13 @@ def create_workspace(ctx: Context, ws: Workspace, extra: dict[str, Any] | None =
         "subscription": ws.subscription,
         **{k: v for k, v in (extra or {}).items() if v is not None},
     }
-    write_json(_workspaces_dir(ctx) / f"{ws.name}.json", stored)
+    _workspaces(ctx).write(ws.name, stored)
     return workspace_record(ctx, ws, stored)
-
-
-def _stored_workspace(ctx: Context, name: str) -> dict[str, Any] | None:
-    data = read_json(_workspaces_dir(ctx) / f"{name}.json")
-    return dict(data) if isinstance(data, dict) else None
 
 
 def show_workspace(ctx: Context, name: str, group: str, subscription: str | None = None) -> dict[str, Any]:
     """A created workspace, or the configured default one (which exists implicitly unless deleted)."""
-    stored = _stored_workspace(ctx, name)
+    stored = _workspaces(ctx).get(name)
     implicit = load_defaults(ctx).get("workspace") == name
     if stored is None and implicit:
         stored = {"name": name, "resource_group": group, "properties": {"emulator.implicit": "true"}}
@@ -273,14 +273,13 @@ def show_workspace(ctx: Context, name: str, group: str, subscription: str | None
 
 
 def list_workspaces(ctx: Context, group: str | None = None) -> list[dict[str, Any]]:
-    root = _workspaces_dir(ctx)
     result = []
-    names = sorted(p.stem for p in root.glob("*.json")) if root.is_dir() else []
+    names = [str(r["name"]) for r in _workspaces(ctx).all()]
     default = load_defaults(ctx)
     if default.get("workspace") and default["workspace"] not in names:
         names.append(default["workspace"])
     for name in sorted(names):
-        stored = _stored_workspace(ctx, name) or {"resource_group": default.get("group", "")}
+        stored = _workspaces(ctx).get(name) or {"resource_group": default.get("group", "")}
         if stored.get("deleted"):
             continue
         if group is not None and stored.get("resource_group") != group:
@@ -292,10 +291,8 @@ def list_workspaces(ctx: Context, group: str | None = None) -> list[dict[str, An
 def delete_workspace(ctx: Context, name: str, group: str) -> None:
     """Tombstone the workspace record (assets in the state folder stay) and drop its computes."""
     show_workspace(ctx, name, group)
-    write_json(
-        _workspaces_dir(ctx) / f"{name}.json", {"name": name, "resource_group": group, "deleted": True}
-    )
-    shutil.rmtree(_computes_dir(ctx, name), ignore_errors=True)
+    _workspaces(ctx).write(name, {"name": name, "resource_group": group, "deleted": True})
+    shutil.rmtree(_computes(ctx, name).root, ignore_errors=True)
 
 
 def compute_record(ws: Workspace, data: dict[str, Any]) -> dict[str, Any]:
@@ -330,29 +327,22 @@ def compute_record(ws: Workspace, data: dict[str, Any]) -> dict[str, Any]:
 def create_compute(ctx: Context, ws: Workspace, data: dict[str, Any]) -> dict[str, Any]:
     check_asset_name(str(data.get("name") or ""), "compute")
     record = compute_record(ws, data)
-    write_json(_computes_dir(ctx, ws.name) / f"{record['name']}.json", record)
+    _computes(ctx, ws.name).write(str(record["name"]), record)
     return record
 
 
 def show_compute(ctx: Context, ws: Workspace, name: str) -> dict[str, Any]:
-    record = read_json(_computes_dir(ctx, ws.name) / f"{name}.json")
-    if record is None:
-        raise AzNotFoundError(
-            f"compute {name!r} was not found in workspace {ws.name}",
-            hint=f"create it with `az ml compute create --name {name} --type amlcompute` (a record only)",
-        )
-    return dict(record)
+    return _computes(ctx, ws.name).load(name)
 
 
 def list_computes(ctx: Context, ws: Workspace, kind: str | None = None) -> list[dict[str, Any]]:
-    root = _computes_dir(ctx, ws.name)
-    records = [dict(read_json(p)) for p in sorted(root.glob("*.json"))] if root.is_dir() else []
+    records = _computes(ctx, ws.name).all()
     return [r for r in records if kind is None or str(r.get("type")) == kind.lower()]
 
 
 def delete_compute(ctx: Context, ws: Workspace, name: str) -> None:
     show_compute(ctx, ws, name)
-    (_computes_dir(ctx, ws.name) / f"{name}.json").unlink(missing_ok=True)
+    _computes(ctx, ws.name).path(name).unlink(missing_ok=True)
 
 
 def compute_names(ctx: Context, ws: Workspace) -> set[str]:

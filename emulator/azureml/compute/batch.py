@@ -25,7 +25,7 @@ from emulator.azureml.assets import job_records
 from emulator.azureml.assets.environments import parse_reference, show_environment
 from emulator.azureml.assets.models import resolve_model
 from emulator.azureml.assets.names import check_endpoint_name, generate_job_name
-from emulator.azureml.assets.records import locked, read_json, utc_now, write_json
+from emulator.azureml.assets.records import RecordStore, locked, read_json, utc_now, write_json
 from emulator.azureml.assets.workspace import Workspace, creation_context
 from emulator.azureml.assets.yamlspec import Spec
 from emulator.azureml.compute import bindings, jobs, runtimes
@@ -36,52 +36,51 @@ DRIVER = Path(__file__).with_name("batch_driver.py")
 OUTPUT_NAME = "score"
 
 
-def batch_dir(ctx: Context) -> Path:
-    return ctx.azureml / "batch-endpoints"
+def endpoint_store(ctx: Context) -> RecordStore:
+    return RecordStore(
+        ctx.azureml / "batch-endpoints",
+        "endpoint.json",
+        lambda name: AzNotFoundError(
+            f"batch endpoint {name!r} was not found in the emulated workspace",
+            hint="create it with `az ml batch-endpoint create --file <endpoint.yml>`",
+        ),
+    )
+
+
+def deployment_store(ctx: Context, endpoint: str) -> RecordStore:
+    return RecordStore(
+        endpoint_store(ctx).folder(endpoint) / "deployments",
+        "deployment.json",
+        lambda name: AzNotFoundError(
+            f"deployment {name!r} was not found under batch endpoint {endpoint!r}",
+            hint=f"list them with `az ml batch-deployment list -e {endpoint}`",
+        ),
+    )
 
 
 def endpoint_file(ctx: Context, name: str) -> Path:
-    return batch_dir(ctx) / name / "endpoint.json"
+    return endpoint_store(ctx).path(name)
 
 
 def deployment_dir(ctx: Context, endpoint: str, name: str) -> Path:
-    return batch_dir(ctx) / endpoint / "deployments" / name
+    return deployment_store(ctx, endpoint).folder(name)
 
 
 def deployment_file(ctx: Context, endpoint: str, name: str) -> Path:
-    return deployment_dir(ctx, endpoint, name) / "deployment.json"
+    return deployment_store(ctx, endpoint).path(name)
 
 
 def load_endpoint(ctx: Context, name: str) -> dict[str, Any]:
-    record = read_json(endpoint_file(ctx, name))
-    if record is None:
-        raise AzNotFoundError(
-            f"batch endpoint {name!r} was not found in the emulated workspace",
-            hint="create it with `az ml batch-endpoint create --file <endpoint.yml>`",
-        )
-    return dict(record)
+    return endpoint_store(ctx).load(name)
 
 
 def load_deployment(ctx: Context, endpoint: str, name: str) -> dict[str, Any]:
     load_endpoint(ctx, endpoint)
-    record = read_json(deployment_file(ctx, endpoint, name))
-    if record is None:
-        raise AzNotFoundError(
-            f"deployment {name!r} was not found under batch endpoint {endpoint!r}",
-            hint=f"list them with `az ml batch-deployment list -e {endpoint}`",
-        )
-    return dict(record)
+    return deployment_store(ctx, endpoint).load(name)
 
 
 def deployment_records(ctx: Context, endpoint: str) -> list[dict[str, Any]]:
-    root = batch_dir(ctx) / endpoint / "deployments"
-    records = []
-    if root.is_dir():
-        for entry in sorted(root.iterdir()):
-            record = read_json(entry / "deployment.json")
-            if record is not None:
-                records.append(dict(record))
-    return records
+    return deployment_store(ctx, endpoint).all()
 
 
 def create_endpoint(ctx: Context, ws: Workspace, spec: Spec, *, name: str | None = None) -> dict[str, Any]:
@@ -133,14 +132,7 @@ def set_default(ctx: Context, endpoint: str, deployment: str) -> dict[str, Any]:
 
 
 def list_endpoints(ctx: Context) -> list[dict[str, Any]]:
-    root = batch_dir(ctx)
-    records = []
-    if root.is_dir():
-        for entry in sorted(root.iterdir()):
-            record = read_json(entry / "endpoint.json")
-            if record is not None:
-                records.append(dict(record))
-    return records
+    return endpoint_store(ctx).all()
 
 
 def delete_endpoint(ctx: Context, name: str) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator.azureml.assets.names import check_endpoint_name, generate_key
-from emulator.azureml.assets.records import locked, read_json, utc_now, write_json
+from emulator.azureml.assets.records import RecordStore, locked, read_json, utc_now, write_json
 from emulator.azureml.assets.workspace import Workspace, creation_context
 from emulator.azureml.assets.yamlspec import Spec
 from emulator.azureml.context import Context
@@ -35,56 +35,51 @@ from emulator.processes import is_running, process_start_ticks, stop_group
 AUTH_MODES = ("key", "aml_token", "aad_token")
 
 
-def endpoints_dir(ctx: Context) -> Path:
-    return ctx.azureml / "endpoints"
+def endpoint_store(ctx: Context) -> RecordStore:
+    return RecordStore(
+        ctx.azureml / "endpoints",
+        "endpoint.json",
+        lambda name: AzNotFoundError(
+            f"online endpoint {name!r} was not found in the emulated workspace",
+            hint="create it with `az ml online-endpoint create --file <endpoint.yml>`",
+        ),
+    )
 
 
-def endpoint_dir(ctx: Context, name: str) -> Path:
-    return endpoints_dir(ctx) / name
+def deployment_store(ctx: Context, endpoint: str) -> RecordStore:
+    return RecordStore(
+        endpoint_store(ctx).folder(endpoint) / "deployments",
+        "deployment.json",
+        lambda name: AzNotFoundError(
+            f"deployment {name!r} was not found under online endpoint {endpoint!r}",
+            hint=f"list them with `az ml online-deployment list -e {endpoint}`",
+        ),
+    )
 
 
 def endpoint_file(ctx: Context, name: str) -> Path:
-    return endpoint_dir(ctx, name) / "endpoint.json"
+    return endpoint_store(ctx).path(name)
 
 
 def deployment_dir(ctx: Context, endpoint: str, name: str) -> Path:
-    return endpoint_dir(ctx, endpoint) / "deployments" / name
+    return deployment_store(ctx, endpoint).folder(name)
 
 
 def deployment_file(ctx: Context, endpoint: str, name: str) -> Path:
-    return deployment_dir(ctx, endpoint, name) / "deployment.json"
+    return deployment_store(ctx, endpoint).path(name)
 
 
 def load_endpoint(ctx: Context, name: str) -> dict[str, Any]:
-    record = read_json(endpoint_file(ctx, name))
-    if record is None:
-        raise AzNotFoundError(
-            f"online endpoint {name!r} was not found in the emulated workspace",
-            hint="create it with `az ml online-endpoint create --file <endpoint.yml>`",
-        )
-    return dict(record)
+    return endpoint_store(ctx).load(name)
 
 
 def load_deployment(ctx: Context, endpoint: str, name: str) -> dict[str, Any]:
     load_endpoint(ctx, endpoint)
-    record = read_json(deployment_file(ctx, endpoint, name))
-    if record is None:
-        raise AzNotFoundError(
-            f"deployment {name!r} was not found under online endpoint {endpoint!r}",
-            hint=f"list them with `az ml online-deployment list -e {endpoint}`",
-        )
-    return dict(record)
+    return deployment_store(ctx, endpoint).load(name)
 
 
 def deployment_records(ctx: Context, endpoint: str) -> list[dict[str, Any]]:
-    root = endpoint_dir(ctx, endpoint) / "deployments"
-    records = []
-    if root.is_dir():
-        for entry in sorted(root.iterdir()):
-            record = read_json(entry / "deployment.json")
-            if record is not None:
-                records.append(record)
-    return records
+    return deployment_store(ctx, endpoint).all()
 
 
 def deployment_view(record: dict[str, Any]) -> dict[str, Any]:
@@ -124,7 +119,7 @@ def endpoint_view(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
 
 def _start_front(ctx: Context, name: str, port: int) -> dict[str, Any]:
     """Start the front process for `name` (detached) and wait until it listens; returns its slot."""
-    folder = endpoint_dir(ctx, name)
+    folder = endpoint_store(ctx).folder(name)
     state = ctx.home.resolve()
     ready = folder / f".front-{uuid.uuid4().hex[:8]}.ready"
     log_path = folder / "front.log"
@@ -250,14 +245,7 @@ def show_endpoint(ctx: Context, name: str) -> dict[str, Any]:
 
 def list_endpoint_views(ctx: Context) -> list[dict[str, Any]]:
     """Every endpoint as `az ml online-endpoint list` prints it."""
-    root = endpoints_dir(ctx)
-    views = []
-    if root.is_dir():
-        for entry in sorted(root.iterdir()):
-            record = read_json(entry / "endpoint.json")
-            if record is not None:
-                views.append(endpoint_view(ctx, record))
-    return views
+    return [endpoint_view(ctx, record) for record in endpoint_store(ctx).all()]
 
 
 def parse_traffic(text: str, option: str = "--traffic") -> dict[str, int]:
@@ -382,7 +370,7 @@ def delete_endpoint(ctx: Context, name: str) -> None:
         stop_front(record)
         for deployment in deployment_records(ctx, name):
             stop_deployment(deployment)
-        shutil.rmtree(endpoint_dir(ctx, name), ignore_errors=True)
+        shutil.rmtree(endpoint_store(ctx).folder(name), ignore_errors=True)
     path.with_name(path.name + ".lock").unlink(missing_ok=True)
 
 
@@ -496,13 +484,9 @@ def stop_all_endpoints(home: Path) -> list[str]:
     """
     ctx = Context(home)
     stopped: list[str] = []
-    root = endpoints_dir(ctx)
-    if not root.is_dir():
-        return stopped
-    for entry in sorted(root.iterdir()):
-        endpoint = entry.name
-        endpoint_record = read_json(endpoint_file(ctx, endpoint))
-        if isinstance(endpoint_record, dict):
+    for endpoint in endpoint_store(ctx).names():
+        endpoint_record = endpoint_store(ctx).get(endpoint)
+        if endpoint_record is not None:
             stop_front(endpoint_record)
         for record in deployment_records(ctx, endpoint):
             path = deployment_file(ctx, endpoint, str(record["name"]))
