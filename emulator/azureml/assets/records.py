@@ -17,7 +17,16 @@ from typing import Any
 from emulator.azureml.errors import AzNotFoundError
 from emulator.store.files import locked, read_json, utc_now, write_json, write_text
 
-__all__ = ["RecordStore", "locked", "read_json", "utc_now", "version_key", "write_json", "write_text"]
+__all__ = [
+    "Record",
+    "RecordStore",
+    "locked",
+    "read_json",
+    "utc_now",
+    "version_key",
+    "write_json",
+    "write_text",
+]
 
 Record = dict[str, Any]
 

@@ -22,10 +22,11 @@ from typing import Any
 import yaml
 
 from emulator.azureml.assets import job_records
+from emulator.azureml.assets.endpoint_records import EndpointRecords
 from emulator.azureml.assets.environments import parse_reference, show_environment
 from emulator.azureml.assets.models import resolve_model
 from emulator.azureml.assets.names import check_endpoint_name, generate_job_name
-from emulator.azureml.assets.records import RecordStore, locked, read_json, utc_now, write_json
+from emulator.azureml.assets.records import locked, read_json, utc_now, write_json
 from emulator.azureml.assets.workspace import Workspace, creation_context
 from emulator.azureml.assets.yamlspec import Spec
 from emulator.azureml.compute import bindings, jobs, runtimes
@@ -36,57 +37,18 @@ DRIVER = Path(__file__).with_name("batch_driver.py")
 OUTPUT_NAME = "score"
 
 
-def endpoint_store(ctx: Context) -> RecordStore:
-    return RecordStore(
-        ctx.azureml / "batch-endpoints",
-        "endpoint.json",
-        lambda name: AzNotFoundError(
-            f"batch endpoint {name!r} was not found in the emulated workspace",
-            hint="create it with `az ml batch-endpoint create --file <endpoint.yml>`",
-        ),
-    )
-
-
-def deployment_store(ctx: Context, endpoint: str) -> RecordStore:
-    return RecordStore(
-        endpoint_store(ctx).folder(endpoint) / "deployments",
-        "deployment.json",
-        lambda name: AzNotFoundError(
-            f"deployment {name!r} was not found under batch endpoint {endpoint!r}",
-            hint=f"list them with `az ml batch-deployment list -e {endpoint}`",
-        ),
-    )
-
-
-def endpoint_file(ctx: Context, name: str) -> Path:
-    return endpoint_store(ctx).path(name)
-
-
-def deployment_dir(ctx: Context, endpoint: str, name: str) -> Path:
-    return deployment_store(ctx, endpoint).folder(name)
-
-
-def deployment_file(ctx: Context, endpoint: str, name: str) -> Path:
-    return deployment_store(ctx, endpoint).path(name)
-
-
 def load_endpoint(ctx: Context, name: str) -> dict[str, Any]:
-    return endpoint_store(ctx).load(name)
+    return EndpointRecords.batch(ctx).endpoints.load(name)
 
 
 def load_deployment(ctx: Context, endpoint: str, name: str) -> dict[str, Any]:
-    load_endpoint(ctx, endpoint)
-    return deployment_store(ctx, endpoint).load(name)
-
-
-def deployment_records(ctx: Context, endpoint: str) -> list[dict[str, Any]]:
-    return deployment_store(ctx, endpoint).all()
+    return EndpointRecords.batch(ctx).load_deployment(endpoint, name)
 
 
 def create_endpoint(ctx: Context, ws: Workspace, spec: Spec, *, name: str | None = None) -> dict[str, Any]:
     """Create (or update in place) a batch endpoint record."""
     endpoint_name = check_endpoint_name(str(name or spec.data.get("name") or ""), "batch endpoint")
-    path = endpoint_file(ctx, endpoint_name)
+    path = EndpointRecords.batch(ctx).endpoints.path(endpoint_name)
     with locked(path):
         previous = read_json(path) or {}
         created = (previous.get("creation_context") or {}).get("created_at") or utc_now()
@@ -114,7 +76,7 @@ def create_endpoint(ctx: Context, ws: Workspace, spec: Spec, *, name: str | None
 
 
 def _check_deployment(ctx: Context, endpoint: str, name: str) -> None:
-    if read_json(deployment_file(ctx, endpoint, name)) is None:
+    if EndpointRecords.batch(ctx).deployments(endpoint).get(name) is None:
         raise AzError(
             f"batch endpoint {endpoint!r} has no deployment {name!r} to make the default",
             hint=f"create it with `az ml batch-deployment create -e {endpoint} --file <deployment.yml>`",
@@ -122,7 +84,7 @@ def _check_deployment(ctx: Context, endpoint: str, name: str) -> None:
 
 
 def set_default(ctx: Context, endpoint: str, deployment: str) -> dict[str, Any]:
-    path = endpoint_file(ctx, endpoint)
+    path = EndpointRecords.batch(ctx).endpoints.path(endpoint)
     with locked(path):
         record = load_endpoint(ctx, endpoint)
         _check_deployment(ctx, endpoint, deployment)
@@ -132,11 +94,11 @@ def set_default(ctx: Context, endpoint: str, deployment: str) -> dict[str, Any]:
 
 
 def list_endpoints(ctx: Context) -> list[dict[str, Any]]:
-    return endpoint_store(ctx).all()
+    return EndpointRecords.batch(ctx).endpoints.all()
 
 
 def delete_endpoint(ctx: Context, name: str) -> None:
-    path = endpoint_file(ctx, name)
+    path = EndpointRecords.batch(ctx).endpoints.path(name)
     with locked(path):
         load_endpoint(ctx, name)
         shutil.rmtree(path.parent, ignore_errors=True)
@@ -161,7 +123,7 @@ def create_deployment(
             hint="add `endpoint_name:` to the YAML or pass --endpoint-name/-e",
         )
     load_endpoint(ctx, endpoint_name)
-    path = deployment_file(ctx, endpoint_name, name)
+    path = EndpointRecords.batch(ctx).deployments(endpoint_name).path(name)
     if must_exist and read_json(path) is None:
         raise AzNotFoundError(
             f"deployment {name!r} does not exist under batch endpoint {endpoint_name!r}",
@@ -219,7 +181,7 @@ def create_deployment(
             show_environment(ctx, env_name, env_version, label)
         except AzNotFoundError as exc:
             raise AzNotFoundError(exc.message, spec.location("environment"), hint=exc.hint) from None
-    folder = deployment_dir(ctx, endpoint_name, name)
+    folder = EndpointRecords.batch(ctx).deployments(endpoint_name).folder(name)
     folder.mkdir(parents=True, exist_ok=True)
     code_dir: Path | None = None
     if code_source is not None:
@@ -304,18 +266,18 @@ def _inline_environment(value: Any, spec: Spec) -> dict[str, Any]:
 
 def list_deployment_views(ctx: Context, endpoint: str) -> list[dict[str, Any]]:
     load_endpoint(ctx, endpoint)
-    return deployment_records(ctx, endpoint)
+    return EndpointRecords.batch(ctx).deployments(endpoint).all()
 
 
 def delete_deployment(ctx: Context, endpoint: str, name: str) -> None:
     load_deployment(ctx, endpoint, name)
-    path = endpoint_file(ctx, endpoint)
+    path = EndpointRecords.batch(ctx).endpoints.path(endpoint)
     with locked(path):
         record = load_endpoint(ctx, endpoint)
         if (record.get("defaults") or {}).get("deployment_name") == name:
             record["defaults"] = {"deployment_name": None}
             write_json(path, record)
-    shutil.rmtree(deployment_dir(ctx, endpoint, name), ignore_errors=True)
+    shutil.rmtree(EndpointRecords.batch(ctx).deployments(endpoint).folder(name), ignore_errors=True)
 
 
 def _runtime_for(
@@ -375,7 +337,7 @@ def invoke(
     model_dir = str((dep.get("emulator") or {}).get("model_dir"))
     # the driver runs from a folder of its own: beside this module, `jobs.py` & co. would shadow
     # the libraries of the same name for the scoring script
-    driver = deployment_dir(ctx, endpoint, str(chosen)) / "runtime" / DRIVER.name
+    driver = EndpointRecords.batch(ctx).deployments(endpoint).folder(str(chosen)) / "runtime" / DRIVER.name
     driver.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(DRIVER, driver)
     parts = [

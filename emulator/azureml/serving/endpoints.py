@@ -22,12 +22,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from emulator.azureml.assets.endpoint_records import EndpointRecords
 from emulator.azureml.assets.names import check_endpoint_name, generate_key
-from emulator.azureml.assets.records import RecordStore, locked, read_json, utc_now, write_json
+from emulator.azureml.assets.records import locked, read_json, utc_now, write_json
 from emulator.azureml.assets.workspace import Workspace, creation_context
 from emulator.azureml.assets.yamlspec import Spec
 from emulator.azureml.context import Context
-from emulator.azureml.errors import AzArgumentError, AzError, AzNotFoundError
+from emulator.azureml.errors import AzArgumentError, AzError
 from emulator.azureml.serving.backends import deployment_running, stop_deployment
 from emulator.azureml.serving.server import log_tail
 from emulator.processes import is_running, process_start_ticks, stop_group
@@ -35,51 +36,28 @@ from emulator.processes import is_running, process_start_ticks, stop_group
 AUTH_MODES = ("key", "aml_token", "aad_token")
 
 
-def endpoint_store(ctx: Context) -> RecordStore:
-    return RecordStore(
-        ctx.azureml / "endpoints",
-        "endpoint.json",
-        lambda name: AzNotFoundError(
-            f"online endpoint {name!r} was not found in the emulated workspace",
-            hint="create it with `az ml online-endpoint create --file <endpoint.yml>`",
-        ),
-    )
-
-
-def deployment_store(ctx: Context, endpoint: str) -> RecordStore:
-    return RecordStore(
-        endpoint_store(ctx).folder(endpoint) / "deployments",
-        "deployment.json",
-        lambda name: AzNotFoundError(
-            f"deployment {name!r} was not found under online endpoint {endpoint!r}",
-            hint=f"list them with `az ml online-deployment list -e {endpoint}`",
-        ),
-    )
-
-
 def endpoint_file(ctx: Context, name: str) -> Path:
-    return endpoint_store(ctx).path(name)
+    return EndpointRecords.online(ctx).endpoints.path(name)
 
 
 def deployment_dir(ctx: Context, endpoint: str, name: str) -> Path:
-    return deployment_store(ctx, endpoint).folder(name)
+    return EndpointRecords.online(ctx).deployments(endpoint).folder(name)
 
 
 def deployment_file(ctx: Context, endpoint: str, name: str) -> Path:
-    return deployment_store(ctx, endpoint).path(name)
+    return EndpointRecords.online(ctx).deployments(endpoint).path(name)
 
 
 def load_endpoint(ctx: Context, name: str) -> dict[str, Any]:
-    return endpoint_store(ctx).load(name)
+    return EndpointRecords.online(ctx).endpoints.load(name)
 
 
 def load_deployment(ctx: Context, endpoint: str, name: str) -> dict[str, Any]:
-    load_endpoint(ctx, endpoint)
-    return deployment_store(ctx, endpoint).load(name)
+    return EndpointRecords.online(ctx).load_deployment(endpoint, name)
 
 
 def deployment_records(ctx: Context, endpoint: str) -> list[dict[str, Any]]:
-    return deployment_store(ctx, endpoint).all()
+    return EndpointRecords.online(ctx).deployments(endpoint).all()
 
 
 def deployment_view(record: dict[str, Any]) -> dict[str, Any]:
@@ -119,7 +97,7 @@ def endpoint_view(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
 
 def _start_front(ctx: Context, name: str, port: int) -> dict[str, Any]:
     """Start the front process for `name` (detached) and wait until it listens; returns its slot."""
-    folder = endpoint_store(ctx).folder(name)
+    folder = EndpointRecords.online(ctx).endpoints.folder(name)
     state = ctx.home.resolve()
     ready = folder / f".front-{uuid.uuid4().hex[:8]}.ready"
     log_path = folder / "front.log"
@@ -245,7 +223,7 @@ def show_endpoint(ctx: Context, name: str) -> dict[str, Any]:
 
 def list_endpoint_views(ctx: Context) -> list[dict[str, Any]]:
     """Every endpoint as `az ml online-endpoint list` prints it."""
-    return [endpoint_view(ctx, record) for record in endpoint_store(ctx).all()]
+    return [endpoint_view(ctx, record) for record in EndpointRecords.online(ctx).endpoints.all()]
 
 
 def parse_traffic(text: str, option: str = "--traffic") -> dict[str, int]:
@@ -370,7 +348,7 @@ def delete_endpoint(ctx: Context, name: str) -> None:
         stop_front(record)
         for deployment in deployment_records(ctx, name):
             stop_deployment(deployment)
-        shutil.rmtree(endpoint_store(ctx).folder(name), ignore_errors=True)
+        shutil.rmtree(EndpointRecords.online(ctx).endpoints.folder(name), ignore_errors=True)
     path.with_name(path.name + ".lock").unlink(missing_ok=True)
 
 
@@ -484,8 +462,8 @@ def stop_all_endpoints(home: Path) -> list[str]:
     """
     ctx = Context(home)
     stopped: list[str] = []
-    for endpoint in endpoint_store(ctx).names():
-        endpoint_record = endpoint_store(ctx).get(endpoint)
+    for endpoint in EndpointRecords.online(ctx).endpoints.names():
+        endpoint_record = EndpointRecords.online(ctx).endpoints.get(endpoint)
         if endpoint_record is not None:
             stop_front(endpoint_record)
         for record in deployment_records(ctx, endpoint):
