@@ -6,7 +6,7 @@ the model files, the scoring code, the conda spec and the pip requirements — w
 (same inputs → same digest). `az ml model package` writes it to `azureml_dir()/packages/<model>-<version>/`,
 lints the Dockerfile (hadolint: findings fail the step unless waived), builds the image when a Docker
 daemon answers, and registers the result as a new version of the target environment. Deployments
-that are not served from a package build the same kind of context (see `deployments.py`), so a
+that are not served from a package build the same kind of context (`backends.ContainerBackend`), so a
 deployment of the same model, code and environment reuses the package's image.
 
 The image serves the model the way an Azure ML inference image does: the Azure ML inference server
