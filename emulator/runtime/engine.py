@@ -50,11 +50,12 @@ from emulator.plan import (
     stage_graph,
 )
 from emulator.plan import initial_record as plan_initial_record
+from emulator.processes import kill_group, process_alive
 from emulator.runtime import conditions as cond
 from emulator.runtime.counters import Counters
 from emulator.runtime.events import Reporter
 from emulator.runtime.jobs import JobRunner
-from emulator.runtime.process import Cancellation, kill_group, process_alive
+from emulator.runtime.process import Cancellation
 from emulator.runtime.variable_groups import NONE as NO_GROUPS
 from emulator.runtime.variable_groups import VariableGroups
 from emulator.runtime.variables import Masker, VariableSet
