@@ -11,11 +11,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from emulator import manual_validation as manual
 from emulator import task_catalog
 from emulator.errors import ExpressionError, Location, MlopsError, PipelineError, did_you_mean
 from emulator.expressions import parse
-from emulator.gates import manual
-from emulator.model import Hook, Job, Pipeline, Stage, Step, Variable
+from emulator.model import Hook, Job, Pipeline, ScopeVariable, Stage, Step, VariableGroup
 
 
 @dataclass(frozen=True)
@@ -192,9 +192,11 @@ def runtime_expressions(pipeline: Pipeline) -> Iterator[RuntimeExpression]:
     """Every expression of the pipeline that is evaluated at run time, in document order."""
 
     def values(
-        variables: Sequence[Variable], scope: str, stage: Stage | None, job: Job | None
+        variables: Sequence[ScopeVariable], scope: str, stage: Stage | None, job: Job | None
     ) -> Iterator[RuntimeExpression]:
         for var in variables:
+            if isinstance(var, VariableGroup):
+                continue
             text = var.value.strip() if isinstance(var.value, str) else ""
             if text.startswith("$[") and text.endswith("]"):
                 where = f"value of variable {var.name}"

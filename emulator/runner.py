@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulator.errors import Location, RunError, did_you_mean
+from emulator.errors import Location, MlopsError, RunError, did_you_mean
 from emulator.gates import approvals, manual
 from emulator.gates import environments as envfile
 from emulator.gitmeta import read_head
 from emulator.model import Pipeline, build
 from emulator.normalize import normalize
 from emulator.plan import check
+from emulator.runtime import repositories as repofile
+from emulator.runtime import variable_groups as groupfile
 from emulator.runtime.engine import Engine, RunOptions, initial_record
 from emulator.runtime.events import Reporter
 from emulator.runtime.process import Cancellation
@@ -42,13 +44,17 @@ def default_user() -> str:
     """Who is acting: $MLOPS_USER, else git's user.name, else the login name."""
     if os.environ.get("MLOPS_USER"):
         return os.environ["MLOPS_USER"]
+    return git_user_name() or getpass.getuser()
+
+
+def git_user_name() -> str | None:
+    """`git config user.name`, when git has one."""
     try:
         out = subprocess.run(["git", "config", "user.name"], capture_output=True, text=True, timeout=5)
-        if out.returncode == 0 and out.stdout.strip():
-            return out.stdout.strip()
     except (OSError, subprocess.SubprocessError):
-        pass
-    return getpass.getuser()
+        return None
+    name = out.stdout.strip() if out.returncode == 0 else ""
+    return name or None
 
 
 def git_info(repo_root: Path) -> dict[str, str]:
@@ -85,6 +91,19 @@ class Compiled:
     environments: envfile.Environments
     environments_path: Path | None
     tasks_path: Path | None = None  # tasks.yml: stand-ins for tasks without local behaviour
+    variable_groups: groupfile.VariableGroups = groupfile.NONE
+    repositories: Mapping[str, Path] = field(default_factory=dict)  # lower-case alias -> local folder
+
+    def checkout_problems(self) -> tuple[list[MlopsError], list[MlopsError]]:
+        """(checkouts of an undeclared repository, which the service refuses; checkouts of a repository
+        with no local folder, which Azure accepts but a local run cannot do: `mlops validate` warns)."""
+        return repofile.check_checkouts(self.pipeline, self.repositories)
+
+    def undefined_groups(self) -> list[MlopsError]:
+        """`- group:` items the variable groups file does not define (warnings in `mlops validate`: the
+        YAML is fine, the local stand-in is missing)."""
+        names = [(g.name, g.location) for g in self.pipeline.groups()]
+        return groupfile.check_defined(self.variable_groups, names)
 
 
 def compile_pipeline(
@@ -94,10 +113,13 @@ def compile_pipeline(
     requester: str | None = None,
     environments_file: Path | None = None,
     tasks_file: Path | None = None,
+    variable_groups_file: Path | None = None,
     check_plan: bool = True,
 ) -> Compiled:
     """Expand and model a pipeline; raises located MlopsErrors. `check_plan=False` leaves what
-    `plan.problems` finds (beyond the graphs) to the caller: `mlops validate` reports them all."""
+    `plan.plan_problems` finds (beyond the graphs) to the caller: `mlops validate` reports them all.
+
+    `repos`: `--repo` folders, over those of a repositories.yml beside the pipeline."""
     if not path.is_file():
         nearby = [p.name for p in path.parent.glob("*.y*ml")] if path.parent.is_dir() else []
         raise RunError(
@@ -108,7 +130,8 @@ def compile_pipeline(
         )
     repo_root = find_repo_root(path.resolve())
     user = requester or default_user()
-    expanded = expand_pipeline(path, parameters, repos, template_variables(repo_root, path, user))
+    folders = repofile.merged(repofile.load(repofile.find_file(path.resolve(), repo_root)), repos or {})
+    expanded = expand_pipeline(path, parameters, folders, template_variables(repo_root, path, user))
     document = normalize(expanded.document)
     pipeline = build(document)
     tasks_path = tasks_file or standins.find_file(path.resolve(), repo_root)
@@ -116,6 +139,7 @@ def compile_pipeline(
           problems=check_plan)
     env_path = environments_file or envfile.find_file(path.resolve(), repo_root)
     environments = envfile.load(env_path)
+    groups_path = variable_groups_file or groupfile.find_file(path.resolve(), repo_root)
     return Compiled(
         expanded,
         document,
@@ -123,6 +147,8 @@ def compile_pipeline(
         environments,
         env_path.resolve() if env_path else None,
         tasks_path.resolve() if tasks_path else None,
+        groupfile.load(groups_path.resolve() if groups_path else None),
+        folders,
     )
 
 
@@ -143,6 +169,7 @@ class RunRequest:
     comment: str | None = None
     check_policy: str = "fail"
     environments_file: Path | None = None
+    variable_groups_file: Path | None = None
     parallel: int | None = None  # jobs at once (None: the number of CPU cores)
     secret_variables: Mapping[str, str] = field(default_factory=dict)  # queue-time secrets, never recorded
     task_policy: str = "fail"  # tasks without local behaviour: fail or skip
@@ -159,6 +186,7 @@ def _options(
     bin_dir.mkdir(parents=True, exist_ok=True)
     write_az_shim(bin_dir)
     files = [Path(str(data[k])) if data.get(k) else None for k in ("pipelineFile", "environmentsFile")]
+    groups = data.get("variableGroupsFile")
     return RunOptions(
         home=home,
         repo_root=repo_root,
@@ -169,6 +197,8 @@ def _options(
         az_bin=bin_dir,
         parallel=int(data.get("parallel") or 0),
         connections=connections.for_pipeline(files[0], files[1], repo_root),
+        variable_groups=groupfile.load(Path(groups) if groups else None),
+        repositories={str(k): Path(v) for k, v in (data.get("repositories") or {}).items()},
     )
 
 
@@ -179,8 +209,12 @@ def start(
     user = request.user or default_user()
     compiled = compile_pipeline(
         request.pipeline, request.parameters, request.repos, user, request.environments_file,
-        request.tasks_file,
+        tasks_file=request.tasks_file, variable_groups_file=request.variable_groups_file,
     )
+    undeclared, unmapped = compiled.checkout_problems()
+    problems = [*undeclared, *unmapped, *compiled.undefined_groups()]
+    if problems:
+        raise problems[0]
     repo_root = compiled.expanded.repo_root
     for problem in check_decisions(compiled.pipeline, compiled.environments, request.approve, request.reject):
         raise RunError(problem.message, None, expected=problem.expected, hint=problem.hint)
@@ -204,6 +238,11 @@ def start(
             "pipelineFile": str(source),
             "repoRoot": str(repo_root),
             "environmentsFile": str(compiled.environments_path) if compiled.environments_path else None,
+            "variableGroupsFile": compiled.variable_groups.source_path,
+            "repositories": {
+                k: str(v)
+                for k, v in repofile.checkout_folders(compiled.pipeline, compiled.repositories).items()
+            },
             "definitionName": source.stem,
             "parameters": {k: _jsonable(v) for k, v in compiled.expanded.parameters.items()},
             "variables": dict(request.variables),
@@ -310,12 +349,20 @@ def _execute(
         if run.data.get("status") == "completed":
             return run
         options = _options(home, Path(run.data["repoRoot"]), environments, run.data)
+        _check_groups(pipeline, options.variable_groups)
         tasks_file = run.data.get("tasksFile")
         registry = default_registry(
             standins.load(Path(tasks_file) if tasks_file else None), str(run.data.get("taskPolicy") or "fail")
         )
         Engine(run, pipeline, options, reporter, registry, cancellation).execute()
     return run
+
+
+def _check_groups(pipeline: Pipeline, groups: groupfile.VariableGroups) -> None:
+    """Every variable group the pipeline names is defined and its values can be read (`env:` ones
+    from the environment), before a job starts: the service refuses to queue such a run."""
+    for ref in pipeline.groups():
+        groups.values(groups.require(ref.name, ref.location))
 
 
 def _environments_of(run: runstore.Run) -> envfile.Environments:

@@ -1,5 +1,6 @@
-"""A YAML file the user keeps beside a pipeline (environments.yml, tasks.yml), checked against its JSON
-Schema, the first error reported at the line and column of the offending node."""
+"""A YAML file the user keeps beside a pipeline (environments.yml, tasks.yml, variable-groups.yml,
+repositories.yml): where it is found, and its check against its JSON Schema, the first error reported
+at the line and column of the offending node."""
 
 from __future__ import annotations
 
@@ -11,12 +12,22 @@ from emulator.errors import ConfigError, Location
 from emulator.yamlio import YMap, location_of, plain
 
 
-def check(doc: Any, schema_path: Path, display: str, what: str, hint: str) -> None:
+def find_beside(pipeline: Path, repo_root: Path, name: str) -> Path | None:
+    """The file `name` beside the pipeline, else in the repository's mlops_pipelines/."""
+    for candidate in (pipeline.parent / name, repo_root / "mlops_pipelines" / name):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def check(doc: Any, schema_path: Path, display: str, what: str, hint: str, data: Any = None) -> None:
+    """`data`: what the schema sees, when not `plain(doc)` (a file read as text, typed for the schema)."""
     import jsonschema
 
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(plain(doc)), key=lambda e: (-len(e.absolute_path), e.message))
+    seen = plain(doc) if data is None else data
+    errors = sorted(validator.iter_errors(seen), key=lambda e: (-len(e.absolute_path), e.message))
     if not errors:
         return
     err = errors[0]

@@ -120,15 +120,18 @@ def azureml_files(pipeline: Pipeline, repo_root: Path) -> tuple[list[AzureMLFile
     return list(found.values()), skipped
 
 
-def check_azureml_files(files: list[AzureMLFile]) -> list[MlopsError]:
-    from emulator.azureml.yamlspec import load_spec
+def check_azureml_files(files: list[AzureMLFile]) -> tuple[list[MlopsError], list[MlopsError]]:
+    """(errors, warnings): a file azure-ai-ml's loaders refuse is an error; a file that does not exist is
+    a warning, since Azure DevOps accepts the pipeline and only the step fails when it runs."""
+    from emulator.azureml.assets.yamlspec import load_spec
 
     errors: list[MlopsError] = []
+    missing: list[MlopsError] = []
     for item in files:
         if not item.path.is_file():
-            errors.append(
+            missing.append(
                 PipelineError(
-                    f"{item.command} refers to {item.path}, which does not exist",
+                    f"{item.command} refers to {item.path}, which does not exist: the step will fail",
                     item.location,
                     hint="paths in steps are relative to the repository root (the checkout)",
                 )
@@ -138,7 +141,7 @@ def check_azureml_files(files: list[AzureMLFile]) -> list[MlopsError]:
             load_spec(item.kind, item.path)
         except MlopsError as exc:
             errors.append(exc)
-    return errors
+    return errors, missing
 
 
 def find_service_schema(repo_root: Path) -> Path | None:
@@ -276,17 +279,20 @@ def validate(
     """`local_tasks`: the tasks with local behaviour (the emulator's, plug-ins, stand-ins);
     `queue_variables`: names given at queue time (`--var`), so conditions may read them."""
     files, skipped = azureml_files(pipeline, repo_root)
+    invalid, missing = check_azureml_files(files)
     findings = [Finding.of(e) for e in plan.plan_problems(pipeline, local_tasks)]
     findings += lint.check(pipeline, queue_variables)
     findings += [Finding.of(e, "task-input") for e in task_inputs.check(pipeline.document)]
     findings += check_connections(pipeline.document, connections)
-    findings += [Finding.of(e, "azureml-yaml") for e in check_azureml_files(files)]
+    findings += [Finding.of(e, "azureml-yaml") for e in invalid]
+    # a missing file: Azure DevOps accepts the pipeline, the step fails when it runs
+    findings += [Finding.of(e, "azureml-yaml", "warning") for e in missing]
     schema = find_service_schema(repo_root)
     if schema is not None:
         findings += [Finding.of(e, "service-schema") for e in check_service_schema(expanded, schema)]
     local = {t.lower() for t in local_tasks}
     built_in = ("checkout", "download-none", "manualvalidation@0", "manualvalidation@1", "delay@1")
-    missing = {
+    no_behaviour = {
         step.task: None
         for stage in pipeline.stages
         for job in stage.jobs
@@ -300,4 +306,4 @@ def validate(
         if job.containers
     )
     used = str(schema) if schema else None
-    return Report(tuple(files), tuple(skipped), used, tuple(findings), tuple(missing), containers)
+    return Report(tuple(files), tuple(skipped), used, tuple(findings), tuple(no_behaviour), containers)

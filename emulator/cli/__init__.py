@@ -25,6 +25,7 @@ from emulator.store.paths import state_home
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 ENVIRONMENTS_HELP = "environments file (default: environments.yml beside the pipeline or in mlops_pipelines/)"
+GROUPS_HELP = "variable groups file (default: variable-groups.yml beside the pipeline or in mlops_pipelines/)"
 
 
 def _pairs(values: Sequence[str] | None, flag: str) -> dict[str, str]:
@@ -58,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--tasks", type=Path, metavar="FILE",
                         help="local stand-ins for tasks without local behaviour (default: tasks.yml beside "
                              "the pipeline or in mlops_pipelines/)")
+        sp.add_argument("--variable-groups", type=Path, metavar="FILE",
+                        help=GROUPS_HELP)
 
     run = sub.add_parser("run", help="expand and run a pipeline")
     pipeline_args(run)
@@ -105,6 +108,15 @@ def _parser() -> argparse.ArgumentParser:
                          "SARIF, ##vso lines, JUnit)")
     pipeline_args(val, many=True)
     validate_command.add_arguments(val)
+
+    init = sub.add_parser("init", help="write the local stand-ins a pipeline needs: environments, service "
+                          "connections, variable groups, repository folders (never overwrites a file)")
+    init.add_argument("pipeline", type=Path, help="the pipeline YAML file")
+    init.add_argument("-p", "--parameter", action="append", metavar="NAME=VALUE",
+                      help="a runtime parameter (repeatable)")
+    init.add_argument("--repo", action="append", metavar="ALIAS=PATH",
+                      help="local folder of a repository the pipeline uses (repeatable; written to "
+                           "repositories.yml)")
 
     runs = sub.add_parser("runs", help="list runs or show one")
     listing.add_arguments(runs)
@@ -198,9 +210,9 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             variables=_pairs(args.var, "--var"),
             repos={k: Path(v) for k, v in _pairs(args.repo, "--repo").items()}, approve=args.approve,
             reject=args.reject, user=args.user, comment=args.comment, check_policy=args.check_policy,
-            environments_file=args.environments, parallel=args.parallel,
-            secret_variables=_pairs(args.secret, "--secret"), task_policy=args.task_policy,
-            tasks_file=args.tasks)
+            environments_file=args.environments, variable_groups_file=args.variable_groups,
+            parallel=args.parallel, secret_variables=_pairs(args.secret, "--secret"),
+            task_policy=args.task_policy, tasks_file=args.tasks)
         with render.make_reporter(console, args.quiet, args.verbose, args.progress) as reporter:
             run = runner.start(request, home, reporter)
         return _until_undecided(run, console, args, isinstance(reporter, render.LiveReporter))
@@ -223,7 +235,8 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if cmd == "expand":
         compiled = runner.compile_pipeline(args.pipeline, _pairs(args.parameter, "-p"),
                                            {k: Path(v) for k, v in _pairs(args.repo, "--repo").items()},
-                                           environments_file=args.environments, tasks_file=args.tasks)
+                                           environments_file=args.environments, tasks_file=args.tasks,
+                                           variable_groups_file=args.variable_groups)
         from emulator.normalize import final_yaml
         from emulator.yamlio import dumps
 
@@ -233,6 +246,8 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         else:
             sys.stdout.write(text)
         return runner.EXIT_OK
+    if cmd == "init":
+        return _init(args, console)
     if cmd == "runs":
         if getattr(args, "runs_command", None) == "show":
             run = runstore.load(home, args.run_id)
@@ -271,7 +286,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             sys.stdout.write(recipes.format_list(library))
         return runner.EXIT_OK
     if cmd == "endpoints":
-        from emulator.azureml.endpoints import list_endpoints, stop_all_endpoints
+        from emulator.azureml.serving.endpoints import list_endpoints, stop_all_endpoints
 
         if args.action == "down":
             stopped = stop_all_endpoints(home)
@@ -296,6 +311,32 @@ def _run_item(record: dict[str, Any]) -> dict[str, Any]:
     """A run as `mlops runs -o json` lists it."""
     keys = ("id", "pipeline", "status", "result", "requestedBy", "startedAt", "finishedAt", "waiting")
     return {k: record.get(k) for k in keys}
+
+
+def _init(args: argparse.Namespace, console: Console) -> int:
+    from emulator import scaffold
+    from emulator.yamlio import display_path
+
+    repos = {k: Path(v) for k, v in _pairs(args.repo, "--repo").items()}
+    compiled = runner.compile_pipeline(args.pipeline, _pairs(args.parameter, "-p"), repos)
+    files = scaffold.stand_ins(compiled.pipeline, args.pipeline.resolve(), compiled.expanded.repo_root, repos,
+                               scaffold.user_name())
+    written = {f.path for f in scaffold.write(files)}
+    for item in files:
+        needs = ", ".join(item.names) or "none"
+        where = display_path(item.path)
+        if item.path in written:
+            console.print(f"[green]✔[/green] wrote {where}: {item.kind} ({needs})", highlight=False)
+        elif item.text is None and item.path.is_file():
+            lacks = f"; it lacks: {', '.join(item.missing)}" if item.missing else ""
+            console.print(f"• kept {where} ({item.kind}: {needs}{lacks})", highlight=False)
+        elif item.text is None:
+            console.print(f"• no {item.kind} needed", highlight=False)
+        else:
+            console.print(f"• kept {where}: it appeared while mlops init ran", highlight=False)
+    console.print(f"Next: fill in any TODO, then mlops validate {args.pipeline}; mlops run {args.pipeline}",
+                  highlight=False)
+    return runner.EXIT_OK
 
 
 def _until_undecided(run: runstore.Run, console: Console, args: argparse.Namespace, live: bool) -> int:

@@ -92,7 +92,8 @@ def validate_file(path: Path, args: argparse.Namespace, parameters: dict[str, st
                   repos: dict[str, Path], variables: dict[str, str]) -> formats.FileResult:
     try:
         compiled = runner.compile_pipeline(path, parameters, repos, environments_file=args.environments,
-                                           tasks_file=args.tasks, check_plan=False)
+                                           tasks_file=args.tasks, variable_groups_file=args.variable_groups,
+                                           check_plan=False)
         root = compiled.expanded.repo_root
         report = validate(
             compiled.pipeline, compiled.expanded.document, root, runner.local_tasks(compiled),
@@ -100,9 +101,13 @@ def validate_file(path: Path, args: argparse.Namespace, parameters: dict[str, st
             queue_variables=list(variables),
         )
         decisions = check_decisions(compiled.pipeline, compiled.environments, args.approve, args.reject)
+        undeclared, unmapped = compiled.checkout_problems()
+        local = [Finding.of(e) for e in undeclared]  # the service refuses a checkout of an undeclared repo
+        # Azure accepts these; a local run lacks what they need: a repository's folder, a group's values
+        local += [Finding.of(e, severity="warning") for e in [*unmapped, *compiled.undefined_groups()]]
     except MlopsError as exc:
         return formats.FileResult(path, (Finding.of(exc),))
-    findings = (*decisions, *sorted(report.findings, key=_position))
+    findings = (*decisions, *sorted([*report.findings, *local], key=_position))
     if args.strict:
         findings = tuple(Finding("error", f.rule, f.message, f.location, f.expected, f.hint)
                          if f.severity == "warning" else f for f in findings)

@@ -119,10 +119,7 @@ EMPTY = Environments({}, {}, None)
 
 def find_file(pipeline: Path, repo_root: Path) -> Path | None:
     """environments.yml beside the pipeline, else in the repository's mlops_pipelines/."""
-    for candidate in (pipeline.parent / FILE_NAME, repo_root / "mlops_pipelines" / FILE_NAME):
-        if candidate.is_file():
-            return candidate
-    return None
+    return schemacheck.find_beside(pipeline, repo_root, FILE_NAME)
 
 
 def _check(item: Mapping[str, Any], loc: Location) -> Check:

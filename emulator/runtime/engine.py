@@ -39,7 +39,7 @@ from emulator.errors import ExpressionError, Location, MlopsError, PipelineError
 from emulator.expressions import CaseInsensitiveDict, EvalContext, evaluate_text, to_bool, to_string
 from emulator.gates import checks as gate_checks
 from emulator.gates.environments import Environments
-from emulator.model import Job, Pipeline, Stage, Variable, matrix_legs
+from emulator.model import Job, Pipeline, ScopeVariable, Stage, VariableGroup, matrix_legs
 from emulator.plan import (
     RuntimeJob,
     RuntimeStep,
@@ -50,11 +50,14 @@ from emulator.plan import (
     stage_graph,
 )
 from emulator.plan import initial_record as plan_initial_record
+from emulator.processes import kill_group, process_alive
 from emulator.runtime import conditions as cond
 from emulator.runtime.counters import Counters
 from emulator.runtime.events import Reporter
 from emulator.runtime.jobs import JobRunner
-from emulator.runtime.process import Cancellation, kill_group, process_alive
+from emulator.runtime.process import Cancellation
+from emulator.runtime.variable_groups import NONE as NO_GROUPS
+from emulator.runtime.variable_groups import VariableGroups
 from emulator.runtime.variables import Masker, VariableSet
 from emulator.runtime.workspace import Workspace
 from emulator.store.files import utc_now
@@ -88,6 +91,8 @@ class RunOptions:
     parallel: int = 0  # jobs at once (0: the number of CPU cores)
     secret_variables: Mapping[str, str] = field(default_factory=dict)  # queue-time secrets
     connections: ServiceConnections | None = None
+    variable_groups: VariableGroups = NO_GROUPS  # Library variable groups (variable-groups.yml)
+    repositories: Mapping[str, Path] = field(default_factory=dict)  # lower-case alias -> local folder
     minute_seconds: float = field(default_factory=default_minute_seconds)  # a timeoutInMinutes minute
 
 
@@ -181,6 +186,7 @@ class Engine:
                 *self._secret_vars.values(),
                 *self._secret_values,
                 *(v for o in self._secret_outputs.values() for v in o.values()),
+                *options.variable_groups.secrets(pipeline.groups()),
             ]
         )
         self._gated: set[str] = set()
@@ -724,12 +730,16 @@ class Engine:
     def _apply_variables(
         self,
         vs: VariableSet,
-        variables: tuple[Variable, ...],
+        variables: tuple[ScopeVariable, ...],
         named: Mapping[str, Any],
         static_only: bool = False,
     ) -> None:
-        """Set a scope's variables in order; `$[ ]` values are evaluated with what is known so far."""
+        """Set a scope's variables in order; `$[ ]` values are evaluated with what is known so far; a
+        variable group's variables take the group's place in the list."""
         for var in variables:
+            if isinstance(var, VariableGroup):
+                self.options.variable_groups.apply(vs, var)
+                continue
             value = _text(var.value)
             stripped = value.strip()
             if stripped.startswith("$[") and stripped.endswith("]"):
@@ -747,9 +757,9 @@ class Engine:
 
     def _queue_time_warnings(self) -> None:
         """Queue-time values lose to YAML-defined ones [DOC variables.md "Allow at queue time"]."""
-        yaml_names = {v.name.lower() for v in self.pipeline.variables}
-        yaml_names |= {v.name.lower() for s in self.pipeline.stages for v in s.variables}
-        yaml_names |= {v.name.lower() for s in self.pipeline.stages for j in s.jobs for v in j.variables}
+        scopes = [self.pipeline.variables, *(s.variables for s in self.pipeline.stages),
+                  *(j.variables for s in self.pipeline.stages for j in s.jobs)]
+        yaml_names = {v.name.lower() for scope in scopes for v in scope if not isinstance(v, VariableGroup)}
         warnings = self.run.data.setdefault("warnings", [])
         for name in self.options.queue_variables:
             if name.lower() in yaml_names:
@@ -857,7 +867,8 @@ class Engine:
         vs = VariableSet()
         vs.update(self._predefined().items())
         for var in self.pipeline.variables:
-            vs.set(var.name, _text(var.value))
+            if not isinstance(var, VariableGroup):
+                vs.set(var.name, _text(var.value))
         text = vs.expand(text)
         return re.sub(r'["/:<>\\|?@*]', "_", text).strip() or self.run.id
 

@@ -35,7 +35,7 @@ from emulator.runtime.logcommands import FormatCommand, LogCommand, parse_line
 from emulator.runtime.process import CANCEL, TIMEOUT, Cancellation, ProcessResult, run_streaming
 from emulator.runtime.server import WAITING, run_task
 from emulator.runtime.variables import VariableSet
-from emulator.runtime.workspace import Workspace, checkout
+from emulator.runtime.workspace import Workspace, copy_repository, plan_checkout
 from emulator.store.files import utc_now
 from emulator.tasks.base import StepContext, TaskOutcome
 
@@ -531,34 +531,22 @@ class _StepState:
         if target.lower() == "none":
             self.write("Skipping checkout (checkout: none)", "section")
             return TaskOutcome(cond.SUCCEEDED)
-        if target.lower() != "self":
-            raise MlopsError(
-                f"checkout of repository '{target}' is not supported by the emulator",
-                step.location,
-                hint="use checkout: self (or checkout: none)",
-            )
+        options = self.engine.options
+        hook = [s.step for s in self.runner.rjob.steps if s.hook == self.rstep.hook]
+        checkouts = [s for s in hook if s.task == "checkout" and (s.checkout or "").lower() != "none"]
         ws = self.runner.workspace
-        dest = ws.sources
-        path = step.inputs.get("path")
-        if path:
-            dest = (ws.root / str(path)).resolve()
-            if ws.root.resolve() not in (dest, *dest.parents):
-                raise MlopsError(
-                    f"checkout path '{path}' must be under $(Agent.BuildDirectory)", step.location
-                )
-            for name in (
-                "Build.SourcesDirectory",
-                "System.DefaultWorkingDirectory",
-                "Build.Repository.LocalPath",
-            ):
-                self.runner.base.set(name, str(dest), readonly=True)
-                self.variables.set(name, str(dest), readonly=True)
-        if str(step.inputs.get("clean", "")).lower() == "true" and dest.exists():
-            shutil.rmtree(dest)
-        dest.mkdir(parents=True, exist_ok=True)
-        repo = self.engine.options.repo_root
-        count = checkout(repo, dest, exclude=[self.engine.options.home])
-        self.write(f"Copied {count} files of {repo} to {dest}", "section")
+        plan = plan_checkout(step, ws, options.repo_root, self.engine.pipeline.repositories,
+                             options.repositories, multiple=len(checkouts) > 1)
+        for name, value in plan.variables.items():
+            self.runner.base.set(name, value, readonly=True)
+            self.variables.set(name, value, readonly=True)
+        if str(step.inputs.get("clean", "")).lower() == "true" and plan.dest.exists():
+            shutil.rmtree(plan.dest)
+        plan.dest.mkdir(parents=True, exist_ok=True)
+        for note in plan.notes:
+            self.write(note, "warning")
+        count = copy_repository(plan.source, plan.dest, step.location, exclude=[options.home])
+        self.write(f"Copied {count} files of {plan.source} to {plan.dest}", "section")
         return TaskOutcome(cond.SUCCEEDED)
 
     # logging commands -----------------------------------------------------------------------------

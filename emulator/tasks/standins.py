@@ -81,10 +81,7 @@ def _env_name(name: str) -> str:
 
 
 def find_file(pipeline: Path, repo_root: Path) -> Path | None:
-    for candidate in (pipeline.parent / FILE_NAME, repo_root / "mlops_pipelines" / FILE_NAME):
-        if candidate.is_file():
-            return candidate
-    return None
+    return schemacheck.find_beside(pipeline, repo_root, FILE_NAME)
 
 
 def load(path: Path | None) -> dict[str, StandIn]:

@@ -166,6 +166,12 @@ class References:
                                          "(directly or indirectly)")
         if not self._exists(target.path, target.repo.root):
             raise TemplateError(self._not_found(target), loc, hint=self._not_found_hint(target))
+        escape = outside_link(target.path, target.repo.root)
+        if escape is not None:
+            raise TemplateError(f"Template {target.display()} is a symbolic link to {escape}, outside "
+                                f"repository {target.repo.alias} ({target.repo.root})", loc,
+                                hint="the service reads templates from the repository's own files; copy the "
+                                     "template into the repository instead of linking to it")
         try:
             size = target.path.stat().st_size
         except OSError:
@@ -245,6 +251,14 @@ class References:
                 return False
             folder = folder / part
         return True
+
+
+def outside_link(path: Path, root: Path) -> Path | None:
+    """Where `path` really is when a symbolic link (the file or a folder on the way) takes it out of the
+    repository `root`; None when it stays inside. A link never lets a repository file stand for a file
+    elsewhere on the machine: neither for templates nor for checkouts."""
+    real = Path(os.path.realpath(path))
+    return None if real.is_relative_to(Path(os.path.realpath(root))) else real
 
 
 _NOT_LOADED: Any = object()

@@ -481,3 +481,38 @@ CASES = [
         - script: y
         """, error="A file may hold only one YAML document"),
 ]
+
+# ---- approval-only deployment jobs and unnamed stages (issue 13 item 5) ------------------------------
+CASES += [
+    case("deployment-without-strategy", "DOC yaml-schema/jobs-deployment.md (only the name is required; "
+         "strategy is optional); rsethur/MLOps approval jobs", """
+        stages:
+        - stage: RegisterModel
+          jobs:
+          - deployment: Approval
+            displayName: Approval for model registration
+            environment: 'Test'
+        """, final="""
+        stages:
+        - stage: RegisterModel
+          jobs:
+          - deployment: Approval
+            displayName: Approval for model registration
+            environment: {name: Test}
+        """),
+    case("unnamed-stage-keeps-empty-name", "PG C-E04-004 (empty names are kept); dotnet/docker-tools#1217 "
+         "(`- stage:` runs on the service)", """
+        stages:
+        - stage:
+          jobs:
+          - job:
+            steps:
+            - script: x
+        """, final="""
+        stages:
+        - stage: ''
+          jobs:
+          - job: ''
+            steps: [{task: CmdLine@2, inputs: {script: x}}]
+        """),
+]
