@@ -36,7 +36,7 @@ from emulator.expressions import (
 )
 from emulator.expressions.parser import syntax_error_location
 from emulator.findings import Finding
-from emulator.model import Job, Pipeline, Stage
+from emulator.model import Job, Pipeline, ScopeVariable, Stage, Variable, VariableGroup
 from emulator.plan import RuntimeExpression, runtime_expressions, stage_dependencies
 from emulator.runtime.conditions import status_functions, step_functions
 
@@ -118,7 +118,8 @@ class _Definitions:
     """Variable names something in the pipeline defines, by scope (lower case)."""
 
     def __init__(self, pipeline: Pipeline, queue_variables: Iterable[str]) -> None:
-        self.pipeline = {v.name.lower() for v in pipeline.variables} | {q.lower() for q in queue_variables}
+        self.pipeline = _names_of(pipeline.variables) | {q.lower() for q in queue_variables}
+        self.variables = pipeline.variables
         self.set_by_steps: set[str] = set()
         self.step_names: set[str] = set()
         for stage in pipeline.stages:
@@ -131,8 +132,10 @@ class _Definitions:
 
     def defined(self, name: str, stage: Stage | None, job: Job | None) -> bool:
         lowered = name.lower()
-        scoped = {v.name.lower() for v in (stage.variables if stage else ())}
-        scoped |= {v.name.lower() for v in (job.variables if job else ())}
+        scopes = [self.variables, stage.variables if stage else (), job.variables if job else ()]
+        if any(isinstance(v, VariableGroup) for scope in scopes for v in scope):
+            return True  # a variable group's variables are not in the YAML: anything may be one of them
+        scoped = _names_of(stage.variables if stage else ()) | _names_of(job.variables if job else ())
         if job is not None and job.matrix:
             scoped |= {k.lower() for leg in job.matrix.values() for k in leg}
         if lowered in self.pipeline or lowered in scoped or lowered in self.set_by_steps:
@@ -141,6 +144,10 @@ class _Definitions:
             return True
         # `variables['step.out']`: an output variable of a step of the same job
         return "." in lowered and lowered.split(".")[0] in self.step_names
+
+
+def _names_of(variables: Iterable[ScopeVariable]) -> set[str]:
+    return {v.name.lower() for v in variables if isinstance(v, Variable)}
 
 
 def check(pipeline: Pipeline, queue_variables: Iterable[str] = ()) -> list[Finding]:

@@ -128,3 +128,14 @@ def test_the_location_points_at_the_reference() -> None:
     assert finding.location is not None
     line = text.splitlines()[finding.location.line - 1]
     assert line[finding.location.col - 1:].startswith("variables['nope']")
+
+
+def test_a_variable_group_in_scope_may_define_any_variable() -> None:
+    text = textwrap.dedent("""\
+        variables:
+        - group: release-settings
+        steps:
+        - script: echo hi
+          condition: eq(variables['deployToProd'], 'true')
+        """)
+    assert lint.check(build(normalize(loads(text, "p.yml")))) == []
