@@ -8,8 +8,9 @@ process/expressions.md "Functions", "Job status check functions"; process/condit
 Warnings: what Azure accepts and quietly evaluates to an empty value [DOC process/expressions.md
 "Dependencies"; process/variables.md "Use outputs in a different job/stage": "Output variables are
 only visible to stages/jobs that depend on the producer"]:
-- `variables['X']` where nothing defines X (YAML, predefined, `task.setvariable` in a script, step
-  outputs, `--var`): empty unless someone sets it at queue time;
+- `variables['X']` where nothing defines X (YAML, predefined, `task.setvariable` in a script, a
+  task's output variables, step outputs, a variable group in scope, `--var`): empty unless someone
+  sets it at queue time;
 - `dependencies.X` where X is not a direct dependency of the unit (an upstream stage or job, a
   misspelt one): its `result` is empty, so `eq(dependencies.X.result, 'Succeeded')` is false;
 - `stageDependencies.S.J` where S is not a direct dependency of the stage, or has no job J.
@@ -21,6 +22,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from emulator import task_catalog
 from emulator.errors import ExpressionError, did_you_mean
 from emulator.expressions import (
     CallNode,
@@ -127,6 +129,8 @@ class _Definitions:
                 for step in job.all_steps():
                     if step.name:
                         self.step_names.add(step.name.lower())
+                    definition = task_catalog.load().get(step.task)  # variables the task sets
+                    self.set_by_steps |= {o.lower() for o in (definition.outputs if definition else ())}
                     for value in step.inputs.values():
                         self.set_by_steps |= {m.lower() for m in _SETVARIABLE.findall(str(value))}
 

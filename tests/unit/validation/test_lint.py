@@ -26,6 +26,9 @@ stages:
     - script: echo "##vso[task.setvariable variable=v;isOutput=true]1"
       name: s
     - script: echo "##vso[task.setvariable variable=built]yes"
+    - task: UsePythonVersion@0
+      inputs:
+        versionSpec: '3.11'
   - job: K
     dependsOn: J
     condition: {job_condition}
@@ -79,6 +82,7 @@ CASES = [
      ("warning", "undefined-variable", "'deployToProd'")),
     ("predefined variable", "step_condition", "eq(variables['Build.SourceBranch'], 'refs/heads/main')", None),
     ("output of a step of the job", "step_condition", "eq(variables['s.v'], '1')", None),
+    ("variable a task sets (UsePythonVersion@0)", "job_variable", "variables['pythonLocation']", None),
     ("misspelt job", "job_condition", "eq(dependencies.j2.result, 'Succeeded')",
      ("warning", "not-a-dependency", "there is no job j2")),
     ("stage that is not a direct dependency", "late_job_condition", "eq(dependencies.B.result, 'Succeeded')",
