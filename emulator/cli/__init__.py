@@ -128,6 +128,8 @@ def _parser() -> argparse.ArgumentParser:
 
     eps = sub.add_parser("endpoints", help="list or stop the local online endpoints")
     eps.add_argument("action", nargs="?", choices=["list", "down"], default="list")
+    sub.add_parser("down", help="stop what the emulator keeps running for the state folder: the online "
+                   "endpoints and the MLflow tracking server jobs log to")
 
     gr = sub.add_parser("graph", help="draw a pipeline's stages, jobs and gates (Mermaid, SVG or PNG)")
     gr.add_argument("pipeline", type=Path, nargs="?",
@@ -297,13 +299,17 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             return runner.EXIT_BAD_INPUT if problems else runner.EXIT_OK
         sys.stdout.write(recipes.format_list(recipes.list_recipes(args.root)))
         return runner.EXIT_OK
-    if cmd == "endpoints":
+    if cmd in ("endpoints", "down"):
+        from emulator.azureml.compute.tracking_server import stop_server
+        from emulator.azureml.context import Context
         from emulator.azureml.serving.endpoints import list_endpoints, stop_all_endpoints
 
-        if args.action == "down":
+        if cmd == "down" or args.action == "down":
             stopped = stop_all_endpoints(home)
             console.print(f"Stopped {len(stopped)} endpoint deployment(s): {', '.join(stopped) or '-'}",
                           highlight=False)
+            if stop_server(Context(home)):
+                console.print("Stopped the MLflow tracking server", highlight=False)
         else:
             for ep in list_endpoints(home):
                 console.print(json.dumps(ep), highlight=False)

@@ -29,6 +29,11 @@ def is_local_store(uri: str) -> bool:
     return uri.startswith("sqlite:")
 
 
+def is_server(uri: str) -> bool:
+    """Whether `uri` is a tracking server (a team's, over HTTP) rather than a store opened directly."""
+    return uri.startswith(("http://", "https://"))
+
+
 def quiet_mlflow() -> None:
     """MLflow logs migrations and hints at INFO on stderr; az output must stay clean."""
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
@@ -104,6 +109,6 @@ def experiment_id(ctx: Context, mlflow: MlflowClient, name: str) -> str:
         if existing is not None:
             return str(existing.experiment_id)
         location = None
-        if is_local_store(ctx.tracking_uri):
+        if not is_server(ctx.tracking_uri):  # a database has no artifact root of its own: the state folder's
             location = (ctx.mlflow_artifacts / "experiments" / name).as_uri()
         return str(with_retry(lambda: mlflow.create_experiment(name, artifact_location=location)))

@@ -169,7 +169,7 @@ def run_command_job(
     raise_on_failure: bool = True,
 ) -> dict[str, Any]:
     """Run a command job to completion and return its record (JobFailedError on failure, if asked)."""
-    tracking_uri = tracking_server.job_tracking_uri(ctx, runtime.manager, progress)
+    tracking_uri = tracking_server.job_tracking_uri(ctx, runtime.prefix, progress)
     folder = claim_job_dir(ctx, job.name)
     code_dir = folder / "code"
     if job.code is not None:

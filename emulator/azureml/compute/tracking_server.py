@@ -11,12 +11,15 @@ so jobs get `MLFLOW_TRACKING_URI=http://127.0.0.1:<port>` of a real `mlflow serv
 - serving the state folder's store (`mlflow.db`, artifacts in `mlartifacts/`), or the database
   `$MLFLOW_TRACKING_URI` names (e.g. a team's PostgreSQL);
 - not started when `$MLFLOW_TRACKING_URI` is already an HTTP server (a team's: jobs get that URI), nor
-  for jobs run with the emulator's own Python (`MLOPS_JOB_ENV_MANAGER=local`: same MLflow, the store
-  is opened directly and no job waits for a server).
+  for a job whose MLflow is the emulator's own (its Python, `MLOPS_JOB_ENV_MANAGER=local`, or an
+  environment with the same full MLflow version) or that has none: such a job opens the store
+  directly, and no job waits for a server it does not need.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
 import os
 import subprocess
 import sys
@@ -52,10 +55,6 @@ class TrackingServer:
         return f"http://{HOST}:{self.port}"
 
 
-def is_http(uri: str) -> bool:
-    return uri.startswith(("http://", "https://"))
-
-
 def record_path(ctx: Context) -> Path:
     return ctx.home / RECORD
 
@@ -81,11 +80,25 @@ def running_server(ctx: Context) -> TrackingServer | None:
     return found
 
 
-def job_tracking_uri(ctx: Context, runtime_manager: str, progress: Sink | None = None) -> str:
-    """The MLFLOW_TRACKING_URI a job gets: a team server's as is; the store itself for a job on the
-    emulator's Python; else the state folder's tracking server (started now if needed)."""
+def opens_store_directly(prefix: Path) -> bool:
+    """Whether the Python environment at `prefix` has the emulator's own full MLflow, or none at all."""
+    sites = prefix.glob("lib/python*/site-packages")
+    installed = {info.name.lower() for site in sites for info in site.glob("mlflow*")}
+    if not any(name.endswith(".dist-info") for name in installed):
+        return True
+    return f"mlflow-{_our_mlflow()}.dist-info" in installed
+
+
+@functools.lru_cache(maxsize=1)
+def _our_mlflow() -> str:
+    return importlib.metadata.version("mlflow")
+
+
+def job_tracking_uri(ctx: Context, runtime_prefix: Path, progress: Sink | None = None) -> str:
+    """The MLFLOW_TRACKING_URI a job gets: a team server's as is; the store itself for a job whose
+    MLflow is ours (or absent); else the state folder's tracking server (started now if needed)."""
     uri = ctx.tracking_uri
-    if is_http(uri) or runtime_manager == "local":
+    if tracking.is_server(uri) or opens_store_directly(runtime_prefix):
         return uri
     return ensure_server(ctx, progress).uri
 
