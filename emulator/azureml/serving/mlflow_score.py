@@ -17,6 +17,7 @@ inside the deployment's environment: it must not import the emulator.
 from __future__ import annotations
 
 import inspect
+import io
 import json
 import os
 from typing import Any
@@ -34,22 +35,37 @@ def init() -> None:
     _MODEL = mlflow.pyfunc.load_model(folder)
 
 
-def _column_names() -> list[str] | None:
+def _column_types() -> dict[str, Any] | None:
+    """The columns the model's signature names, with their pandas types (None: no column signature)."""
     signature = _MODEL.metadata.signature if _MODEL is not None else None
     if signature is None or signature.inputs.is_tensor_spec():
         return None
     names = signature.inputs.input_names()
-    return [str(n) for n in names] if names and all(isinstance(n, str) for n in names) else None
+    if not names or not all(isinstance(n, str) for n in names):
+        return None
+    return dict(zip(names, signature.inputs.pandas_types(), strict=False))
+
+
+def _typed(frame: pd.DataFrame, types: dict[str, Any] | None) -> pd.DataFrame:
+    """Columns converted to the signature's types, as Azure's generated script does (its input schema
+    is a sample DataFrame of those types): `1` reaches a double column as `1.0`."""
+    for column, dtype in (types or {}).items():
+        if column in frame.columns:
+            try:
+                frame[column] = frame[column].astype(dtype)
+            except (TypeError, ValueError):
+                pass  # left as sent: MLflow's schema check says what is wrong
+    return frame
 
 
 def model_input(data: Any) -> Any:
     """The Python object `predict` gets for the value of `input_data`."""
+    types = _column_types()
     if isinstance(data, dict) and {"columns", "index", "data"} <= set(data):
-        return pd.read_json(json.dumps(data), orient="split", dtype=False)
+        return _typed(pd.read_json(io.StringIO(json.dumps(data)), orient="split", dtype=False), types)
     if isinstance(data, list):
-        columns = _column_names()
-        if columns and data and all(isinstance(row, list) and len(row) == len(columns) for row in data):
-            return pd.DataFrame(data, columns=columns)
+        if types and data and all(isinstance(row, list) and len(row) == len(types) for row in data):
+            return _typed(pd.DataFrame(data, columns=list(types)), types)
         return np.asarray(data)
     if isinstance(data, dict):
         return {str(name): np.asarray(value) for name, value in data.items()}
