@@ -176,6 +176,25 @@ def _copy_into_registry(ctx: Context, source: Path, name: str) -> Path:
     return target
 
 
+def _upload(
+    ctx: Context, mlflow: MlflowClient, name: str, source: Path, run_id: str | None
+) -> tuple[str, str]:
+    """(source URI, run id) of the files uploaded to a tracking server, which registers only files it
+    stores, under the run that produced them (a job's) or a run made for the upload."""
+    made = run_id is None
+    if run_id is None:
+        experiment = tracking.experiment_id(ctx, mlflow, "azureml-model-uploads")
+        run_id = str(mlflow.create_run(experiment, run_name=f"upload {name}").info.run_id)
+    folder = f"registered-models/{name}/{uuid.uuid4().hex[:12]}"
+    if source.is_dir():
+        mlflow.log_artifacts(run_id, str(source), folder)
+    else:
+        mlflow.log_artifact(run_id, str(source), folder)
+    if made:
+        mlflow.set_terminated(run_id)
+    return f"{mlflow.get_run(run_id).info.artifact_uri.rstrip('/')}/{folder}", run_id
+
+
 def _materialise_source(ctx: Context, path: str, cwd: Path) -> tuple[Path, str | None, str | None]:
     """(local files, source job name, MLflow run id) for a local path, job output URI or runs:/ URI."""
     if path.startswith("azureml://jobs/"):
@@ -234,8 +253,13 @@ def create_model(
             f"an mlflow_model must have an MLmodel file at the root of its path; none in {source}",
             hint="point --path at the folder mlflow.<flavor>.save_model wrote, or use --type custom_model",
         )
-    files = _copy_into_registry(ctx, source, name)
     mlflow = tracking.client(ctx)
+    files: Path | None = None
+    if tracking.is_server(ctx.tracking_uri):
+        stored, run_id = _upload(ctx, mlflow, name, source, run_id)
+    else:
+        files = _copy_into_registry(ctx, source, name)
+        stored = str(files)
     all_tags = {str(k): str(v) for k, v in (tags or {}).items()}
     all_tags[_TAG + "type"] = model_type
     all_tags[_TAG + "created_at"] = utc_now()
@@ -249,7 +273,11 @@ def create_model(
             try:
                 tracking.with_retry(lambda: mlflow.get_registered_model(name))
             except MlflowException:
-                tracking.with_retry(lambda: mlflow.create_registered_model(name))
+                try:
+                    tracking.with_retry(lambda: mlflow.create_registered_model(name))
+                except MlflowException as exc:  # another process (a team mate) created it meanwhile
+                    if exc.error_code != "RESOURCE_ALREADY_EXISTS":
+                        raise
             if version is not None:
                 if any(_azure_version(mv) == str(version) for mv in _all_versions(mlflow, name)):
                     raise AzError(
@@ -259,11 +287,12 @@ def create_model(
                 all_tags[_TAG + "version"] = str(version)
             created = tracking.with_retry(
                 lambda: mlflow.create_model_version(
-                    name, str(files), run_id=run_id, tags=all_tags, description=description or None
+                    name, stored, run_id=run_id, tags=all_tags, description=description or None
                 )
             )
     except BaseException:
-        shutil.rmtree(files.parent, ignore_errors=True)
+        if files is not None:
+            shutil.rmtree(files.parent, ignore_errors=True)
         raise
     return _view(ctx, ws, created)
 

@@ -35,8 +35,10 @@ def is_server(uri: str) -> bool:
 
 
 def quiet_mlflow() -> None:
-    """MLflow logs migrations and hints at INFO on stderr; az output must stay clean."""
+    """MLflow logs migrations and hints at INFO on stderr, and prints run URLs of a tracking server on
+    stdout; az output must stay clean."""
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
     for name in ("mlflow", "alembic", "alembic.runtime.migration"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
