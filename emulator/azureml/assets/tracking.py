@@ -113,4 +113,10 @@ def experiment_id(ctx: Context, mlflow: MlflowClient, name: str) -> str:
         location = None
         if not is_server(ctx.tracking_uri):  # a database has no artifact root of its own: the state folder's
             location = (ctx.mlflow_artifacts / "experiments" / name).as_uri()
-        return str(with_retry(lambda: mlflow.create_experiment(name, artifact_location=location)))
+        try:
+            return str(with_retry(lambda: mlflow.create_experiment(name, artifact_location=location)))
+        except Exception as exc:  # noqa: BLE001 - MlflowException; a shared store has no lock of ours
+            made = with_retry(lambda: mlflow.get_experiment_by_name(name))
+            if getattr(exc, "error_code", None) != "RESOURCE_ALREADY_EXISTS" or made is None:
+                raise
+            return str(made.experiment_id)  # another state folder (a team mate) created it meanwhile

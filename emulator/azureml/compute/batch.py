@@ -290,8 +290,10 @@ def _runtime_for(
     conda = mlflow_environment(files) if files.is_dir() else None
     inline = {"conda_file": conda} if conda else None
     if inline is None and warn is not None:
-        warn("the MLflow model has no conda.yaml nor requirements.txt; batch scoring runs with the "
-             "emulator's Python")
+        warn(
+            "the MLflow model has no conda.yaml nor requirements.txt; batch scoring runs with the "
+            "emulator's Python"
+        )
     return runtimes.prepare_runtime(ctx, inline, Path("/"), None, warn=warn, progress=progress)
 
 

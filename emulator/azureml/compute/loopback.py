@@ -1,4 +1,5 @@
-"""Talking to the emulator's own servers on 127.0.0.1: a free port, one HTTP request, never via a proxy.
+"""Talking to the emulator's own servers on 127.0.0.1: a free port, one HTTP request (never via a
+proxy), waiting until a server it started answers.
 
 Shared by what serves deployments (`serving/`) and the MLflow tracking server jobs log to
 (`tracking_server.py`), which is why it lives in this layer.
@@ -7,8 +8,13 @@ Shared by what serves deployments (`serving/`) and the MLflow tracking server jo
 from __future__ import annotations
 
 import socket
+import time
 import urllib.error
 import urllib.request
+from pathlib import Path
+
+from emulator.azureml.errors import AzError
+from emulator.processes import is_running, reap, stop_group
 
 HOST = "127.0.0.1"
 
@@ -35,3 +41,35 @@ def http_request(
             return int(response.status), bytes(response.read())
     except urllib.error.HTTPError as exc:
         return int(exc.code), bytes(exc.read())
+
+
+def log_tail(path: Path, lines: int = 30) -> str:
+    """The last `lines` lines of a log (all of it for 0); empty when there is none."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return "".join(text.splitlines(True)[-lines:]) if lines > 0 else text
+
+
+def wait_answering(pid: int, start_ticks: int, url: str, log: Path, what: str, timeout: float) -> float:
+    """Seconds until GET `url` answers 200. If the process dies first, or `timeout` runs out (the
+    process is then stopped), an AzError says so with the tail of its log."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if not is_running(pid, start_ticks):
+            reap(pid)
+            raise AzError(
+                f"{what} exited before it answered (log: {log})", hint=f"its log:\n{log_tail(log).rstrip()}"
+            )
+        try:
+            status, _ = http_request("GET", url, timeout=2.0)
+            if status == 200:
+                return time.monotonic() - started
+        except OSError:
+            pass
+        time.sleep(0.2)
+    stop_group(pid, start_ticks)
+    raise AzError(
+        f"{what} did not answer on {url} within {int(timeout)} s", hint=f"its log:\n{log_tail(log).rstrip()}"
+    )

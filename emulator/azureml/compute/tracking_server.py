@@ -30,10 +30,9 @@ from typing import Any
 
 from emulator.azureml.assets import tracking
 from emulator.azureml.assets.records import locked, read_json, utc_now, write_json
-from emulator.azureml.compute.loopback import HOST, free_port, http_request
+from emulator.azureml.compute.loopback import HOST, free_port, wait_answering
 from emulator.azureml.context import Context, Sink
-from emulator.azureml.errors import AzError
-from emulator.processes import is_running, process_start_ticks, reap, stop_group
+from emulator.processes import is_running, process_start_ticks, stop_group
 
 RECORD = "mlflow-server.json"
 LOG = "mlflow-server.log"
@@ -122,7 +121,14 @@ def ensure_server(ctx: Context, progress: Sink | None = None) -> TrackingServer:
         server = _start(ctx, backend)
         if progress is not None:
             progress(f"Starting the MLflow tracking server of {ctx.home} on {server.uri} …\n")
-        _wait_ready(ctx, server)
+        wait_answering(
+            server.pid,
+            server.start_ticks,
+            server.uri + "/health",
+            log_path(ctx),
+            f"the MLflow tracking server of {ctx.home}",
+            READY_SECONDS,
+        )
         write_json(
             record_path(ctx),
             {
@@ -178,37 +184,6 @@ def _start(ctx: Context, backend: str) -> TrackingServer:
             start_new_session=True,  # outlives this `az`; stopped as a group by `mlops down`
         )
     return TrackingServer(process.pid, process_start_ticks(process.pid) or 0, port, backend)
-
-
-def _log_tail(ctx: Context, lines: int = 25) -> str:
-    try:
-        text = log_path(ctx).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    return "".join(text.splitlines(True)[-lines:]).rstrip()
-
-
-def _wait_ready(ctx: Context, server: TrackingServer) -> None:
-    deadline = time.monotonic() + READY_SECONDS
-    while time.monotonic() < deadline:
-        if not is_running(server.pid, server.start_ticks):
-            reap(server.pid)
-            raise AzError(
-                f"the MLflow tracking server of {ctx.home} exited before it was ready",
-                hint=f"its log ({log_path(ctx)}):\n{_log_tail(ctx)}",
-            )
-        try:
-            status, _ = http_request("GET", server.uri + "/health", timeout=2.0)
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    stop_group(server.pid, server.start_ticks)
-    raise AzError(
-        f"the MLflow tracking server did not answer on {server.uri} within {READY_SECONDS:.0f} s",
-        hint=f"its log ({log_path(ctx)}):\n{_log_tail(ctx)}",
-    )
 
 
 def stop_server(ctx: Context) -> bool:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from emulator.azureml.compute.loopback import free_port as free_port
 from emulator.azureml.compute.loopback import http_request as http_request
-from emulator.azureml.errors import AzError
-from emulator.processes import is_running, process_start_ticks, reap, stop_group
+from emulator.azureml.compute.loopback import log_tail as log_tail
+from emulator.azureml.compute.loopback import wait_answering
+from emulator.processes import process_start_ticks, stop_group
 
 APP = "azureml_inference_server_http.server.entry:app"
 _CLEAN_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_NAME")
@@ -90,35 +90,10 @@ def start_server(
     return ServerProcess(pid=process.pid, start_ticks=ticks, port=chosen, log_path=log_path)
 
 
-def log_tail(path: Path, lines: int = 30) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    return "".join(text.splitlines(True)[-lines:]) if lines > 0 else text
-
-
 def wait_healthy(server: ServerProcess, timeout: float = 180.0) -> float:
     """Seconds until GET / answers 200; raises with the server log tail if it dies or times out."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if not is_running(server.pid, server.start_ticks):
-            reap(server.pid)
-            raise AzError(
-                f"the scoring server exited before becoming healthy (log: {server.log_path})",
-                hint=f"server log:\n{log_tail(server.log_path).rstrip()}",
-            )
-        try:
-            status, _ = http_request("GET", server.base_url + "/", timeout=2.0)
-            if status == 200:
-                return time.monotonic() - started
-        except OSError:
-            pass
-        time.sleep(0.2)
-    stop_server(server.pid, server.start_ticks)
-    raise AzError(
-        f"the scoring server did not answer on {server.base_url}/ within {int(timeout)} s",
-        hint=f"server log:\n{log_tail(server.log_path).rstrip()}",
+    return wait_answering(
+        server.pid, server.start_ticks, server.base_url + "/", server.log_path, "the scoring server", timeout
     )
 
 
