@@ -171,6 +171,7 @@ def _start(ctx: Context, backend: str) -> TrackingServer:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in _NOT_INHERITED}
     env["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"  # no queue of GenAI jobs: six fewer processes
     with open(log_path(ctx), "ab") as log:
         log.write(f"--- {utc_now()} port {port}\n".encode())
         log.flush()
