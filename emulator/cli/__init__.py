@@ -139,6 +139,8 @@ def _parser() -> argparse.ArgumentParser:
     eps = sub.add_parser("endpoints", help="list or stop the local online endpoints")
     eps.add_argument("action", nargs="?", choices=["list", "down"], default="list")
     listing.add_arguments(eps)
+    sub.add_parser("down", help="stop what the emulator keeps running for the state folder: the online "
+                   "endpoints and the MLflow tracking server jobs log to")
 
     gr = sub.add_parser("graph", help="draw a pipeline's stages, jobs and gates (Mermaid, SVG or PNG)")
     gr.add_argument("pipeline", type=Path, nargs="?",
@@ -285,13 +287,17 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         else:
             sys.stdout.write(recipes.format_list(library))
         return runner.EXIT_OK
-    if cmd == "endpoints":
+    if cmd in ("endpoints", "down"):
+        from emulator.azureml.compute.tracking_server import stop_server
+        from emulator.azureml.context import Context
         from emulator.azureml.serving.endpoints import list_endpoints, stop_all_endpoints
 
-        if args.action == "down":
+        if cmd == "down" or args.action == "down":
             stopped = stop_all_endpoints(home)
             console.print(f"Stopped {len(stopped)} endpoint deployment(s): {', '.join(stopped) or '-'}",
                           highlight=False)
+            if stop_server(Context(home)):
+                console.print("Stopped the MLflow tracking server", highlight=False)
         else:
             endpoints = list_endpoints(home)
             listing.show(console, endpoints, args, render.endpoints_table(endpoints))
