@@ -41,18 +41,21 @@ def _client(session: MlopsSession) -> Any:
 
 @then(step('model "{name}" version {version:d} is registered'))
 def step_model_registered(mlops_session: MlopsSession, name: str, version: str) -> None:
+    """The MLflow registry of the scenario's state has that version of the model."""
     versions = sorted(int(v.version) for v in _client(mlops_session).search_model_versions(f"name='{name}'"))
     assert int(version) in versions, f"versions of {name}: {versions}"
 
 
 @then(step('model "{name}" version {version:d} has the tag "{tag}"'))
 def step_model_version_tag(mlops_session: MlopsSession, name: str, version: str, tag: str) -> None:
+    """That model version has the tag (with a value that is not empty)."""
     mv = _client(mlops_session).get_model_version(name, version)
     assert mv.tags.get(tag), f"tags of {name}:{version}: {mv.tags}"
 
 
 @then(step('no model "{name}" is registered'))
 def step_no_model(mlops_session: MlopsSession, name: str) -> None:
+    """Nothing is registered under that name."""
     db = mlops_session.home / "mlflow.db"
     if not db.exists():
         return
@@ -63,6 +66,7 @@ def step_no_model(mlops_session: MlopsSession, name: str) -> None:
 def step_logged_metric(
     mlops_session: MlopsSession, metric: str, name: str, version: str, minimum: str
 ) -> None:
+    """A metric of the training run behind the model version is at least the number."""
     client = _client(mlops_session)
     mv = client.get_model_version(name, version)
     assert mv.run_id, f"{name}:{version} has no source run"
@@ -131,29 +135,37 @@ def trained_model_dir() -> Path:
 
 @given(step('the emulated az supports "{command}"'))
 def step_az_supports(mlops_session: MlopsSession, command: str) -> None:
+    """Skips the scenario, naming the command, while the emulated `az` lacks it (e.g.
+    `"ml batch-endpoint invoke"`)."""
     if not az_supports(mlops_session, command):
         pytest.skip(f"`az {command}` is not emulated yet (see emulator/azureml/SUPPORT.md)")
 
 
 @given(step('the az defaults are group "{group}" and workspace "{workspace}"'))
 def step_given_az_defaults(mlops_session: MlopsSession, group: str, workspace: str) -> None:
+    """`az configure --defaults group=G workspace=W` in the scenario's state."""
     proc = run_az(mlops_session, "configure", "--defaults", f"group={group}", f"workspace={workspace}")
     assert proc.returncode == 0, proc.stderr
 
 
 @given(step('the environment "{path}" is registered'))
 def step_register_environment(mlops_session: MlopsSession, path: str) -> None:
+    """`az ml environment create --file FILE` (deployments need their environment registered)."""
     proc = run_az(mlops_session, "ml", "environment", "create", "--file", path, "-o", "none")
     assert proc.returncode == 0, proc.stderr
 
 
 @given(step('a trained model as the parameter "{name}"'))
 def step_trained_model_parameter(mlops_session: MlopsSession, name: str) -> None:
+    """The path of the trained model (see `trained_model_dir`) as the runtime parameter NAME, for
+    pipelines whose jobs copy it."""
     mlops_session.parameters[name] = str(trained_model_dir())
 
 
 @given(step('a trained model is registered as "{name}"'))
 def step_register_trained_model(mlops_session: MlopsSession, name: str) -> None:
+    """`az ml model create --type mlflow_model` of a model trained once by `code/train.py` (cached
+    beside `$MLOPS_ENV_CACHE`, keyed by train.py, the data and the library versions)."""
     proc = run_az(mlops_session, "ml", "model", "create", "--name", name, "--type", "mlflow_model",
                   "--path", str(trained_model_dir()), "--query", "version", "-o", "tsv")
     assert proc.returncode == 0, proc.stderr
@@ -161,6 +173,7 @@ def step_register_trained_model(mlops_session: MlopsSession, name: str) -> None:
 
 @when(step('I run az "{arguments}"'))
 def step_run_az(mlops_session: MlopsSession, arguments: str) -> None:
+    """The emulated `az` with these arguments (shell-style quoting), in the scenario's state."""
     import shlex
 
     proc = run_az(mlops_session, *shlex.split(arguments))
@@ -170,11 +183,13 @@ def step_run_az(mlops_session: MlopsSession, arguments: str) -> None:
 
 @then(step('az printed "{text}"'))
 def step_az_printed(mlops_session: MlopsSession, text: str) -> None:
+    """The output of the last `When I run az` contains the text."""
     assert text in mlops_session.stdout, mlops_session.describe() + f"\nstdout:\n{mlops_session.stdout}"
 
 
 @then(step('model "{name}" version {version:d} has the tag "{tag}" equal to "{value}"'))
 def step_model_tag_equals(mlops_session: MlopsSession, name: str, version: str, tag: str, value: str) -> None:
+    """A tag's value as `az ml model show` prints it."""
     proc = run_az(mlops_session, "ml", "model", "show", "--name", name, "--version", version,
                   "--query", "tags", "-o", "json")
     assert proc.returncode == 0, proc.stderr

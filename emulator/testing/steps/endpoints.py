@@ -30,6 +30,8 @@ def _endpoint(session: MlopsSession, name: str) -> dict[str, Any]:
 
 @then(step('endpoint "{name}" answers "{request}" with predictions'))
 def step_endpoint_answers(mlops_session: MlopsSession, name: str, request: str) -> None:
+    """POSTs the request file to the endpoint's scoring URI with its key: one prediction (good or bad) per
+    row of its `data`."""
     record = _endpoint(mlops_session, name)
     env = {**os.environ, "MLOPS_HOME": str(mlops_session.home)}
     shown = subprocess.run(
@@ -94,6 +96,7 @@ def step_endpoint_answers(mlops_session: MlopsSession, name: str, request: str) 
 
 @then(step('endpoint "{name}" has no deployment'))
 def step_no_deployment(mlops_session: MlopsSession, name: str) -> None:
+    """Nothing is deployed on the endpoint."""
     folder = mlops_session.home / "azureml" / "endpoints" / name / "deployments"
     assert not folder.exists() or not any(folder.iterdir()), (
         f"{name} has deployments: {list(folder.iterdir())}"
@@ -109,6 +112,7 @@ def _traffic(session: MlopsSession, endpoint: str) -> dict[str, int]:
 
 @then(step('endpoint "{name}" sends all traffic to "{deployment}"'))
 def step_endpoint_traffic(mlops_session: MlopsSession, name: str, deployment: str) -> None:
+    """The endpoint sends 100% of its traffic to the deployment and 0 to the others."""
     traffic = _traffic(mlops_session, name)
     assert traffic.get(deployment) == 100, f"traffic of {name}: {traffic}"
     assert all(v == 0 for k, v in traffic.items() if k != deployment), f"traffic of {name}: {traffic}"
@@ -116,6 +120,7 @@ def step_endpoint_traffic(mlops_session: MlopsSession, name: str, deployment: st
 
 @then(step('endpoint "{name}" has the deployments "{names}"'))
 def step_endpoint_deployments(mlops_session: MlopsSession, name: str, names: str) -> None:
+    """The deployments `az ml online-deployment list` shows (comma-separated; `""` for none)."""
     proc = run_az(mlops_session, "ml", "online-deployment", "list", "--endpoint-name", name,
                   "--query", "[].name", "-o", "json")
     assert proc.returncode == 0, proc.stderr
@@ -124,5 +129,6 @@ def step_endpoint_deployments(mlops_session: MlopsSession, name: str, names: str
 
 @then(step('endpoint "{name}" does not exist'))
 def step_endpoint_missing(mlops_session: MlopsSession, name: str) -> None:
+    """`az ml online-endpoint show` fails: the endpoint does not exist."""
     proc = run_az(mlops_session, "ml", "online-endpoint", "show", "--name", name, "-o", "none")
     assert proc.returncode != 0, f"endpoint {name} exists"

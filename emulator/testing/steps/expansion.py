@@ -25,7 +25,8 @@ __all__ = [
 
 @when(step('the pipeline "{pipeline}" is expanded'))
 def step_expand_in_process(mlops_session: MlopsSession, pipeline: str) -> None:
-    """Expand in this process (what `mlops expand` does, without starting a Python per scenario)."""
+    """Expands in this process with the `Given the parameters:` ones; keeps the expanded YAML, or the
+    located error as a bad-input result (exit 2)."""
     from emulator.errors import MlopsError
     from emulator.runner import compile_pipeline
     from emulator.yamlio import dumps, plain
@@ -43,12 +44,14 @@ def step_expand_in_process(mlops_session: MlopsSession, pipeline: str) -> None:
 
 @then("the expansion succeeds")
 def step_expansion_succeeds(mlops_session: MlopsSession) -> None:
+    """The last in-process expansion produced a pipeline."""
     assert mlops_session.exit_code == 0 and mlops_session.expanded is not None, mlops_session.stderr
 
 
 @then(step('the expansion fails at "{location}" mentioning "{text}"'))
 def step_expansion_fails(mlops_session: MlopsSession, location: str, text: str) -> None:
-    """`location` is `file:line` or `file:line:col` (the file as a path suffix)."""
+    """The last expansion failed as bad input (exit 2) located at `location`, `file:line` or
+    `file:line:col` (the file as a path suffix), with the text in the message and no traceback."""
     assert mlops_session.exit_code == 2, f"the expansion succeeded:\n{mlops_session.expanded_text[:2000]}"
     first = mlops_session.stderr.splitlines()[0] if mlops_session.stderr else ""
     where = first.removeprefix("error: ").split(": ", 1)[0]
@@ -95,24 +98,28 @@ def _job_steps(job: dict[str, Any]) -> list[dict[str, Any]]:
 
 @then(step('the expanded pipeline has the stages "{names}"'))
 def step_expanded_stages(mlops_session: MlopsSession, names: str) -> None:
+    """The stage names of the expanded pipeline, in order (comma-separated)."""
     got = [str(s.get("stage")) for s in _expanded(mlops_session).get("stages") or []]
     assert got == comma_list(names), f"stages: {got}"
 
 
 @then(step('the expanded pipeline contains "{text}"'))
 def step_expanded_contains(mlops_session: MlopsSession, text: str) -> None:
+    """The full YAML of the expansion contains the text."""
     _expanded(mlops_session)
     assert text in mlops_session.expanded_text, f"{text!r} not in:\n{mlops_session.expanded_text}"
 
 
 @then(step('the expanded pipeline does not contain "{text}"'))
 def step_expanded_not_contains(mlops_session: MlopsSession, text: str) -> None:
+    """The full YAML of the expansion does not contain the text."""
     _expanded(mlops_session)
     assert text not in mlops_session.expanded_text, f"{text!r} found in the expanded pipeline"
 
 
 @then(step('stage "{stage}" of the expanded pipeline depends on "{names}"'))
 def step_expanded_stage_depends(mlops_session: MlopsSession, stage: str, names: str) -> None:
+    """The stage's `dependsOn` (comma-separated; `""` for none)."""
     depends = _expanded_stage(mlops_session, stage).get("dependsOn")
     got = [depends] if isinstance(depends, str) else list(depends or [])
     assert got == comma_list(names), f"stage {stage} depends on {got}"
@@ -120,6 +127,7 @@ def step_expanded_stage_depends(mlops_session: MlopsSession, stage: str, names: 
 
 @then(step('stage "{stage}" of the expanded pipeline has the condition "{text}"'))
 def step_expanded_stage_condition(mlops_session: MlopsSession, stage: str, text: str) -> None:
+    """The stage's `condition` contains the text."""
     condition = str(_expanded_stage(mlops_session, stage).get("condition") or "")
     assert text in condition, f"condition of {stage}: {condition!r}"
 
@@ -128,6 +136,7 @@ def step_expanded_stage_condition(mlops_session: MlopsSession, stage: str, text:
 def step_expanded_job_environment(
     mlops_session: MlopsSession, job: str, stage: str, environment: str
 ) -> None:
+    """The environment a deployment job of the expanded pipeline targets."""
     value = _expanded_job(mlops_session, stage, job).get("environment")
     name = value.get("name") if isinstance(value, dict) else value
     assert str(name) == environment, f"job {job} targets {value!r}"
@@ -135,6 +144,7 @@ def step_expanded_job_environment(
 
 @then(step('job "{job}" of stage "{stage}" of the expanded pipeline has the named steps "{names}"'))
 def step_expanded_job_steps(mlops_session: MlopsSession, job: str, stage: str, names: str) -> None:
-    """The steps that have a `name:`, in order (steps without a name are not listed)."""
+    """The job's steps that have a `name:`, in order (comma-separated; steps without a name are not
+    listed, the hooks of deployment jobs are)."""
     got = [str(s["name"]) for s in _job_steps(_expanded_job(mlops_session, stage, job)) if s.get("name")]
     assert got == comma_list(names), f"named steps of {job}: {got}"

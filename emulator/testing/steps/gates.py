@@ -43,6 +43,8 @@ __all__ = [
 def step_run_pipeline_approving(
     mlops_session: MlopsSession, pipeline: str, environments: str, user: str
 ) -> None:
+    """`mlops run … --approve ENV --as USER` for each environment of the comma-separated list: their
+    checks are approved in advance."""
     mlops_session.pipeline = pipeline
     approvals = [a for env in environments.split(",") for a in ("--approve", env.strip())]
     mlops_session.run_json("run", pipeline, *param_args(mlops_session), *approvals, "--as", user)
@@ -50,6 +52,7 @@ def step_run_pipeline_approving(
 
 @when(step('"{user}" approves environment "{environment}"'))
 def step_approve(mlops_session: MlopsSession, user: str, environment: str) -> None:
+    """`mlops approve RUN --environment ENV --as USER` of the last run; the command must succeed."""
     assert mlops_session.run_id, "no run to approve"
     proc = mlops_session.mlops(
         "approve",
@@ -66,6 +69,7 @@ def step_approve(mlops_session: MlopsSession, user: str, environment: str) -> No
 
 @when(step('"{user}" rejects environment "{environment}"'))
 def step_reject(mlops_session: MlopsSession, user: str, environment: str) -> None:
+    """`mlops reject RUN --environment ENV --as USER` of the last run; the command must succeed."""
     assert mlops_session.run_id, "no run to reject"
     proc = mlops_session.mlops(
         "reject",
@@ -90,47 +94,57 @@ def _decide_validation(
 
 @when(step('"{user}" resumes the manual validation of job "{job}"'))
 def step_resume_validation(mlops_session: MlopsSession, user: str, job: str) -> None:
+    """`mlops approve RUN --job [STAGE.]JOB --as USER`: resumes the manual validation the run waits on;
+    the command must succeed."""
     proc = _decide_validation(mlops_session, "approve", user, job)
     assert proc.returncode == 0, mlops_session.describe()
 
 
 @when(step('"{user}" rejects the manual validation of job "{job}"'))
 def step_reject_validation(mlops_session: MlopsSession, user: str, job: str) -> None:
+    """`mlops reject RUN --job [STAGE.]JOB --as USER`; the command must succeed."""
     proc = _decide_validation(mlops_session, "reject", user, job)
     assert proc.returncode == 0, mlops_session.describe()
 
 
 @when(step('"{user}" tries to resume the manual validation of job "{job}"'))
 def step_try_resume_validation(mlops_session: MlopsSession, user: str, job: str) -> None:
+    """Resumes the manual validation without asserting success: check the refusal next."""
     _decide_validation(mlops_session, "approve", user, job)
 
 
 @when(step('I run the pipeline "{pipeline}" as "{user}"'))
 def step_run_pipeline_as(mlops_session: MlopsSession, pipeline: str, user: str) -> None:
+    """`mlops run … --as USER`: who queues the run (checks may forbid them to approve it too)."""
     mlops_session.pipeline = pipeline
     mlops_session.run_json("run", pipeline, *param_args(mlops_session), "--as", user)
 
 
 @when(step('I run the pipeline "{pipeline}" with check policy "{policy}"'))
 def step_run_pipeline_policy(mlops_session: MlopsSession, pipeline: str, policy: str) -> None:
+    """`mlops run … --check-policy POLICY`: the decision (pass, fail or ask) for checks the emulator
+    cannot evaluate."""
     mlops_session.pipeline = pipeline
     mlops_session.run_json("run", pipeline, *param_args(mlops_session), "--check-policy", policy)
 
 
 @when(step('I call the run "{alias}"'))
 def step_name_run(mlops_session: MlopsSession, alias: str) -> None:
+    """Remembers the last run under an alias, for the steps that name a run."""
     assert mlops_session.run_id, "no run yet"
     mlops_session.named_runs[alias] = mlops_session.run_id
 
 
 @when(step('"{user}" tries to approve environment "{environment}"'))
 def step_try_approve(mlops_session: MlopsSession, user: str, environment: str) -> None:
+    """`mlops approve RUN --environment ENV --as USER` without asserting success: check the refusal next."""
     assert mlops_session.run_id, "no run to approve"
     mlops_session.mlops("approve", mlops_session.run_id, "--environment", environment, "--as", user)
 
 
 @when(step('"{user}" approves environment "{environment}" for run "{alias}"'))
 def step_approve_named(mlops_session: MlopsSession, user: str, environment: str, alias: str) -> None:
+    """`mlops approve` of the run called ALIAS (`When I call the run`); the command must succeed."""
     proc = mlops_session.mlops(
         "approve", mlops_session.named_runs[alias], "--environment", environment, "--as", user
     )
@@ -158,16 +172,22 @@ def _forge_decision(session: MlopsSession, **fields: str | None) -> None:
 
 @when(step('an approval of environment "{environment}" by "{user}" is written into the run record by hand'))
 def step_forge_approval(mlops_session: MlopsSession, environment: str, user: str) -> None:
+    """Writes an approval into the run's run.json without `mlops approve`, as someone who edits the record
+    would; resuming must refuse the run."""
     _forge_decision(mlops_session, environment=environment, by=user)
 
 
 @when(step('the manual validation of job "{job}" is marked resumed by "{user}" in the run record by hand'))
 def step_forge_validation(mlops_session: MlopsSession, job: str, user: str) -> None:
+    """Marks the manual validation resumed in run.json without `mlops approve`; resuming must refuse the
+    run."""
     _forge_decision(mlops_session, environment=None, job=job, by=user)
 
 
 @when(step('an approval of environment "{environment}" signed for run "{alias}" is copied into the run'))
 def step_copy_approval(mlops_session: MlopsSession, environment: str, alias: str) -> None:
+    """Copies a real approval of the run called ALIAS into the last run's record: an approval counts only
+    for the run it was given to, so resuming must refuse the run."""
     source = json.loads(
         (mlops_session.home / "runs" / mlops_session.named_runs[alias] / "run.json").read_text()
     )
@@ -180,6 +200,8 @@ def step_copy_approval(mlops_session: MlopsSession, environment: str, alias: str
 
 @when(step('stage "{stage}" is marked succeeded in the run record by hand'))
 def step_forge_stage(mlops_session: MlopsSession, stage: str) -> None:
+    """Marks a stage succeeded in run.json by hand, as if its gate had opened; resuming must refuse the
+    run."""
     path = mlops_session.home / "runs" / str(mlops_session.run_id) / "run.json"
     record = json.loads(path.read_text())
     for entry in record["stages"]:
@@ -190,6 +212,8 @@ def step_forge_stage(mlops_session: MlopsSession, stage: str) -> None:
 
 @when(step('environment "{environment}" is removed from the run\'s expanded pipeline by hand'))
 def step_forge_pipeline(mlops_session: MlopsSession, environment: str) -> None:
+    """Renames the environment in the run's stored expanded pipeline, so that its checks would not apply;
+    resuming must refuse the run."""
     path = mlops_session.home / "runs" / str(mlops_session.run_id) / "pipeline.yml"
     text = path.read_text()
     assert environment in text
@@ -198,6 +222,7 @@ def step_forge_pipeline(mlops_session: MlopsSession, environment: str) -> None:
 
 @then(step('the run is paused waiting for environment "{environment}"'))
 def step_run_paused(mlops_session: MlopsSession, environment: str) -> None:
+    """The run is paused (exit code 3) waiting on the checks of the environment."""
     s = mlops_session.summary
     assert s is not None and s["result"] == "paused", mlops_session.describe()
     assert mlops_session.exit_code == 3, mlops_session.describe()
@@ -206,6 +231,8 @@ def step_run_paused(mlops_session: MlopsSession, environment: str) -> None:
 
 @then(step('the run is paused waiting for the manual validation of job "{job}"'))
 def step_run_paused_validation(mlops_session: MlopsSession, job: str) -> None:
+    """The run is paused (exit code 3) waiting on the manual validation of the job (`JOB` or
+    `STAGE.JOB`)."""
     s = mlops_session.summary
     assert s is not None and s["result"] == "paused", mlops_session.describe()
     assert mlops_session.exit_code == 3, mlops_session.describe()
@@ -231,6 +258,7 @@ def step_validation_audit(mlops_session: MlopsSession, job: str, statuses: str) 
 
 @then(step('the decision is refused mentioning "{text}"'))
 def step_decision_refused(mlops_session: MlopsSession, text: str) -> None:
+    """The last decision exited 2 (bad input) with the text in its message, and printed no traceback."""
     assert mlops_session.exit_code == 2, mlops_session.describe()
     assert text in mlops_session.stderr, mlops_session.stderr
     assert "Traceback" not in mlops_session.stderr
@@ -238,6 +266,8 @@ def step_decision_refused(mlops_session: MlopsSession, text: str) -> None:
 
 @then(step('the checks of environment "{environment}" were "{status}" with "{text}"'))
 def step_check_audit(mlops_session: MlopsSession, environment: str, status: str, text: str) -> None:
+    """The last check evaluation of the environment in the run's audit trail: its status and a text of its
+    message."""
     assert mlops_session.summary is not None
     entries = [c for c in mlops_session.summary["checks"] if c["environment"].lower() == environment.lower()]
     assert entries, f"no check of {environment} in {mlops_session.summary['checks']}"
@@ -247,6 +277,7 @@ def step_check_audit(mlops_session: MlopsSession, environment: str, status: str,
 
 @then(step('the approval of environment "{environment}" by "{user}" is recorded'))
 def step_approval_recorded(mlops_session: MlopsSession, environment: str, user: str) -> None:
+    """The run's audit trail holds the approval of the environment by the user."""
     assert mlops_session.summary is not None
     assert any(
         str(a["environment"] or "").lower() == environment.lower() and a["by"] == user

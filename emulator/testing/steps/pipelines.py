@@ -40,30 +40,38 @@ __all__ = [
 
 @given("an isolated emulator state")
 def step_isolated_state(mlops_session: MlopsSession) -> None:
+    """The scenario's state folder exists: each scenario gets a fresh `$MLOPS_HOME` (runs, MLflow registry,
+    endpoints), so this step only documents the isolation."""
     assert mlops_session.home.is_dir()
 
 
 @given(step('the pipeline "{pipeline}"'))
 def step_given_pipeline(mlops_session: MlopsSession, pipeline: str) -> None:
+    """The pipeline later steps run, as a path from the repository root."""
     assert (mlops_session.cwd / pipeline).is_file(), f"{pipeline} not found under {mlops_session.cwd}"
     mlops_session.pipeline = pipeline
 
 
 @given("the parameters:")
 def step_given_parameters(mlops_session: MlopsSession, datatable: list[list[str]]) -> None:
+    """Runtime parameters for later runs and expansions, from a `| name | value |` table (a header row, then
+    one row per parameter), passed as `-p name=value`."""
     for row in datatable[1:]:  # the first row is the header: | name | value |
         mlops_session.parameters[row[0].strip()] = row[1].strip()
 
 
 @given(step("a timeout minute lasts {seconds:f} seconds"))
 def step_given_short_minutes(mlops_session: MlopsSession, seconds: str) -> None:
-    """Timeouts (timeoutInMinutes, approval and validation timeouts) in seconds, to test them quickly."""
+    """Timeouts (`timeoutInMinutes`, approval and validation timeouts) in seconds, to test them quickly
+    (`MLOPS_INTERNAL_MINUTE_SECONDS` for the scenario's commands)."""
     mlops_session.env["MLOPS_INTERNAL_MINUTE_SECONDS"] = str(float(seconds))
 
 
 @when(step('I run the pipeline "{pipeline}"'))
 @when("I run the pipeline")
 def step_run_pipeline(mlops_session: MlopsSession, pipeline: str | None = None) -> None:
+    """`mlops run PIPELINE --json` with the `Given the parameters:` ones; without a path, the pipeline of
+    `Given the pipeline`."""
     mlops_session.pipeline = pipeline or mlops_session.pipeline
     assert mlops_session.pipeline, "no pipeline given"
     mlops_session.run_json("run", mlops_session.pipeline, *param_args(mlops_session))
@@ -71,17 +79,21 @@ def step_run_pipeline(mlops_session: MlopsSession, pipeline: str | None = None) 
 
 @when(step("I wait {seconds:f} seconds"))
 def step_wait(mlops_session: MlopsSession, seconds: str) -> None:
+    """Sleeps; with a short timeout minute, lets a timeout pass."""
     time.sleep(float(seconds))
 
 
 @when("I resume the run")
 def step_resume(mlops_session: MlopsSession) -> None:
+    """`mlops resume RUN --json` of the last run."""
     assert mlops_session.run_id, "no run to resume"
     mlops_session.run_json("resume", mlops_session.run_id)
 
 
 @when(step('I expand the pipeline "{pipeline}"'))
 def step_expand_pipeline(mlops_session: MlopsSession, pipeline: str) -> None:
+    """`mlops expand PIPELINE` through the command line, with the `Given the parameters:` ones (`When the
+    pipeline "…" is expanded` does it in process, faster)."""
     mlops_session.mlops("expand", pipeline, *param_args(mlops_session))
 
 
@@ -90,6 +102,7 @@ _JOB_RESULT = r'job "(?P<job>[^"]+)" of stage "(?P<stage>[^"]+)" (?P<result>succ
 
 @then(parsers.re(_JOB_RESULT))
 def step_job_result(mlops_session: MlopsSession, job: str, stage: str, result: str) -> None:
+    """A job's result in the run."""
     wanted = {"succeeded": "succeeded", "failed": "failed", "was canceled": "canceled"}[result]
     jobs = {j["name"].lower(): j for j in mlops_session.stage(stage)["jobs"]}
     assert job.lower() in jobs, f"no job {job!r} in stage {stage}: {list(jobs)}"
@@ -99,6 +112,7 @@ def step_job_result(mlops_session: MlopsSession, job: str, stage: str, result: s
 
 @then(parsers.re(r"the run (?P<result>succeeded|failed)$"))
 def step_run_result(mlops_session: MlopsSession, result: str) -> None:
+    """The run's result and the exit code of `mlops`: succeeded and 0, or failed and 1."""
     expected = {"succeeded": ("succeeded", 0), "failed": ("failed", 1)}[result]
     s = mlops_session.summary
     assert s is not None, mlops_session.describe()
@@ -110,6 +124,7 @@ def step_run_result(mlops_session: MlopsSession, result: str) -> None:
 
 @then(step('the command fails with a bad-input error mentioning "{text}"'))
 def step_run_failed_with_error(mlops_session: MlopsSession, text: str) -> None:
+    """The last command exited 2 (bad input) with the text in its message, and printed no traceback."""
     assert mlops_session.exit_code == 2, mlops_session.describe()
     assert text in mlops_session.stderr, mlops_session.stderr
     assert "Traceback" not in mlops_session.stderr
@@ -117,6 +132,7 @@ def step_run_failed_with_error(mlops_session: MlopsSession, text: str) -> None:
 
 @then(parsers.re(r'stage "(?P<stage>[^"]+)" (?P<result>succeeded|failed|was skipped)$'))
 def step_stage_result(mlops_session: MlopsSession, stage: str, result: str) -> None:
+    """A stage's result in the run."""
     wanted = {"succeeded": "succeeded", "failed": "failed", "was skipped": "skipped"}[result]
     got = mlops_session.stage(stage)["result"]
     assert got == wanted, f"stage {stage}: {got} (wanted {wanted})\n{mlops_session.describe()}"
@@ -124,6 +140,7 @@ def step_stage_result(mlops_session: MlopsSession, stage: str, result: str) -> N
 
 @then(step('stage "{stage}" has not run'))
 def step_stage_not_run(mlops_session: MlopsSession, stage: str) -> None:
+    """Neither the stage nor any of its steps has a result yet (e.g. behind a gate that has not opened)."""
     record = mlops_session.stage(stage)
     assert record["result"] is None, record
     assert all(st["result"] is None for j in record["jobs"] for st in j["steps"]), record
@@ -131,6 +148,7 @@ def step_stage_not_run(mlops_session: MlopsSession, stage: str) -> None:
 
 @then(step('job "{job}" of stage "{stage}" has the output "{name}"'))
 def step_job_output(mlops_session: MlopsSession, job: str, stage: str, name: str) -> None:
+    """The job set the output variable (`step.variable`) to something other than empty."""
     record = mlops_session.stage(stage)
     outputs = next(j["outputs"] for j in record["jobs"] if j["name"].lower() == job.lower())
     assert outputs.get(name), f"{name} not in {outputs}"
@@ -138,11 +156,13 @@ def step_job_output(mlops_session: MlopsSession, job: str, stage: str, name: str
 
 @when(step('I validate the pipeline "{pipeline}"'))
 def step_validate_pipeline(mlops_session: MlopsSession, pipeline: str) -> None:
+    """`mlops validate PIPELINE` with the `Given the parameters:` ones."""
     mlops_session.mlops("validate", pipeline, *param_args(mlops_session))
 
 
 @then("the command succeeds")
 def step_command_succeeds(mlops_session: MlopsSession) -> None:
+    """The last command exited 0."""
     assert mlops_session.exit_code == 0, mlops_session.describe()
 
 
@@ -162,6 +182,7 @@ _STEP_RESULT = r'step "(?P<name>[^"]+)" of stage "(?P<stage>[^"]+)" (?P<result>s
 
 @then(parsers.re(_STEP_RESULT))
 def step_step_result(mlops_session: MlopsSession, name: str, stage: str, result: str) -> None:
+    """One step's result in the run; the step by its `name` or its display name."""
     wanted = {"succeeded": "succeeded", "failed": "failed", "was skipped": "skipped"}[result]
     got = _run_step(mlops_session, stage, name).get("result")
     assert got == wanted, f"step {name} of {stage}: {got} (wanted {wanted})\n{mlops_session.describe()}"
@@ -169,6 +190,7 @@ def step_step_result(mlops_session: MlopsSession, name: str, stage: str, result:
 
 @then(step('the log of step "{name}" of stage "{stage}" mentions "{text}"'))
 def step_step_log_mentions(mlops_session: MlopsSession, name: str, stage: str, text: str) -> None:
+    """The step's log (the step by its `name` or display name) contains the text."""
     item = _run_step(mlops_session, stage, name)
     log = item.get("log")
     assert log, f"step {name} of {stage} has no log: {item}"
@@ -195,6 +217,7 @@ def step_step_issue(
 
 @then(step('the run published the artifact "{name}" holding "{file}"'))
 def step_artifact_holds(mlops_session: MlopsSession, name: str, file: str) -> None:
+    """A file (its path inside the artifact) of an artifact the run published."""
     folder = mlops_session.home / "runs" / str(mlops_session.run_id) / "artifacts" / name
     held = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
     assert file in held, f"artifact {name} holds {held}"
@@ -210,6 +233,7 @@ def _job_outputs(session: MlopsSession, stage: str, job: str) -> dict[str, Any]:
 
 @then(step('job "{job}" of stage "{stage}" has the output "{name}" equal to "{value}"'))
 def step_job_output_equals(mlops_session: MlopsSession, job: str, stage: str, name: str, value: str) -> None:
+    """An output variable's value (`""` for empty)."""
     outputs = _job_outputs(mlops_session, stage, job)
     assert name in outputs, f"{name} not in the outputs: {outputs}"
     assert str(outputs[name]) == value, f"{name} = {outputs[name]!r}; outputs: {outputs}"
@@ -219,6 +243,7 @@ def step_job_output_equals(mlops_session: MlopsSession, job: str, stage: str, na
 def step_job_output_at_least(
     mlops_session: MlopsSession, job: str, stage: str, name: str, minimum: str
 ) -> None:
+    """A numeric output variable is at least the number."""
     outputs = _job_outputs(mlops_session, stage, job)
     assert name in outputs, f"{name} not in {outputs}"
     assert float(outputs[name]) >= float(minimum), f"{name} = {outputs[name]}"
