@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import urllib.request
 from typing import Any
 
@@ -33,52 +30,13 @@ def step_endpoint_answers(mlops_session: MlopsSession, name: str, request: str) 
     """POSTs the request file to the endpoint's scoring URI with its key: one prediction (good or bad) per
     row of its `data`."""
     record = _endpoint(mlops_session, name)
-    env = {**os.environ, "MLOPS_HOME": str(mlops_session.home)}
-    shown = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "emulator.azureml",
-            "ml",
-            "online-endpoint",
-            "show",
-            "--name",
-            name,
-            "--query",
-            "scoring_uri",
-            "-o",
-            "tsv",
-        ],
-        cwd=mlops_session.cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    shown = run_az(mlops_session, "ml", "online-endpoint", "show", "--name", name, "--query", "scoring_uri",
+                   "-o", "tsv", timeout=60)
     assert shown.returncode == 0, shown.stderr
     uri = shown.stdout.strip()
     assert uri.startswith("http://127.0.0.1:"), uri
-    keys = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "emulator.azureml",
-            "ml",
-            "online-endpoint",
-            "get-credentials",
-            "--name",
-            name,
-            "--query",
-            "primaryKey",
-            "-o",
-            "tsv",
-        ],
-        cwd=mlops_session.cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    keys = run_az(mlops_session, "ml", "online-endpoint", "get-credentials", "--name", name,
+                  "--query", "primaryKey", "-o", "tsv", timeout=60)
     body = (mlops_session.cwd / request).read_bytes()
     req = urllib.request.Request(
         uri,

@@ -50,38 +50,24 @@ def step_run_pipeline_approving(
     mlops_session.run_json("run", pipeline, *param_args(mlops_session), *approvals, "--as", user)
 
 
+def _decide_environment(session: MlopsSession, verb: str, user: str, environment: str) -> None:
+    assert session.run_id, f"no run to {verb}"
+    comment = f"{'approved' if verb == 'approve' else 'rejected'} in a feature"
+    proc = session.mlops(verb, session.run_id, "--environment", environment, "--as", user,
+                         "--comment", comment)
+    assert proc.returncode == 0, session.describe()
+
+
 @when(step('"{user}" approves environment "{environment}"'))
 def step_approve(mlops_session: MlopsSession, user: str, environment: str) -> None:
     """`mlops approve RUN --environment ENV --as USER` of the last run; the command must succeed."""
-    assert mlops_session.run_id, "no run to approve"
-    proc = mlops_session.mlops(
-        "approve",
-        mlops_session.run_id,
-        "--environment",
-        environment,
-        "--as",
-        user,
-        "--comment",
-        "approved in a feature",
-    )
-    assert proc.returncode == 0, mlops_session.describe()
+    _decide_environment(mlops_session, "approve", user, environment)
 
 
 @when(step('"{user}" rejects environment "{environment}"'))
 def step_reject(mlops_session: MlopsSession, user: str, environment: str) -> None:
     """`mlops reject RUN --environment ENV --as USER` of the last run; the command must succeed."""
-    assert mlops_session.run_id, "no run to reject"
-    proc = mlops_session.mlops(
-        "reject",
-        mlops_session.run_id,
-        "--environment",
-        environment,
-        "--as",
-        user,
-        "--comment",
-        "rejected in a feature",
-    )
-    assert proc.returncode == 0, mlops_session.describe()
+    _decide_environment(mlops_session, "reject", user, environment)
 
 
 def _decide_validation(

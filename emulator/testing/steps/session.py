@@ -59,17 +59,22 @@ class MlopsSession:
     expanded_text: str = ""
     env: dict[str, str] = field(default_factory=dict)  # extra environment of the mlops commands
 
-    def mlops(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    def run_module(self, module: str, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+        """`python -m MODULE ARGS` against the scenario's state folder, from the repository root."""
         env = {**os.environ, **self.env, "MLOPS_HOME": str(self.home), "MLFLOW_DISABLE_TELEMETRY": "true"}
         env.pop("MLFLOW_TRACKING_URI", None)
-        proc = subprocess.run(
-            [sys.executable, "-m", "emulator", *args],
+        return subprocess.run(
+            [sys.executable, "-m", module, *args],
             cwd=self.cwd,
             env=env,
             capture_output=True,
             text=True,
             timeout=timeout,
         )
+
+    def mlops(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+        """`mlops ARGS`; its exit code and output become the session's (what `Then` steps check)."""
+        proc = self.run_module("emulator", *args, timeout=timeout)
         self.exit_code, self.stdout, self.stderr = proc.returncode, proc.stdout, proc.stderr
         return proc
 
@@ -124,17 +129,7 @@ def param_args(session: MlopsSession) -> list[str]:
 
 def run_az(session: MlopsSession, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """The emulated `az`, against the scenario's state folder, from the repository root."""
-    env = {**os.environ, **session.env, "MLOPS_HOME": str(session.home)}
-    env["MLFLOW_DISABLE_TELEMETRY"] = "true"
-    env.pop("MLFLOW_TRACKING_URI", None)
-    return subprocess.run(
-        [sys.executable, "-m", "emulator.azureml", *args],
-        cwd=session.cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return session.run_module("emulator.azureml", *args, timeout=timeout)
 
 
 def comma_list(text: str) -> list[str]:
