@@ -29,7 +29,7 @@ from emulator.store.files import utc_now
 from emulator.tasks.registry import default_registry
 from emulator.templates import Expanded, expand_pipeline
 from emulator.templates.references import find_repo_root
-from emulator.yamlio import YMap, dumps, load_file
+from emulator.yamlio import YMap, dumps, load_file, loads
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_PAUSED = 0, 1, 2, 3
 ENVIRONMENTS_SNAPSHOT = "environments.yml"  # the environments file as it was when the run was queued
@@ -219,7 +219,8 @@ def _digest(path: Path) -> str:
 
 
 def _trusted(run: runstore.Run, action: str) -> None:
-    """Refuse to act on a run whose record, pipeline or environments snapshot was edited by hand."""
+    """Refuse to act on a run whose record, pipeline or environments snapshot was edited by hand.
+    Called with the run's lock held, on the record as loaded under it: what is checked is what is used."""
     problem = run.tampering()
     snapshot = run.dir / ENVIRONMENTS_SNAPSHOT
     expected = run.data.get("environmentsDigest")
@@ -285,10 +286,23 @@ def _execute(
 ) -> runstore.Run:
     with run.exclusive(wait=False):
         run = runstore.load(home, run.id)  # the record as it is now that this process holds the run
-        if run.data.get("status") == "completed":
-            return run
-        options = _options(home, Path(run.data["repoRoot"]), environments, run.data)
-        Engine(run, pipeline, options, reporter, default_registry(), cancellation).execute()
+        _trusted(run, "run")
+        return _engine(run, pipeline, environments, home, reporter, cancellation)
+
+
+def _engine(
+    run: runstore.Run,
+    pipeline: Pipeline,
+    environments: envfile.Environments,
+    home: Path,
+    reporter: Reporter,
+    cancellation: Cancellation | None,
+) -> runstore.Run:
+    """Execute a run whose lock this process holds and whose record it has verified."""
+    if run.data.get("status") == "completed":
+        return run
+    options = _options(home, Path(run.data["repoRoot"]), environments, run.data)
+    Engine(run, pipeline, options, reporter, default_registry(), cancellation).execute()
     return run
 
 
@@ -296,32 +310,43 @@ def _environments_of(run: runstore.Run) -> envfile.Environments:
     """The checks of the environments file as it is now plus those the run was queued with.
 
     Decisions are always checked against the current rules, and a check cannot be removed from a
-    queued run by editing the file (see environments.strictest).
+    queued run by editing the file (see environments.strictest). The snapshot is read once and checked
+    against its digest in the (verified) record.
     """
     source = run.data.get("environmentsFile")
     now = envfile.load(Path(source)) if source and Path(source).is_file() else envfile.EMPTY
     snapshot = run.dir / ENVIRONMENTS_SNAPSHOT
     if not snapshot.is_file():
         return now
-    return envfile.strictest(envfile.load(snapshot), now)
+    raw = snapshot.read_bytes()
+    expected = run.data.get("environmentsDigest")
+    if expected and hashlib.sha256(raw).hexdigest() != expected:
+        raise RunError(f"Refusing to use run {run.id}: the environments snapshot {snapshot} was changed "
+                       "outside mlops", Location(str(snapshot)))
+    return envfile.strictest(envfile.loads(raw.decode("utf-8"), str(snapshot)), now)
 
 
 def resume(
     run_id: str, home: Path, reporter: Reporter, cancellation: Cancellation | None = None
 ) -> runstore.Run:
-    """Continue a paused or interrupted run from its record, with the YAML it was queued with."""
+    """Continue a paused or interrupted run from its record, with the YAML it was queued with.
+
+    Everything is read under the run's lock and checked before it is used: the record (signed), the
+    expanded pipeline (its digest) and the environments snapshot (its digest)."""
     run = runstore.load(home, run_id)
-    _trusted(run, "resume")
-    if run.data.get("status") == "completed":
-        raise RunError(
-            f"Run {run_id} has already finished ({run.data.get('result')})",
-            None,
-            hint="start a new run with mlops run",
-        )
-    document = load_file(run.pipeline_file, text_scalars=True)
-    pipeline = build(document)
-    check(pipeline)
-    return _execute(run, pipeline, _environments_of(run), home, reporter, cancellation)
+    with run.exclusive(wait=False):
+        run = runstore.load(home, run_id)
+        _trusted(run, "resume")
+        if run.data.get("status") == "completed":
+            raise RunError(
+                f"Run {run_id} has already finished ({run.data.get('result')})",
+                None,
+                hint="start a new run with mlops run",
+            )
+        document = loads(run.pipeline_text(), str(run.pipeline_file), text_scalars=True)
+        pipeline = build(document)
+        check(pipeline)
+        return _engine(run, pipeline, _environments_of(run), home, reporter, cancellation)
 
 
 @dataclass(frozen=True)
@@ -397,9 +422,29 @@ def decide(
     job: str | None = None,
 ) -> dict[str, Any]:
     """Record an approval or rejection for what a paused run waits on (an environment's checks or a
-    manual validation), after checking that `user` may decide on it."""
+    manual validation), after checking that `user` may decide on it.
+
+    Everything happens under the run's lock, on the record as loaded under it and verified: a record
+    edited while the command waited for the lock is refused, never signed."""
     run = runstore.load(home, run_id)
-    _trusted(run, "decide on")
+    with run.exclusive():
+        run = runstore.load(home, run_id)
+        _trusted(run, "decide on")
+        entry = _decision(run, home, environment, decision, user, comment, job)
+        run.data.setdefault("approvals", []).append(entry)
+        run.save()
+    return entry
+
+
+def _decision(
+    run: runstore.Run,
+    home: Path,
+    environment: str | None,
+    decision: str,
+    user: str,
+    comment: str | None,
+    job: str | None,
+) -> dict[str, Any]:
     wait = _choose(run, environment, job, "approve" if decision == "approved" else "reject")
     envs = _environments_of(run)
     requester = str(run.data.get("requestedBy", ""))
@@ -438,12 +483,7 @@ def decide(
         assert config is not None
         entry["environment"] = config.name
     entry.update(decision=decision, by=user, at=utc_now(), comment=comment or "", source="command")
-    approvals.sign(home, entry)
-    with run.exclusive():
-        run = runstore.load(home, run_id)
-        run.data.setdefault("approvals", []).append(entry)
-        run.save()
-    return entry
+    return approvals.sign(home, entry)
 
 
 def summary(run: runstore.Run) -> dict[str, Any]:

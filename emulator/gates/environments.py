@@ -16,6 +16,7 @@ from typing import Any
 
 from emulator.errors import ConfigError, Location
 from emulator.yamlio import YMap, display_path, load_file, location_of, plain
+from emulator.yamlio import loads as yamlio_loads
 
 SCHEMA_PATH = Path(__file__).with_name("environments.schema.json")
 FILE_NAME = "environments.yml"
@@ -160,7 +161,15 @@ def load(path: Path | None) -> Environments:
     if path is None:
         return EMPTY
     display = display_path(path)
-    doc = load_file(path, display=display)
+    return _build(load_file(path, display=display), display)
+
+
+def loads(text: str, display: str) -> Environments:
+    """The same, from text already read (a run's snapshot, checked against its digest first)."""
+    return _build(yamlio_loads(text, display), display)
+
+
+def _build(doc: Any, display: str) -> Environments:
     if doc is None:
         return Environments({}, {}, display)
     _validate(doc, display)
