@@ -19,7 +19,7 @@ from emulator.cli import render
 from emulator.errors import MlopsError
 from emulator.report.times import durations
 from emulator.store import runs as runstore
-from emulator.store.paths import state_home
+from emulator.store.paths import state_home, writable
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 ENVIRONMENTS_HELP = "environments file (default: environments.yml beside the pipeline or in mlops_pipelines/)"
@@ -152,8 +152,8 @@ def _output_args(sp: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     json_mode = bool(getattr(args, "json", False))
-    console = Console(stderr=json_mode, soft_wrap=True)
-    errors = Console(stderr=True, soft_wrap=True)
+    console = Console(stderr=json_mode, soft_wrap=True, emoji=False)
+    errors = Console(stderr=True, soft_wrap=True, emoji=False)
     try:
         return _dispatch(args, console)
     except MlopsError as exc:
@@ -162,6 +162,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         errors.print("[magenta]canceled[/magenta]")
         return runner.EXIT_FAILED
+    except OSError as exc:  # a file or folder the command needs can't be used: a message, not a traceback
+        where = f" {exc.filename}" if exc.filename else ""
+        errors.print(f"[bold red]error:[/bold red]{_escape(where)}: {_escape(exc.strerror or str(exc))}",
+                     highlight=False)
+        return runner.EXIT_BAD_INPUT
 
 
 def _escape(text: str) -> str:
@@ -173,6 +178,8 @@ def _escape(text: str) -> str:
 def _dispatch(args: argparse.Namespace, console: Console) -> int:
     home = state_home()
     cmd = args.command
+    if cmd in ("run", "resume", "approve", "reject"):
+        writable(home)
     if cmd == "run":
         request = runner.RunRequest(
             pipeline=args.pipeline, parameters=_pairs(args.parameter, "-p"),
@@ -211,7 +218,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         from emulator.validation import validate
 
         report = validate(compiled.pipeline, compiled.expanded.document, compiled.expanded.repo_root)
-        stderr = Console(stderr=True, soft_wrap=True)
+        stderr = Console(stderr=True, soft_wrap=True, emoji=False)
         for error in report.errors:
             stderr.print(f"[bold red]error:[/bold red] {_escape(error.render())}", highlight=False)
         if report.errors:
