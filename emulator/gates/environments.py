@@ -138,7 +138,7 @@ def _check(item: Mapping[str, Any], loc: Location) -> Check:
             allow_requester=bool(item.get("allowRequesterToApprove", True)),
             sequential=str(item.get("order", "any")) == "sequential",
             location=loc,
-            min_approvers_location=item.key_loc("minApprovers") if "minApprovers" in item else None,
+            min_approvers_location=item.key_loc("minApprovers") if isinstance(item, YMap) else None,
         )
     if ctype == "branchControl":
         return BranchControlCheck(tuple(str(b) for b in item.get("allowedBranches") or ()), loc)
