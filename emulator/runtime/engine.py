@@ -195,6 +195,9 @@ class Engine:
             except KeyboardInterrupt:
                 self.cancellation.abort()
                 return self._finish()
+            except MlopsError as exc:  # the run can't go on (e.g. its name expands beyond the limits):
+                self.cancellation.abort()  # it ends failed with the reason, never left "running"
+                return self._finish(error=self.masker(exc.render()))
 
     @contextmanager
     def _signals(self) -> Iterator[None]:
@@ -249,9 +252,9 @@ class Engine:
             pool.shutdown(wait=True)
         return self._finish()
 
-    def _finish(self) -> str:
+    def _finish(self, error: str | None = None) -> str:
         data = self.run.data
-        canceled = self.cancellation.requested
+        canceled = self.cancellation.requested and error is None
         with self.run.lock:
             stages = data["stages"]
             waiting = [s for s in stages if s["state"] == "waiting"] + [
@@ -267,7 +270,10 @@ class Engine:
                 return PAUSED
             self._cancel_rest()
             result = cond.worst(s["result"] for s in stages)
-            if canceled:
+            if error is not None:
+                result = cond.FAILED
+                data["message"] = error
+            elif canceled:
                 result = cond.CANCELED
             elif result == cond.CANCELED:  # a job timed out: the run failed
                 result = cond.FAILED
@@ -363,12 +369,12 @@ class Engine:
                 d: _find(self.run.data["stages"], d)["result"]
                 for d in cond.ancestors(stage.name, self.stage_deps)
             }
-            named = {
-                "dependencies": self._stage_dependencies_context(stage),
-                "variables": self.variables_view(self._run_variables()),
-                "pipeline": self._pipeline_context(),
-            }
             try:
+                named = {
+                    "dependencies": self._stage_dependencies_context(stage),
+                    "variables": self.variables_view(self._run_variables()),
+                    "pipeline": self._pipeline_context(),
+                }
                 ok = self.condition(
                     condition,
                     named,
@@ -743,7 +749,7 @@ class Engine:
                 )
             if vs.is_readonly(var.name) and var.name.lower() not in ("system.debug",):
                 continue
-            vs.set(var.name, value, readonly=var.readonly)
+            vs.set(var.name, value, readonly=var.readonly, location=var.location)
 
     def _queue_time_warnings(self) -> None:
         """Queue-time values lose to YAML-defined ones [DOC variables.md "Allow at queue time"]."""

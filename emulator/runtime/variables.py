@@ -19,6 +19,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from emulator.errors import Location
+from emulator.expressions.limits import check_length
+
 MACRO_PREFIX = "$("
 MACRO_SUFFIX = ")"
 MAX_DEPTH = 50
@@ -36,26 +39,35 @@ def is_reserved(name: str) -> bool:
     return any(lowered.startswith(p) for p in RESERVED_PREFIXES)
 
 
-def expand_macros(text: str, lookup: Callable[[str], str | None]) -> str:
+def expand_macros(
+    text: str, lookup: Callable[[str], str | None], location: Location | None = None, what: str = "This value"
+) -> str:
     """Replace `$(name)` by `lookup(name.lower())` once, left to right, as the agent's VarUtil does:
-    an inserted value is not scanned again; an unknown name (None) is left as written."""
+    an inserted value is not scanned again; an unknown name (None) is left as written. The result may
+    not outgrow the 20 MB the service allows a pipeline (see expressions.limits): refused first."""
     if MACRO_PREFIX not in text:
         return text
-    start = 0
+    out: list[str] = []
+    size = 0
+    done = search = 0  # text[:done] is in `out`; the next macro is looked for from `search`
     while True:
-        prefix = text.find(MACRO_PREFIX, start)
+        prefix = text.find(MACRO_PREFIX, search)
         if prefix < 0:
-            return text
+            break
         suffix = text.find(MACRO_SUFFIX, prefix + len(MACRO_PREFIX))
         if suffix < 0:
-            return text
+            break
         key = text[prefix + len(MACRO_PREFIX) : suffix]
         value = lookup(key.lower()) if key else None
         if value is None:
-            start = prefix + 1
+            search = prefix + 1
             continue
-        text = text[:prefix] + value + text[suffix + len(MACRO_SUFFIX) :]
-        start = prefix + len(value)
+        size += prefix - done + len(value)
+        check_length(size + len(text) - suffix - len(MACRO_SUFFIX), what, location)
+        out += (text[done:prefix], value)
+        done = search = suffix + len(MACRO_SUFFIX)
+    out.append(text[done:])
+    return "".join(out)
 
 
 @dataclass
@@ -66,10 +78,21 @@ class VariableSet:
     names: dict[str, str] = field(default_factory=dict)  # lower-case name -> authored name
     secrets: set[str] = field(default_factory=set)
     readonly: set[str] = field(default_factory=set)
+    locations: dict[str, Location] = field(default_factory=dict)  # where a YAML variable was defined
     _expanded: dict[str, str] | None = field(default=None, repr=False)
 
-    def set(self, name: str, value: str, *, secret: bool = False, readonly: bool = False) -> None:
+    def set(
+        self,
+        name: str,
+        value: str,
+        *,
+        secret: bool = False,
+        readonly: bool = False,
+        location: Location | None = None,
+    ) -> None:
         key = name.lower()
+        if location is not None:
+            self.locations[key] = location
         if self.values.get(key) == value and (not secret or key in self.secrets) and (
             not readonly or key in self.readonly
         ):
@@ -95,7 +118,9 @@ class VariableSet:
         return name.lower() in self.readonly
 
     def copy(self) -> VariableSet:
-        return VariableSet(dict(self.values), dict(self.names), set(self.secrets), set(self.readonly))
+        return VariableSet(
+            dict(self.values), dict(self.names), set(self.secrets), set(self.readonly), dict(self.locations)
+        )
 
     def update(self, items: Iterable[tuple[str, str]], *, readonly: bool = False) -> None:
         for name, value in items:
@@ -132,7 +157,7 @@ class VariableSet:
                 return None
             return self._resolve(name, done, [*stack, key])
 
-        value = expand_macros(raw, lookup)
+        value = expand_macros(raw, lookup, self.locations.get(key), f"Variable '{self.names[key]}'")
         done[key] = value
         return value
 
