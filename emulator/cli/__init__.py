@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ from emulator.store import runs as runstore
 from emulator.store.paths import state_home, writable
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+SECRET_ENV_PREFIX = "MLOPS_SECRET_"
 ENVIRONMENTS_HELP = "environments file (default: environments.yml beside the pipeline or in mlops_pipelines/)"
 
 
@@ -33,6 +35,41 @@ def _pairs(values: Sequence[str] | None, flag: str) -> dict[str, str]:
             raise MlopsError(f"{flag} expects NAME=VALUE, got '{item}'", None, expected=f"{flag} NAME=VALUE")
         out[name.strip()] = value
     return out
+
+
+def _secret_file(path: Path) -> dict[str, str]:
+    """NAME=VALUE a line; blank lines and # comments are skipped; the value is the rest of the line."""
+    from emulator.errors import Location
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MlopsError(f"Can't read the secret file {path}: {exc}", Location(str(path))) from None
+    out: dict[str, str] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z0-9_.]+", name.strip()):
+            raise MlopsError(f"Line {number} of the secret file is not NAME=VALUE",
+                             Location(str(path), number, 1), expected="NAME=VALUE (letters, digits, . and _)")
+        out[name.strip()] = value
+    return out
+
+
+def _queue_secrets(args: argparse.Namespace, environ: dict[str, str]) -> dict[str, str]:
+    """Secret variables from MLOPS_SECRET_<NAME>, --secret-file and --secret (the later wins)."""
+    secrets = {k[len(SECRET_ENV_PREFIX):]: v for k, v in environ.items()
+               if k.startswith(SECRET_ENV_PREFIX) and len(k) > len(SECRET_ENV_PREFIX)}
+    for path in args.secret_file or ():
+        secrets.update(_secret_file(path))
+    secrets.update(_pairs(args.secret, "--secret"))
+    return secrets
+
+
+def _take_secret_environment() -> dict[str, str]:
+    """MLOPS_SECRET_* leave this process's environment, so no step (nor az job) inherits them."""
+    return {k: os.environ.pop(k) for k in list(os.environ) if k.startswith(SECRET_ENV_PREFIX)}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,7 +92,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--var", action="append", metavar="NAME=VALUE",
                      help="a queue-time variable (repeatable)")
     run.add_argument("--secret", action="append", metavar="NAME=VALUE",
-                     help="a queue-time secret variable: masked everywhere, never written to the record")
+                     help="a queue-time secret variable: masked everywhere, never written to the record "
+                          "(other users see a command line in ps: prefer --secret-file or MLOPS_SECRET_NAME)")
+    run.add_argument("--secret-file", action="append", type=Path, metavar="FILE",
+                     help="queue-time secret variables from FILE, one NAME=VALUE a line (# comments); "
+                          f"also every {SECRET_ENV_PREFIX}NAME=VALUE in the environment")
     run.add_argument("--parallel", type=int, metavar="N",
                      help="how many jobs run at once (default: the number of CPU cores)")
     run.add_argument("--approve", action="append", metavar="ENV", default=[],
@@ -150,7 +191,9 @@ def _output_args(sp: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    secret_environment = _take_secret_environment()
     args = _parser().parse_args(argv)
+    args.secret_environment = secret_environment
     json_mode = bool(getattr(args, "json", False))
     console = Console(stderr=json_mode, soft_wrap=True, emoji=False)
     errors = Console(stderr=True, soft_wrap=True, emoji=False)
@@ -187,7 +230,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             repos={k: Path(v) for k, v in _pairs(args.repo, "--repo").items()}, approve=args.approve,
             reject=args.reject, user=args.user, comment=args.comment, check_policy=args.check_policy,
             environments_file=args.environments, parallel=args.parallel,
-            secret_variables=_pairs(args.secret, "--secret"))
+            secret_variables=_queue_secrets(args, args.secret_environment))
         with render.make_reporter(console, args.quiet, args.verbose, args.progress) as reporter:
             run = runner.start(request, home, reporter)
         return _until_undecided(run, console, args, isinstance(reporter, render.LiveReporter))

@@ -55,7 +55,8 @@ from emulator.runtime.counters import Counters
 from emulator.runtime.events import Reporter
 from emulator.runtime.jobs import JobRunner
 from emulator.runtime.process import Cancellation, kill_group, process_alive
-from emulator.runtime.variables import Masker, VariableSet
+from emulator.runtime.secrets import RunSecrets
+from emulator.runtime.variables import VariableSet
 from emulator.runtime.workspace import Workspace
 from emulator.store.files import utc_now
 from emulator.store.runs import Run
@@ -168,21 +169,8 @@ class Engine:
         self.stage_deps = stage_dependencies(pipeline.stages)
         self.stage_order = stage_graph(pipeline).order()
         self.job_graphs = {s.name: job_graph(s) for s in pipeline.stages}
-        stored = run.secrets()
-        self._secret_vars: dict[str, str] = {
-            **dict(stored.get("variables") or {}),
-            **options.secret_variables,
-        }
-        self._secret_outputs: dict[str, dict[str, str]] = dict(stored.get("outputs") or {})
-        self._secret_values: list[str] = list(stored.get("values") or [])
-        self.masker = Masker(
-            [
-                ACCESS_TOKEN,
-                *self._secret_vars.values(),
-                *self._secret_values,
-                *(v for o in self._secret_outputs.values() for v in o.values()),
-            ]
-        )
+        self.secrets = RunSecrets(run, options.secret_variables, [ACCESS_TOKEN])
+        self.masker = self.secrets.masker
         self._gated: set[str] = set()
         self._revisited: set[tuple[str, str]] = set()  # waiting jobs looked at again in this execution
         self._running: dict[Future[str], tuple[str, str]] = {}
@@ -229,7 +217,7 @@ class Engine:
             data["parallel"] = self.parallel
             self._recover()
             if not data.get("buildNumber") or data.get("buildNumber") == self.run.id:
-                data["buildNumber"] = self._build_number()
+                data["buildNumber"] = self.secrets.recorded_build_number(self._build_number())
             self._queue_time_warnings()
             self.run.save()
         self.run.event("resumed" if resumed else "started", parallel=self.parallel)
@@ -281,6 +269,7 @@ class Engine:
                 result = cond.SUCCEEDED
             data.update(status="completed", result=result, finishedAt=utc_now(), waiting=None)
             self.run.save()
+            self.secrets.forget()  # the run can no longer resume: no secret stays at rest
         self.run.event("finished", result=result)
         return result
 
@@ -320,7 +309,7 @@ class Engine:
                     }
                     st.clear()
                     st.update(keep, result=None)
-                self._secret_outputs.pop(f"{srec['name']}/{jrec['name']}", None)
+                self.secrets.forget_job(f"{srec['name']}/{jrec['name']}")
                 self.run.event("jobReset", stage=srec["name"], job=jrec["name"], attempt=jrec.get("attempt"))
 
     def _stop_leftovers(self, stage: str, jrec: dict[str, Any]) -> None:
@@ -644,9 +633,7 @@ class Engine:
         return CaseInsensitiveDict({"startTime": start})
 
     def _job_outputs(self, stage: str, jrec: dict[str, Any]) -> dict[str, str]:
-        outputs = dict(jrec.get("outputs") or {})
-        outputs.update(self._secret_outputs.get(f"{stage}/{jrec['name']}", {}))
-        return outputs
+        return self.secrets.outputs_of(f"{stage}/{jrec['name']}", jrec.get("outputs") or {})
 
     def _phase_context(self, stage: str, srec: dict[str, Any], phase: str) -> CaseInsensitiveDict:
         records = [j for j in srec["jobs"] if j.get("phase", j["name"]) == phase]
@@ -705,7 +692,7 @@ class Engine:
         vs.set("System.Debug", "false")
         vs.set("System.AccessToken", ACCESS_TOKEN, secret=True, readonly=True)
         vs.update(self.options.queue_variables.items())
-        for name, value in self._secret_vars.items():
+        for name, value in self.secrets.variables.items():
             vs.set(name, value, secret=True)
         self._apply_variables(vs, self.pipeline.variables, {"pipeline": self._pipeline_context()})
         return vs
@@ -777,7 +764,7 @@ class Engine:
         machine = platform.machine().lower()
         return {
             "Build.BuildId": self.run.id,
-            "Build.BuildNumber": str(data.get("buildNumber") or self.run.id),
+            "Build.BuildNumber": str(self.secrets.build_number(data.get("buildNumber")) or self.run.id),
             "Build.BuildUri": f"vstfs:///Build/Build/{self.run.id}",
             "Build.DefinitionName": data.get("definitionName", ""),
             "Build.DefinitionVersion": "1",
@@ -925,24 +912,25 @@ class Engine:
             vs.set("Environment.ResourceName", first.iteration, readonly=True)
 
     # ---- secrets --------------------------------------------------------------------------------
-    def store_secret_outputs(self, stage: str, job: str, values: Mapping[str, str]) -> None:
-        """Secret outputs: `***` in the record, the values (for later jobs and resume) in secrets.json."""
-        if not values and f"{stage}/{job}" not in self._secret_outputs:
-            return
-        with self.run.lock:
-            self._secret_outputs[f"{stage}/{job}"] = dict(values)
-            self._save_secrets()
+    def recorded_outputs(
+        self, stage: str, job: str, outputs: Mapping[str, str], secret_outputs: Mapping[str, str]
+    ) -> dict[str, str]:
+        """A job's outputs as its record shows them (masked); later jobs read the real values."""
+        return self.secrets.recorded_outputs(f"{stage}/{job}", outputs, secret_outputs)
 
     def remember_secret_value(self, value: str) -> None:
-        with self.run.lock:
-            if value not in self._secret_values:
-                self._secret_values.append(value)
-                self._save_secrets()
+        self.secrets.remember(value)
 
-    def _save_secrets(self) -> None:
-        self.run.save_secrets(
-            {"variables": self._secret_vars, "outputs": self._secret_outputs, "values": self._secret_values}
-        )
+    def set_build_number(self, number: str) -> None:
+        """`build.updatebuildnumber`: the record shows it masked; Build.BuildNumber is the real one."""
+        with self.run.lock:
+            self.run.data["buildNumber"] = self.secrets.recorded_build_number(number)
+
+    def add_build_tag(self, tag: str) -> None:
+        with self.run.lock:
+            tags = self.run.data.setdefault("tags", [])
+            if self.masker(tag) not in tags:
+                tags.append(self.masker(tag))
 
     # ---- expressions --------------------------------------------------------------------------
     def _evaluate(

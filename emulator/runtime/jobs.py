@@ -124,18 +124,19 @@ class JobRunner:
             result = cond.WITH_ISSUES
         if not self.server:
             shutil.rmtree(self.workspace.temp, ignore_errors=True)  # the agent cleans _temp after each job
-        mask = self.engine.masker
+        outputs = self.engine.recorded_outputs(
+            self.stage.name, self.rjob.name, self.outputs, self.secret_outputs
+        )
         with self.run.lock:
             self.jrec.update(
                 state="completed",
                 result=result,
                 finishedAt=utc_now(),
                 seconds=round(time.monotonic() - started, 3),
-                outputs={k: mask(v) for k, v in self.outputs.items()},
+                outputs=outputs,
             )
             if self.timed_out:
                 self.jrec["timedOut"] = True
-            self.engine.store_secret_outputs(self.stage.name, self.rjob.name, self.secret_outputs)
             self.run.save()
         self.run.event(
             "jobFinished",
@@ -575,7 +576,6 @@ class _StepState:
             if "\n" in value:
                 self._issue("error", "A secret variable can't have several lines")
                 return
-            self.engine.masker.add(value)
             self.engine.remember_secret_value(value)
         runner = self.runner
         if output:
@@ -600,7 +600,6 @@ class _StepState:
 
     def set_secret(self, cmd: LogCommand) -> None:
         if cmd.message:
-            self.engine.masker.add(cmd.message)
             self.engine.remember_secret_value(cmd.message)
 
     def log_issue(self, cmd: LogCommand) -> None:
@@ -700,8 +699,7 @@ class _StepState:
         if not number:
             self._issue("error", "build.updatebuildnumber needs a build number")
             return
-        with self.engine.run.lock:
-            self.engine.run.data["buildNumber"] = number
+        self.engine.set_build_number(number)
         for vs in (self.variables, self.runner.base):
             vs.set("Build.BuildNumber", number, readonly=True)
         self.write(f"Build number: {number}", "section")
@@ -710,10 +708,7 @@ class _StepState:
         tag = cmd.message.strip()
         if not tag:
             return
-        with self.engine.run.lock:
-            tags = self.engine.run.data.setdefault("tags", [])
-            if tag not in tags:
-                tags.append(tag)
+        self.engine.add_build_tag(tag)
         self.write(f"Build tag: {tag}", "debug")
 
     def ignored(self, cmd: LogCommand) -> None:

@@ -13,8 +13,11 @@ Rules [DOC process/variables.md; AGENT Variables.cs, VarUtil.cs]:
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -194,6 +197,25 @@ def mask(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+MIN_ENCODED_LENGTH = 4  # an encoded form shorter than this would mask ordinary text, not a secret
+
+
+def encoded_forms(value: str) -> set[str]:
+    """The forms of a secret the agent masks besides the value itself [AGENT ValueEncoders.cs; the
+    runner's EnumerateBase64Variations]: Base64 of the value starting at each of the three byte
+    alignments (without padding, standard and URL-safe alphabets, so `base64(user:secret)` is masked
+    too), JSON-string escaped, and URI-data escaped."""
+    raw = value.encode("utf-8")
+    forms: set[str] = set()
+    for offset in range(3):
+        if len(raw) > offset:
+            encoded = base64.b64encode(raw[offset:]).decode("ascii").rstrip("=")
+            forms |= {encoded, encoded.replace("+", "-").replace("/", "_")}
+    forms |= {json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+    forms.add(urllib.parse.quote(value, safe="-._~"))
+    return {f for f in forms if f != value and len(f) >= MIN_ENCODED_LENGTH}
+
+
 class Masker:
     """The secret values of a run, shared by its jobs (thread-safe); masks text before it is shown."""
 
@@ -208,8 +230,11 @@ class Masker:
             return
         with self._lock:
             merged = set(self._values) | set(fresh)
-            for v in fresh:  # each line of a multi-line value too
-                merged |= {line for line in v.splitlines() if line.strip()}
+            for v in fresh:  # each line of a multi-line value too, and the encoded forms of each
+                lines = {line for line in v.splitlines() if line.strip()}
+                merged |= lines
+                for line in {v, *lines}:
+                    merged |= encoded_forms(line)
             self._values = tuple(sorted(merged, key=len, reverse=True))
 
     @property
