@@ -6,11 +6,13 @@ engine, the `az` shim). It renders nothing.
 
 from __future__ import annotations
 
+import gc
 import getpass
 import hashlib
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,7 @@ from emulator.store.files import utc_now
 from emulator.tasks.registry import default_registry
 from emulator.templates import Expanded, expand_pipeline
 from emulator.templates.references import find_repo_root
-from emulator.yamlio import YMap, dumps, load_file, loads
+from emulator.yamlio import YMap, dumps, load_file, loads, no_cyclic_gc
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_PAUSED = 0, 1, 2, 3
 ENVIRONMENTS_SNAPSHOT = "environments.yml"  # the environments file as it was when the run was queued
@@ -108,9 +110,10 @@ def compile_pipeline(
     repo_root = find_repo_root(path.resolve())
     user = requester or default_user()
     expanded = expand_pipeline(path, parameters, repos, template_variables(repo_root, path, user))
-    document = normalize(expanded.document)
-    pipeline = build(document)
-    check(pipeline, default_registry().names())
+    with no_cyclic_gc():  # big trees of small acyclic nodes (see yamlio.no_cyclic_gc)
+        document = normalize(expanded.document)
+        pipeline = build(document)
+        check(pipeline, default_registry().names())
     env_path = environments_file or envfile.find_file(path.resolve(), repo_root)
     environments = envfile.load(env_path)
     return Compiled(expanded, document, pipeline, environments, env_path.resolve() if env_path else None)
@@ -253,6 +256,8 @@ def _extends_chain(pipeline: Path, repo_root: Path) -> list[str]:
     chain: list[str] = []
     current = pipeline
     for _ in range(100):
+        if b"extends" not in current.read_bytes():  # most pipelines: no need to parse them again
+            break
         doc = load_file(current)
         spec = doc.get("extends") if isinstance(doc, dict) else None
         ref = spec.get("template") if isinstance(spec, dict) else None
@@ -302,8 +307,21 @@ def _engine(
     if run.data.get("status") == "completed":
         return run
     options = _options(home, Path(run.data["repoRoot"]), environments, run.data)
-    Engine(run, pipeline, options, reporter, default_registry(), cancellation).execute()
+    with _frozen_heap():
+        Engine(run, pipeline, options, reporter, default_registry(), cancellation).execute()
     return run
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Keep what exists before the run (the pipeline's tree and model: millions of objects for 10,000
+    stages) out of the cyclic garbage collector's passes while the run executes; each full pass over
+    them cost a few hundred milliseconds, and they came often enough to double a big run's time."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _environments_of(run: runstore.Run) -> envfile.Environments:

@@ -243,6 +243,11 @@ class _Builder:
 def loads(text: str, file: str = "<string>", *, text_scalars: bool = False) -> Any:
     """Parse one YAML document into YMap/YSeq/YStr nodes (plus bool/int/float/None scalars, or only
     None with `text_scalars`)."""
+    with no_cyclic_gc():
+        return _parse(text, file, text_scalars)
+
+
+def _parse(text: str, file: str, text_scalars: bool) -> Any:
     try:
         events = yaml.parse(text, Loader=_Loader)
         builder = _Builder(file, events, text_scalars)
@@ -387,8 +392,9 @@ def dumps(value: Any) -> str:
 
     Null is written `''` as in the service's final YAML (an unnamed job is `job: ''`, [PG C-E04-004]).
     """
-    text: str = yaml.dump(_unmark(value), Dumper=_Dumper, sort_keys=False, default_flow_style=False,
-                          allow_unicode=True, width=1000000)
+    with no_cyclic_gc():
+        text: str = yaml.dump(_unmark(value), Dumper=_Dumper, sort_keys=False, default_flow_style=False,
+                              allow_unicode=True, width=1000000)
     return text
 
 

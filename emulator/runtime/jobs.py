@@ -99,7 +99,7 @@ class JobRunner:
                     attempt=int(self.jrec.get("attempt") or 0) + 1,
                 )
             self.jrec.pop("finishedAt", None)
-            self.run.save()
+            self.run.save(self.jrec)
         self.run.event("jobStarted", stage=self.stage.name, job=self.rjob.name, attempt=self.jrec["attempt"])
         self.engine.reporter.job_started(self.stage, self.view)
         try:
@@ -137,7 +137,7 @@ class JobRunner:
             )
             if self.timed_out:
                 self.jrec["timedOut"] = True
-            self.run.save()
+            self.run.save(self.jrec)
         self.run.event(
             "jobFinished",
             stage=self.stage.name,
@@ -164,7 +164,7 @@ class JobRunner:
                     "approvers": list(validation.get("approvers") or []),
                     "instructions": validation.get("instructions") or None,
                 }
-            self.run.save()
+            self.run.save(self.jrec)
         self.run.event("jobWaiting", stage=self.stage.name, job=self.rjob.name, step=step["index"])
         return WAITING
 
@@ -203,7 +203,7 @@ class JobRunner:
         with self.run.lock:
             for rstep in steps:
                 self.jrec["steps"][rstep.index].update(result=cond.SKIPPED, message=why)
-            self.run.save()
+            self.run.save(self.jrec)
 
     def _steps(self, steps: Sequence[RuntimeStep], variables: VariableSet, status: str) -> str:
         for rstep in steps:
@@ -247,7 +247,7 @@ class JobRunner:
                 srec.update(
                     result=cond.FAILED, message=self.engine.masker(exc.render()), finishedAt=utc_now()
                 )
-                self.run.save()
+                self.run.save(self.jrec)
             self.engine.reporter.step_finished(self.stage, self.view, step, cond.FAILED, 0.0, exc.message)
             return cond.merge(status, cond.FAILED)
         if not run_it:
@@ -281,7 +281,7 @@ class JobRunner:
         if result == WAITING:
             with self.run.lock:
                 srec.update(result=None, message=message, **(outcome.data or {}))
-                self.run.save()
+                self.run.save(self.jrec)
             self.engine.reporter.step_finished(self.stage, self.view, view, WAITING, 0.0, message)
             return WAITING
         if result == cond.FAILED and step.continue_on_error:
@@ -301,7 +301,7 @@ class JobRunner:
             )
             if outcome.data:
                 srec.update(mask.deep(dict(outcome.data)))
-            self.run.save()
+            self.run.save(self.jrec)
         self.run.event(
             "stepFinished", stage=self.stage.name, job=self.rjob.name, step=rstep.index, result=result
         )
