@@ -23,6 +23,7 @@ from emulator.gates import environments as envfile
 from emulator.model import Pipeline, build
 from emulator.normalize import normalize
 from emulator.plan import check
+from emulator.runtime import interrupted
 from emulator.runtime.engine import Engine, RunOptions, initial_record
 from emulator.runtime.events import Reporter
 from emulator.runtime.process import Cancellation
@@ -504,9 +505,17 @@ def _decision(
     return approvals.sign(home, entry)
 
 
+def shown(run: runstore.Run) -> dict[str, Any]:
+    """The record as it should be shown: a run that says "running" while no mlops process holds it was
+    interrupted (see runtime/interrupted.py)."""
+    if run.data.get("status") in ("running", "queued") and not run.executing():
+        return interrupted.view(run.data)
+    return run.data
+
+
 def summary(run: runstore.Run) -> dict[str, Any]:
     """The run as `--json` prints it: results named as Azure DevOps names them."""
-    data = run.data
+    data = shown(run)
     return {
         "id": data["id"],
         "pipeline": data.get("pipeline"),
@@ -517,6 +526,7 @@ def summary(run: runstore.Run) -> dict[str, Any]:
         "startedAt": data.get("startedAt"),
         "finishedAt": data.get("finishedAt"),
         "waiting": data.get("waiting"),
+        "message": data.get("message"),
         "stages": [
             {
                 "name": s["name"],
@@ -532,6 +542,7 @@ def summary(run: runstore.Run) -> dict[str, Any]:
                         "environment": j.get("environment"),
                         "outputs": j.get("outputs", {}),
                         "message": j.get("message"),
+                        "attempts": j.get("attempts", []),
                         "steps": [
                             {
                                 "name": st["name"],

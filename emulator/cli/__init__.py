@@ -289,10 +289,15 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
                 sys.stdout.write(json.dumps(summary, indent=2) + "\n")
             else:
                 console.print(render.summary_table(summary, durations(run.data)))
+                if summary.get("status") == "interrupted":
+                    console.print(f"[red]✘ interrupted[/red]: {_escape(str(summary.get('message')))}",
+                                  highlight=False)
                 for line in render.audit_lines(summary):
                     console.print(line, highlight=False)
             return runner.EXIT_OK
-        console.print(render.runs_table(runstore.list_runs(home)))
+        listed = [runner.shown(runstore.load(home, r["id"])) if r.get("status") in ("running", "queued")
+                  else r for r in runstore.list_runs(home)]
+        console.print(render.runs_table(listed))
         return runner.EXIT_OK
     if cmd == "logs":
         return _logs(home, args.run_id, args.step, console)

@@ -41,9 +41,9 @@ if TYPE_CHECKING:  # annotations only: the gates and model modules stay free to 
     from emulator.model import Job, Stage, Step
 
 STYLE = {"succeeded": "green", "succeededWithIssues": "yellow", "failed": "red", "canceled": "magenta",
-         "skipped": "dim", "paused": "cyan", "running": "blue", None: "dim"}
+         "skipped": "dim", "paused": "cyan", "running": "blue", "interrupted": "red", None: "dim"}
 ICON = {"succeeded": "✔", "succeededWithIssues": "!", "failed": "✘", "canceled": "⊘", "skipped": "–",
-        "paused": "⏸"}
+        "paused": "⏸", "interrupted": "✘"}
 LINE_STYLE = {"error": "red", "warning": "yellow", "err": "", "command": "blue", "section": "bold",
               "debug": "dim", "error-more": "red", "warning-more": "yellow"}  # -more: a message's next lines
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -520,7 +520,8 @@ def runs_table(runs: list[dict[str, Any]]) -> Table:
         table.add_column(col)
     for r in runs:
         waiting = r.get("waiting") or {}
-        table.add_row(r["id"], escape(str(r.get("pipeline"))), result_text(r.get("result")),
+        result = "interrupted" if r.get("status") == "interrupted" else r.get("result")
+        table.add_row(r["id"], escape(str(r.get("pipeline"))), result_text(result),
                       escape(str(r.get("requestedBy") or "")), str(r.get("startedAt") or "")[:19],
                       escape(_waiting_for(waiting)) if waiting else "")
     return table

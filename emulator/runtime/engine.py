@@ -44,6 +44,7 @@ from emulator.model import Job, Pipeline, Stage, matrix_legs
 from emulator.plan import RuntimeJob, expand_job, job_graph, job_record, stage_dependencies, stage_graph
 from emulator.plan import initial_record as plan_initial_record
 from emulator.runtime import conditions as cond
+from emulator.runtime import interrupted
 from emulator.runtime.counters import Counters
 from emulator.runtime.events import Reporter
 from emulator.runtime.jobs import JobRunner
@@ -59,10 +60,6 @@ from emulator.tasks.base import Registry, ServiceConnections
 PAUSED = "paused"
 POLL_SECONDS = 0.25
 ACTIVE = ("queued", "running")
-INTERRUPTED = (
-    "We stopped hearing from agent mlops-local: the mlops process running this job stopped (killed?) at "
-    "{at}. The job ran again from its start when the run was resumed."
-)
 
 
 def default_minute_seconds() -> float:
@@ -275,7 +272,7 @@ class Engine:
     def _recover(self) -> None:
         """After an interruption: a job that was queued or running starts again from scratch; the attempt
         that was cut is kept, failed, as the service keeps a job whose agent stopped answering."""
-        stopped = str(self.run.data.get("updatedAt") or utc_now())
+        why = interrupted.message(self.run.data)
         for srec in self.run.data["stages"]:
             for jrec in srec["jobs"]:
                 if jrec["state"] not in ACTIVE:
@@ -287,8 +284,8 @@ class Engine:
                             "attempt": jrec.get("attempt"),
                             "result": cond.FAILED,
                             "startedAt": jrec.get("startedAt"),
-                            "finishedAt": stopped,
-                            "message": INTERRUPTED.format(at=stopped),
+                            "finishedAt": self.run.data.get("updatedAt"),
+                            "message": why,
                         }
                     )
                 jrec.update(state="pending", result=None, outputs={})
