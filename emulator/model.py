@@ -56,6 +56,35 @@ class Variable:
 
 
 @dataclass(frozen=True)
+class VariableGroup:
+    """`- group: NAME`: the variables of a variable group, at this point of the scope's list. The
+    values live outside YAML (Azure DevOps's Library; locally `variable-groups.yml`)."""
+
+    name: str
+    location: Location
+
+
+ScopeVariable = Variable | VariableGroup
+
+
+@dataclass(frozen=True)
+class Repository:
+    """A repository a job can check out: a `resources.repositories` entry or an inline `git://` one."""
+
+    alias: str  # how steps name it (`checkout: alias`; inline: `git://project/repo`)
+    name: str  # `project/repo` or `owner/repo`
+    type: str  # git, github, bitbucket, ...
+    ref: str | None
+    location: Location
+
+    @property
+    def folder(self) -> str:
+        """The folder multi-checkout puts it in: the repository's name, not its alias [DOC
+        repos/multi-repo-checkout.md "Checkout path"]."""
+        return self.name.rstrip("/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
 class Step:
     index: int  # position in its job (0-based), stable across resumes
     task: str  # e.g. CmdLine@2; "checkout" for checkout steps
@@ -104,7 +133,7 @@ class Job:
     condition: str | None
     continue_on_error: bool
     timeout_minutes: int
-    variables: tuple[Variable, ...]
+    variables: tuple[ScopeVariable, ...]
     steps: tuple[Step, ...]  # regular jobs
     pool: Any
     location: Location
@@ -120,6 +149,7 @@ class Job:
     cancel_timeout_minutes: int = 5
     condition_location: Location | None = None  # where the condition's text starts
     server: bool = False  # agentless job (pool: server)
+    containers: tuple[str, ...] = ()  # `container:` and `services:` as written ("container python:3.11")
 
     def all_steps(self) -> tuple[Step, ...]:
         if not self.deployment:
@@ -133,7 +163,7 @@ class Stage:
     display_name: str
     depends_on: tuple[str, ...] | None  # None: the previous stage (the default)
     condition: str | None
-    variables: tuple[Variable, ...]
+    variables: tuple[ScopeVariable, ...]
     jobs: tuple[Job, ...]
     location: Location
     condition_location: Location | None = None  # where the condition's text starts
@@ -145,10 +175,17 @@ class Stage:
 @dataclass(frozen=True)
 class Pipeline:
     name: str | None
-    variables: tuple[Variable, ...]
+    variables: tuple[ScopeVariable, ...]
     stages: tuple[Stage, ...]
     location: Location
     document: YMap = field(compare=False, repr=False)
+    repositories: Mapping[str, Repository] = field(default_factory=dict)  # lower-case alias -> resource
+
+    def groups(self) -> tuple[VariableGroup, ...]:
+        """Every `- group:` reference, pipeline scope first."""
+        scopes = [self.variables, *(s.variables for s in self.stages),
+                  *(j.variables for s in self.stages for j in s.jobs)]
+        return tuple(v for scope in scopes for v in scope if isinstance(v, VariableGroup))
 
     def stage(self, name: str) -> Stage:
         for stage in self.stages:
@@ -159,7 +196,7 @@ class Pipeline:
 
 def build(doc: YMap) -> Pipeline:
     """The model of a normalized (full-YAML) document; checks names and references."""
-    stages = tuple(_stage(s) for s in doc.get("stages") or ())
+    stages = tuple(_stage(s, i) for i, s in enumerate(doc.get("stages") or ()))
     _unique([s.name for s in stages], [s.location for s in stages], "stage")
     names = {s.name.lower() for s in stages}
     for s in stages:
@@ -171,9 +208,63 @@ def build(doc: YMap) -> Pipeline:
                     hint=_hint(dep, [x.name for x in stages]),
                 )
     name = doc.get("name")
+    resources = doc.get("resources")
+    repositories = _repositories(resources.get("repositories") if isinstance(resources, dict) else None)
+    for stage in stages:
+        for job in stage.jobs:
+            for step in job.all_steps():
+                inline = inline_repository(step)
+                if inline is not None:
+                    repositories.setdefault(inline.alias.lower(), inline)
     return Pipeline(
-        as_text(name) if name is not None else None, _variables(doc.get("variables")), stages, doc.loc, doc
+        as_text(name) if name is not None else None,
+        _variables(doc.get("variables")),
+        stages,
+        doc.loc,
+        doc,
+        repositories,
     )
+
+
+def _repositories(node: Any) -> dict[str, Repository]:
+    """`resources.repositories` [DOC yaml-schema resources-repositories-repository.md]."""
+    out: dict[str, Repository] = {}
+    for item in node if isinstance(node, list) else ():
+        if not isinstance(item, dict) or not as_text(item.get("repository")):
+            continue
+        alias = as_text(item["repository"])
+        loc = location_of(item) or Location("<pipeline>")
+        name = as_text(item.get("name")) or alias
+        ref = as_text(item.get("ref")) or None
+        out[alias.lower()] = Repository(alias, name, as_text(item.get("type")) or "git", ref, loc)
+    return out
+
+
+INLINE_PREFIX = "git://"
+
+
+def checkout_key(target: str) -> str:
+    """The key of `Pipeline.repositories` a `checkout:` value names (an inline one without its ref)."""
+    text = target.strip()
+    if text.lower().startswith(INLINE_PREFIX):
+        text = text.partition("@")[0]
+    return text.lower()
+
+
+def inline_repository(step: Step) -> Repository | None:
+    """`checkout: git://project/repo[@ref]`: an Azure Repos repository named in the step itself [DOC
+    repos/multi-repo-checkout.md "Inline syntax checkout"]."""
+    target = step.checkout or ""
+    if not target.lower().startswith(INLINE_PREFIX):
+        return None
+    name, _, ref = target[len(INLINE_PREFIX):].partition("@")
+    if name.count("/") != 1 or not all(name.split("/")):
+        raise PipelineError(
+            f"'{target}' is not a repository Azure Repos can check out",
+            step.location,
+            expected="checkout: git://Project/Repository[@ref]",
+        )
+    return Repository(f"{INLINE_PREFIX}{name}", name, "git", ref or None, step.location)
 
 
 def _hint(name: str, candidates: list[str]) -> str | None:
@@ -215,17 +306,13 @@ def _depends(node: YMap) -> tuple[str, ...] | None:
     return (as_text(value),)
 
 
-def _variables(node: Any) -> tuple[Variable, ...]:
-    out: list[Variable] = []
+def _variables(node: Any) -> tuple[ScopeVariable, ...]:
+    out: list[ScopeVariable] = []
     for item in node or ():
         loc = location_of(item) or Location("<pipeline>")
         if "group" in item:
-            raise PipelineError(
-                f"Variable group '{item['group']}' can't be resolved locally",
-                loc,
-                hint="variable groups live in Azure DevOps; pass the values with "
-                "--var NAME=VALUE or use a variables template",
-            )
+            out.append(VariableGroup(as_text(item["group"]), loc))
+            continue
         value = item.get("value")
         out.append(
             Variable(
@@ -238,8 +325,8 @@ def _variables(node: Any) -> tuple[Variable, ...]:
     return tuple(out)
 
 
-def _stage(node: YMap) -> Stage:
-    name = as_text(node["stage"])
+def _stage(node: YMap, index: int) -> Stage:
+    name = default_name(node.get("stage"), "Stage", index)
     _check_name(name, node.loc, "stage")
     jobs = tuple(_job(j, i) for i, j in enumerate(node.get("jobs") or ()))
     _unique([j.name for j in jobs], [j.location for j in jobs], "job")
@@ -275,8 +362,7 @@ def _condition(node: YMap) -> str | None:
 
 def _job(node: YMap, index: int) -> Job:
     deployment = "deployment" in node
-    raw_name = node.get("deployment" if deployment else "job")
-    name = as_text(raw_name) if raw_name not in (None, "") else ("Job" if index == 0 else f"Job{index}")
+    name = default_name(node.get("deployment" if deployment else "job"), "Job", index)
     _check_name(name, node.loc, "job")
     if deployment and name.lower() in ("deploy", "deployment"):
         raise PipelineError(f"'{name}' is a reserved word and can't be a deployment name", node.loc)
@@ -304,6 +390,7 @@ def _job(node: YMap, index: int) -> Job:
         pool=pool,
         location=node.loc,
         server=server,
+        containers=_containers(node),
     )
     if not deployment:
         strategy_node = node.get("strategy")
@@ -311,6 +398,11 @@ def _job(node: YMap, index: int) -> Job:
         return Job(steps=_steps(node.get("steps"), 0), **extra, **common)
     environment = _environment(node.get("environment"), node.value_loc("environment"))
     strategy = node.get("strategy")
+    if strategy in (None, ""):
+        # `strategy` is optional [DOC yaml-schema jobs-deployment.md]: a deployment job without one
+        # targets its environment (its checks gate the stage) and runs no steps, the usual way to ask
+        # for an approval in a stage of its own.
+        strategy = {"runOnce": {}}
     if not isinstance(strategy, dict):
         raise PipelineError(
             f"Deployment {name} needs a 'strategy' (runOnce, rolling or canary)",
@@ -360,6 +452,17 @@ def _job(node: YMap, index: int) -> Job:
         max_parallel=max_parallel,
         **common,
     )
+
+
+def default_name(raw: Any, kind: str, index: int) -> str:
+    """The name of a stage or job: as written, or for an unnamed one (`- stage:`, `- job:`, accepted
+    by the service and kept empty in its final YAML [PG C-E04-004]) `Stage`/`Job` for the first and
+    `Stage<n>`/`Job<n>` after it, so that runs, logs and `dependsOn` messages can name it [UNVERIFIED:
+    the service's generated names are not documented]."""
+    text = as_text(raw)
+    if text != "":
+        return text
+    return kind if index == 0 else f"{kind}{index}"
 
 
 def _is_server(pool: Any) -> bool:
@@ -503,6 +606,9 @@ def _step(node: YMap, index: int) -> Step:
             checkout=target,
             **common,
         )
+    if "getPackage" in node:  # a package of resources.packages (Azure Artifacts): run time decides
+        return Step(task="getPackage", display_name=as_text(node.get("displayName")) or "Get package",
+                    inputs={k: plain(v) for k, v in node.items()}, **common)
     if "download" in node:  # `download: none` only (other forms became DownloadPipelineArtifact@2)
         return Step(task="download-none", display_name="Download (none)", inputs={}, **common)
     task = as_text(node.get("task"))
@@ -517,6 +623,23 @@ def _step(node: YMap, index: int) -> Step:
     }
     display = as_text(node.get("displayName")) or _default_display(task, inputs)
     return Step(task=task, display_name=display, inputs=inputs, **common)
+
+
+def _containers(node: YMap) -> tuple[str, ...]:
+    """What a job asks to run in: its container and its service containers [DOC process/container-phases.md,
+    process/service-containers.md], by alias or image as written."""
+
+    def named(value: Any) -> str:
+        value = plain(value)
+        if isinstance(value, dict):
+            return as_text(value.get("alias") or value.get("image") or value)
+        return as_text(value)
+
+    out = [f"container {named(node['container'])}"] if node.get("container") not in (None, "") else []
+    services = node.get("services")
+    if isinstance(services, dict):
+        out += [f"service {k}: {named(v)}" for k, v in services.items()]
+    return tuple(out)
 
 
 def _settable(target: Any) -> tuple[str, ...] | None:

@@ -150,7 +150,30 @@ def _normalize(doc: YMap) -> YMap:
         stage.set("jobs", YSeq(doc.loc, [job]))
         stage_list = YSeq(doc.loc, [stage])
     out.set("stages", stages(stage_list, doc.loc), doc.key_loc(kind))
+    _check_packages(out)
     return out
+
+
+def _check_packages(doc: YMap) -> None:
+    """`getPackage: alias` needs a `resources.packages` entry of that alias: the service refuses the
+    pipeline otherwise with "Cannot find package resource for <alias>" [PG C-E04-035]."""
+    resources = doc.get("resources")
+    packages = resources.get("packages") if isinstance(resources, dict) else None
+    aliases = {str(p.get("package", "")).lower() for p in packages or () if isinstance(p, dict)}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, YMap):
+            if "getPackage" in node and str(node["getPackage"]).lower() not in aliases:
+                raise PipelineError(f"Cannot find package resource for {node['getPackage']}",
+                                    node.value_loc("getPackage"),
+                                    hint="declare it under resources.packages (- package: <alias>)")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(doc.get("stages"))
 
 
 def variables(node: Any, fallback: Location) -> YSeq:

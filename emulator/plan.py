@@ -12,10 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from emulator import task_catalog
 from emulator.errors import ExpressionError, Location, PipelineError, did_you_mean
 from emulator.expressions import parse
 from emulator.gates import manual
-from emulator.model import Hook, Job, Pipeline, Stage, Step
+from emulator.model import Hook, Job, Pipeline, Stage, Step, VariableGroup
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,9 @@ def find_cycle(names: Sequence[str], deps: Mapping[str, tuple[str, ...]]) -> lis
 
 def check(pipeline: Pipeline, tasks: Sequence[str] | None = None) -> tuple[Graph, dict[str, Graph]]:
     """What the service checks before a run starts [DOC process/runs.md]: the dependency graphs (a
-    cycle is named), the syntax of every condition and `$[ ]` value, and, given the tasks that
-    exist, that every step's task is one of them ("A task is missing")."""
+    cycle is named), the syntax of every condition and `$[ ]` value, where each task may run, and,
+    given the tasks the emulator adds to Microsoft's in-box ones (plug-ins, tasks.yml stand-ins),
+    that every step's task exists ("A task is missing")."""
     graphs = stage_graph(pipeline), {s.name: job_graph(s) for s in pipeline.stages}
     check_expressions(pipeline)
     check_agentless(pipeline)
@@ -128,40 +130,30 @@ def check(pipeline: Pipeline, tasks: Sequence[str] | None = None) -> tuple[Graph
     return graphs
 
 
-# Tasks that run only in agentless jobs [DOC process/phases.md "Agentless jobs": "Server tasks"]:
-AGENTLESS_EMULATED = ("ManualValidation@0", "ManualValidation@1", "Delay@1")
-AGENTLESS_NOT_EMULATED = (  # they call services outside the machine
-    "InvokeRESTAPI@0", "InvokeRESTAPI@1", "AzureFunction@0", "AzureFunction@1", "AzureMonitor@0",
-    "AzureMonitor@1", "AzurePolicyCheckGate@0", "PublishToAzureServiceBus@0", "PublishToAzureServiceBus@1",
-    "PublishToAzureServiceBus@2", "queryWorkItems@0",
-)
+def is_server_task(task: str) -> bool:
+    """A task that runs in the service (an agentless job) per its definition's `runsOn`
+    [DOC process/phases.md "Agentless jobs"; task.json runsOn Server/ServerGate]."""
+    definition = task_catalog.load().get(task)
+    return definition is not None and definition.server
 
 
 def check_agentless(pipeline: Pipeline) -> None:
-    """Agentless tasks only in agentless jobs (`pool: server`), and only they there."""
-    emulated = {t.lower() for t in AGENTLESS_EMULATED}
-    elsewhere = {t.lower() for t in AGENTLESS_NOT_EMULATED}
+    """Server tasks only in agentless jobs (`pool: server`), and only they there."""
     for stage in pipeline.stages:
         for job in stage.jobs:
             server = job.server and not job.deployment
             for step in job.all_steps():
                 task = step.task.lower()
-                if task in elsewhere:
-                    raise PipelineError(
-                        f"Task '{step.task}' calls a service outside this machine; the emulator does not "
-                        "emulate it",
-                        step.location,
-                        hint="emulated agentless tasks: " + ", ".join(AGENTLESS_EMULATED),
-                    )
-                if server and task not in emulated:
+                known = task_catalog.load().get(step.task) is not None
+                if server and (task == "checkout" or (known and not is_server_task(step.task))):
                     what = "a checkout" if task == "checkout" else f"task '{step.task}'"
                     raise PipelineError(
                         f"Job {job.name} is agentless (pool: server): {what} needs an agent",
                         step.location,
-                        expected="agentless tasks: " + ", ".join(AGENTLESS_EMULATED),
+                        expected="tasks that run in the service: " + ", ".join(_server_tasks()),
                         hint="move the step to a job that runs on an agent pool",
                     )
-                if not server and task in emulated:
+                if not server and is_server_task(step.task):
                     raise PipelineError(
                         f"Task '{step.task}' runs only in an agentless job",
                         step.location,
@@ -170,6 +162,10 @@ def check_agentless(pipeline: Pipeline) -> None:
                 macros = any("$(" in str(v) for v in step.inputs.values())
                 if task in {t.lower() for t in manual.TASKS} and not macros:
                     manual.parse(step.task, step.inputs, step.timeout_minutes, step.location)
+
+
+def _server_tasks() -> list[str]:
+    return [k for k in task_catalog.load().names() if is_server_task(k)]
 
 
 def _all_steps(pipeline: Pipeline) -> list[tuple[Stage, Job, Step]]:
@@ -210,26 +206,34 @@ def check_expressions(pipeline: Pipeline) -> None:
                         f"condition of step {step.ident}",
                     )
     for var in variables:
+        if isinstance(var, VariableGroup):
+            continue
         text = var.value.strip() if isinstance(var.value, str) else ""
         if text.startswith("$[") and text.endswith("]"):
             _parse(text[2:-1], var.location, f"value of variable {var.name}")
 
 
 def check_tasks(pipeline: Pipeline, tasks: Sequence[str]) -> None:
-    """Every `task:` names a task that exists (Name@major, any case)."""
-    known = {t.lower() for t in (*tasks, *AGENTLESS_EMULATED)}
+    """Every `task:` names a task that exists (Name@major, any case): one of Microsoft's in-box tasks
+    (the catalog) or one the emulator was given (`tasks`: plug-ins, tasks.yml stand-ins). In-box tasks
+    are never refused here, with local behaviour or not: that is for run time."""
+    catalog = task_catalog.load()
+    known = {t.lower() for t in tasks}
     for _, _, step in _all_steps(pipeline):
-        if step.task in ("checkout", "download-none") or step.task.lower() in known:
+        if step.task in ("checkout", "download-none", "getPackage") or step.task.lower() in known:
             continue
-        same = [t for t in tasks if t.split("@")[0].lower() == step.task.split("@")[0].lower()]
+        if catalog.get(step.task) is not None:
+            continue
+        everything = sorted({*catalog.names(), *tasks}, key=str.lower)
+        same = [t for t in everything if t.split("@")[0].lower() == step.task.split("@")[0].lower()]
         raise PipelineError(
-            f"A task is missing: the pipeline references a task called '{step.task}', which the emulator "
-            "does not have",
+            f"A task is missing: the pipeline references a task called '{step.task}', which is neither "
+            "one of Microsoft's in-box tasks nor one given to the emulator",
             step.location,
-            expected="one of: " + ", ".join(sorted(tasks)),
-            hint=(f"this task exists here as {', '.join(same)}" if same else None)
-            or did_you_mean(step.task, list(tasks))
-            or "add it through the 'mlops.tasks' entry-point group (see emulator/tasks/base.py)",
+            hint=(f"this task exists as {', '.join(same)}" if same else None)
+            or did_you_mean(step.task, everything)
+            or "a Marketplace task: give it a local stand-in in tasks.yml, or add it through the "
+            "'mlops.tasks' entry-point group (see emulator/tasks/base.py)",
         )
 
 

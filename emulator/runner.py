@@ -17,18 +17,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulator.errors import Location, RunError
+from emulator.errors import Location, MlopsError, RunError
 from emulator.gates import approvals, manual
 from emulator.gates import environments as envfile
+from emulator.gitmeta import read_head
 from emulator.model import Pipeline, build
 from emulator.normalize import normalize
 from emulator.plan import check
 from emulator.runtime import interrupted
+from emulator.runtime import repositories as repofile
+from emulator.runtime import variable_groups as groupfile
 from emulator.runtime.engine import Engine, RunOptions, initial_record
 from emulator.runtime.events import Reporter
 from emulator.runtime.process import Cancellation
 from emulator.store import runs as runstore
 from emulator.store.files import utc_now
+from emulator.tasks import standins
 from emulator.tasks.registry import default_registry
 from emulator.templates import Expanded, expand_pipeline
 from emulator.templates.references import find_repo_root
@@ -42,26 +46,22 @@ def default_user() -> str:
     """Who is acting: $MLOPS_USER, else git's user.name, else the login name."""
     if os.environ.get("MLOPS_USER"):
         return os.environ["MLOPS_USER"]
+    return git_user_name() or getpass.getuser()
+
+
+def git_user_name() -> str | None:
+    """`git config user.name`, when git has one."""
     try:
         out = subprocess.run(["git", "config", "user.name"], capture_output=True, text=True, timeout=5)
-        if out.returncode == 0 and out.stdout.strip():
-            return out.stdout.strip()
     except (OSError, subprocess.SubprocessError):
-        pass
-    return getpass.getuser()
+        return None
+    name = out.stdout.strip() if out.returncode == 0 else ""
+    return name or None
 
 
 def git_info(repo_root: Path) -> dict[str, str]:
-    def git(*args: str) -> str:
-        try:
-            out = subprocess.run(
-                ["git", "-C", str(repo_root), *args], capture_output=True, text=True, timeout=10
-            )
-        except (OSError, subprocess.SubprocessError):
-            return ""
-        return out.stdout.strip() if out.returncode == 0 else ""
-
-    return {"commit": git("rev-parse", "HEAD"), "branch": git("rev-parse", "--abbrev-ref", "HEAD")}
+    head = read_head(repo_root)
+    return {"commit": head.commit, "branch": head.branch}
 
 
 def template_variables(repo_root: Path, pipeline: Path, requester: str) -> dict[str, str]:
@@ -92,6 +92,20 @@ class Compiled:
     pipeline: Pipeline
     environments: envfile.Environments
     environments_path: Path | None
+    tasks_path: Path | None = None  # tasks.yml: stand-ins for tasks without local behaviour
+    variable_groups: groupfile.VariableGroups = groupfile.NONE
+    repositories: Mapping[str, Path] = field(default_factory=dict)  # lower-case alias -> local folder
+
+    def checkout_problems(self) -> tuple[list[MlopsError], list[MlopsError]]:
+        """(checkouts of an undeclared repository, which the service refuses; checkouts of a repository
+        with no local folder, which Azure accepts but a local run cannot do: `mlops validate` warns)."""
+        return repofile.check_checkouts(self.pipeline, self.repositories)
+
+    def undefined_groups(self) -> list[MlopsError]:
+        """`- group:` items the variable groups file does not define (warnings in `mlops validate`: the
+        YAML is fine, the local stand-in is missing)."""
+        names = [(g.name, g.location) for g in self.pipeline.groups()]
+        return groupfile.check_defined(self.variable_groups, names)
 
 
 def compile_pipeline(
@@ -100,8 +114,12 @@ def compile_pipeline(
     repos: Mapping[str, Path] | None = None,
     requester: str | None = None,
     environments_file: Path | None = None,
+    tasks_file: Path | None = None,
+    variable_groups_file: Path | None = None,
 ) -> Compiled:
-    """Everything `mlops validate` checks; raises located MlopsErrors."""
+    """Everything `mlops validate` checks; raises located MlopsErrors.
+
+    `repos`: `--repo` folders, over those of a repositories.yml beside the pipeline."""
     if not path.is_file():
         raise RunError(
             f"Pipeline file {path} not found",
@@ -110,14 +128,31 @@ def compile_pipeline(
         )
     repo_root = find_repo_root(path.resolve())
     user = requester or default_user()
-    expanded = expand_pipeline(path, parameters, repos, template_variables(repo_root, path, user))
+    folders = repofile.merged(repofile.load(repofile.find_file(path.resolve(), repo_root)), repos or {})
+    expanded = expand_pipeline(path, parameters, folders, template_variables(repo_root, path, user))
+    tasks_path = tasks_file or standins.find_file(path.resolve(), repo_root)
     with no_cyclic_gc():  # big trees of small acyclic nodes (see yamlio.no_cyclic_gc)
         document = normalize(expanded.document)
         pipeline = build(document)
-        check(pipeline, default_registry().names())
+        check(pipeline, default_registry(standins.load(tasks_path)).names())
     env_path = environments_file or envfile.find_file(path.resolve(), repo_root)
     environments = envfile.load(env_path)
-    return Compiled(expanded, document, pipeline, environments, env_path.resolve() if env_path else None)
+    groups_path = variable_groups_file or groupfile.find_file(path.resolve(), repo_root)
+    return Compiled(
+        expanded,
+        document,
+        pipeline,
+        environments,
+        env_path.resolve() if env_path else None,
+        tasks_path.resolve() if tasks_path else None,
+        groupfile.load(groups_path.resolve() if groups_path else None),
+        folders,
+    )
+
+
+def local_tasks(compiled: Compiled) -> list[str]:
+    """The tasks with local behaviour for this pipeline: the emulator's, plug-ins, tasks.yml stand-ins."""
+    return default_registry(standins.load(compiled.tasks_path)).names()
 
 
 @dataclass(frozen=True)
@@ -132,8 +167,11 @@ class RunRequest:
     comment: str | None = None
     check_policy: str = "fail"
     environments_file: Path | None = None
+    variable_groups_file: Path | None = None
     parallel: int | None = None  # jobs at once (None: the number of CPU cores)
     secret_variables: Mapping[str, str] = field(default_factory=dict)  # queue-time secrets, never recorded
+    task_policy: str = "fail"  # tasks without local behaviour: fail or skip
+    tasks_file: Path | None = None
 
 
 def _options(
@@ -146,6 +184,7 @@ def _options(
     bin_dir.mkdir(parents=True, exist_ok=True)
     write_az_shim(bin_dir)
     folders = [Path(str(data[k])).parent for k in ("environmentsFile", "pipelineFile") if data.get(k)]
+    groups = data.get("variableGroupsFile")
     return RunOptions(
         home=home,
         repo_root=repo_root,
@@ -156,6 +195,8 @@ def _options(
         az_bin=bin_dir,
         parallel=int(data.get("parallel") or 0),
         connections=connections.load(connections.find_file([*folders, repo_root / "mlops_pipelines"])),
+        variable_groups=groupfile.load(Path(groups) if groups else None),
+        repositories={str(k): Path(v) for k, v in (data.get("repositories") or {}).items()},
     )
 
 
@@ -165,8 +206,13 @@ def start(
     """Compile and run a pipeline; returns the run (its record says the result)."""
     user = request.user or default_user()
     compiled = compile_pipeline(
-        request.pipeline, request.parameters, request.repos, user, request.environments_file
+        request.pipeline, request.parameters, request.repos, user, request.environments_file,
+        tasks_file=request.tasks_file, variable_groups_file=request.variable_groups_file,
     )
+    undeclared, unmapped = compiled.checkout_problems()
+    problems = [*undeclared, *unmapped, *compiled.undefined_groups()]
+    if problems:
+        raise problems[0]
     repo_root = compiled.expanded.repo_root
     decisions = [
         _pre_decision(compiled.environments, env, "approved", user, request.comment)
@@ -188,11 +234,18 @@ def start(
             "pipelineFile": str(source),
             "repoRoot": str(repo_root),
             "environmentsFile": str(compiled.environments_path) if compiled.environments_path else None,
+            "variableGroupsFile": compiled.variable_groups.source_path,
+            "repositories": {
+                k: str(v)
+                for k, v in repofile.checkout_folders(compiled.pipeline, compiled.repositories).items()
+            },
             "definitionName": source.stem,
             "parameters": {k: _jsonable(v) for k, v in compiled.expanded.parameters.items()},
             "variables": dict(request.variables),
             "requestedBy": user,
             "checkPolicy": request.check_policy,
+            "taskPolicy": request.task_policy,
+            "tasksFile": str(compiled.tasks_path) if compiled.tasks_path else None,
             "git": git_info(repo_root),
             "templates": list(compiled.expanded.files),
             "status": "queued",
@@ -308,8 +361,13 @@ def _engine(
     if run.data.get("status") == "completed":
         return run
     options = _options(home, Path(run.data["repoRoot"]), environments, run.data)
+    _check_groups(pipeline, options.variable_groups)
+    tasks_file = run.data.get("tasksFile")
+    registry = default_registry(
+        standins.load(Path(tasks_file) if tasks_file else None), str(run.data.get("taskPolicy") or "fail")
+    )
     with _frozen_heap():
-        Engine(run, pipeline, options, reporter, default_registry(), cancellation).execute()
+        Engine(run, pipeline, options, reporter, registry, cancellation).execute()
     return run
 
 
@@ -323,6 +381,13 @@ def _frozen_heap() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+def _check_groups(pipeline: Pipeline, groups: groupfile.VariableGroups) -> None:
+    """Every variable group the pipeline names is defined and its values can be read (`env:` ones
+    from the environment), before a job starts: the service refuses to queue such a run."""
+    for ref in pipeline.groups():
+        groups.values(groups.require(ref.name, ref.location))
 
 
 def _environments_of(run: runstore.Run) -> envfile.Environments:

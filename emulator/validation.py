@@ -1,6 +1,7 @@
 """`mlops validate`: everything that can be checked without running anything.
 
 Beyond expansion (templates, parameters, recipe schemas, the model and its graphs):
+- every task step's inputs against Microsoft's task definitions (task_inputs.py);
 - the Azure ML YAML files the pipeline's `az ml … --file F` commands use, loaded with azure-ai-ml's
   own loaders (the schemas the real CLI applies);
 - the expanded pipeline against the official Azure Pipelines schema (microsoft/azure-pipelines-vscode
@@ -14,11 +15,12 @@ import json
 import os
 import re
 import shlex
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emulator import task_inputs
 from emulator.errors import Location, MlopsError, PipelineError
 from emulator.model import Pipeline, Step
 from emulator.yamlio import YMap, YStr, location_of, plain, resolve_plain_scalar
@@ -58,6 +60,9 @@ class Report:
     skipped: tuple[str, ...]  # references that name a run-time value ($(var), ${{ }})
     service_schema: str | None  # the schema file used, or None when not available
     errors: tuple[MlopsError, ...]
+    no_local_behaviour: tuple[str, ...] = ()  # tasks the run would fail (or skip) for want of behaviour
+    container_jobs: tuple[str, ...] = ()  # jobs that run in containers: the run fails them
+    warnings: tuple[MlopsError, ...] = ()  # what fails only when it runs: Azure DevOps accepts the pipeline
 
 
 def _commands(script: str) -> Iterator[list[str]]:
@@ -99,15 +104,18 @@ def azureml_files(pipeline: Pipeline, repo_root: Path) -> tuple[list[AzureMLFile
     return list(found.values()), skipped
 
 
-def check_azureml_files(files: list[AzureMLFile]) -> list[MlopsError]:
+def check_azureml_files(files: list[AzureMLFile]) -> tuple[list[MlopsError], list[MlopsError]]:
+    """(errors, warnings): a file azure-ai-ml's loaders refuse is an error; a file that does not exist is
+    a warning, since Azure DevOps accepts the pipeline and only the step fails when it runs."""
     from emulator.azureml.yamlspec import load_spec
 
     errors: list[MlopsError] = []
+    missing: list[MlopsError] = []
     for item in files:
         if not item.path.is_file():
-            errors.append(
+            missing.append(
                 PipelineError(
-                    f"{item.command} refers to {item.path}, which does not exist",
+                    f"{item.command} refers to {item.path}, which does not exist: the step will fail",
                     item.location,
                     hint="paths in steps are relative to the repository root (the checkout)",
                 )
@@ -117,7 +125,7 @@ def check_azureml_files(files: list[AzureMLFile]) -> list[MlopsError]:
             load_spec(item.kind, item.path)
         except MlopsError as exc:
             errors.append(exc)
-    return errors
+    return errors, missing
 
 
 def find_service_schema(repo_root: Path) -> Path | None:
@@ -183,10 +191,31 @@ def check_service_schema(document: YMap, schema_path: Path) -> list[MlopsError]:
     return errors
 
 
-def validate(pipeline: Pipeline, expanded: YMap, repo_root: Path) -> Report:
+def validate(
+    pipeline: Pipeline, expanded: YMap, repo_root: Path, local_tasks: Sequence[str] = ()
+) -> Report:
+    """`local_tasks`: the tasks with local behaviour (the emulator's, plug-ins, stand-ins)."""
     files, skipped = azureml_files(pipeline, repo_root)
-    errors = check_azureml_files(files)
+    invalid, missing = check_azureml_files(files)
+    errors = task_inputs.check(pipeline.document) + invalid
     schema = find_service_schema(repo_root)
     if schema is not None:
         errors += check_service_schema(expanded, schema)
-    return Report(tuple(files), tuple(skipped), str(schema) if schema else None, tuple(errors))
+    local = {t.lower() for t in local_tasks}
+    built_in = ("checkout", "download-none", "manualvalidation@0", "manualvalidation@1", "delay@1")
+    no_behaviour = {
+        step.task: None
+        for stage in pipeline.stages
+        for job in stage.jobs
+        for step in job.all_steps()
+        if step.task.lower() not in local and step.task.lower() not in built_in
+    }
+    containers = tuple(
+        f"{stage.name}.{job.name} ({', '.join(job.containers)})"
+        for stage in pipeline.stages
+        for job in stage.jobs
+        if job.containers
+    )
+    used = str(schema) if schema else None
+    return Report(tuple(files), tuple(skipped), used, tuple(errors), tuple(no_behaviour), containers,
+                  tuple(missing))

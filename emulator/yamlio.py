@@ -324,7 +324,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(yaml.SafeDumper):  # type: ignore[misc,unused-ignore]  # older types-PyYAML: untyped base
     """Block YAML the way the service's final YAML reads [PG C-E03-250/251, C-E03-181/252].
 
     Sequences sit at their key's column, quotes are single, nothing is wrapped; text written plain
@@ -347,7 +347,7 @@ def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
     if style == PLAIN or (style is None and text in ("True", "False")):
         # Emitted plain where YAML allows it; the node's tag is what a plain scalar resolves to, so
         # the emitter does not quote `true` or `3` just because a loader would type them.
-        tag = dumper.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+        tag = dumper.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call,unused-ignore]
         node = yaml.ScalarNode(tag, text, style=None)
         return node
     if style in ("'", '"'):

@@ -26,6 +26,7 @@ from emulator.store.paths import state_home, writable
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 SECRET_ENV_PREFIX = "MLOPS_SECRET_"
 ENVIRONMENTS_HELP = "environments file (default: environments.yml beside the pipeline or in mlops_pipelines/)"
+GROUPS_HELP = "variable groups file (default: variable-groups.yml beside the pipeline or in mlops_pipelines/)"
 
 
 def _pairs(values: Sequence[str] | None, flag: str) -> dict[str, str]:
@@ -87,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="local folder of a repository resource used by template@alias (repeatable)")
         sp.add_argument("--environments", type=Path, metavar="FILE",
                         help=ENVIRONMENTS_HELP)
+        sp.add_argument("--tasks", type=Path, metavar="FILE",
+                        help="local stand-ins for tasks without local behaviour (default: tasks.yml beside "
+                             "the pipeline or in mlops_pipelines/)")
+        sp.add_argument("--variable-groups", type=Path, metavar="FILE",
+                        help=GROUPS_HELP)
 
     run = sub.add_parser("run", help="expand and run a pipeline")
     pipeline_args(run)
@@ -109,6 +115,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--comment", help="comment recorded with --approve/--reject decisions")
     run.add_argument("--check-policy", choices=["pass", "fail", "ask"], default="fail",
                      help="decision for checks the emulator cannot evaluate (default: fail)")
+    run.add_argument("--task-policy", choices=["fail", "skip"], default="fail",
+                     help="what a step does when its task has no local behaviour and no tasks.yml stand-in "
+                          "(default: fail)")
     _output_args(run)
 
     res = sub.add_parser("resume", help="continue a paused or interrupted run")
@@ -128,9 +137,20 @@ def _parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("expand", help="print the fully expanded pipeline (the service's full YAML)")
     pipeline_args(exp)
     exp.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    exp.add_argument("--readable", action="store_true",
+                     help="keep checkout/publish/download steps readable instead of the service's task ids")
 
     val = sub.add_parser("validate", help="expand and check a pipeline without running it")
     pipeline_args(val)
+
+    init = sub.add_parser("init", help="write the local stand-ins a pipeline needs: environments, service "
+                          "connections, variable groups, repository folders (never overwrites a file)")
+    init.add_argument("pipeline", type=Path, help="the pipeline YAML file")
+    init.add_argument("-p", "--parameter", action="append", metavar="NAME=VALUE",
+                      help="a runtime parameter (repeatable)")
+    init.add_argument("--repo", action="append", metavar="ALIAS=PATH",
+                      help="local folder of a repository the pipeline uses (repeatable; written to "
+                           "repositories.yml)")
 
     runs = sub.add_parser("runs", help="list runs or show one")
     runs_sub = runs.add_subparsers(dest="runs_command")
@@ -230,8 +250,9 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             variables=_pairs(args.var, "--var"),
             repos={k: Path(v) for k, v in _pairs(args.repo, "--repo").items()}, approve=args.approve,
             reject=args.reject, user=args.user, comment=args.comment, check_policy=args.check_policy,
-            environments_file=args.environments, parallel=args.parallel,
-            secret_variables=_queue_secrets(args, args.secret_environment))
+            environments_file=args.environments, variable_groups_file=args.variable_groups,
+            parallel=args.parallel, secret_variables=_queue_secrets(args, args.secret_environment),
+            task_policy=args.task_policy, tasks_file=args.tasks)
         with render.make_reporter(console, args.quiet, args.verbose, args.progress) as reporter:
             run = runner.start(request, home, reporter)
         return _until_undecided(run, console, args, isinstance(reporter, render.LiveReporter))
@@ -249,11 +270,13 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if cmd in ("expand", "validate"):
         compiled = runner.compile_pipeline(args.pipeline, _pairs(args.parameter, "-p"),
                                            {k: Path(v) for k, v in _pairs(args.repo, "--repo").items()},
-                                           environments_file=args.environments)
+                                           environments_file=args.environments, tasks_file=args.tasks,
+                                           variable_groups_file=args.variable_groups)
         if cmd == "expand":
+            from emulator.normalize import final_yaml
             from emulator.yamlio import dumps
 
-            text = dumps(compiled.document)
+            text = dumps(compiled.document if args.readable else final_yaml(compiled.document))
             if args.output:
                 args.output.write_text(text, encoding="utf-8")
             else:
@@ -261,11 +284,16 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             return runner.EXIT_OK
         from emulator.validation import validate
 
-        report = validate(compiled.pipeline, compiled.expanded.document, compiled.expanded.repo_root)
+        report = validate(compiled.pipeline, compiled.expanded.document, compiled.expanded.repo_root,
+                          runner.local_tasks(compiled))
         stderr = Console(stderr=True, soft_wrap=True, emoji=False)
-        for error in report.errors:
+        undeclared, unmapped = compiled.checkout_problems()
+        errors = [*report.errors, *undeclared]
+        for error in errors:
             stderr.print(f"[bold red]error:[/bold red] {_escape(error.render())}", highlight=False)
-        if report.errors:
+        for warning in [*report.warnings, *unmapped, *compiled.undefined_groups()]:
+            stderr.print(f"[bold yellow]warning:[/bold yellow] {_escape(warning.render())}", highlight=False)
+        if errors:
             return runner.EXIT_BAD_INPUT
         p = compiled.pipeline
         jobs = sum(len(s.jobs) for s in p.stages)
@@ -280,7 +308,16 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         schema = (f"checked ({report.service_schema})" if report.service_schema
                   else "not checked (set MLOPS_SERVICE_SCHEMA to Azure's service-schema.json)")
         console.print(f"  Azure Pipelines schema: {schema}", highlight=False)
+        if report.no_local_behaviour:
+            names = ", ".join(report.no_local_behaviour)
+            console.print(f"  [yellow]no local behaviour[/yellow] (the step fails when it runs, unless "
+                          f"tasks.yml gives it a stand-in, or --task-policy skip): {names}", highlight=False)
+        if report.container_jobs:
+            console.print(f"  [yellow]container jobs[/yellow] (the run fails them: containers are not run "
+                          f"locally): {', '.join(report.container_jobs)}", highlight=False)
         return runner.EXIT_OK
+    if cmd == "init":
+        return _init(args, console)
     if cmd == "runs":
         if getattr(args, "runs_command", None) == "show":
             run = runstore.load(home, args.run_id)
@@ -336,6 +373,32 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
 
         return serve(home, args.port, console)
     raise AssertionError(cmd)  # pragma: no cover - argparse rejects unknown commands
+
+
+def _init(args: argparse.Namespace, console: Console) -> int:
+    from emulator import scaffold
+    from emulator.yamlio import display_path
+
+    repos = {k: Path(v) for k, v in _pairs(args.repo, "--repo").items()}
+    compiled = runner.compile_pipeline(args.pipeline, _pairs(args.parameter, "-p"), repos)
+    files = scaffold.stand_ins(compiled.pipeline, args.pipeline.resolve(), compiled.expanded.repo_root, repos,
+                               scaffold.user_name())
+    written = {f.path for f in scaffold.write(files)}
+    for item in files:
+        needs = ", ".join(item.names) or "none"
+        where = display_path(item.path)
+        if item.path in written:
+            console.print(f"[green]✔[/green] wrote {where}: {item.kind} ({needs})", highlight=False)
+        elif item.text is None and item.path.is_file():
+            lacks = f"; it lacks: {', '.join(item.missing)}" if item.missing else ""
+            console.print(f"• kept {where} ({item.kind}: {needs}{lacks})", highlight=False)
+        elif item.text is None:
+            console.print(f"• no {item.kind} needed", highlight=False)
+        else:
+            console.print(f"• kept {where}: it appeared while mlops init ran", highlight=False)
+    console.print(f"Next: fill in any TODO, then mlops validate {args.pipeline}; mlops run {args.pipeline}",
+                  highlight=False)
+    return runner.EXIT_OK
 
 
 def _until_undecided(run: runstore.Run, console: Console, args: argparse.Namespace, live: bool) -> int:

@@ -8,12 +8,12 @@ that configuration; its schema is environments.schema.json beside this module.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emulator import schemacheck
 from emulator.errors import ConfigError, Location
 from emulator.yamlio import YMap, display_path, load_file, location_of, plain
 from emulator.yamlio import loads as yamlio_loads
@@ -121,10 +121,7 @@ EMPTY = Environments({}, {}, None)
 
 def find_file(pipeline: Path, repo_root: Path) -> Path | None:
     """environments.yml beside the pipeline, else in the repository's mlops_pipelines/."""
-    for candidate in (pipeline.parent / FILE_NAME, repo_root / "mlops_pipelines" / FILE_NAME):
-        if candidate.is_file():
-            return candidate
-    return None
+    return schemacheck.find_beside(pipeline, repo_root, FILE_NAME)
 
 
 def _check(item: Mapping[str, Any], loc: Location) -> Check:
@@ -218,28 +215,12 @@ def _check_time_zone(check: BusinessHoursCheck) -> None:
 
 
 def _validate(doc: Any, display: str) -> None:
-    import jsonschema
-
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(plain(doc)), key=lambda e: (-len(e.absolute_path), e.message))
-    if not errors:
-        return
-    err = errors[0]
-    node: Any = doc
-    loc = Location(display, 1, 1)
-    for part in err.absolute_path:
-        if isinstance(node, YMap) and part in node:
-            loc = node.key_loc(str(part))
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            loc = location_of(node[part]) or loc
-            node = node[part]
-    where = ".".join(str(p) for p in err.absolute_path) or "the file"
-    raise ConfigError(
-        f"Invalid environments file at {where}: {err.message}",
-        loc,
-        hint="see emulator/gates/environments.schema.json and the README's environments.yml section",
+    schemacheck.check(
+        doc,
+        SCHEMA_PATH,
+        display,
+        "environments file",
+        "see emulator/gates/environments.schema.json and the README's environments.yml section",
     )
 
 

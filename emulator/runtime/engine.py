@@ -52,6 +52,8 @@ from emulator.runtime.json_net import lenient_json
 from emulator.runtime.process import Cancellation, kill_group, process_alive
 from emulator.runtime.run_variables import ACCESS_TOKEN, RunVariables
 from emulator.runtime.secrets import RunSecrets
+from emulator.runtime.variable_groups import NONE as NO_GROUPS
+from emulator.runtime.variable_groups import VariableGroups
 from emulator.runtime.variables import VariableSet
 from emulator.store.files import utc_now
 from emulator.store.runs import Run
@@ -83,6 +85,8 @@ class RunOptions:
     parallel: int = 0  # jobs at once (0: the number of CPU cores)
     secret_variables: Mapping[str, str] = field(default_factory=dict)  # queue-time secrets
     connections: ServiceConnections | None = None
+    variable_groups: VariableGroups = NO_GROUPS  # Library variable groups (variable-groups.yml)
+    repositories: Mapping[str, Path] = field(default_factory=dict)  # lower-case alias -> local folder
     minute_seconds: float = field(default_factory=default_minute_seconds)  # a timeoutInMinutes minute
 
 
@@ -126,7 +130,9 @@ class Engine:
         self.stage_deps = stage_dependencies(pipeline.stages)
         self.job_graphs = {s.name: job_graph(s) for s in pipeline.stages}
         self.job_orders = {name: graph.order() for name, graph in self.job_graphs.items()}
-        self.secrets = RunSecrets(run, options.secret_variables, [ACCESS_TOKEN])
+        self.secrets = RunSecrets(
+            run, options.secret_variables, [ACCESS_TOKEN, *options.variable_groups.secrets(pipeline.groups())]
+        )
         self.masker = self.secrets.masker
         self.variables = RunVariables(
             run, pipeline, options, self.counters, self.secrets, self._pipeline_context

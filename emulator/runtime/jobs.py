@@ -35,7 +35,7 @@ from emulator.runtime.logcommands import FormatCommand, LogCommand, parse_line
 from emulator.runtime.process import CANCEL, TIMEOUT, Cancellation, ProcessResult, run_streaming
 from emulator.runtime.server import WAITING, run_task
 from emulator.runtime.variables import VariableSet
-from emulator.runtime.workspace import Workspace, checkout
+from emulator.runtime.workspace import Workspace, copy_repository, plan_checkout
 from emulator.store.files import utc_now
 from emulator.tasks.base import StepContext, TaskOutcome
 
@@ -103,11 +103,14 @@ class JobRunner:
         self.run.event("jobStarted", stage=self.stage.name, job=self.rjob.name, attempt=self.jrec["attempt"])
         self.engine.reporter.job_started(self.stage, self.view)
         try:
-            status = (
-                self._deployment()
-                if job.deployment
-                else self._steps(self.rjob.steps, self.base.copy(), cond.SUCCEEDED)
-            )
+            if job.containers:
+                status = self._refuse_containers()
+            else:
+                status = (
+                    self._deployment()
+                    if job.deployment
+                    else self._steps(self.rjob.steps, self.base.copy(), cond.SUCCEEDED)
+                )
         except Exception as exc:  # noqa: BLE001 - an emulator bug must not take the run down
             status = cond.FAILED
             self._job_message(f"internal error in the emulator: {exc}\n{traceback.format_exc()}")
@@ -167,6 +170,19 @@ class JobRunner:
             self.run.save(self.jrec)
         self.run.event("jobWaiting", stage=self.stage.name, job=self.rjob.name, step=step["index"])
         return WAITING
+
+    def _refuse_containers(self) -> str:
+        """A job that asks for a container or service containers fails before its first step: its steps
+        are not run on this machine instead, where other tools (or none) would answer them."""
+        job = self.rjob.job
+        self._job_message(
+            f"Job {job.name} runs in {', '.join(job.containers)}: the emulator does not run container jobs "
+            "or service containers, and does not run their steps on this machine instead. Remove "
+            "container:/services: to run the steps here (with this machine's tools), or run the "
+            "pipeline on Azure DevOps."
+        )
+        self._skip(self.rjob.steps, "the job did not start: it runs in a container")
+        return cond.FAILED
 
     def _job_message(self, text: str) -> None:
         with self.run.lock:
@@ -466,9 +482,7 @@ class _StepState:
 
     def _execute(self) -> TaskOutcome:
         step = self.rstep.step
-        runner = self.runner
-        ws = runner.workspace
-        if runner.server:
+        if self.runner.server:
             return run_task(self)
         if step.task == "checkout":
             return self._checkout(step)
@@ -476,24 +490,37 @@ class _StepState:
             self.write("Artifacts are not downloaded (download: none)", "section")
             return TaskOutcome(cond.SUCCEEDED)
         task = self.engine.registry.get(step.task, step.location)
-        env = runner.step_env(self.variables, step)
+        return task(self.context())
+
+    def context(self, agent: bool = True) -> StepContext:
+        """What a task implementation gets. In an agentless job (`agent=False`) there is no agent:
+        no workspace and no processes."""
+        step = self.rstep.step
+        ws = self.runner.workspace
         sources = Path(self.variables.get("Build.SourcesDirectory") or ws.sources)
-        ctx = StepContext(
+        return StepContext(
             task=step.task,
             inputs=self.variables.expand_any(dict(step.inputs)),
-            env=env,
+            env=self.runner.step_env(self.variables, step),
             sources_dir=sources,
             temp_dir=ws.temp,
             pipeline_workspace=ws.root,
             artifacts_dir=self.engine.run.artifacts_dir,
             location=step.location,
-            run=self.run_process,
+            run=self.run_process if agent else self._no_agent,
             log=lambda text: self.write(text, "command"),
             emit=self._emit,
             variables=self.variables.expanded(),
             connections=self.engine.options.connections,
+            step_name=step.name,
         )
-        return task(ctx)
+
+    def _no_agent(self, argv: Sequence[str], cwd: Path, env: Mapping[str, str]) -> ProcessResult:
+        raise MlopsError(
+            f"Task '{self.rstep.step.task}' runs in an agentless job: there is no agent to run a process on",
+            self.rstep.step.location,
+            hint="a tasks.yml stand-in for an agentless task sets its result and outputs, without a script",
+        )
 
     def _emit(self, line: str) -> None:
         command = parse_line(line)
@@ -505,34 +532,22 @@ class _StepState:
         if target.lower() == "none":
             self.write("Skipping checkout (checkout: none)", "section")
             return TaskOutcome(cond.SUCCEEDED)
-        if target.lower() != "self":
-            raise MlopsError(
-                f"checkout of repository '{target}' is not supported by the emulator",
-                step.location,
-                hint="use checkout: self (or checkout: none)",
-            )
+        options = self.engine.options
+        hook = [s.step for s in self.runner.rjob.steps if s.hook == self.rstep.hook]
+        checkouts = [s for s in hook if s.task == "checkout" and (s.checkout or "").lower() != "none"]
         ws = self.runner.workspace
-        dest = ws.sources
-        path = step.inputs.get("path")
-        if path:
-            dest = (ws.root / str(path)).resolve()
-            if ws.root.resolve() not in (dest, *dest.parents):
-                raise MlopsError(
-                    f"checkout path '{path}' must be under $(Agent.BuildDirectory)", step.location
-                )
-            for name in (
-                "Build.SourcesDirectory",
-                "System.DefaultWorkingDirectory",
-                "Build.Repository.LocalPath",
-            ):
-                self.runner.base.set(name, str(dest), readonly=True)
-                self.variables.set(name, str(dest), readonly=True)
-        if str(step.inputs.get("clean", "")).lower() == "true" and dest.exists():
-            shutil.rmtree(dest)
-        dest.mkdir(parents=True, exist_ok=True)
-        repo = self.engine.options.repo_root
-        count = checkout(repo, dest, exclude=[self.engine.options.home])
-        self.write(f"Copied {count} files of {repo} to {dest}", "section")
+        plan = plan_checkout(step, ws, options.repo_root, self.engine.pipeline.repositories,
+                             options.repositories, multiple=len(checkouts) > 1)
+        for name, value in plan.variables.items():
+            self.runner.base.set(name, value, readonly=True)
+            self.variables.set(name, value, readonly=True)
+        if str(step.inputs.get("clean", "")).lower() == "true" and plan.dest.exists():
+            shutil.rmtree(plan.dest)
+        plan.dest.mkdir(parents=True, exist_ok=True)
+        for note in plan.notes:
+            self.write(note, "warning")
+        count = copy_repository(plan.source, plan.dest, step.location, exclude=[options.home])
+        self.write(f"Copied {count} files of {plan.source} to {plan.dest}", "section")
         return TaskOutcome(cond.SUCCEEDED)
 
     # logging commands -----------------------------------------------------------------------------

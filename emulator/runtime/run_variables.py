@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.errors import ExpressionError
 from emulator.expressions import CaseInsensitiveDict, EvalContext, evaluate_text, to_string
-from emulator.model import Pipeline, Stage, Variable
+from emulator.model import Pipeline, ScopeVariable, Stage, VariableGroup
 from emulator.plan import RuntimeJob, RuntimeStep
 from emulator.runtime.counters import Counters
 from emulator.runtime.secrets import RunSecrets
@@ -90,12 +90,16 @@ class RunVariables:
     def apply(
         self,
         vs: VariableSet,
-        variables: tuple[Variable, ...],
+        variables: tuple[ScopeVariable, ...],
         named: Mapping[str, Any],
         static_only: bool = False,
     ) -> None:
-        """Set a scope's variables in order; `$[ ]` values are evaluated with what is known so far."""
+        """Set a scope's variables in order; `$[ ]` values are evaluated with what is known so far; a
+        variable group's variables take the group's place in the list."""
         for var in variables:
+            if isinstance(var, VariableGroup):
+                self.options.variable_groups.apply(vs, var)
+                continue
             value = text_of(var.value)
             stripped = value.strip()
             if stripped.startswith("$[") and stripped.endswith("]"):
@@ -110,9 +114,9 @@ class RunVariables:
 
     def queue_time_warnings(self) -> None:
         """Queue-time values lose to YAML-defined ones [DOC variables.md "Allow at queue time"]."""
-        yaml_names = {v.name.lower() for v in self.pipeline.variables}
-        yaml_names |= {v.name.lower() for s in self.pipeline.stages for v in s.variables}
-        yaml_names |= {v.name.lower() for s in self.pipeline.stages for j in s.jobs for v in j.variables}
+        scopes = [self.pipeline.variables, *(s.variables for s in self.pipeline.stages),
+                  *(j.variables for s in self.pipeline.stages for j in s.jobs)]
+        yaml_names = {v.name.lower() for scope in scopes for v in scope if not isinstance(v, VariableGroup)}
         warnings = self.run.data.setdefault("warnings", [])
         for name in self.options.queue_variables:
             if name.lower() in yaml_names:
@@ -226,7 +230,8 @@ class RunVariables:
         vs = VariableSet()
         vs.update(self.predefined().items())
         for var in self.pipeline.variables:
-            vs.set(var.name, text_of(var.value), location=var.location)
+            if not isinstance(var, VariableGroup):
+                vs.set(var.name, text_of(var.value), location=var.location)
         text = vs.expand(text)
         return re.sub(r'["/:<>\\|?@*]', "_", text).strip() or self.run.id
 

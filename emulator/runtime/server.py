@@ -2,8 +2,9 @@
 [DOC process/phases.md "Agentless jobs"]: no workspace, no checkout, no processes.
 
 Emulated: `ManualValidation@0/@1` (the job waits, the run pauses until a person resumes or rejects it
-with `mlops approve|reject RUN --job STAGE.JOB`) and `Delay@1`. The other agentless tasks call
-external services and are refused when the pipeline is checked (see plan.AGENTLESS_NOT_EMULATED).
+with `mlops approve|reject RUN --job STAGE.JOB`) and `Delay@1`. The other server tasks call services
+outside this machine: they run a tasks.yml stand-in (its result and outputs; there is no agent to run
+a script on) or follow the task policy, like any task without local behaviour.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def run_task(state: _StepState) -> TaskOutcome:
         return manual_validation(state)
     if step.task.lower() == "delay@1":
         return delay(state)
-    return TaskOutcome(cond.FAILED, f"Task '{step.task}' cannot run in an agentless job in the emulator")
+    task = state.engine.registry.get(step.task, step.location)
+    return task(state.context(agent=False))
 
 
 def _minutes_between(start: str, end: str | None, minute_seconds: float) -> float:

@@ -15,7 +15,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Protocol
 
-from emulator.errors import Location, PipelineError, did_you_mean
+from emulator import task_catalog
+from emulator.errors import Location, PipelineError
 from emulator.runtime.process import ProcessResult
 
 ENTRY_POINT_GROUP = "mlops.tasks"
@@ -47,11 +48,19 @@ class StepContext:
     emit: Callable[[str], None] = lambda line: None  # a logging command, processed as if printed
     variables: Mapping[str, str] = field(default_factory=dict)  # the job's variables (lower-case names)
     connections: ServiceConnections | None = None
+    step_name: str | None = None  # the step's `name:` (its output variables are `name.var`)
+
+    def _names(self, name: str) -> set[str]:
+        """The input's name and aliases (the catalog's), lower-case: the agent accepts any of them."""
+        definition = task_catalog.load().get(self.task)
+        known = definition.input(name) if definition else None
+        return {n.lower() for n in (known.names if known else (name,))}
 
     def input(self, name: str, default: str | None = None, required: bool = False) -> str | None:
-        """An input by name (case-insensitive, as the agent reads them)."""
+        """An input by name or alias (case-insensitive, as the agent reads them)."""
+        names = self._names(name)
         for key, value in self.inputs.items():
-            if key.lower() == name.lower():
+            if key.lower() in names:
                 text = "" if value is None else str(value)
                 if text == "" and required:
                     break
@@ -103,12 +112,21 @@ def outcome_of(proc: ProcessResult, fail_on_stderr: bool = False, tool: str = "B
     return TaskOutcome("succeeded")
 
 
-class Registry:
-    """Name@major (case-insensitive) -> implementation."""
+TASK_POLICIES = ("fail", "skip")
 
-    def __init__(self, builtins: Mapping[str, Task]) -> None:
+
+class Registry:
+    """Name@major (case-insensitive) -> implementation: tasks.yml stand-ins first, then the emulator's
+    own tasks and plug-ins. A task with none of them follows the task policy: `fail` (the default) or
+    `skip`."""
+
+    def __init__(
+        self, builtins: Mapping[str, Task], standins: Mapping[str, Task] | None = None, policy: str = "fail"
+    ) -> None:
         self._tasks: dict[str, tuple[str, Task]] = {k.lower(): (k, v) for k, v in builtins.items()}
+        self._standins = {k.lower(): v for k, v in (standins or {}).items()}
         self._loaded_plugins = False
+        self.policy = policy
 
     def _load_plugins(self) -> None:
         if self._loaded_plugins:
@@ -118,20 +136,29 @@ class Registry:
             self._tasks.setdefault(ep.name.lower(), (ep.name, ep.load()))
 
     def names(self) -> list[str]:
+        """The tasks with local behaviour (own, plug-ins, stand-ins)."""
         self._load_plugins()
-        return sorted(name for name, _ in self._tasks.values())
+        own = {name.lower(): name for name, _ in self._tasks.values()}
+        standins = {k: str(getattr(v, "task", k)) for k, v in self._standins.items()}
+        return sorted({**own, **standins}.values(), key=str.lower)
 
     def get(self, task: str, location: Location) -> Task:
         self._load_plugins()
-        found = self._tasks.get(task.lower())
-        if found is None:
-            same_name = [n for n in self.names() if n.split("@")[0].lower() == task.split("@")[0].lower()]
-            raise PipelineError(
-                f"Task '{task}' is not supported by the emulator",
-                location,
-                expected="one of: " + ", ".join(self.names()),
-                hint=(f"this task exists here as {', '.join(same_name)}" if same_name else None)
-                or did_you_mean(task, self.names())
-                or f"add it through the '{ENTRY_POINT_GROUP}' entry-point group (see emulator/tasks/base.py)",
-            )
-        return found[1]
+        found = self._standins.get(task.lower()) or (self._tasks.get(task.lower()) or (None, None))[1]
+        if found is not None:
+            return found
+        if self.policy == "skip":
+            return _skipped
+        definition = task_catalog.load().get(task)
+        known = f" ({definition.friendly_name})" if definition else ""
+        raise PipelineError(
+            f"Task '{task}'{known} has no local behaviour in the emulator",
+            location,
+            expected="tasks with local behaviour: " + ", ".join(self.names()),
+            hint="give it a stand-in in tasks.yml (a script to run, outputs to set: see "
+            "emulator/tasks/standins.py), or run with --task-policy skip",
+        )
+
+
+def _skipped(ctx: StepContext) -> TaskOutcome:
+    return TaskOutcome("skipped", f"Task '{ctx.task}' has no local behaviour: skipped (--task-policy skip)")

@@ -1,10 +1,12 @@
-"""Script tasks: CmdLine@2, Bash@3, AzureCLI@2 (bash) and PythonScript@0, run as the Linux agent runs them.
+"""Script tasks: CmdLine@2, Bash@3, ShellScript@2, AzureCLI@1/@2 (bash) and PythonScript@0, run as the
+Linux agent runs them.
 
 The agent writes an inline script to a file in Agent.TempDirectory and runs
 `bash --noprofile --norc <file>` in System.DefaultWorkingDirectory; only the exit code (and, with
 failOnStderr, the standard error stream) decides the result [DOC tasks/utility/command-line.md,
-bash.md, azure-cli.md, python-script.md]. AzureCLI@2 checks its service connection against the local
-configuration first (tasks/connections.py); the `az` it runs is the emulator's.
+bash.md, azure-cli.md, python-script.md, tasks/reference/shell-script-v2.md]. AzureCLI checks its
+service connection against the local configuration first (tasks/connections.py); the `az` it runs is
+the emulator's. AzureCLI@1 runs bash on Linux agents (it has no scriptType) [DOC azure-cli-v1.md].
 """
 
 from __future__ import annotations
@@ -23,6 +25,19 @@ def _script_file(ctx: StepContext, text: str, suffix: str = ".sh") -> Path:
     ctx.temp_dir.mkdir(parents=True, exist_ok=True)
     path = ctx.temp_dir / f"{uuid.uuid4()}{suffix}"
     path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    return path
+
+
+def _script_path(ctx: StepContext, name: str) -> Path:
+    """The script file an input names (relative to System.DefaultWorkingDirectory); it must exist."""
+    path = ctx.path_input(name, required=True)
+    assert path is not None
+    if not path.is_file():
+        raise PipelineError(
+            f"Script file '{path}' does not exist",
+            ctx.location,
+            hint=f"{name} is relative to $(System.DefaultWorkingDirectory)",
+        )
     return path
 
 
@@ -60,15 +75,7 @@ def bash(ctx: StepContext) -> TaskOutcome:
         file = _script_file(ctx, ctx.input("script", "") or "")
         args = ""
     elif target == "filepath":
-        path = ctx.path_input("filePath", required=True)
-        assert path is not None
-        if not path.is_file():
-            raise PipelineError(
-                f"Script file '{path}' does not exist",
-                ctx.location,
-                hint="filePath is relative to $(System.DefaultWorkingDirectory)",
-            )
-        file = path
+        file = _script_path(ctx, "filePath")
         args = ctx.input("arguments", "") or ""
     else:
         raise PipelineError(
@@ -78,14 +85,27 @@ def bash(ctx: StepContext) -> TaskOutcome:
     return _run_bash(ctx, file, args, _workdir(ctx), ctx.bool_input("failOnStderr"), profile)
 
 
+def shell_script(ctx: StepContext) -> TaskOutcome:
+    """ShellScript@2: `bash scriptPath args` in the script's folder, unless `cwd` is given or
+    disableAutoCwd is set (then `cwd`, default System.DefaultWorkingDirectory, created if missing)."""
+    path = _script_path(ctx, "scriptPath")
+    cwd = ctx.path_input("cwd")
+    if cwd is None:
+        cwd = ctx.sources_dir if ctx.bool_input("disableAutoCwd") else path.parent
+    cwd.mkdir(parents=True, exist_ok=True)
+    argv = ["bash", str(path), *shlex.split(ctx.input("args", "") or "")]
+    ctx.log(f"##[command]{' '.join(shlex.quote(a) for a in argv)}")
+    return outcome_of(ctx.run(argv, cwd, ctx.env), ctx.bool_input("failOnStandardError"))
+
+
 def azure_cli(ctx: StepContext) -> TaskOutcome:
-    connection = ctx.input("azureSubscription", required=True) or ctx.input("connectedServiceNameARM") or ""
+    connection = ctx.input("azureSubscription", required=True) or ""
     settings = (
         ctx.connections.check(connection, ctx.location, ctx.task) if ctx.connections is not None else {}
     )
     if ctx.connections is None or not settings.get("checked", True):
         ctx.log(f"Service connection '{connection}' is not checked: no service-connections.yml was found")
-    script_type = (ctx.input("scriptType", "") or "").lower()
+    script_type = "bash" if ctx.task.lower() == "azurecli@1" else (ctx.input("scriptType", "") or "").lower()
     if script_type not in ("bash", "pscore", "ps", "batch"):
         raise PipelineError(
             f"scriptType '{script_type or '(missing)'}' is not valid for AzureCLI@2",
@@ -102,18 +122,14 @@ def azure_cli(ctx: StepContext) -> TaskOutcome:
     if location == "inlinescript":
         file = _script_file(ctx, ctx.input("inlineScript", "") or "")
     elif location == "scriptpath":
-        path = ctx.path_input("scriptPath", required=True)
-        assert path is not None
-        if not path.is_file():
-            raise PipelineError(f"Script file '{path}' does not exist", ctx.location)
-        file = path
+        file = _script_path(ctx, "scriptPath")
     else:
         raise PipelineError(
-            f"scriptLocation '{location}' is not valid for AzureCLI@2",
+            f"scriptLocation '{location}' is not valid for {ctx.task}",
             ctx.location,
             expected="inlineScript or scriptPath",
         )
-    args = ctx.input("arguments", "") or ctx.input("scriptArguments", "") or ""
+    args = ctx.input("arguments", "") or ""
     env = dict(ctx.env)
     if ctx.bool_input("addSpnToEnvironment"):
         env.update(
@@ -149,15 +165,7 @@ def python_script(ctx: StepContext) -> TaskOutcome:
     if source == "inline":
         file = _script_file(ctx, ctx.input("script", "") or "", ".py")
     elif source == "filepath":
-        path = ctx.path_input("scriptPath", required=True)
-        assert path is not None
-        if not path.is_file():
-            raise PipelineError(
-                f"Script file '{path}' does not exist",
-                ctx.location,
-                hint="scriptPath is relative to $(System.DefaultWorkingDirectory)",
-            )
-        file = path
+        file = _script_path(ctx, "scriptPath")
     else:
         raise PipelineError(
             f"scriptSource '{source}' is not valid for PythonScript@0",

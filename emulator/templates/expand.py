@@ -18,16 +18,13 @@ in semantics notes 1.2-1.4 and 1.7, refined by what the service was measured to 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.errors import ExpressionError, Location, MlopsError, TemplateError, did_you_mean
+from emulator.errors import ExpressionError, Location, MlopsError, TemplateError
 from emulator.expressions import (
-    BUILTINS,
     CaseInsensitiveDict,
-    EvalContext,
     Segment,
     evaluate_text,
     find_template_expressions,
@@ -36,250 +33,30 @@ from emulator.expressions import (
     to_string,
 )
 from emulator.expressions.limits import check_length
-from emulator.expressions.values import fold
-from emulator.templates.parameters import (
-    Declarations,
-    bind,
-    check_schema,
-    parse_declarations,
-    to_text,
-)
+from emulator.templates.directives import Directive, directive_of, is_directive_text
+from emulator.templates.parameters import Declarations, bind, check_schema, parse_declarations
 from emulator.templates.references import MAX_DEPTH, References, TemplateFile
-from emulator.yamlio import DIRECTIVE_DUPLICATE_MARK, YMap, YSeq, YStr, display_path, location_of, plain
+from emulator.templates.roots import (
+    TEMPLATE_ROOT_KEYS,
+    check_directive_positions,
+    check_extends_root,
+    merge_extended,
+    template_body_key,
+)
+from emulator.templates.scopes import ABSENT, Frame, Recorder, Scope, VariableLayer, chain_text, variable_text
+from emulator.templates.text import clip, hole_location, kind_name
+from emulator.yamlio import DIRECTIVE_DUPLICATE_MARK, YMap, YSeq, YStr, location_of, plain
 
-KEYWORDS = frozenset({"if", "elseif", "else", "each", "insert"})
+__all__ = ["Expander", "Frame", "Scope", "VariableLayer", "expand_error", "merge_extended"]
+
 LIST_KINDS = {"stages": "stages", "jobs": "jobs", "phases": "jobs", "steps": "steps",
               "variables": "variables"}
 """Lists whose items may be `- template:` references, by key [SCHEMA stage/job/phase/step/variable]."""
-TEMPLATE_ROOT_KEYS = {"stages": ("stages",), "jobs": ("jobs", "phases"), "steps": ("steps",),
-                      "variables": ("variables",)}
 RECIPE_TEMPLATE_NAMES = ("template.yml", "template.yaml")  # a recipe's schema.json describes these
 MAX_NODES = 1_000_000
 """Expanded mappings and lists before the emulator gives up: the service stops at 20 MB of memory
 [DOC templates.md limits]; a million nodes is well past any real pipeline and keeps a runaway
 `each` from exhausting the machine."""
-
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_UNIT_OPEN = {"(": ")", "[": "]"}
-
-
-# ---- directives -----------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class Directive:
-    """A recognised directive key: its keyword and, for `if`/`elseif`/`each`, its expression."""
-
-    kind: str
-    expression: str = ""
-    offset: int = 0        # where `expression` starts in the key text
-    variable: str = ""     # the `each` loop variable
-
-
-def _units(text: str) -> list[tuple[str, int]]:
-    """Split a directive's inner text into top-level expression units (white space at depth 0,
-    outside strings) - the service counts parameters this way [PG C-E03-101/104]."""
-    units: list[tuple[str, int]] = []
-    depth = 0
-    quoted = False
-    start = -1
-    for i, c in enumerate(text):
-        if quoted:
-            if c == "'":
-                quoted = False
-            continue
-        if c.isspace() and depth == 0:
-            if start >= 0:
-                units.append((text[start:i], start))
-                start = -1
-            continue
-        if start < 0:
-            start = i
-        if c == "'":
-            quoted = True
-        elif c in "([":
-            depth += 1
-        elif c in ")]" and depth > 0:
-            depth -= 1
-    if start >= 0:
-        units.append((text[start:], start))
-    return units
-
-
-def directive_of(key: str, loc: Location) -> Directive | None:
-    """The directive a mapping key spells, None for any other key; malformed directives raise.
-
-    Keywords are lower-case only: `${{ IF x }}` is an ordinary expression key [PG C-E03-100].
-    """
-    text = key.split(DIRECTIVE_DUPLICATE_MARK, 1)[0]
-    if not (text.startswith("${{") and text.endswith("}}")):
-        return None
-    segments = find_template_expressions(text, loc)
-    if len(segments) != 1 or segments[0].kind != "expr":
-        return None
-    inner, base = segments[0].text, segments[0].offset
-    units = _units(inner)
-    if not units or units[0][0] not in KEYWORDS:
-        return None
-    keyword = units[0][0]
-    rest = units[1:]
-    if keyword in ("if", "elseif"):
-        if not rest:
-            return None  # `${{ if }}` is the expression `if`: Unrecognized value 'if' [PG C-E03-102]
-        start = rest[0][1]
-        return Directive(keyword, inner[start:].rstrip(), base + start)
-    if keyword in ("else", "insert"):
-        if rest:
-            raise TemplateError(f"Exactly 0 parameter(s) were expected following the directive '{keyword}'. "
-                                f"Actual parameter count: {len(rest)}", loc,
-                                hint="write `${{ elseif <condition> }}` for a further condition"
-                                if keyword == "else" else "`${{ insert }}` takes no parameters")
-        return Directive(keyword)
-    if len(rest) != 3:
-        raise TemplateError("Exactly 3 parameter(s) were expected following the directive 'each'. "
-                            f"Actual parameter count: {len(rest)}", loc,
-                            expected="${{ each <identifier> in <collection> }}")
-    (name, name_offset), (word, word_offset), (collection, coll_offset) = rest
-    if word != "in":
-        raise TemplateError(f"The value '{word}' is unexpected. The expected format of an 'each' expression "
-                            "is: ${ each <identifier> in <value> }", loc.shifted(base + word_offset),
-                            hint="the separator is the lower-case word 'in'")
-    if name.lower() in BUILTINS:
-        raise TemplateError(f"Expected '(' to follow a function: '{name}'", loc.shifted(base + name_offset),
-                            hint="a loop variable can't be named like a function")
-    if not _IDENTIFIER.match(name):
-        raise TemplateError(f"The value '{name}' is unexpected. The expected format of an 'each' expression "
-                            "is: ${ each <identifier> in <value> }", loc.shifted(base + name_offset),
-                            expected="a name of letters, digits and '_', not starting with a digit")
-    return Directive("each", collection, base + coll_offset, name)
-
-
-def _directive_text(value: str) -> bool:
-    """A scalar that spells a directive: not a directive outside key position [PG C-E03-112/173]."""
-    if not (value.startswith("${{") and value.endswith("}}")):
-        return False
-    inner = value[3:-2].strip()
-    word = inner.split(None, 1)[0] if inner else ""
-    return word in KEYWORDS
-
-
-# ---- scopes ---------------------------------------------------------------------------------
-
-class VariableLayer(Mapping[str, Any]):
-    """Compile-time `variables` at one level (pipeline, stage, job) over the enclosing level.
-
-    Why layers and not copies: a stage's definitions must not leak into the next stage, and a job
-    must see its own value over the pipeline's [RS override-same-variable-name-in-different-scope;
-    PG C-E12-024], while thousands of jobs must not each copy the pipeline's variables.
-    """
-
-    __slots__ = ("_own", "_parent")
-
-    def __init__(self, parent: Mapping[str, Any] | None = None,
-                 initial: Mapping[str, Any] | None = None) -> None:
-        self._own: dict[str, tuple[str, Any]] = {}
-        self._parent = parent
-        if initial:
-            for key, value in initial.items():
-                self.define(key, value)
-
-    def define(self, name: str, value: Any) -> None:
-        self._own[fold(name)] = (name, value)
-
-    def __getitem__(self, key: str) -> Any:
-        if not isinstance(key, str):
-            raise KeyError(key)
-        entry = self._own.get(fold(key))
-        if entry is not None:
-            return entry[1]
-        if self._parent is None:
-            raise KeyError(key)
-        return self._parent[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        try:
-            return self[key]
-        except KeyError:
-            return default
-
-    def _names(self) -> dict[str, str]:
-        names: dict[str, str] = {}
-        if isinstance(self._parent, VariableLayer):
-            names.update(self._parent._names())
-        elif self._parent is not None:
-            names.update({fold(k): k for k in self._parent})
-        for folded, (name, _) in self._own.items():
-            names.setdefault(folded, name)
-        return names
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names().values())
-
-    def __len__(self) -> int:
-        return len(self._names())
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.get(key, _ABSENT) is not _ABSENT
-
-
-_ABSENT: Any = object()
-
-
-@dataclass(frozen=True)
-class Frame:
-    """One template in the chain of references: the file and the parameters it was given."""
-
-    file: TemplateFile
-    parameters: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What an expression can see at one point of the expansion (built once, shared by its nodes)."""
-
-    parameters: Mapping[str, Any]
-    variables: Mapping[str, Any]
-    loops: Mapping[str, Any]
-    chain: tuple[Frame, ...]
-    context: EvalContext = field(compare=False, repr=False)
-
-    @staticmethod
-    def make(parameters: Mapping[str, Any], variables: Mapping[str, Any], loops: Mapping[str, Any],
-             chain: tuple[Frame, ...]) -> Scope:
-        named: dict[str, Any] = {"parameters": parameters, "variables": variables}
-        named.update(loops)
-        return Scope(parameters, variables, loops, chain, EvalContext(named=named))
-
-    @property
-    def file(self) -> TemplateFile:
-        return self.chain[-1].file
-
-    def file_location(self) -> Location:
-        """The current file, for nodes that carry no location of their own."""
-        return Location(display_path(self.file.path))
-
-    def with_variables(self, variables: Mapping[str, Any]) -> Scope:
-        return Scope.make(self.parameters, variables, self.loops, self.chain)
-
-    def with_loop(self, name: str, value: Any, loc: Location) -> Scope:
-        taken = {"parameters", "variables", *(k.lower() for k in self.loops)}
-        if name.lower() in taken:
-            raise TemplateError(f"The idenfifier '{name}' has already been defined within the current scope",
-                                loc, hint="choose another name for the loop variable (the service's message "
-                                          "spells 'identifier' this way)")
-        return Scope.make(self.parameters, self.variables, {**self.loops, name: value}, self.chain)
-
-
-Recorder = Callable[[Any], None]
-
-
-def _variable_text(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, dict | list):
-        return value
-    return to_string(value)
 
 
 # ---- the expander ---------------------------------------------------------------------------
@@ -326,8 +103,8 @@ class Expander:
                 self._check(item, lloc)
         elif isinstance(node, str) and "${{" in node:
             sloc = location_of(node) or loc or Location("<unknown>")
-            if _directive_text(node):
-                raise TemplateError(f"Unexpected value '{_clip(str(node))}'", sloc,
+            if is_directive_text(node):
+                raise TemplateError(f"Unexpected value '{clip(str(node))}'", sloc,
                                     hint="directives (if, elseif, else, each, insert) only work as mapping "
                                          "keys: end the line with ':' and indent what it applies to")
             self._parse_all(node, sloc)
@@ -335,7 +112,7 @@ class Expander:
     def _parse_all(self, text: str, loc: Location) -> None:
         for seg in self.segments(text, loc):
             if seg.kind == "expr":
-                parse(seg.text, _hole_location(text, seg.offset, loc))
+                parse(seg.text, hole_location(text, seg.offset, loc))
 
     def directive(self, key: str, loc: Location) -> Directive | None:
         try:
@@ -372,10 +149,10 @@ class Expander:
         loc = location_of(text)
         segments = self.segments(text, loc)
         if len(segments) == 1 and segments[0].kind == "expr":
-            if _directive_text(text):
-                raise TemplateError(f"Unexpected value '{_clip(str(text))}'", loc or scope.file_location(),
+            if is_directive_text(text):
+                raise TemplateError(f"Unexpected value '{clip(str(text))}'", loc or scope.file_location(),
                                     hint="directives only work as mapping keys")
-            value = self.evaluate(segments[0].text, scope, _hole_location(text, segments[0].offset, loc))
+            value = self.evaluate(segments[0].text, scope, hole_location(text, segments[0].offset, loc))
             if isinstance(value, dict | list):
                 return value
             result = to_string(value)
@@ -385,7 +162,7 @@ class Expander:
             if seg.kind == "text":
                 parts.append(seg.text)
                 continue
-            sloc = _hole_location(text, seg.offset, loc)
+            sloc = hole_location(text, seg.offset, loc)
             value = self.evaluate(seg.text, scope, sloc)
             if isinstance(value, dict | list):
                 kind = "Array" if isinstance(value, list) else "Object"
@@ -411,16 +188,17 @@ class Expander:
 
     # ---- mappings -------------------------------------------------------------------------------
     def mapping(self, node: Mapping[str, Any], scope: Scope, record: Recorder | None = None,
-                layer: VariableLayer | None = None) -> YMap:
+                layer: VariableLayer | None = None, *, own_scope: bool = True) -> YMap:
         """Expand a mapping. One with a `variables:` key (pipeline, stage, job) opens a variables
-        layer, expanded first so the other keys see it; `layer` is that layer when the caller made it."""
+        layer, expanded first so the other keys see it; `layer` is that layer when the caller made it.
+        `own_scope=False`: the mapping is itself a variables block, where `variables` is just a name."""
         loc = location_of(node) or scope.file_location()
         self._count(len(node), loc)
         out = YMap(loc)
         seen: dict[str, str] = {}
         key_locs = node.key_locs if isinstance(node, YMap) else {}
-        pre: Any = _ABSENT
-        if "variables" in node:
+        pre: Any = ABSENT
+        if own_scope and "variables" in node:
             if layer is None:
                 layer = VariableLayer(scope.variables)
                 scope = scope.with_variables(layer)
@@ -430,7 +208,7 @@ class Expander:
             key_loc = key_locs.get(key, loc)
             d = self.directive(key, key_loc) if "${{" in key else None
             if d is None:
-                if key == "variables" and pre is not _ABSENT:
+                if key == "variables" and pre is not ABSENT:
                     self._merge(out, seen, key, pre, key_loc, record)
                     continue
                 new_key = self.key(key.split(DIRECTIVE_DUPLICATE_MARK, 1)[0], scope, key_loc) \
@@ -448,7 +226,7 @@ class Expander:
                 if not isinstance(inserted, dict):
                     raise TemplateError("Expected a mapping", location_of(value) or key_loc,
                                         hint="`${{ insert }}` merges a mapping into this mapping; this "
-                                             f"value is {_kind_name(inserted)}")
+                                             f"value is {kind_name(inserted)}")
                 self._merge_all(out, seen, inserted, location_of(value) or key_loc, record)
             else:
                 take, chain = self._branch(d, chain, scope, key_loc)
@@ -471,7 +249,7 @@ class Expander:
         folded = key.lower()
         first = seen.get(folded)
         if first is not None:
-            raise TemplateError(f"'{_clip(key)}' is already defined", loc,
+            raise TemplateError(f"'{clip(key)}' is already defined", loc,
                                 hint=f"keys are compared ignoring case; '{first}' is defined at "
                                      f"{out.key_locs.get(first, out.loc)}")
         seen[folded] = key
@@ -515,7 +293,7 @@ class Expander:
             items = collection
         else:
             raise TemplateError("'each' needs a sequence or a mapping to iterate, not "
-                                f"{_kind_name(collection)}", coll_loc,
+                                f"{kind_name(collection)}", coll_loc,
                                 hint="iterate a list or an object parameter (type: object)")
         if not items:
             return
@@ -531,12 +309,12 @@ class Expander:
             if isinstance(item, dict) and "name" in item and "group" not in item:
                 name = item["name"]
                 if isinstance(name, str):
-                    layer.define(str(name), _variable_text(item.get("value")))
+                    layer.define(str(name), variable_text(item.get("value")))
 
         if isinstance(value, list):
             return self.sequence(value, scope, "variables", record)
         if isinstance(value, dict):
-            return self.mapping(value, scope, record)
+            return self.mapping(value, scope, record, own_scope=False)
         expanded = self.node(value, scope)
         if isinstance(expanded, list):
             for item in expanded:
@@ -619,7 +397,7 @@ class Expander:
         key_locs = item.key_locs if isinstance(item, YMap) else {}
         for extra in item:
             if extra not in ("template", "parameters"):
-                raise TemplateError(f"Unexpected value '{_clip(extra)}'", key_locs.get(extra, loc),
+                raise TemplateError(f"Unexpected value '{clip(extra)}'", key_locs.get(extra, loc),
                                     expected="template: and parameters: only",
                                     hint="a template reference takes no other properties; set them inside "
                                          "the template, or pass them as parameters")
@@ -635,7 +413,7 @@ class Expander:
         target = self.refs.resolve(str(ref), including or scope.file, ref_loc)
         doc = self._load(target, ref_loc)
         allowed = TEMPLATE_ROOT_KEYS[kind]
-        body_key = _template_body_key(doc, target, allowed, kind, ref_loc)
+        body_key = template_body_key(doc, target, allowed, kind, ref_loc)
         given_node = item.get("parameters")
         given = given_node if evaluated else self.node(given_node, scope, "parameters")
         if given is None:
@@ -648,6 +426,11 @@ class Expander:
         body = doc.get(body_key) if body_key else None
         if body is None:
             return []
+        if kind == "variables" and isinstance(body, dict):
+            # The mapping form `NAME: value` is a variables template too [DOC templates.md "Variable
+            # reuse"; SCHEMA variablesTemplate: variables is a mapping or a list]; its items join the
+            # including list as `{name, value}`, each visible to what follows.
+            return _variable_items(self.mapping(body, tscope, record, own_scope=False))
         if not isinstance(body, list):
             raise TemplateError(f"'{body_key}' in template {target.display()} must be a list",
                                 location_of(body) or ref_loc)
@@ -691,13 +474,13 @@ class Expander:
         if len(chain) > MAX_DEPTH:
             raise TemplateError(f"No more than {MAX_DEPTH} levels of template nesting are allowed", loc,
                                 hint="templates including templates: "
-                                     + _chain_text([*chain, Frame(target, {})]))
+                                     + chain_text([*chain, Frame(target, {})]))
         same = [f for f in chain if f.file.path == target.path]
         if same:
             current = plain(dict(values))
             if any(plain(dict(f.parameters)) == current for f in same):
                 raise TemplateError("Maximum object depth exceeded: template reference cycle "
-                                    + _chain_text([*chain, Frame(target, values)]), loc,
+                                    + chain_text([*chain, Frame(target, values)]), loc,
                                     hint="the template includes itself with the same parameters, so the "
                                          "expansion never ends; remove the reference that closes the loop")
 
@@ -714,7 +497,7 @@ class Expander:
                 body[k] = v
                 if k in key_locs:
                     body.key_locs[k] = key_locs[k]
-        _check_directive_positions(body)
+        check_directive_positions(body)
         layer: VariableLayer | None = None
         if "variables" in body:
             layer = VariableLayer(scope.variables)
@@ -731,7 +514,7 @@ class Expander:
         spec_locs = spec.key_locs if isinstance(spec, YMap) else {}
         for k in spec:
             if k not in ("template", "parameters"):
-                raise TemplateError(f"Unexpected value '{_clip(k)}'", spec_locs.get(k, loc),
+                raise TemplateError(f"Unexpected value '{clip(k)}'", spec_locs.get(k, loc),
                                     expected="template: and parameters:")
         ref = spec["template"]
         ref_loc = location_of(ref) or spec_locs.get("template", loc)
@@ -740,7 +523,7 @@ class Expander:
         target = self.refs.resolve(str(ref), scope.file, ref_loc)
         doc = self._load(target, ref_loc)
         self.extends_files.append(target.display())
-        _check_extends_root(doc, target, ref_loc)
+        check_extends_root(doc, target, ref_loc)
         resources = doc.get("resources")
         if isinstance(resources, dict):
             self.refs.declare_repositories(resources.get("repositories"))
@@ -765,170 +548,13 @@ class Expander:
                                 hint="the service stops at 20 MB of memory while expanding templates; "
                                      "check for an 'each' that multiplies more than intended")
 
-
-def _check_directive_positions(doc: Mapping[str, Any]) -> None:
-    """Where the service does not expand directives [PG C-E03-110]: in `resources.repositories` a
-    directive is "A template expression is not allowed in this context"; in `trigger` it is left as
-    a mapping key and the schema rejects it ("A mapping was not expected")."""
-    resources = doc.get("resources")
-    if isinstance(resources, dict):
-        found = _first_directive(resources.get("repositories"))
-        if found is not None:
-            raise TemplateError("A template expression is not allowed in this context", found,
-                                hint="repositories are resolved before templates are expanded; plain "
-                                     "values (${{ }} without if/each/insert) are allowed")
-    found = _first_directive(doc.get("trigger"))
-    if found is not None:
-        raise TemplateError("A mapping was not expected", found,
-                            hint="directives are not expanded in 'trigger'")
-
-
-def _first_directive(node: Any) -> Location | None:
-    if isinstance(node, dict):
-        key_locs = node.key_locs if isinstance(node, YMap) else {}
-        for key, value in node.items():
-            if key.startswith("${{") and _directive_text(key.split(DIRECTIVE_DUPLICATE_MARK, 1)[0]):
-                return key_locs.get(key) or location_of(node) or Location("<unknown>")
-            found = _first_directive(value)
-            if found is not None:
-                return found
-    elif isinstance(node, list):
-        for item in node:
-            found = _first_directive(item)
-            if found is not None:
-                return found
-    return None
-
-
-def merge_extended(own: YMap, extended: YMap) -> YMap:
-    """The extending document's keys with the extended template's: `resources` lists are joined
-    [RS Pipeline.cs], any other key defined in both is an error ("'variables' is already defined",
-    semantics notes 1.2)."""
-    out = YMap(own.loc)
-    folded = {k.lower(): k for k in own}
-    for k, v in own.items():
-        out[k] = v
-        out.key_locs[k] = own.key_locs.get(k, own.loc)
-    for k, v in extended.items():
-        kl = extended.key_locs.get(k, extended.loc)
-        mine = folded.get(k.lower())
-        if mine is None:
-            out[k] = v
-            out.key_locs[k] = kl
-            continue
-        if k == "resources" and isinstance(out[mine], dict) and isinstance(v, dict):
-            out[mine] = _merge_resources(out[mine], v, kl)
-            continue
-        raise TemplateError(f"'{k}' is already defined", kl,
-                            hint=f"both the pipeline and the template it extends define '{k}' "
-                                 f"(first at {own.key_locs.get(mine, own.loc)}); keep one")
-    return out
-
-
-def _merge_resources(first: Mapping[str, Any], second: Mapping[str, Any], loc: Location) -> YMap:
-    out = YMap(location_of(first) or loc)
-    for k, v in first.items():
-        out[k] = v
-    for k, v in second.items():
-        if k in out and isinstance(out[k], list) and isinstance(v, list):
-            out[k] = YSeq(location_of(out[k]) or loc, [*out[k], *v])
-        elif k in out:
-            raise TemplateError(f"'{k}' is already defined", loc)
-        else:
-            out[k] = v
-    return out
-
-
-_EXTENDS_BODIES = ("stages", "jobs", "steps")
-_EXTENDS_ALLOWED = {"trigger", "resources", "parameters", "variables"}
-
-
-def _check_extends_root(doc: Mapping[str, Any], target: TemplateFile, loc: Location) -> None:
-    """The root keys an extends template may have [SCHEMA extendsTemplate]."""
-    key_locs = doc.key_locs if isinstance(doc, YMap) else {}
-    bodies = [k for k in doc if k in _EXTENDS_BODIES]
-    if "extends" in doc:
-        allowed = {"trigger", "resources", "parameters", "extends"}
-    else:
-        allowed = _EXTENDS_ALLOWED | set(bodies[:1])
-    for k in doc:
-        if k not in allowed:
-            raise TemplateError(f"Unexpected value '{_clip(k)}'", key_locs.get(k, loc),
-                                expected=f"in an extends template: {', '.join(sorted(allowed))}",
-                                hint=did_you_mean(k, sorted(allowed)) or
-                                (f"{target.display()} can have one of stages, jobs or steps"
-                                 if k in _EXTENDS_BODIES else None))
-
-
-def _template_body_key(doc: Mapping[str, Any], target: TemplateFile, allowed: tuple[str, ...], kind: str,
-                       loc: Location) -> str | None:
-    """The list key of an included template, checked against where it is used [SCHEMA *Template]."""
-    key_locs = doc.key_locs if isinstance(doc, YMap) else {}
-    body: str | None = None
-    for k in doc:
-        if k == "parameters":
-            continue
-        if k in allowed and body is None:
-            body = k
-            continue
-        kinds = [name for name, keys in TEMPLATE_ROOT_KEYS.items() if k in keys]
-        hint = (f"{target.display()} is a {kinds[0]} template; reference it from a '{kinds[0]}:' list"
-                if kinds else did_you_mean(k, ["parameters", *allowed]))
-        raise TemplateError(f"Unexpected value '{_clip(k)}'", key_locs.get(k, loc),
-                            expected=f"parameters: and {' or '.join(allowed)}: in a {kind} template",
-                            hint=hint)
-    return body
-
-
-# ---- small helpers --------------------------------------------------------------------------
-
-def _hole_location(text: str, offset: int, loc: Location | None) -> Location | None:
-    """Where character `offset` of a scalar sits in its file: quotes shift by one, block scalars
-    start on the next line (their indentation read from the file when an error is shown)."""
-    if loc is None:
-        return None
-    style = getattr(text, "style", None)
-    newlines = text.count("\n", 0, offset)
-    if style in ("|", ">"):
-        line_start = text.rfind("\n", 0, offset) + 1
-        line = loc.line + 1 + newlines if loc.line else 0
-        indent = _block_indent(loc, line)
-        return Location(loc.file, line, indent + offset - line_start + 1 if line else 0)
-    if newlines:
-        line_start = text.rfind("\n", 0, offset) + 1
-        return Location(loc.file, loc.line + newlines if loc.line else 0, offset - line_start + 1)
-    return loc.shifted(offset + (1 if style in ("'", '"') else 0))
-
-
-def _block_indent(loc: Location, line: int) -> int:
-    try:
-        text = Location(loc.file, line).source_line()
-    except (OSError, ValueError):  # pragma: no cover - source_line already guards reads
-        text = None
-    if text is None:
-        return 0
-    return len(text) - len(text.lstrip(" "))
-
-
-def _chain_text(frames: list[Frame]) -> str:
-    names = [f.file.display() for f in frames]
-    if len(names) > 12:
-        names = [*names[:5], f"... ({len(names) - 10} more)", *names[-5:]]
-    return " -> ".join(names)
-
-
-def _kind_name(value: Any) -> str:
-    if value is None:
-        return "empty"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"the text '{_clip(to_text(value))}'"
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= 500 else text[:500] + "[...]"
+def _variable_items(block: YMap) -> list[Any]:
+    """A mapping-form variables block as the `{name, value}` items of a variables list."""
+    items: list[Any] = []
+    for name, value in block.items():
+        loc = block.key_locs.get(name, block.loc)
+        items.append(YMap(loc, {"name": YStr(name, loc), "value": value}))
+    return items
 
 
 def expand_error(err: Exception, loc: Location) -> MlopsError:

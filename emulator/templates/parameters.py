@@ -272,13 +272,17 @@ def _structure(spec: ParameterSpec, value: Any, kind: str, loc: Location) -> Any
                             _key_loc(value, first, loc) if first else loc,
                             expected=f"a mapping with one of: {', '.join(keys)}",
                             hint=did_you_mean(first, keys) if first else None)
-    if kind == "step" and "template" not in value:
+    if kind in ("step", "deployment") and "template" not in value:
         # A bound step is already in task form [PG C-E03-328; DOC templates.md, the extends example
-        # that rejects `CmdLine@2` steps in a stepList].
+        # that rejects `CmdLine@2` steps in a stepList]; so is a bound deployment job: its hooks'
+        # steps in task form, `environment: x` as `{name: x}` [issue 13 item 5; UNVERIFIED beyond steps].
         from emulator import normalize
 
         try:
-            return normalize.step(value, loc)
+            if kind == "step":
+                return normalize.step(value, loc)
+            node = value if isinstance(value, YMap) else YMap(loc, value)
+            return normalize.jobs(YSeq(loc, [node]), loc)[0]
         except MlopsError as err:
             raise TemplateError(f"{_not_valid(spec)} {err.message}", err.location or loc,
                                 expected=err.expected, hint=err.hint) from None

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,20 +67,17 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def find_repo_root(path: Path) -> Path:
-    """The git work tree holding `path`; outside git, the working directory if it holds `path`
-    (you run mlops from the repository root), else the file's folder."""
-    start = path.parent if path.is_file() or not path.exists() else path
-    try:
-        out = subprocess.run(["git", "-C", str(start), "rev-parse", "--show-toplevel"],
-                             capture_output=True, text=True, timeout=10)
-        if out.returncode == 0 and out.stdout.strip():
-            return Path(out.stdout.strip()).resolve()
-    except (OSError, subprocess.SubprocessError):
-        pass
+    """The git work tree holding `path` (the nearest folder with a `.git` entry: a folder, or a file in
+    worktrees and submodules); outside git, the working directory if it holds `path` (you run mlops from
+    the repository root), else the file's folder. Read from the file system: the core runs no git."""
+    start = (path.parent if path.is_file() or not path.exists() else path).resolve()
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
     cwd = Path.cwd().resolve()
-    if start.resolve().is_relative_to(cwd):
+    if start.is_relative_to(cwd):
         return cwd
-    return start.resolve()
+    return start
 
 
 def root_file(path: Path, repo: Repository) -> TemplateFile:
@@ -169,6 +165,12 @@ class References:
                                          "(directly or indirectly)")
         if not self._exists(target.path, target.repo.root):
             raise TemplateError(self._not_found(target), loc, hint=self._not_found_hint(target))
+        escape = outside_link(target.path, target.repo.root)
+        if escape is not None:
+            raise TemplateError(f"Template {target.display()} is a symbolic link to {escape}, outside "
+                                f"repository {target.repo.alias} ({target.repo.root})", loc,
+                                hint="the service reads templates from the repository's own files; copy the "
+                                     "template into the repository instead of linking to it")
         try:
             size = target.path.stat().st_size
         except OSError:
@@ -227,6 +229,14 @@ class References:
                 return False
             folder = folder / part
         return True
+
+
+def outside_link(path: Path, root: Path) -> Path | None:
+    """Where `path` really is when a symbolic link (the file or a folder on the way) takes it out of the
+    repository `root`; None when it stays inside. A link never lets a repository file stand for a file
+    elsewhere on the machine: neither for templates nor for checkouts."""
+    real = Path(os.path.realpath(path))
+    return None if real.is_relative_to(Path(os.path.realpath(root))) else real
 
 
 _NOT_LOADED: Any = object()

@@ -7,6 +7,7 @@ test never touch another's; endpoints a test started are stopped when it ends.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -28,5 +29,6 @@ def mlops_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     stop_all_endpoints(home)
 
 
-# The Gherkin step library is part of the plugin: every test session can use its steps.
-pytest_plugins = ["emulator.testing.steps"]
+# The Gherkin step library is part of the plugin where pytest-bdd is installed (the `test` extra): a
+# project that installs this package without it keeps a working pytest.
+pytest_plugins = ["emulator.testing.steps"] if find_spec("pytest_bdd") is not None else []

@@ -4,7 +4,9 @@ Each `<feature>/pipeline.yml` (with its files) is copied to a fresh folder and r
 `emulator.runner.start` with an isolated state folder and a recording reporter; `expected.json` says
 what must come out, citing the documentation it follows (`doc`). What expected.json may hold:
 
-    request       {"variables": {}, "secrets": {}, "parallel": N, "parameters": {}, "minuteSeconds": s}
+    request       {"variables": {}, "secrets": {}, "parallel": N, "parameters": {}, "minuteSeconds": s,
+                  "taskPolicy": "fail"|"skip", "repos": {alias: folder of the feature},
+                  "env": {NAME: value}}
     error         the run must not start: a located error whose message contains this text
     result        the run's result
     stages        {stage: {"result", "message"?, "jobs": {job: {"result", "outputs", "steps": {step: result},
@@ -148,6 +150,8 @@ def run_feature(
     req = expected.get("request", {})
     if "minuteSeconds" in req:
         monkeypatch.setenv("MLOPS_INTERNAL_MINUTE_SECONDS", str(req["minuteSeconds"]))
+    for name, value in req.get("env", {}).items():
+        monkeypatch.setenv(name, value)
     reporter = RecordingReporter()
     request = runner.RunRequest(
         repo / "pipeline.yml",
@@ -155,7 +159,9 @@ def run_feature(
         variables=req.get("variables", {}),
         secret_variables=req.get("secrets", {}),
         parallel=req.get("parallel"),
+        repos={alias: repo / folder for alias, folder in req.get("repos", {}).items()},
         user="tester",
+        task_policy=req.get("taskPolicy", "fail"),
     )
     try:
         run = runner.start(request, home, reporter)

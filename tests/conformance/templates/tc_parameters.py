@@ -883,3 +883,55 @@ CASES += [
         - {task: CmdLine@2, inputs: {script: echo False True}}
         """),
 ]
+
+# ---- deployment parameters as the template sees them (issue 13 item 5) -----------------------------
+CASES += [
+    case("deployment-parameter-normalized", f"{TP}#parameter-data-types (deployment); PG C-E03-328 "
+         "(bound steps are in task form) [UNVERIFIED for environment]", """
+        jobs:
+        - template: t.yml
+          parameters:
+            d:
+              deployment: Web
+              environment: test
+              strategy: {runOnce: {deploy: {steps: [{script: echo web}]}}}
+        """, files={"t.yml": """
+        parameters:
+        - {name: d, type: deployment}
+        jobs:
+        - ${{ parameters.d }}
+        - job: Show
+          steps:
+          - script: >-
+              echo ${{ parameters.d.environment.name }}
+              ${{ parameters.d.strategy.runOnce.deploy.steps[0].task }}
+        """}, final="""
+        stages:
+        - stage: __default
+          jobs:
+          - deployment: Web
+            environment: {name: test}
+            strategy:
+              runOnce:
+                deploy:
+                  steps: [{task: CmdLine@2, inputs: {script: echo web}}]
+          - job: Show
+            steps: [{task: CmdLine@2, inputs: {script: echo test CmdLine@2}}]
+        """),
+    case("deploymentlist-approval-only-item", f"{TP}#parameter-data-types (deploymentList); DOC yaml-schema/"
+         "jobs-deployment.md (strategy optional)", """
+        jobs:
+        - template: t.yml
+          parameters:
+            deployments:
+            - deployment: Approval
+              environment: Prod
+        """, files={"t.yml": "parameters:\n- {name: deployments, type: deploymentList}\n"
+                             "jobs:\n- ${{ each d in parameters.deployments }}:\n  - ${{ d }}\n"}, final="""
+        stages:
+        - stage: __default
+          jobs:
+          - deployment: Approval
+            environment: {name: Prod}
+        """),
+]

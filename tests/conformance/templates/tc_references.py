@@ -631,3 +631,36 @@ CASES += [
         - script: x
         """, error="A mapping was not expected", at=("azure-pipelines.yml", 3, 5)),
 ]
+
+# ---- real-world reference shapes (issue 13 item 1, 5) -------------------------------------------
+CASES += [
+    case("template-path-expression-with-alias", f"{T}#use-other-repositories; DOC template-expressions.md "
+         "(expressions in values are expanded before the reference is read); Azure/mlops-templates usage", """
+        resources:
+          repositories:
+          - repository: mlops-templates
+            type: git
+            name: mlops-templates
+        variables:
+        - name: version
+          value: aml-cli-v2
+        steps:
+        - template: templates/${{ variables.version }}/install.yml@mlops-templates
+        """, files={"tpl/templates/aml-cli-v2/install.yml": STEP.format("v2")},
+         repos={"mlops-templates": "tpl"}, steps="""
+        - {task: CmdLine@2, inputs: {script: echo v2}}
+        """),
+    case("nested-template-relative-then-absolute", f"{T}#reference-template-paths", """
+        stages:
+        - template: stages/release.yml
+        """, files={"stages/release.yml": "stages:\n- stage: Release\n  jobs:\n"
+                                          "  - template: ../jobs/deploy.yml\n",
+                    "jobs/deploy.yml": "jobs:\n- job: Deploy\n  steps:\n  - template: /steps/run.yml\n",
+                    "steps/run.yml": STEP.format("run")}, final="""
+        stages:
+        - stage: Release
+          jobs:
+          - job: Deploy
+            steps: [{task: CmdLine@2, inputs: {script: echo run}}]
+        """),
+]

@@ -327,6 +327,31 @@ CASES = [
             - task: PublishPipelineArtifact@1
               inputs: {targetPath: x, artifactName: y}
         """),
+    case("stages-root-pool-stays-at-root", "DOC yaml-schema pipeline (pool at pipeline level)", """
+        pool:
+          vmImage: ubuntu-latest
+        stages:
+        - stage: S
+          jobs:
+          - job: J
+            steps:
+            - checkout: self
+        """, service="""
+        pool:
+          vmImage: ubuntu-latest
+        stages:
+        - stage: S
+          jobs:
+          - job: J
+            steps:
+            - task: 6d15af64-176c-496d-b583-fd2ae21d4df4@1
+              inputs: {repository: self}
+        """),
+    case("get-package-needs-its-resource", "PG C-E04-035 (HTTP 400 'Cannot find package resource for pkg', "
+         "Line: 2, Col: 15)", """
+        steps:
+        - getPackage: pkg
+        """, error="Cannot find package resource for pkg", at=("azure-pipelines.yml", 2, 15)),
     case("publish-download-model-form", "emulator: the run-time model reads named artifact tasks", """
         steps:
         - publish: out/app
@@ -455,4 +480,39 @@ CASES = [
         steps:
         - script: y
         """, error="A file may hold only one YAML document"),
+]
+
+# ---- approval-only deployment jobs and unnamed stages (issue 13 item 5) ------------------------------
+CASES += [
+    case("deployment-without-strategy", "DOC yaml-schema/jobs-deployment.md (only the name is required; "
+         "strategy is optional); rsethur/MLOps approval jobs", """
+        stages:
+        - stage: RegisterModel
+          jobs:
+          - deployment: Approval
+            displayName: Approval for model registration
+            environment: 'Test'
+        """, final="""
+        stages:
+        - stage: RegisterModel
+          jobs:
+          - deployment: Approval
+            displayName: Approval for model registration
+            environment: {name: Test}
+        """),
+    case("unnamed-stage-keeps-empty-name", "PG C-E04-004 (empty names are kept); dotnet/docker-tools#1217 "
+         "(`- stage:` runs on the service)", """
+        stages:
+        - stage:
+          jobs:
+          - job:
+            steps:
+            - script: x
+        """, final="""
+        stages:
+        - stage: ''
+          jobs:
+          - job: ''
+            steps: [{task: CmdLine@2, inputs: {script: x}}]
+        """),
 ]

@@ -312,3 +312,105 @@ CASES = [
         - {task: CmdLine@2, inputs: {script: echo prod}}
         """),
 ]
+
+# ---- variables templates in mapping form (issue 13 item 1) ----------------------------------------
+VR = "DOC templates.md#variable-reuse (vars.yml in mapping form); SCHEMA variablesTemplate (mapping or list)"
+
+CASES += [
+    case("variables-template-mapping-form", VR, """
+        variables:
+        - template: vars.yml
+        steps:
+        - script: echo My favorite vegetable is ${{ variables.favoriteVeggie }}.
+        """, files={"vars.yml": "variables:\n  favoriteVeggie: 'brussels sprouts'\n"}, final="""
+        variables:
+        - {name: favoriteVeggie, value: brussels sprouts}
+        stages:
+        - stage: __default
+          jobs:
+          - job: Job
+            steps: [{task: CmdLine@2, inputs: {script: echo My favorite vegetable is brussels sprouts.}}]
+        """),
+    case("variables-template-mapping-form-sequential", f"{VR}; {TE}", """
+        variables:
+        - template: common/Variables.yml
+        - name: after
+          value: ${{ variables.WORKSPACE }}
+        steps:
+        - script: echo ${{ variables['WORKSPACE'] }} $(after)
+        """, files={"common/Variables.yml": """
+        variables:
+          BASE_NAME: 'setu49'
+          WORKSPACE: '${{ variables.BASE_NAME }}-ws'
+          ${{ if eq(variables.BASE_NAME, 'setu49') }}:
+            KNOWN: yes
+        """}, final="""
+        variables:
+        - {name: BASE_NAME, value: setu49}
+        - {name: WORKSPACE, value: setu49-ws}
+        - {name: KNOWN, value: 'yes'}
+        - {name: after, value: setu49-ws}
+        stages:
+        - stage: __default
+          jobs:
+          - job: Job
+            steps: [{task: CmdLine@2, inputs: {script: echo setu49-ws $(after)}}]
+        """),
+    case("variables-template-mapping-form-parameters", f"{VR}; {V}#variable-templates-with-parameter", """
+        variables:
+        - template: vars.yml
+          parameters: {env: prod}
+        steps:
+        - script: echo ${{ variables.rg }}
+        """, files={"vars.yml": """
+        parameters:
+        - name: env
+          type: string
+        variables:
+          rg: rg-${{ parameters.env }}
+        """}, steps="""
+        - {task: CmdLine@2, inputs: {script: echo rg-prod}}
+        """),
+    case("variables-template-mapping-form-later-wins", f"{VR}; {V} (same scope: the last one wins)", """
+        variables:
+        - name: location
+          value: westeurope
+        - template: vars.yml
+        steps:
+        - script: echo ${{ variables.location }}
+        """, files={"vars.yml": "variables:\n  location: eastus\n"}, steps="""
+        - {task: CmdLine@2, inputs: {script: echo eastus}}
+        """),
+    case("variables-template-mapping-form-structure-rejected", f"{VR}; {V} (variables are text)", """
+        variables:
+        - template: vars.yml
+        steps:
+        - script: x
+        """, files={"vars.yml": "variables:\n  list: [a, b]\n"}, error="A sequence was not expected"),
+    case("variables-templates-under-if", f"{TE}#conditional-insertion; Azure/mlops-project-template "
+         "(config-infra-prod.yml / config-infra-dev.yml chosen by branch)", """
+        variables:
+        - ${{ if eq(variables['Build.SourceBranchName'], 'main') }}:
+          - template: config-infra-prod.yml
+        - ${{ if ne(variables['Build.SourceBranchName'], 'main') }}:
+          - template: config-infra-dev.yml
+        - name: version
+          value: aml-cli-v2
+        steps:
+        - script: echo ${{ variables.environment }} $(resource_group)
+        """, files={"config-infra-prod.yml": "variables:\n  environment: prod\n"
+                                             "  resource_group: rg-$(environment)\n",
+                    "config-infra-dev.yml": "variables:\n  environment: dev\n"
+                                            "  resource_group: rg-$(environment)\n"},
+         predefined={"Build.SourceBranchName": "main"}, final="""
+        variables:
+        - {name: environment, value: prod}
+        - {name: resource_group, value: rg-$(environment)}
+        - {name: version, value: aml-cli-v2}
+        stages:
+        - stage: __default
+          jobs:
+          - job: Job
+            steps: [{task: CmdLine@2, inputs: {script: echo prod $(resource_group)}}]
+        """),
+]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from cli_helpers import GATED, mlops, write_project
+
+pytestmark = pytest.mark.integration  # runs steps, `mlops` or the scoring script in subprocesses
 
 TWO_GATES = """\
 stages:

@@ -8,7 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from cli_helpers import FAILING, GATED, mlops, normalize, write_project
+
+pytestmark = pytest.mark.integration  # runs steps, `mlops` or the scoring script in subprocesses
 
 
 def test_gated_run_pauses_then_resumes(tmp_path: Path, snapshot: Callable[[str, str], None]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from emulator.errors import ExpressionError, Location
@@ -27,9 +27,6 @@ CONTEXT = EvalContext(
 )
 BASE = Location("pipeline.yml", 5, 9)
 
-SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
 def _check(text: str, location: Location | None) -> Any:
     try:
         return evaluate_text(text, CONTEXT, location)
@@ -46,14 +43,12 @@ ALPHABET = st.sampled_from(
 )
 
 
-@SETTINGS
 @given(st.text())
 def test_arbitrary_text(text: str) -> None:
     _check(text, None)
     _check(text, BASE)
 
 
-@SETTINGS
 @given(st.lists(ALPHABET, max_size=40).map("".join))
 def test_expression_alphabet_soup(text: str) -> None:
     _check(text, BASE)
@@ -108,7 +103,6 @@ GRAMMAR = st.recursive(_leaf(), _extend, max_leaves=30)
 NOISE = st.sampled_from(["", "", "", ")", "(", ",", "]", "[", ".", "'", " == ", "-", "*", ".*"])
 
 
-@SETTINGS
 @given(GRAMMAR)
 def test_grammar_generated(text: str) -> None:
     result = _check(text, BASE)
@@ -119,14 +113,12 @@ def test_grammar_generated(text: str) -> None:
             pass
 
 
-@SETTINGS
 @given(GRAMMAR, st.integers(min_value=0, max_value=200), NOISE)
 def test_grammar_with_damage(text: str, at: int, noise: str) -> None:
     at = min(at, len(text))
     _check(text[:at] + noise + text[at + 1 :], BASE)
 
 
-@SETTINGS
 @given(
     st.lists(st.sampled_from(["${{", "}}", "'", "''", "a", " ", "{", "}", "$", "x}"]), max_size=30).map(
         "".join
@@ -145,7 +137,6 @@ def test_find_template_expressions(text: str) -> None:
         assert text[seg.offset : seg.offset + len(seg.text)] == seg.text
 
 
-@SETTINGS
 @given(st.text())
 def test_find_template_expressions_arbitrary(text: str) -> None:
     try:
@@ -194,7 +185,6 @@ P_EXPRESSIONS = st.sampled_from(
 )
 
 
-@SETTINGS
 @given(JSONISH, P_EXPRESSIONS)
 def test_arbitrary_values(value: Any, text: str) -> None:
     try:

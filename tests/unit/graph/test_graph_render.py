@@ -177,6 +177,7 @@ def test_svg_boxes_do_not_overlap(project: Path) -> None:
             assert s.box.x <= job.x and job.right <= s.box.right and s.box.y <= job.y <= s.box.y + s.box.h
 
 
+@pytest.mark.integration  # cairo is found through ctypes, which runs ldconfig
 def test_png_is_rendered_from_the_svg(project: Path) -> None:
     png = graph.svg_to_png(graph.to_svg(_graph(project)))
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 2000
@@ -194,6 +195,7 @@ def test_unknown_format_is_bad_input() -> None:
     assert graph.output_format("graph", "svg") == "svg"
 
 
+@pytest.mark.integration  # the PNG goes through cairo (ldconfig)
 def test_cli_graph_writes_each_format(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MLOPS_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("MLOPS_USER", "tester")

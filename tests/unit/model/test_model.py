@@ -142,3 +142,80 @@ def test_reserved_deployment_name_and_unknown_dependency() -> None:
           dependsOn: B
           steps: [{script: echo}]
         """)
+
+
+def test_deployment_without_strategy_runs_nothing_on_its_environment() -> None:
+    """[DOC yaml-schema jobs-deployment: only the name is required] rsethur/MLOps's approval jobs."""
+    p = model("""
+    jobs:
+    - deployment: Approval
+      environment: Test
+    """)
+    [job] = p.stages[0].jobs
+    assert job.deployment and job.strategy == "runOnce" and job.hooks == ()
+    assert job.environment is not None and job.environment.name == "Test"
+
+
+def test_unnamed_stages_and_jobs_get_names_in_order() -> None:
+    p = model("""
+    stages:
+    - stage:
+      jobs:
+      - job:
+        steps: []
+      - deployment:
+        environment: e
+    - stage: ''
+      jobs:
+      - job: Named
+        steps: []
+    """)
+    assert [s.name for s in p.stages] == ["Stage", "Stage1"]
+    assert [j.name for j in p.stages[0].jobs] == ["Job", "Job1"]
+
+
+def test_variable_groups_keep_their_place_in_the_list() -> None:
+    from emulator.model import Variable, VariableGroup
+
+    p = model("""
+    variables:
+    - name: a
+      value: x
+    - group: shared
+    stages:
+    - stage: S
+      variables:
+      - group: stage-group
+      jobs:
+      - job: J
+        variables:
+        - group: job-group
+        steps: []
+    """)
+    assert isinstance(p.variables[0], Variable)
+    assert p.variables[1] == VariableGroup("shared", p.variables[1].location)
+    assert [g.name for g in p.groups()] == ["shared", "stage-group", "job-group"]
+    assert p.variables[1].location.line == 5
+
+
+def test_repositories_from_resources_and_inline_checkouts() -> None:
+    p = model("""
+    resources:
+      repositories:
+      - repository: Tools
+        type: github
+        name: contoso/tools
+        ref: refs/tags/v1
+    steps:
+    - checkout: git://Proj/Lib@main
+    """)
+    tools, lib = p.repositories["tools"], p.repositories["git://proj/lib"]
+    assert (tools.alias, tools.name, tools.type, tools.ref, tools.folder) == (
+        "Tools", "contoso/tools", "github", "refs/tags/v1", "tools")
+    assert (lib.name, lib.ref, lib.folder) == ("Proj/Lib", "main", "Lib")
+
+
+@pytest.mark.parametrize("target", ["git://OnlyRepo", "git://a/b/c", "git:///repo"])
+def test_inline_checkout_needs_project_and_repository(target: str) -> None:
+    with pytest.raises(PipelineError, match="not a repository Azure Repos can check out"):
+        model(f"steps:\n- checkout: {target}\n")

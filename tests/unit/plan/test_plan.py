@@ -170,8 +170,10 @@ def test_agentless_jobs_get_no_checkout_and_accept_only_agentless_tasks() -> Non
          "Job J is agentless (pool: server): a checkout needs an agent"),
         ("- job: J\n  steps: [{task: ManualValidation@0, inputs: {notifyUsers: ''}}]",
          "Task 'ManualValidation@0' runs only in an agentless job"),
-        ("- job: J\n  pool: server\n  steps: [{task: InvokeRESTAPI@1, inputs: {serviceConnection: x}}]",
-         "Task 'InvokeRESTAPI@1' calls a service outside this machine"),
+        ("- job: J\n  steps: [{task: InvokeRESTAPI@1, inputs: {serviceConnection: x}}]",
+         "Task 'InvokeRESTAPI@1' runs only in an agentless job"),
+        ("- job: J\n  pool: server\n  steps: [{task: CopyFiles@2, inputs: {TargetFolder: x}}]",
+         "Job J is agentless (pool: server): task 'CopyFiles@2' needs an agent"),
         ("- job: J\n  pool: server\n  steps:\n  - task: ManualValidation@1\n"
          "    inputs: {notifyUsers: '', onTimeout: wait}",
          "Input onTimeout of ManualValidation@1 must be 'reject' or 'resume', not 'wait'"),
@@ -184,3 +186,29 @@ def test_agentless_rules_are_checked_before_the_run(text: str, message: str) -> 
     with pytest.raises(PipelineError, match=message.replace("(", r"\(").replace(")", r"\)")) as info:
         check(p, ["CmdLine@2"])
     assert info.value.location is not None and info.value.location.line > 0
+
+
+@pytest.mark.parametrize(
+    "task",
+    ["InvokeRESTAPI@1", "AzureFunction@1", "PublishToAzureServiceBus@2", "queryWorkItems@0",
+     "AzureMonitor@1"],
+)
+def test_server_tasks_belong_in_agentless_jobs(task: str) -> None:
+    """task.json runsOn Server: accepted in `pool: server`, never told it needs an agent."""
+    p = model(f"jobs:\n- job: J\n  pool: server\n  steps: [{{task: {task}}}]")
+    check(p, [])
+
+
+@pytest.mark.parametrize("task", ["NuGetCommand@2", "AzureResourceGroupDeployment@2", "Docker@1"])
+def test_in_box_tasks_are_never_refused_before_the_run(task: str) -> None:
+    check(model(f"steps: [{{task: {task}}}]"), ["CmdLine@2"])
+
+
+def test_a_task_that_is_nowhere_is_missing_with_the_versions_that_exist() -> None:
+    with pytest.raises(PipelineError, match="A task is missing") as info:
+        check(model("steps: [{task: AzureCLI@9}]"), [])
+    assert "AzureCLI@0, AzureCLI@1, AzureCLI@2" in (info.value.hint or "")
+    with pytest.raises(PipelineError, match="A task is missing") as info:
+        check(model("steps: [{task: TerraformTaskV2@2}]"), [])
+    assert "tasks.yml" in (info.value.hint or "")
+    check(model("steps: [{task: TerraformTaskV2@2}]"), ["TerraformTaskV2@2"])  # given a stand-in

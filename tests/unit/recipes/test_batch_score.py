@@ -15,6 +15,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+pytestmark = pytest.mark.integration  # runs steps, `mlops` or the scoring script in subprocesses
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DATASET = REPO_ROOT / "dataset" / "german_credit.csv"
 

@@ -13,6 +13,8 @@ from emulator.errors import MlopsError
 from emulator.runner import compile_pipeline
 from emulator.yamlio import plain
 
+pytestmark = pytest.mark.integration  # runs steps, `mlops` or the scoring script in subprocesses
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 GUIDE = (REPO_ROOT / "docs" / "compose.md").read_text(encoding="utf-8")
 

@@ -12,6 +12,8 @@ import pytest
 from emulator import recipes
 from emulator.recipes import Problem, RecipeError
 
+pytestmark = pytest.mark.integration  # runs steps, `mlops` or the scoring script in subprocesses
+
 EXPECTED = {
     "aml-cli-setup", "train", "register-model", "package-model", "deploy-online", "smoke-test",
     "approval-gate", "provision-workspace", "provision-compute", "code-quality", "validate-data",

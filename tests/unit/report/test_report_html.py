@@ -11,6 +11,8 @@ import pytest
 from conftest import ReportedRun
 from report_helpers import mlops
 
+pytestmark = pytest.mark.integration  # runs steps, `mlops` or the scoring script in subprocesses
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 

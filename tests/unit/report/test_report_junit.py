@@ -5,8 +5,11 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from conftest import ReportedRun
 from report_helpers import ENVIRONMENTS, PIPELINE, mlops
+
+pytestmark = pytest.mark.integration  # runs steps, `mlops` or the scoring script in subprocesses
 
 
 def _junit(home: Path, project: Path, run_id: str, out: Path) -> ET.Element:

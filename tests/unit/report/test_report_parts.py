@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from emulator.report.html import ReportInput, render_html
 from emulator.report.mlflow_data import find
 from emulator.report.timeline import gantt_svg
@@ -48,6 +50,7 @@ def test_no_store_means_a_note_not_an_error(tmp_path: Path) -> None:
     assert not (tmp_path / "empty-home" / "mlflow.db").exists()   # reading never creates a store
 
 
+@pytest.mark.integration  # MLflow
 def test_the_model_version_is_matched_by_its_build_tag(tmp_path: Path) -> None:
     from mlflow.tracking import MlflowClient
 

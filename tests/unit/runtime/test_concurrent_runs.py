@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import pythonpath_env
+
+pytestmark = pytest.mark.integration  # runs steps, `mlops` or the scoring script in subprocesses
 
 PIPELINE = """
 variables:

@@ -18,6 +18,8 @@ from emulator.runtime.process import process_alive
 
 from .conftest import pythonpath_env
 
+pytestmark = pytest.mark.integration  # runs steps, `mlops` or the scoring script in subprocesses
+
 STEP = """
     steps:
     - bash: |

@@ -9,10 +9,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from emulator.runtime.process import Cancellation
 from emulator.store.runs import Run
 
 from .conftest import job
+
+pytestmark = pytest.mark.integration  # runs steps, `mlops` or the scoring script in subprocesses
 
 PIPELINE = """
 stages:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from emulator.store.runs import Run
+
+pytestmark = pytest.mark.integration  # runs steps, `mlops` or the scoring script in subprocesses
 
 PIPELINE = """
 jobs:

@@ -6,7 +6,11 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from emulator.runtime.process import CANCEL, TIMEOUT, Cancellation, process_alive, run_streaming
+
+pytestmark = pytest.mark.integration  # runs steps, `mlops` or the scoring script in subprocesses
 
 
 def _run(script: str, stop=lambda: None, abort=None):  # type: ignore[no-untyped-def]

@@ -15,12 +15,26 @@ def test_lookup_is_case_insensitive() -> None:
     assert "UsePythonVersion@0" in registry.names()
 
 
-def test_unknown_task_lists_supported_ones() -> None:
+def test_a_task_without_local_behaviour_names_the_ways_to_give_it_one() -> None:
     with pytest.raises(PipelineError) as err:
-        default_registry().get("Bash@2", Location("p.yml", 1, 1))
-    assert "not supported" in err.value.message
+        default_registry().get("NuGetCommand@2", Location("p.yml", 1, 1))
+    assert err.value.message == "Task 'NuGetCommand@2' (NuGet) has no local behaviour in the emulator"
     assert "CmdLine@2" in (err.value.expected or "")
-    assert "Bash@3" in (err.value.hint or "")
+    assert "tasks.yml" in (err.value.hint or "") and "--task-policy skip" in (err.value.hint or "")
+
+
+def test_the_skip_policy_skips_a_task_without_local_behaviour() -> None:
+    task = default_registry(policy="skip").get("NuGetCommand@2", Location("p.yml", 1, 1))
+    assert task is not None
+    assert "NuGetCommand@2" not in default_registry(policy="skip").names()
+
+
+def test_a_stand_in_wins_over_the_emulators_own_task() -> None:
+    def stand_in(ctx: object) -> object:
+        return None
+
+    registry = default_registry({"Bash@3": stand_in})  # type: ignore[dict-item]
+    assert registry.get("BASH@3", Location("x")) is stand_in
 
 
 def test_default_artifact_name_from_the_job_identifier() -> None:

@@ -12,9 +12,11 @@ from emulator.errors import Location, MlopsError, TemplateError
 from emulator.normalize import normalize
 from emulator.templates import expand as expand_module
 from emulator.templates import expand_pipeline
-from emulator.templates.expand import Directive, VariableLayer, _units, directive_of
+from emulator.templates.directives import Directive, directive_of
+from emulator.templates.directives import expression_units as _units
 from emulator.templates.parameters import ParameterSpec, check_values, coerce, typed_value
 from emulator.templates.references import References, Repository, TemplateFile
+from emulator.templates.scopes import VariableLayer
 from emulator.yamlio import YStr, loads, plain
 
 ROOT = Path(__file__).resolve().parents[3]

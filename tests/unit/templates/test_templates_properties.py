@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from emulator.errors import MlopsError
@@ -116,7 +116,6 @@ def _dump(doc: Any) -> str:
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents(root=True), documents(root=False), documents(root=False),
        st.dictionaries(st.sampled_from(["p", "obj"]), st.sampled_from(["1", "true", "{a: 1}", "[x]", "x"]),
                        max_size=2))
@@ -141,7 +140,6 @@ def test_expand_or_located_error(pipeline: Any, t1: Any, t2: Any, cli: dict[str,
             err.render()
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="abc:-[]{}'\"$ \n\t#&*!|>", max_size=60))
 def test_any_text_expands_or_fails_located(text: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:

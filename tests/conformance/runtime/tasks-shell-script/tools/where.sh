@@ -1,0 +1,2 @@
+#!/bin/bash
+echo "cwd=$(basename "$PWD") args=$*"
