@@ -36,17 +36,17 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
-from emulator.azureml import (  # noqa: E402 - after the path setup, so the script runs from a checkout
+from emulator.azureml import write_az_shim  # noqa: E402 - after the path setup, so the script runs from a checkout
+from emulator.azureml.compute import envbuild  # noqa: E402
+from emulator.azureml.serving import (  # noqa: E402
     base_images,
     containers,
     docker_daemon,
     docker_images,
     dockerlint,
-    envbuild,
     packaging,
-    serving,
-    write_az_shim,
 )
+from emulator.azureml.serving import server as serving  # noqa: E402
 
 
 def az(home: Path, bin_dir: Path, *args: str) -> str:
@@ -115,13 +115,15 @@ def main() -> int:
         az(home, bin_dir, "ml", "model", "create", "-n", "credit-model", "--type", "mlflow_model",
            "-p", f"azureml://jobs/{job}/outputs/model_output")  # fmt: skip
 
-    from emulator.azureml.environments import resolve_environment
-    from emulator.azureml.models import resolve_model
+    from emulator.azureml.assets.environments import resolve_environment
+    from emulator.azureml.assets.models import resolve_model
+    from emulator.azureml.context import Context
 
-    environment = resolve_environment("azureml:credit-env@latest", ROOT)
+    ctx = Context(home)
+    environment = resolve_environment(ctx, "azureml:credit-env@latest", ROOT)
     contexts = []
     for version in ("1", "2"):
-        model = resolve_model(f"credit-model:{version}")
+        model = resolve_model(ctx, f"credit-model:{version}")
         inputs = packaging.ContextInputs(
             base_image=str(environment.image),
             model_name=model.name,
@@ -162,8 +164,8 @@ def main() -> int:
     container_start = time.perf_counter() - started
 
     plan = envbuild.plan_environment(environment.conda)
-    venv = envbuild.ensure_environment(plan)
-    model = resolve_model("credit-model:1")
+    venv = envbuild.ensure_environment(ctx, plan)
+    model = resolve_model(ctx, "credit-model:1")
     started = time.perf_counter()
     process = serving.start_server(
         python=venv.python,

@@ -59,11 +59,12 @@ def warm_environment() -> tuple[Path, float]:
     """Build (or find) the scoring environment the scenario deploys with; returns its python."""
     import yaml
 
-    from emulator.azureml.envbuild import ensure_environment, plan_environment
+    from emulator.azureml.compute.envbuild import ensure_environment, plan_environment
+    from emulator.azureml.context import Context
 
     conda = yaml.safe_load((ROOT / "code" / "environment" / "conda.yml").read_text())
     started = time.perf_counter()
-    built = ensure_environment(plan_environment(conda))
+    built = ensure_environment(Context.current(), plan_environment(conda))
     return built.python, time.perf_counter() - started
 
 

@@ -325,7 +325,7 @@ def main() -> int:
             except ProcessLookupError:
                 pass
             mlflow_server.wait(timeout=30)
-        from emulator.azureml.endpoints import stop_all_endpoints
+        from emulator.azureml.serving.endpoints import stop_all_endpoints
 
         stop_all_endpoints(home)
         shutil.rmtree(home, ignore_errors=True)

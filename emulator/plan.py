@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from emulator import manual_validation as manual
 from emulator import task_catalog
 from emulator.errors import ExpressionError, Location, PipelineError, did_you_mean
 from emulator.expressions import parse
-from emulator.gates import manual
 from emulator.model import Hook, Job, Pipeline, Stage, Step, VariableGroup
 
 

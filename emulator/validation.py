@@ -107,7 +107,7 @@ def azureml_files(pipeline: Pipeline, repo_root: Path) -> tuple[list[AzureMLFile
 def check_azureml_files(files: list[AzureMLFile]) -> tuple[list[MlopsError], list[MlopsError]]:
     """(errors, warnings): a file azure-ai-ml's loaders refuse is an error; a file that does not exist is
     a warning, since Azure DevOps accepts the pipeline and only the step fails when it runs."""
-    from emulator.azureml.yamlspec import load_spec
+    from emulator.azureml.assets.yamlspec import load_spec
 
     errors: list[MlopsError] = []
     missing: list[MlopsError] = []

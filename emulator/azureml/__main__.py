@@ -2,6 +2,6 @@
 
 import sys
 
-from emulator.azureml.cli import main
+from emulator.azureml.az.cli import main
 
 sys.exit(main())

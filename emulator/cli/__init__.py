@@ -354,7 +354,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         sys.stdout.write(recipes.format_list(recipes.list_recipes(args.root)))
         return runner.EXIT_OK
     if cmd == "endpoints":
-        from emulator.azureml.endpoints import list_endpoints, stop_all_endpoints
+        from emulator.azureml.serving.endpoints import list_endpoints, stop_all_endpoints
 
         if args.action == "down":
             stopped = stop_all_endpoints(home)

@@ -43,13 +43,14 @@ from emulator.gates.environments import Environments
 from emulator.model import Job, Pipeline, Stage, matrix_legs
 from emulator.plan import RuntimeJob, expand_job, job_graph, job_record, stage_dependencies, stage_graph
 from emulator.plan import initial_record as plan_initial_record
+from emulator.processes import kill_group, process_alive
 from emulator.runtime import conditions as cond
 from emulator.runtime import interrupted
 from emulator.runtime.counters import Counters
 from emulator.runtime.events import Reporter
 from emulator.runtime.jobs import JobRunner
 from emulator.runtime.json_net import lenient_json
-from emulator.runtime.process import Cancellation, kill_group, process_alive
+from emulator.runtime.process import Cancellation
 from emulator.runtime.run_variables import ACCESS_TOKEN, RunVariables
 from emulator.runtime.secrets import RunSecrets
 from emulator.runtime.variable_groups import NONE as NO_GROUPS

@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import os
 import selectors
-import signal
 import subprocess
 import threading
 import time
@@ -18,8 +17,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from emulator.processes import TERM_GRACE_SECONDS, kill_group
+
 POLL_SECONDS = 0.1
-TERM_GRACE_SECONDS = 5.0
 ETXTBSY_RETRIES = 10  # spawning a program another thread's child still holds open for writing
 
 TIMEOUT = "timeout"
@@ -63,26 +63,6 @@ class Cancellation:
     @property
     def aborted(self) -> bool:
         return self._abort.is_set() or (self.parent is not None and self.parent.aborted)
-
-
-def kill_group(
-    pid: int, grace: float = TERM_GRACE_SECONDS, proc: subprocess.Popen[bytes] | None = None
-) -> None:
-    """SIGTERM the process group, then SIGKILL whatever is left after `grace` seconds."""
-    try:
-        os.killpg(pid, signal.SIGTERM if grace > 0 else signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        return
-    if proc is None or grace <= 0:
-        return
-    try:
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        pass
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _spawn(argv: Sequence[str], cwd: Path, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
@@ -179,26 +159,6 @@ def run_streaming(
     if stopped is None and (abort is not None and abort()):
         stopped = CANCEL
     return ProcessResult(code, stopped == TIMEOUT, stopped == CANCEL, wrote_stderr)
-
-
-def process_alive(pid: int, marker: str | None = None) -> bool:
-    """Whether `pid` runs (a zombie does not) and, if given, has `marker` in its environment (so a
-    reused pid is left alone)."""
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    try:
-        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
-            return False
-    except (OSError, IndexError):
-        pass
-    if marker is None:
-        return True
-    try:
-        return marker.encode() in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    except OSError:
-        return False
 
 
 def wait_until(predicate: Callable[[], bool], seconds: float) -> bool:

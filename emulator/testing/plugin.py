@@ -23,7 +23,7 @@ def mlops_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     yield home
     try:
-        from emulator.azureml.endpoints import stop_all_endpoints
+        from emulator.azureml.serving.endpoints import stop_all_endpoints
     except ImportError:  # pragma: no cover - the azureml edge is part of the package
         return
     stop_all_endpoints(home)

@@ -208,8 +208,8 @@ def step_given_short_minutes(mlops_session: MlopsSession, seconds: str) -> None:
 def docker_daemon_or_skip() -> Any:
     """The Docker daemon of DOCKER_HOST. None answers: a failure under MLOPS_REQUIRE_DOCKER=1 (CI), else a
     skip that says how to start one. For Docker steps and tests."""
-    from emulator.azureml.docker_daemon import START_HINT, connect, docker_host
     from emulator.azureml.errors import AzError
+    from emulator.azureml.serving.docker_daemon import START_HINT, connect, docker_host
 
     try:
         daemon, reason = connect(docker_host())

@@ -56,7 +56,7 @@ def env_cache() -> Path:
 
 
 def make_runner(az_bin: Path, home: Path, env_cache: Path, in_process: bool = False) -> AzRunner:
-    """An `az` for tests: the real shim as a subprocess, or (`in_process`) `emulator.azureml.cli.run`
+    """An `az` for tests: the real shim as a subprocess, or (`in_process`) `emulator.azureml.az.cli.run`
     called in this process with the same environment, which skips the ~1-3 s of imports per call."""
 
     def environment_for(env: dict[str, str] | None) -> dict[str, str]:
@@ -102,7 +102,7 @@ def make_runner(az_bin: Path, home: Path, env_cache: Path, in_process: bool = Fa
 
 
 def _run_in_process(args: list[str], cwd: Path, environment: dict[str, str]) -> AzResult:
-    from emulator.azureml.cli import run as az_run
+    from emulator.azureml.az.cli import run as az_run
 
     saved = {k: os.environ.get(k) for k in [*environment, "MLFLOW_TRACKING_URI", "MLFLOW_RUN_ID"]}
     os.environ.update(environment)
@@ -128,7 +128,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     yield folder
-    from emulator.azureml.endpoints import stop_all_endpoints
+    from emulator.azureml.serving.endpoints import stop_all_endpoints
 
     stop_all_endpoints(folder)
 

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from conftest import AzRunner
 
-from emulator.azureml import envbuild
-from emulator.azureml.envbuild import plan_environment
-from emulator.azureml.environments import parse_reference, resolve_environment
+from emulator.azureml.assets.environments import parse_reference, resolve_environment
+from emulator.azureml.assets.models import resolve_model
+from emulator.azureml.compute import envbuild
+from emulator.azureml.compute.envbuild import plan_environment
+from emulator.azureml.context import Context
 from emulator.azureml.errors import AzNotFoundError
-from emulator.azureml.models import resolve_model
 from emulator.store.paths import mlflow_tracking_uri
 
 
@@ -57,10 +58,10 @@ def test_environment_create_show_list(az_ws: AzRunner, home: Path) -> None:
         ("azureml:fixture-env:2", "2"),
         ("fixture-env:1", "1"),
     ]:
-        spec = resolve_environment(reference, Path("."), home=home)
+        spec = resolve_environment(Context(home), reference, Path("."))
         assert spec.version == version and spec.conda is not None
     with pytest.raises(AzNotFoundError):
-        resolve_environment("azureml:other@latest", Path("."), home=home)
+        resolve_environment(Context(home), "azureml:other@latest", Path("."))
 
 
 def test_environment_references_parse() -> None:
@@ -178,8 +179,9 @@ def test_model_update_archive_restore(az_ws: AzRunner, tmp_path: Path) -> None:
         az_ws("ml", "model", "show", "-n", "m", "-l", "latest", "--query", "version", "-o", "tsv").stdout
         == "1\n"
     )
-    assert resolve_model("azureml:m@latest").version == "1"  # @latest skips archived versions
-    assert resolve_model("azureml:m:2").version == "2"  # an explicit version still resolves
+    # @latest skips archived versions; an explicit version still resolves
+    assert resolve_model(Context.current(), "azureml:m@latest").version == "1"
+    assert resolve_model(Context.current(), "azureml:m:2").version == "2"
     az_ws("ml", "model", "archive", "-n", "m")
     assert az_ws("ml", "model", "list").json() == []
     gone = az_ws("ml", "model", "show", "-n", "m", "-l", "latest", check=False)
@@ -220,7 +222,7 @@ def test_model_from_job_output_gets_versions_1_then_2(az_ws: AzRunner, home: Pat
     import shutil
 
     shutil.rmtree(home / "azureml" / "jobs" / job)
-    model = resolve_model("azureml:fixture-model@latest", home=home)
+    model = resolve_model(Context(home), "azureml:fixture-model@latest")
     assert model.version == "2" and (model.files / "MLmodel").is_file()
     assert model.model_dir == model.files.parent and str(home / "mlartifacts") in str(model.files)
 

@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 from conftest import AzResult, make_runner
 
-from emulator.azureml import base_images, docker_daemon, docker_images, dockerlint, packaging
 from emulator.azureml.errors import AzError
+from emulator.azureml.serving import base_images, docker_daemon, docker_images, dockerlint, packaging
 from emulator.testing.steps import docker_daemon_or_skip
 
 REPO = Path(__file__).resolve().parents[3]
@@ -222,8 +222,8 @@ def docker_scenario(
         }  # fmt: skip
         yield DockerScenario(home, run, daemon, first, second, package_seconds, deployments)
     finally:
-        from emulator.azureml.containers import remove_all
-        from emulator.azureml.endpoints import stop_all_endpoints
+        from emulator.azureml.serving.containers import remove_all
+        from emulator.azureml.serving.endpoints import stop_all_endpoints
 
         stop_all_endpoints(home)
         remove_all(home)
@@ -309,8 +309,8 @@ def test_get_logs_returns_the_container_log(docker_scenario: DockerScenario) -> 
 
 @pytest.mark.docker
 def test_delete_and_stop_all_endpoints_leave_no_container(docker_scenario: DockerScenario) -> None:
-    from emulator.azureml.containers import list_containers
-    from emulator.azureml.endpoints import list_endpoints, stop_all_endpoints
+    from emulator.azureml.serving.containers import list_containers
+    from emulator.azureml.serving.endpoints import list_endpoints, stop_all_endpoints
 
     daemon, home = docker_scenario.daemon, docker_scenario.home
     blue = docker_scenario.deployments["blue"]["emulator"]["container_id"]

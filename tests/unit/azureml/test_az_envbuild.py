@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.azureml import envbuild
+from emulator.azureml.compute import envbuild
+from emulator.azureml.context import Context
 from emulator.azureml.errors import AzError
 
 
@@ -30,7 +31,8 @@ def test_concurrent_requests_build_once(tmp_path: Path, monkeypatch: pytest.Monk
     plan = envbuild.plan_environment({"dependencies": [{"pip": ["pandas"]}]})
     results: list[envbuild.BuiltEnv] = []
     threads = [
-        threading.Thread(target=lambda: results.append(envbuild.ensure_environment(plan))) for _ in range(3)
+        threading.Thread(target=lambda: results.append(envbuild.ensure_environment(Context.current(), plan)))
+        for _ in range(3)
     ]
     for thread in threads:
         thread.start()
@@ -49,12 +51,12 @@ def test_a_crashed_build_is_never_reused(tmp_path: Path, monkeypatch: pytest.Mon
     plan = envbuild.plan_environment(None)
     monkeypatch.setattr(envbuild, "_build", fake_build(calls, fail=True))
     with pytest.raises(AzError):
-        envbuild.ensure_environment(plan)
+        envbuild.ensure_environment(Context.current(), plan)
     assert not (tmp_path / "cache" / plan.key).exists() and not list((tmp_path / "cache").glob(".tmp-*"))
     # a build killed half-way leaves a temporary folder: the next build removes it and starts afresh
     (tmp_path / "cache" / f".tmp-{plan.key}-dead").mkdir()
     monkeypatch.setattr(envbuild, "_build", fake_build(calls))
-    built = envbuild.ensure_environment(plan)
+    built = envbuild.ensure_environment(Context.current(), plan)
     assert not built.reused and len(calls) == 2
     assert not (tmp_path / "cache" / f".tmp-{plan.key}-dead").exists()
 
@@ -62,4 +64,4 @@ def test_a_crashed_build_is_never_reused(tmp_path: Path, monkeypatch: pytest.Mon
 def test_cache_defaults_to_the_state_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(envbuild.CACHE_ENV, raising=False)
     monkeypatch.setenv("MLOPS_HOME", str(tmp_path))
-    assert envbuild.cache_dir() == tmp_path / "envs"
+    assert envbuild.cache_dir(Context.current()) == tmp_path / "envs"

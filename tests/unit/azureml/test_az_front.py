@@ -1,7 +1,7 @@
 """The endpoint front on its own: HTTP details, auth, routing and mirroring, against stub deployments.
 
 The stubs are tiny HTTP servers in this process that answer with their own name; the front is the real
-detached process (`python -m emulator.azureml.front`), started from a hand-written endpoint record.
+detached process (`python -m emulator.azureml.serving.front`), started from a hand-written endpoint record.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from typing import Any
 
 import pytest
 
-from emulator.azureml import endpoints
-from emulator.azureml.storage import write_json
+from emulator.azureml.assets.records import write_json
+from emulator.azureml.context import Context
+from emulator.azureml.serving import endpoints
 
 KEY = "k" * 32
 
@@ -67,11 +68,11 @@ def front(home: Path) -> Iterator[tuple[int, dict[str, Stub]]]:
     stubs = {"blue": Stub("blue"), "green": Stub("green", close=True)}
     for name, stub in stubs.items():
         write_json(
-            endpoints.deployment_file("stub-ep", name, home),
+            endpoints.deployment_file(Context(home), "stub-ep", name),
             {"name": name, "emulator": {"scoring_uri": f"http://127.0.0.1:{stub.port}/score"}},
         )
     write_json(
-        endpoints.endpoint_file("stub-ep", home),
+        endpoints.endpoint_file(Context(home), "stub-ep"),
         {
             "name": "stub-ep",
             "auth_mode": "key",
@@ -81,19 +82,19 @@ def front(home: Path) -> Iterator[tuple[int, dict[str, Stub]]]:
             "emulator": {"front": None},
         },
     )
-    record = endpoints.ensure_front("stub-ep", home)
+    record = endpoints.ensure_front(Context(home), "stub-ep")
     try:
         yield int(record["emulator"]["front"]["port"]), stubs
     finally:
-        endpoints.stop_front(endpoints.load_endpoint("stub-ep", home))
+        endpoints.stop_front(endpoints.load_endpoint(Context(home), "stub-ep"))
         for stub in stubs.values():
             stub.close()
 
 
 def set_record(home: Path, **changes: Any) -> None:
-    record = endpoints.load_endpoint("stub-ep", home)
+    record = endpoints.load_endpoint(Context(home), "stub-ep")
     record.update(changes)
-    write_json(endpoints.endpoint_file("stub-ep", home), record)
+    write_json(endpoints.endpoint_file(Context(home), "stub-ep"), record)
 
 
 def request(

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from emulator.azureml.az.output import render
 from emulator.azureml.errors import AzArgumentError
-from emulator.azureml.output import render
 
 JOB = {
     "name": "keen_hat_1",

@@ -21,7 +21,7 @@ import pytest
 from conftest import serving_conda
 
 from emulator import runner
-from emulator.azureml.endpoints import stop_all_endpoints
+from emulator.azureml.serving.endpoints import stop_all_endpoints
 from emulator.runtime.events import SilentReporter
 from emulator.store.runs import Run
 

@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 from conftest import FIXTURES, AzRunner, make_runner, serving_conda
 
-from emulator.azureml.endpoints import list_endpoints, load_endpoint, stop_all_endpoints, stop_front
-from emulator.azureml.serving import is_running
+from emulator.azureml.context import Context
+from emulator.azureml.serving.endpoints import list_endpoints, load_endpoint, stop_all_endpoints, stop_front
+from emulator.processes import is_running
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +177,7 @@ def test_blue_green_rollout(scenario: Scenario) -> None:
     assert json.loads(direct.json()) == {"predictions": [0, 1]}
     port = front_port(az)
     key = az("ml", "online-endpoint", "get-credentials", "-n", "fixture-ep").json()["primaryKey"]
-    front_pid = load_endpoint("fixture-ep", home)["emulator"]["front"]["pid"]
+    front_pid = load_endpoint(Context(home), "fixture-ep")["emulator"]["front"]["pid"]
     assert split(port, key, 40) == Counter({"blue": 40})
 
     # mirror 50% of the traffic to green: callers still get blue's answers
@@ -218,7 +219,7 @@ def test_blue_green_rollout(scenario: Scenario) -> None:
         assert updated["traffic"] == {"blue": 100 - green_share, "green": green_share}
         counts = split(port, key, n)
         assert low <= counts["green"] <= high, (green_share, counts)
-    assert load_endpoint("fixture-ep", home)["emulator"]["front"]["pid"] == front_pid
+    assert load_endpoint(Context(home), "fixture-ep")["emulator"]["front"]["pid"] == front_pid
     bad = az(
         "ml", "online-endpoint", "update", "-n", "fixture-ep", "--traffic", "blue=90 green=20", check=False
     )
@@ -254,7 +255,7 @@ def test_replacing_a_deployment_stops_the_old_process(scenario: Scenario) -> Non
 
 def test_a_dead_front_is_restarted_on_its_port(scenario: Scenario) -> None:
     az, home, _ = scenario
-    record = load_endpoint("fixture-ep", home)
+    record = load_endpoint(Context(home), "fixture-ep")
     old = record["emulator"]["front"]
     assert stop_front(record)
     shown = az("ml", "online-endpoint", "show", "-n", "fixture-ep").json()["emulator"]["front"]
@@ -305,7 +306,7 @@ def test_stop_all_endpoints_leaves_no_process(scenario: Scenario) -> None:
     assert running
     stopped = stop_all_endpoints(home)
     assert stopped == ["fixture-ep/green"]
-    front = load_endpoint("fixture-ep", home)["emulator"]["front"]
+    front = load_endpoint(Context(home), "fixture-ep")["emulator"]["front"]
     assert not is_running(front["pid"], front["start_ticks"])  # the front is stopped too
     for deployment in running:
         with pytest.raises(ProcessLookupError):

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, AzRunner
 
+from emulator.azureml.assets.yamlspec import apply_overrides, load_spec, parse_set_values
 from emulator.azureml.errors import AzSpecError
-from emulator.azureml.yamlspec import apply_overrides, load_spec, parse_set_values
 
 
 def write(folder: Path, name: str, text: str) -> Path:

@@ -202,10 +202,11 @@ def _scoring_python() -> Path:
     """The isolated environment the emulator builds from code/environment/conda.yml (cached by hash)."""
     import yaml
 
-    from emulator.azureml.envbuild import ensure_environment, plan_environment
+    from emulator.azureml.compute.envbuild import ensure_environment, plan_environment
+    from emulator.azureml.context import Context
 
     conda = yaml.safe_load((CODE_DIR / "environment" / "conda.yml").read_text())
-    return ensure_environment(plan_environment(conda)).python
+    return ensure_environment(Context.current(), plan_environment(conda)).python
 
 
 def test_under_the_azureml_inference_server(

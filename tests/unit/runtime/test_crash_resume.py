@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from emulator.runtime.process import process_alive
+from emulator.processes import process_alive
 
 from .conftest import pythonpath_env
 

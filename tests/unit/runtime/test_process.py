@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.runtime.process import CANCEL, TIMEOUT, Cancellation, process_alive, run_streaming
+from emulator.processes import process_alive
+from emulator.runtime.process import CANCEL, TIMEOUT, Cancellation, run_streaming
 
 pytestmark = pytest.mark.integration  # runs steps, `mlops` or the scoring script in subprocesses
 

@@ -1,0 +1,349 @@
+"""Model assets in the MLflow model registry: register (copying files into registry-owned storage), show,
+list, and resolve `azureml:name:version` / `name@latest` references to files on disk.
+
+Azure ML's own registry is MLflow-compatible, so the emulator keeps models where MLflow tools can see
+them. Azure-only attributes (type, the Azure version string, the source job) are MLflow tags under
+`azureml.`; user tags are stored as plain tags.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlparse
+
+import yaml
+
+from emulator.azureml.assets import tracking
+from emulator.azureml.assets.job_records import load_job
+from emulator.azureml.assets.names import check_asset_name
+from emulator.azureml.assets.records import utc_now
+from emulator.azureml.assets.uris import parse_asset_reference, resolve_job_uri
+from emulator.azureml.assets.workspace import Workspace, creation_context
+from emulator.azureml.context import Context
+from emulator.azureml.errors import AzArgumentError, AzError, AzNotFoundError
+from emulator.errors import Location
+
+if TYPE_CHECKING:
+    from mlflow.entities.model_registry import ModelVersion as MlflowModelVersion
+    from mlflow.tracking import MlflowClient
+
+MODEL_TYPES = ("custom_model", "mlflow_model", "triton_model")
+_TAG = "azureml."
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    """A model version as the emulator uses it: its Azure identity and where its files are."""
+
+    name: str
+    version: str
+    mlflow_version: str
+    model_type: str
+    files: Path
+    run_id: str | None
+
+    @property
+    def model_dir(self) -> Path:
+        """AZUREML_MODEL_DIR: the folder that contains the model folder (or file), as on Azure ML."""
+        return self.files.parent
+
+
+def _azure_version(mv: MlflowModelVersion) -> str:
+    return str(mv.tags.get(_TAG + "version") or mv.version)
+
+
+def _flavors(files: Path) -> dict[str, Any] | None:
+    mlmodel = files / "MLmodel" if files.is_dir() else None
+    if mlmodel is None or not mlmodel.is_file():
+        return None
+    try:
+        data = yaml.safe_load(mlmodel.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    flavors = data.get("flavors") if isinstance(data, dict) else None
+    return {str(k): {} for k in flavors} if isinstance(flavors, dict) else None
+
+
+def _view(ws: Workspace, mv: MlflowModelVersion) -> dict[str, Any]:
+    """The JSON `az ml model show` prints for a version."""
+    tags = dict(mv.tags or {})
+    version = _azure_version(mv)
+    created = tags.get(_TAG + "created_at") or utc_now()
+    source = Path(str(mv.source))
+    record: dict[str, Any] = {
+        "creation_context": creation_context(created),
+        "description": mv.description or None,
+        "id": ws.asset_id("models", mv.name, version),
+        "name": mv.name,
+        "path": str(source),
+        "properties": {
+            "mlflow.model_version": str(mv.version),
+            **({"mlflow.run_id": mv.run_id} if mv.run_id else {}),
+            **({"emulator.source_path": tags[_TAG + "source_path"]} if _TAG + "source_path" in tags else {}),
+        },
+        "resourceGroup": ws.resource_group,
+        "stage": "Archived" if tags.get(_TAG + "archived") == "true" else "Development",
+        "tags": {k: v for k, v in tags.items() if not k.startswith(_TAG)},
+        "type": tags.get(_TAG + "type", "custom_model"),
+        "version": version,
+    }
+    if tags.get(_TAG + "job_name"):
+        record["job_name"] = tags[_TAG + "job_name"]
+    flavors = _flavors(source)
+    if flavors is not None:
+        record["flavors"] = flavors
+    return record
+
+
+def _all_versions(mlflow: MlflowClient, name: str) -> list[MlflowModelVersion]:
+    versions = tracking.with_retry(lambda: mlflow.search_model_versions(f"name = '{name}'"))
+    return sorted(versions, key=lambda mv: int(mv.version))
+
+
+def _copy_into_registry(ctx: Context, source: Path, name: str) -> Path:
+    target_parent = ctx.mlflow_artifacts / "models" / name / uuid.uuid4().hex[:12]
+    target_parent.mkdir(parents=True)
+    target = target_parent / source.name
+    if source.is_dir():
+        shutil.copytree(source, target, symlinks=False)
+    else:
+        shutil.copy2(source, target)
+    return target
+
+
+def _materialise_source(ctx: Context, path: str, cwd: Path) -> tuple[Path, str | None, str | None]:
+    """(local files, source job name, MLflow run id) for a local path, job output URI or runs:/ URI."""
+    if path.startswith("azureml://jobs/"):
+        job_name, local = resolve_job_uri(ctx, path)
+        run_id = (load_job(ctx, job_name).get("properties") or {}).get("mlflow.runId")
+        return local, job_name, run_id
+    if path.startswith("runs:/"):
+        parsed = path[len("runs:/") :].strip("/").split("/", 1)
+        run_id = parsed[0]
+        import mlflow.artifacts
+
+        staging = ctx.mlflow_artifacts / "staging" / uuid.uuid4().hex[:12]
+        staging.mkdir(parents=True)
+        try:
+            downloaded = mlflow.artifacts.download_artifacts(
+                artifact_uri=path, dst_path=str(staging), tracking_uri=ctx.tracking_uri
+            )
+        except Exception as exc:  # noqa: BLE001 - any MLflow failure is a user-facing error
+            shutil.rmtree(staging, ignore_errors=True)
+            raise AzNotFoundError(f"cannot fetch {path}: {exc}") from None
+        return Path(downloaded), None, run_id
+    if path.startswith("file://"):
+        path = unquote(urlparse(path).path)
+    elif "://" in path or path.startswith("azureml:"):
+        raise AzArgumentError(
+            f"argument --path: {path!r} is not reachable from the emulator",
+            expected="a local path, azureml://jobs/<job>/outputs/<output>[/<path>] or runs:/<run-id>/<path>",
+        )
+    local = (cwd / path).resolve()
+    if not local.exists():
+        raise AzArgumentError(f"argument --path: no such file or directory: {local}")
+    return local, None, None
+
+
+def create_model(
+    ctx: Context,
+    ws: Workspace,
+    *,
+    name: str,
+    path: str,
+    model_type: str = "custom_model",
+    version: str | None = None,
+    description: str | None = None,
+    tags: dict[str, str] | None = None,
+    cwd: Path,
+) -> dict[str, Any]:
+    """Register a model version; the files are copied so deleting the job later does not break it."""
+    check_asset_name(name, "model")
+    if model_type not in MODEL_TYPES:
+        raise AzArgumentError(
+            f"argument --type: invalid choice: {model_type!r}", expected=", ".join(MODEL_TYPES)
+        )
+    source, job_name, run_id = _materialise_source(ctx, path, cwd)
+    if model_type == "mlflow_model" and not (source / "MLmodel").is_file():
+        raise AzError(
+            f"an mlflow_model must have an MLmodel file at the root of its path; none in {source}",
+            hint="point --path at the folder mlflow.<flavor>.save_model wrote, or use --type custom_model",
+        )
+    files = _copy_into_registry(ctx, source, name)
+    mlflow = tracking.client(ctx)
+    all_tags = {str(k): str(v) for k, v in (tags or {}).items()}
+    all_tags[_TAG + "type"] = model_type
+    all_tags[_TAG + "created_at"] = utc_now()
+    all_tags[_TAG + "source_path"] = path
+    if job_name:
+        all_tags[_TAG + "job_name"] = job_name
+    try:
+        with tracking.store_lock(ctx):
+            from mlflow.exceptions import MlflowException
+
+            try:
+                tracking.with_retry(lambda: mlflow.get_registered_model(name))
+            except MlflowException:
+                tracking.with_retry(lambda: mlflow.create_registered_model(name))
+            if version is not None:
+                if any(_azure_version(mv) == str(version) for mv in _all_versions(mlflow, name)):
+                    raise AzError(
+                        f"model {name} version {version} already exists",
+                        hint="model versions are immutable: omit --version to get the next one",
+                    )
+                all_tags[_TAG + "version"] = str(version)
+            created = tracking.with_retry(
+                lambda: mlflow.create_model_version(
+                    name, str(files), run_id=run_id, tags=all_tags, description=description or None
+                )
+            )
+    except BaseException:
+        shutil.rmtree(files.parent, ignore_errors=True)
+        raise
+    return _view(ws, created)
+
+
+def _find(mlflow: MlflowClient, name: str, version: str | None, label: str | None) -> MlflowModelVersion:
+    versions = _all_versions(mlflow, name)
+    if not versions:
+        raise AzNotFoundError(
+            f"model {name!r} was not found in the emulated workspace",
+            hint="register it with `az ml model create --name <name> --path <path>`",
+        )
+    if version is None:
+        if label not in (None, "latest"):
+            raise AzArgumentError(f"label {label!r} is not supported; only 'latest' is")
+        active = [mv for mv in versions if not _archived(mv)]
+        if not active:
+            raise AzNotFoundError(
+                f"every version of model {name!r} is archived",
+                hint=f"restore one with `az ml model restore -n {name} -v <version>`",
+            )
+        return active[-1]
+    for mv in versions:
+        if _azure_version(mv) == str(version):
+            return mv
+    raise AzNotFoundError(
+        f"model {name!r} has no version {version!r}",
+        hint=f"versions: {', '.join(_azure_version(mv) for mv in versions)}",
+    )
+
+
+def show_model(
+    ctx: Context, ws: Workspace, name: str, version: str | None = None, label: str | None = None
+) -> dict[str, Any]:
+    if version is None and label is None:
+        raise AzArgumentError("either --version/-v or --label/-l is required")
+    return _view(ws, _find(tracking.client(ctx), name, version, label))
+
+
+def _archived(mv: MlflowModelVersion) -> bool:
+    return str((mv.tags or {}).get(_TAG + "archived", "")) == "true"
+
+
+def list_models(
+    ctx: Context, ws: Workspace, name: str | None = None, include_archived: bool = False
+) -> list[dict[str, Any]]:
+    """Every version of `name` (newest first), or the latest version of each model; archived ones only
+    with `include_archived`."""
+    mlflow = tracking.client(ctx)
+    if name is not None:
+        versions = [mv for mv in _all_versions(mlflow, name) if include_archived or not _archived(mv)]
+        return [_view(ws, mv) for mv in reversed(versions)]
+    result = []
+    for registered in tracking.with_retry(lambda: mlflow.search_registered_models()):
+        versions = [
+            mv for mv in _all_versions(mlflow, registered.name) if include_archived or not _archived(mv)
+        ]
+        if versions:
+            latest = _view(ws, versions[-1])
+            result.append(
+                {
+                    "creation_context": latest["creation_context"],
+                    "description": latest["description"],
+                    "latest_version": latest["version"],
+                    "name": registered.name,
+                    "tags": latest["tags"],
+                }
+            )
+    return sorted(result, key=lambda r: str(r["name"]))
+
+
+def parse_reference(reference: str) -> tuple[str, str | None, str | None]:
+    return parse_asset_reference(reference, "models", "model")
+
+
+def resolve_model(ctx: Context, reference: str, location: Location | None = None) -> RegisteredModel:
+    """The registered version a deployment's `model:` reference means, with its files."""
+    name, version, label = parse_reference(reference)
+    if version is None and label is None:
+        label = "latest"
+    try:
+        mv = _find(tracking.client(ctx), name, version, label)
+    except AzNotFoundError as exc:
+        raise AzNotFoundError(exc.message, location, hint=exc.hint) from None
+    files = Path(str(mv.source))
+    if not files.exists():
+        raise AzError(f"the files of model {name}:{_azure_version(mv)} are missing: {files}", location)
+    return RegisteredModel(
+        name=name,
+        version=_azure_version(mv),
+        mlflow_version=str(mv.version),
+        model_type=str((mv.tags or {}).get(_TAG + "type", "custom_model")),
+        files=files,
+        run_id=mv.run_id,
+    )
+
+
+def update_model(
+    ctx: Context,
+    ws: Workspace,
+    name: str,
+    version: str,
+    *,
+    description: str | None = None,
+    tags: dict[str, str] | None = None,
+    remove_tags: list[str] | None = None,
+) -> dict[str, Any]:
+    """Change a version's description and tags (the only mutable parts of a model version)."""
+    mlflow = tracking.client(ctx)
+    mv = _find(mlflow, name, version, None)
+    with tracking.store_lock(ctx):
+        if description is not None:
+            tracking.with_retry(
+                lambda: mlflow.update_model_version(name, mv.version, description=description)
+            )
+        for key, value in (tags or {}).items():
+            if key.startswith(_TAG):
+                raise AzArgumentError(f"tag {key!r} is reserved by the emulator")
+            tracking.with_retry(partial(mlflow.set_model_version_tag, name, mv.version, key, value))
+        for key in remove_tags or []:
+            if key in (mv.tags or {}) and not key.startswith(_TAG):
+                tracking.with_retry(partial(mlflow.delete_model_version_tag, name, mv.version, key))
+    return _view(ws, _find(mlflow, name, version, None))
+
+
+def set_archived(ctx: Context, name: str, version: str | None, archived: bool) -> None:
+    """Archive (or restore) one version, or all versions of the model when `version` is None."""
+    mlflow = tracking.client(ctx)
+    versions = _all_versions(mlflow, name)
+    if not versions:
+        _find(mlflow, name, version, None)
+    targets = [mv for mv in versions if version is None or _azure_version(mv) == str(version)]
+    if not targets:
+        _find(mlflow, name, version, None)
+    with tracking.store_lock(ctx):
+        for mv in targets:
+            if archived:
+                tracking.with_retry(
+                    partial(mlflow.set_model_version_tag, name, mv.version, _TAG + "archived", "true")
+                )
+            elif _archived(mv):
+                tracking.with_retry(
+                    partial(mlflow.delete_model_version_tag, name, mv.version, _TAG + "archived")
+                )

@@ -1,0 +1,109 @@
+"""The MLflow store behind jobs and models: one client, quiet logs, and writes serialised on sqlite.
+
+sqlite allows one writer at a time and MLflow's first connection runs schema migrations, so
+concurrent `az` processes take an fcntl lock around registry writes and retry on
+`database is locked` with backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, TypeVar
+
+from emulator.azureml.assets.records import locked
+from emulator.azureml.context import Context
+from emulator.azureml.errors import AzError
+
+if TYPE_CHECKING:
+    from mlflow.tracking import MlflowClient
+
+T = TypeVar("T")
+
+
+def is_local_store(uri: str) -> bool:
+    return uri.startswith("sqlite:")
+
+
+def quiet_mlflow() -> None:
+    """MLflow logs migrations and hints at INFO on stderr; az output must stay clean."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    for name in ("mlflow", "alembic", "alembic.runtime.migration"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+@contextmanager
+def store_lock(ctx: Context) -> Iterator[None]:
+    """Serialise writes to the sqlite store of the state folder (a no-op for a team server)."""
+    uri = ctx.tracking_uri
+    if not is_local_store(uri):
+        yield
+        return
+    with locked(ctx.home / "mlflow.db"):
+        yield
+
+
+def with_retry(action: Callable[[], T], attempts: int = 8) -> T:
+    """Run `action`, retrying with jittered backoff while sqlite reports it is locked."""
+    delay = 0.1
+    for attempt in range(attempts):
+        try:
+            return action()
+        except Exception as exc:  # noqa: BLE001 - MLflow wraps OperationalError in MlflowException
+            if "database is locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(delay + random.uniform(0, delay))
+            delay *= 2
+    raise AssertionError("unreachable")
+
+
+def client(ctx: Context) -> MlflowClient:
+    """An MlflowClient on the state folder's store (created, and migrated, under the store lock)."""
+    quiet_mlflow()
+    from mlflow.tracking import MlflowClient
+
+    quiet_mlflow()  # importing mlflow configures its loggers at INFO again
+
+    uri = ctx.tracking_uri
+    if not is_local_store(uri):
+        return MlflowClient(tracking_uri=uri, registry_uri=uri)
+    ctx.home.mkdir(parents=True, exist_ok=True)
+    try:
+        with store_lock(ctx):
+            made = with_retry(lambda: MlflowClient(tracking_uri=uri, registry_uri=uri))
+            with_retry(lambda: made.search_experiments(max_results=1))
+    except Exception as exc:  # noqa: BLE001 - MlflowException: report it without a traceback
+        if "database schema" not in str(exc):
+            raise
+        raise AzError(
+            f"the MLflow store {uri} was written by another MLflow version than this one "
+            f"({_mlflow_version()}): {str(exc).split('.')[0]}",
+            hint="delete the state folder (or its mlflow.db) to start afresh, "
+            f"or migrate it with `mlflow db upgrade {uri}`",
+        ) from None
+    return made
+
+
+def _mlflow_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mlflow")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def experiment_id(ctx: Context, mlflow: MlflowClient, name: str) -> str:
+    """The id of experiment `name`, created with its artifacts inside the state folder if new."""
+    with store_lock(ctx):
+        existing = with_retry(lambda: mlflow.get_experiment_by_name(name))
+        if existing is not None:
+            return str(existing.experiment_id)
+        location = None
+        if is_local_store(ctx.tracking_uri):
+            location = (ctx.mlflow_artifacts / "experiments" / name).as_uri()
+        return str(with_retry(lambda: mlflow.create_experiment(name, artifact_location=location)))

@@ -1,0 +1,160 @@
+"""The package's import rules, read from the code's own imports (every `import`, also those inside
+functions, so that no cycle can hide in one).
+
+- The pure core (expressions, templates, model, plan, normalize, yamlio, errors, manual_validation)
+  imports nothing from the edges.
+- The emulated Azure ML is layered, `az -> serving -> compute -> assets -> {errors, context}`: a module
+  imports only from its own layer or the layers below, and from outside the package only the
+  project's errors, the state folder (`store`) and process identity (`processes`).
+- No import cycle among the modules of the emulated Azure ML, and no module over 800 lines there.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "emulator"
+CORE = (
+    "emulator.expressions",
+    "emulator.templates",
+    "emulator.model",
+    "emulator.plan",
+    "emulator.normalize",
+    "emulator.yamlio",
+    "emulator.errors",
+    "emulator.manual_validation",
+)
+EDGES = (
+    "emulator.runtime",
+    "emulator.azureml",
+    "emulator.cli",
+    "emulator.gates",
+    "emulator.store",
+    "emulator.tasks",
+    "emulator.testing",
+    "emulator.runner",
+    "emulator.report",
+    "emulator.processes",
+)
+AZUREML = "emulator.azureml"
+# From the top down; a module may import its own layer and the layers below it.
+LAYERS = ("__main__", "az", "serving", "compute", "assets", "base")
+AZUREML_MAY_USE = ("emulator.errors", "emulator.store", "emulator.processes")
+MAX_LINES = 800
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _resolve(name: str) -> str | None:
+    """The module of this package that `name` (a module or a name inside one) refers to."""
+    while name:
+        if name in MODULES:
+            return name
+        name = name.rpartition(".")[0]
+    return None
+
+
+def imports(module: str) -> Iterator[tuple[str, int]]:
+    """(imported module of this package, line) for every import statement of `module`."""
+    path = MODULES[module]
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{anchor}.{base}" if base else anchor
+            targets = [f"{base}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for target in targets:
+            resolved = _resolve(target)
+            if resolved is not None and resolved != module:
+                yield resolved, node.lineno
+
+
+def _within(module: str, prefixes: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def layer(module: str) -> str:
+    """The layer of a module of the emulated Azure ML."""
+    rest = module[len(AZUREML) :].lstrip(".").split(".")[0]
+    return rest if rest in LAYERS else "base"
+
+
+def test_the_core_imports_no_edge() -> None:
+    broken = [
+        f"{module} imports {target} (line {line})"
+        for module in MODULES
+        if _within(module, CORE)
+        for target, line in imports(module)
+        if _within(target, EDGES)
+    ]
+    assert broken == [], "the pure core imports edge packages:\n" + "\n".join(broken)
+
+
+def test_azureml_imports_only_downward() -> None:
+    broken = []
+    for module in MODULES:
+        if not _within(module, (AZUREML,)):
+            continue
+        for target, line in imports(module):
+            if _within(target, (AZUREML,)):
+                if LAYERS.index(layer(target)) < LAYERS.index(layer(module)):
+                    broken.append(f"{module} ({layer(module)}) imports {target} ({layer(target)}) l.{line}")
+            elif not _within(target, AZUREML_MAY_USE):
+                broken.append(f"{module} imports {target} from outside its layers, line {line}")
+    assert broken == [], "imports against the layers of emulator/azureml:\n" + "\n".join(broken)
+
+
+def _cycle_from(start: str, graph: dict[str, set[str]]) -> list[str] | None:
+    """A shortest import cycle through `start`, if there is one."""
+    paths = {start: [start]}
+    frontier = [start]
+    while frontier:
+        following = []
+        for node in frontier:
+            for target in sorted(graph[node]):
+                if target == start:
+                    return paths[node] + [start]
+                if target not in paths:
+                    paths[target] = paths[node] + [target]
+                    following.append(target)
+        frontier = following
+    return None
+
+
+def test_azureml_has_no_import_cycle() -> None:
+    azureml = [m for m in MODULES if _within(m, (AZUREML,))]
+    graph = {m: {t for t, _ in imports(m) if t in azureml} for m in azureml}
+    cycles = {" -> ".join(cycle) for m in azureml if (cycle := _cycle_from(m, graph))}
+    assert not cycles, "import cycles in emulator/azureml:\n" + "\n".join(sorted(cycles))
+
+
+@pytest.mark.parametrize("module", [m for m in MODULES if _within(m, (AZUREML,))])
+def test_no_azureml_module_is_over_800_lines(module: str) -> None:
+    lines = len(MODULES[module].read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{module} has {lines} lines; split it by concept"
+
+
+def test_the_rules_see_the_package() -> None:
+    """The walk reads the real package: every layer has modules, and imports are found."""
+    layers = {layer(m) for m in MODULES if _within(m, (AZUREML,))}
+    assert layers == set(LAYERS)
+    assert any(t == "emulator.azureml.assets.records" for t, _ in imports("emulator.azureml.assets.data"))
+    assert any(_within(t, CORE) for m in MODULES if _within(m, CORE) for t, _ in imports(m))
