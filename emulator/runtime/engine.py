@@ -43,7 +43,6 @@ from emulator.gates.environments import Environments
 from emulator.model import Job, Pipeline, Stage, matrix_legs
 from emulator.plan import RuntimeJob, expand_job, job_graph, job_record, stage_dependencies, stage_graph
 from emulator.plan import initial_record as plan_initial_record
-from emulator.processes import kill_group, process_alive
 from emulator.runtime import conditions as cond
 from emulator.runtime import interrupted
 from emulator.runtime.counters import Counters
@@ -284,7 +283,7 @@ class Engine:
             for jrec in srec["jobs"]:
                 if jrec["state"] not in ACTIVE:
                     continue
-                self._stop_leftovers(srec["name"], jrec)
+                interrupted.stop_leftovers(self.run, self.options.home, srec["name"], jrec)
                 if jrec["state"] == "running":
                     jrec.setdefault("attempts", []).append(
                         {
@@ -308,20 +307,6 @@ class Engine:
                     st.update(keep, result=None)
                 self.secrets.forget_job(f"{srec['name']}/{jrec['name']}")
                 self.run.event("jobReset", stage=srec["name"], job=jrec["name"], attempt=jrec.get("attempt"))
-
-    def _stop_leftovers(self, stage: str, jrec: dict[str, Any]) -> None:
-        """Processes an interrupted attempt left behind (recorded in the timeline) are stopped."""
-        marker = f"MLOPS_RUN_ID={self.run.id}"
-        for event in self.run.timeline():
-            if (
-                event.get("event") == "process"
-                and event.get("stage") == stage
-                and event.get("job") == jrec["name"]
-                and event.get("attempt") == jrec.get("attempt")
-            ):
-                pid = int(event.get("pid") or 0)
-                if pid > 0 and process_alive(pid, marker):
-                    kill_group(pid, grace=0)
 
     # ---- scheduling ---------------------------------------------------------------------------
     def _plan(self) -> None:

@@ -31,6 +31,7 @@ from emulator.errors import MlopsError
 from emulator.model import Job, Stage, Step
 from emulator.plan import DEFAULT_JOB_NAME, RuntimeJob, RuntimeStep
 from emulator.runtime import conditions as cond
+from emulator.runtime.interrupted import ATTEMPT_MARKER
 from emulator.runtime.logcommands import FormatCommand, LogCommand, parse_line
 from emulator.runtime.process import CANCEL, TIMEOUT, Cancellation, ProcessResult, run_streaming
 from emulator.runtime.server import WAITING, run_task
@@ -342,6 +343,7 @@ class JobRunner:
         options = self.engine.options
         env["MLOPS_HOME"] = str(options.home)
         env["MLOPS_RUN_ID"] = self.run.id
+        env[ATTEMPT_MARKER] = f"{self.stage.name}/{self.rjob.name}/{self.jrec.get('attempt')}"
         env["MLFLOW_DISABLE_TELEMETRY"] = "true"
         extra = list(reversed(self.prepend_path))
         if options.az_bin:

@@ -99,3 +99,31 @@ def test_a_killed_run_shows_what_happened_and_resumes(project: Project, tmp_path
     attempts = b["attempts"]
     assert isinstance(attempts, list) and len(attempts) == 1
     assert attempts[0]["result"] == "failed" and "We stopped hearing from agent" in attempts[0]["message"]
+
+
+def test_resume_stops_a_step_whose_pid_was_never_recorded(project: Project, tmp_path: Path) -> None:
+    """A kill between a step's start and the line that records its pid (a race under load): the step's
+    processes carry the attempt's marker in their environment, and resume stops them by it."""
+    project.write(PIPELINE.replace('touch "$MARK"', 'echo $$ > "$MARK"'))
+    mark, fast = tmp_path / "mark", tmp_path / "fast"
+    env = project.env(MARK=str(mark), FAST=str(fast))
+    proc = project.popen("run", "pipeline.yml", "-q", env=env)
+    deadline = time.monotonic() + 60
+    while not (mark.exists() and mark.read_text().strip()):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    orphan = int(mark.read_text())
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    timeline = project.home / "runs" / "1" / "timeline.jsonl"
+    kept = [line for line in timeline.read_text().splitlines() if '"event": "process"' not in line]
+    timeline.write_text("\n".join(kept) + "\n")
+    assert Path(f"/proc/{orphan}").exists()
+
+    fast.touch()
+    resumed = project.mlops("resume", "1", "-q", env=env)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{orphan}").exists() and "Z" not in Path(f"/proc/{orphan}/stat").read_text().split()[2]:
+        assert time.monotonic() < deadline, "the orphaned step still runs"
+        time.sleep(0.1)
