@@ -276,13 +276,10 @@ def _digest(path: Path) -> str:
 
 
 def _trusted(run: runstore.Run, action: str) -> None:
-    """Refuse to act on a run whose record, pipeline or environments snapshot was edited by hand.
-    Called with the run's lock held, on the record as loaded under it: what is checked is what is used."""
+    """Refuse to act on a run whose record or pipeline was edited by hand (the environments snapshot
+    is checked where it is read, `_environments_of`). Called with the run's lock held, on the record as
+    loaded under it: what is checked is what is used."""
     problem = run.tampering()
-    snapshot = run.dir / ENVIRONMENTS_SNAPSHOT
-    expected = run.data.get("environmentsDigest")
-    if problem is None and expected and (not snapshot.is_file() or _digest(snapshot) != expected):
-        problem = f"the environments snapshot {snapshot} was changed outside mlops"
     if problem:
         raise RunError(f"Refusing to {action} run {run.id}: {problem}", Location(str(run.record_path)),
                        hint="runs are changed only through mlops; start a new run with mlops run")
@@ -400,10 +397,10 @@ def _environments_of(run: runstore.Run) -> envfile.Environments:
     source = run.data.get("environmentsFile")
     now = envfile.load(Path(source)) if source and Path(source).is_file() else envfile.EMPTY
     snapshot = run.dir / ENVIRONMENTS_SNAPSHOT
-    if not snapshot.is_file():
-        return now
-    raw = snapshot.read_bytes()
     expected = run.data.get("environmentsDigest")
+    if not snapshot.is_file() and not expected:
+        return now
+    raw = snapshot.read_bytes() if snapshot.is_file() else b""
     if expected and hashlib.sha256(raw).hexdigest() != expected:
         raise RunError(f"Refusing to use run {run.id}: the environments snapshot {snapshot} was changed "
                        "outside mlops", Location(str(snapshot)))
@@ -509,8 +506,10 @@ def decide(
     manual validation), after checking that `user` may decide on it.
 
     Everything happens under the run's lock, on the record as loaded under it and verified: a record
-    edited while the command waited for the lock is refused, never signed."""
+    edited while the command waited for the lock is refused, never signed. (What the run waits for is
+    looked at once before, so a decision on a run that is not waiting fails at once.)"""
     run = runstore.load(home, run_id)
+    _choose(run, environment, job, "approve" if decision == "approved" else "reject")
     with run.exclusive():
         run = runstore.load(home, run_id)
         _trusted(run, "decide on")

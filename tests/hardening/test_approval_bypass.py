@@ -99,3 +99,19 @@ def test_approve_then_resume_still_works(project: Project) -> None:
     runner.decide(run.id, project.home, "production", "approved", "carol", "ok")
     done = runner.resume(run.id, project.home, SilentReporter())
     assert done.data["result"] == "succeeded"
+
+
+@pytest.mark.parametrize("edit", ["changed", "removed"])
+def test_an_environments_snapshot_edited_by_hand_is_refused(project: Project, edit: str) -> None:
+    """The run keeps the environments file it was queued with; losing its approval check by editing
+    (or deleting) that copy does not open the gate."""
+    run = project.run(GATED, ENVIRONMENTS, user="bob")
+    snapshot = run.dir / "environments.yml"
+    if edit == "changed":
+        snapshot.write_text("environments:\n  production: {}\n")
+    else:
+        snapshot.unlink()
+    with pytest.raises(RunError, match="environments snapshot .* was changed outside mlops"):
+        runner.resume(run.id, project.home, SilentReporter())
+    with pytest.raises(RunError, match="environments snapshot .* was changed outside mlops"):
+        runner.decide(run.id, project.home, "production", "approved", "carol", "")
