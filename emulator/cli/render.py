@@ -471,7 +471,8 @@ def summary_table(summary: Mapping[str, Any], times: Mapping[tuple[str, ...], fl
     hidden: Counter[str] = Counter()
     if len(stages) > limit:
         notable = [s for s in stages if _shown(s) not in ("succeeded", "skipped")][:limit]
-        hidden = Counter(str(_shown(s)) for s in stages if s not in notable)
+        listed = {id(s) for s in notable}
+        hidden = Counter(str(_shown(s)) for s in stages if id(s) not in listed)
         stages = notable
     for stage in stages:
         row = [f"[bold]{escape(stage['name'])}[/bold]", "", result_text(_shown(stage))]
