@@ -22,12 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SIZES = (500, 2000, 10000)
 
 
-def pipeline(stages: int) -> str:
-    lines = ["stages:"]
-    for i in range(stages):
-        lines += [f"- stage: S{i}", "  jobs:", "  - job: J", "    steps:", "    - checkout: none",
-                  f"    - script: echo {i}"]
-    return "\n".join(lines) + "\n"
+sys.path.insert(0, str(ROOT))
+from tests.hardening.test_scale import one_step_stages as pipeline  # noqa: E402  the same pipelines
 
 
 def _start(work: Path) -> subprocess.Popen[bytes]:

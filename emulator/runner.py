@@ -268,7 +268,10 @@ def start(
     run.save()
     if request.secret_variables:
         run.save_secrets({"variables": dict(request.secret_variables)})
-    return _execute(run, compiled.pipeline, compiled.environments, home, reporter, cancellation)
+    with run.exclusive(wait=False):
+        run = runstore.load(home, run.id)  # the record as it is now that this process holds the run
+        _trusted(run, "run")
+        return _engine(run, compiled.pipeline, compiled.environments, home, reporter, cancellation)
 
 
 def _digest(path: Path) -> str:
@@ -330,20 +333,6 @@ def _extends_chain(pipeline: Path, repo_root: Path) -> list[str]:
             break
         current = target
     return chain
-
-
-def _execute(
-    run: runstore.Run,
-    pipeline: Pipeline,
-    environments: envfile.Environments,
-    home: Path,
-    reporter: Reporter,
-    cancellation: Cancellation | None,
-) -> runstore.Run:
-    with run.exclusive(wait=False):
-        run = runstore.load(home, run.id)  # the record as it is now that this process holds the run
-        _trusted(run, "run")
-        return _engine(run, pipeline, environments, home, reporter, cancellation)
 
 
 def _engine(

@@ -96,14 +96,10 @@ class Project:
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+def project(tmp_path: Path, mlops_home: Path) -> Project:
     repo = tmp_path / "repo"
     repo.mkdir()
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("MLOPS_HOME", str(home))
-    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
-    return Project(repo, home)
+    return Project(repo, mlops_home)
 
 
 def no_traceback(proc: subprocess.CompletedProcess[str]) -> None:

@@ -18,54 +18,45 @@ import pytest
 
 from .conftest import Project, no_traceback
 
-STEP = """\
-    steps:
-    - checkout: none
-    - bash: |
-        echo "start $(System.StageName).$(System.PhaseName)" >> "$MARKS"
-        echo "##vso[task.setvariable variable=v;isOutput=true]$(System.PhaseName)-$(fromBefore)"
-        echo "##vso[task.setvariable variable=token;isOutput=true;issecret=true]tok-$(System.PhaseName)"
-        echo "done $(System.StageName).$(System.PhaseName)" >> "$MARKS"
-      name: s
-"""
-PIPELINE = f"""\
-variables:
-  fromBefore: none
-stages:
-- stage: S1
-  jobs:
-  - job: A
-{STEP}
-  - job: B
-    dependsOn: A
-    variables:
-      fromBefore: $[ dependencies.A.outputs['s.v'] ]
-{STEP}
-- stage: S2
-  variables:
-    fromBefore: $[ stageDependencies.S1.B.outputs['s.v'] ]
-  jobs:
-  - job: C
-{STEP}
-  - job: D
-    dependsOn: C
-    variables:
-      fromBefore: $[ dependencies.C.outputs['s.v'] ]
-      secretFromC: $[ dependencies.C.outputs['s.token'] ]
-    steps:
-    - checkout: none
-    - bash: |
-        echo "start $(System.StageName).$(System.PhaseName)" >> "$MARKS"
-        test "$TOKEN" = "tok-C" && echo "##vso[task.setvariable variable=v;isOutput=true]D-$(fromBefore)-ok"
-        echo "done $(System.StageName).$(System.PhaseName)" >> "$MARKS"
-      env:
-        TOKEN: $(secretFromC)
-      name: s
-- stage: S3
-  jobs:
-  - job: E
-{STEP}
-"""
+MARK = 'echo "{what} $(System.StageName).$(System.PhaseName)" >> "$MARKS"'
+# stage -> its variables; job -> (stage, dependsOn, variables, the line between the two marks)
+OUTPUTS = (
+    'echo "##vso[task.setvariable variable=v;isOutput=true]$(System.PhaseName)-$(fromBefore)"; '
+    'echo "##vso[task.setvariable variable=token;isOutput=true;issecret=true]tok-$(System.PhaseName)"'
+)
+STAGES = {"S1": {}, "S2": {"fromBefore": "$[ stageDependencies.S1.B.outputs['s.v'] ]"}, "S3": {}}
+JOBS = {
+    "A": ("S1", None, {}, OUTPUTS),
+    "B": ("S1", "A", {"fromBefore": "$[ dependencies.A.outputs['s.v'] ]"}, OUTPUTS),
+    "C": ("S2", None, {}, OUTPUTS),
+    "D": ("S2", "C", {"fromBefore": "$[ dependencies.C.outputs['s.v'] ]",
+                      "secretFromC": "$[ dependencies.C.outputs['s.token'] ]"},
+          'test "$TOKEN" = tok-C && '
+          'echo "##vso[task.setvariable variable=v;isOutput=true]D-$(fromBefore)-ok"'),
+    "E": ("S3", None, {}, OUTPUTS),
+}
+
+
+def _pipeline() -> dict[str, Any]:
+    """Outputs flow from job to job and stage to stage, and a secret output from C to D."""
+    stages = []
+    for stage, variables in STAGES.items():
+        jobs = []
+        for name, (where, after, job_variables, line) in JOBS.items():
+            if where != stage:
+                continue
+            script = "\n".join([MARK.format(what="start"), line, MARK.format(what="done")])
+            step = {"bash": script, "name": "s", "env": {"TOKEN": "$(secretFromC)"}}
+            jobs.append({"job": name, **({"dependsOn": after} if after else {}),
+                         **({"variables": job_variables} if job_variables else {}),
+                         "steps": [{"checkout": "none"}, step]})
+        stages.append({"stage": stage, **({"variables": variables} if variables else {}), "jobs": jobs})
+    return {"variables": {"fromBefore": "none"}, "stages": stages}
+
+
+PIPELINE = json.dumps(_pipeline(), indent=1)  # JSON is YAML
+
+
 BOUNDARIES = [("stageStarted", n) for n in (1, 2, 3)] + [("jobStarted", n) for n in range(1, 6)] + [
     ("jobFinished", n) for n in range(1, 6)] + [("stageFinished", n) for n in (1, 2)]
 
