@@ -65,9 +65,10 @@ class MlopsError(Exception):
         if self.location is not None:
             text = self.location.source_line()
             if text is not None:
-                parts.append(f"  {text}")
+                shown, caret = _excerpt(text, self.location.col)
+                parts.append(f"  {shown}")
                 if self.location.col:
-                    parts.append("  " + " " * (self.location.col - 1) + "^")
+                    parts.append("  " + " " * (caret - 1) + "^")
         if self.expected:
             parts.append(f"expected: {self.expected}")
         if self.hint:
@@ -76,6 +77,22 @@ class MlopsError(Exception):
 
     def __str__(self) -> str:
         return self.render()
+
+
+SOURCE_WIDTH = 160
+
+
+def _excerpt(text: str, col: int) -> tuple[str, int]:
+    """The offending line as shown: control characters as U+FFFD (one column each, so the caret stays
+    under its character), and a line longer than SOURCE_WIDTH cut to a window around the column."""
+    shown = "".join("\ufffd" if (ord(c) < 32 and c != "\t") or ord(c) == 127 else c for c in text)
+    if len(shown) <= SOURCE_WIDTH:
+        return shown, col
+    start = max(0, min(col - 1 - SOURCE_WIDTH // 2, len(shown) - SOURCE_WIDTH))
+    window = shown[start : start + SOURCE_WIDTH]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if start + SOURCE_WIDTH < len(shown) else ""
+    return prefix + window + suffix, col - start + len(prefix)
 
 
 class YamlError(MlopsError):

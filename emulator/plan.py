@@ -7,6 +7,7 @@ phases.md; semantics notes 1.8].
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,15 +27,27 @@ class Graph:
     depends_on: Mapping[str, tuple[str, ...]]
 
     def order(self) -> tuple[str, ...]:
-        """A topological order that keeps authored order among independent nodes."""
+        """A topological order that keeps authored order among independent nodes: each time, the first
+        authored node whose dependencies are all placed (Kahn's algorithm with a heap: linear in the
+        pipeline's size, so 10,000 stages are ordered in milliseconds)."""
+        index = {n: i for i, n in enumerate(self.nodes)}
+        waiting = {n: len(set(self.depends_on[n])) for n in self.nodes}
+        dependents: dict[str, list[str]] = {n: [] for n in self.nodes}
+        for n in self.nodes:
+            for d in set(self.depends_on[n]):
+                dependents[d].append(n)
+        ready = [i for i, n in enumerate(self.nodes) if waiting[n] == 0]
+        heapq.heapify(ready)
         done: list[str] = []
-        remaining = list(self.nodes)
-        while remaining:
-            ready = [n for n in remaining if all(d in done for d in self.depends_on[n])]
-            if not ready:  # pragma: no cover - cycles are rejected when the graph is built
-                raise AssertionError("cycle")
-            done.append(ready[0])
-            remaining.remove(ready[0])
+        while ready:
+            node = self.nodes[heapq.heappop(ready)]
+            done.append(node)
+            for after in dependents[node]:
+                waiting[after] -= 1
+                if waiting[after] == 0:
+                    heapq.heappush(ready, index[after])
+        if len(done) != len(self.nodes):  # pragma: no cover - cycles are rejected when the graph is built
+            raise AssertionError("cycle")
         return tuple(done)
 
     def dependents(self, name: str) -> tuple[str, ...]:
@@ -81,29 +94,26 @@ def job_graph(stage: Stage) -> Graph:
 
 
 def find_cycle(names: Sequence[str], deps: Mapping[str, tuple[str, ...]]) -> list[str] | None:
-    """The members of one cycle, first repeated at the end (a -> b -> a), or None."""
+    """The members of one cycle, first repeated at the end (a -> b -> a), or None. A depth-first walk
+    with its own stack, so a chain of 10,000 stages does not exhaust Python's."""
     state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        stack.append(node)
-        for dep in deps.get(node, ()):
-            if state.get(dep) == 1:
-                return [*stack[stack.index(dep) :], dep]
-            if dep not in state:
-                found = visit(dep)
-                if found:
-                    return found
-        stack.pop()
-        state[node] = 2
-        return None
-
     for name in names:
-        if name not in state:
-            found = visit(name)
-            if found:
-                return found
+        if name in state:
+            continue
+        state[name] = 1
+        path = [name]
+        todo = [iter(deps.get(name, ()))]
+        while todo:
+            dep = next(todo[-1], None)
+            if dep is None:
+                todo.pop()
+                state[path.pop()] = 2
+            elif state.get(dep) == 1:
+                return [*path[path.index(dep) :], dep]
+            elif dep not in state:
+                state[dep] = 1
+                path.append(dep)
+                todo.append(iter(deps.get(dep, ())))
     return None
 
 

@@ -28,6 +28,10 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _Loader = yaml.SafeLoader
 
 DIRECTIVE_DUPLICATE_MARK = "\x00"
+MAX_DEPTH = 100
+"""Nesting of mappings and sequences in one file. The service stops deep structures with "Maximum object
+depth exceeded" [PG C-E03-208] and documents 100 levels of template nesting [DOC templates.md "Imposed
+limits"]; 100 levels also keep every recursive walk of the tree well inside Python's stack."""
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL)?$")
 _BOOL_TRUE = {"true", "True", "TRUE"}
@@ -158,6 +162,14 @@ class _Builder:
         self.file = file
         self.events = events
         self.text_scalars = text_scalars
+        self.depth = 0
+
+    def deeper(self, event: Any) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.fail(event, f"Maximum object depth exceeded: mappings and sequences nest more than "
+                            f"{MAX_DEPTH} levels deep here",
+                            hint="flatten the structure, or move parts into templates")
 
     def fail(self, event: Any, message: str, hint: str | None = None) -> YamlError:
         return YamlError(message, _loc(self.file, event.start_mark), hint=hint)
@@ -185,12 +197,17 @@ class _Builder:
                 return YStr(value, loc, PLAIN) if isinstance(value, str) else value
             return YStr(event.value, loc, event.style or PLAIN)
         if isinstance(event, yaml.SequenceStartEvent):
+            self.deeper(event)
             seq = YSeq(loc)
             while not isinstance(ev := self.next(), yaml.SequenceEndEvent):
                 seq.append(self.node(ev))
+            self.depth -= 1
             return seq
         if isinstance(event, yaml.MappingStartEvent):
-            return self.mapping(loc)
+            self.deeper(event)
+            mapping = self.mapping(loc)
+            self.depth -= 1
+            return mapping
         raise self.fail(event, f"Unexpected YAML event {type(event).__name__}")  # pragma: no cover
 
     def mapping(self, loc: Location) -> YMap:
@@ -226,6 +243,11 @@ class _Builder:
 def loads(text: str, file: str = "<string>", *, text_scalars: bool = False) -> Any:
     """Parse one YAML document into YMap/YSeq/YStr nodes (plus bool/int/float/None scalars, or only
     None with `text_scalars`)."""
+    with no_cyclic_gc():
+        return _parse(text, file, text_scalars)
+
+
+def _parse(text: str, file: str, text_scalars: bool) -> Any:
     try:
         events = yaml.parse(text, Loader=_Loader)
         builder = _Builder(file, events, text_scalars)
@@ -251,23 +273,43 @@ def loads(text: str, file: str = "<string>", *, text_scalars: bool = False) -> A
         context = f" {exc.context}" if exc.context else ""
         raise YamlError(f"YAML syntax error: {problem}{context}", loc,
                         hint="check the indentation and quoting around this line") from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, other controls)
+        raise YamlError(f"YAML syntax error: unacceptable character #x{exc.character:04x}: control "
+                        "characters are not allowed", _position(file, text, exc.position),
+                        hint="remove the character, or write it as an escape in a double-quoted string"
+                        ) from None
     except yaml.YAMLError as exc:  # pragma: no cover - non-marked errors are rare
         raise YamlError(f"YAML error: {exc}", Location(file)) from None
-    except RecursionError:
+    except RecursionError:  # pragma: no cover - MAX_DEPTH stops deep trees first
         raise YamlError("Maximum object depth exceeded", Location(file),
                         hint="the YAML is nested too deeply; flatten it or move parts into templates",
                         ) from None
+
+
+def _position(file: str, text: str, offset: int) -> Location:
+    """The line and column of a character offset in `text`."""
+    line = text.count("\n", 0, offset) + 1
+    return Location(file, line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
 
 
 def load_file(path: Path, display: str | None = None, *, text_scalars: bool = False) -> Any:
     """Read and parse a YAML file; errors name the file as `display` (default: the path)."""
     name = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise YamlError(f"File {name} not found", Location(name)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise YamlError(f"Cannot read {name}: {exc}", Location(name)) from None
+    except OSError as exc:
+        raise YamlError(f"Cannot read {name}: {exc.strerror or exc}", Location(name)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
+        raise YamlError(f"{name} is not UTF-8 text: byte 0x{raw[exc.start]:02x} can't be decoded",
+                        Location(name, line, col), expected="a file encoded as UTF-8",
+                        hint="save the file as UTF-8 (Azure Pipelines reads YAML files as UTF-8)") from None
     return loads(text, str(path) if display is None else display, text_scalars=text_scalars)
 
 
@@ -350,8 +392,9 @@ def dumps(value: Any) -> str:
 
     Null is written `''` as in the service's final YAML (an unnamed job is `job: ''`, [PG C-E04-004]).
     """
-    text: str = yaml.dump(_unmark(value), Dumper=_Dumper, sort_keys=False, default_flow_style=False,
-                          allow_unicode=True, width=1000000)
+    with no_cyclic_gc():
+        text: str = yaml.dump(_unmark(value), Dumper=_Dumper, sort_keys=False, default_flow_style=False,
+                              allow_unicode=True, width=1000000)
     return text
 
 

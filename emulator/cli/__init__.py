@@ -6,8 +6,10 @@ Exit codes: 0 succeeded, 1 the pipeline failed, 2 bad input (a located message),
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,9 +23,10 @@ from emulator.cli import validate as validate_command
 from emulator.errors import MlopsError, did_you_mean
 from emulator.report.times import durations
 from emulator.store import runs as runstore
-from emulator.store.paths import state_home
+from emulator.store.paths import state_home, writable
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+SECRET_ENV_PREFIX = "MLOPS_SECRET_"
 ENVIRONMENTS_HELP = "environments file (default: environments.yml beside the pipeline or in mlops_pipelines/)"
 GROUPS_HELP = "variable groups file (default: variable-groups.yml beside the pipeline or in mlops_pipelines/)"
 
@@ -36,6 +39,41 @@ def _pairs(values: Sequence[str] | None, flag: str) -> dict[str, str]:
             raise MlopsError(f"{flag} expects NAME=VALUE, got '{item}'", None, expected=f"{flag} NAME=VALUE")
         out[name.strip()] = value
     return out
+
+
+def _secret_file(path: Path) -> dict[str, str]:
+    """NAME=VALUE a line; blank lines and # comments are skipped; the value is the rest of the line."""
+    from emulator.errors import Location
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MlopsError(f"Can't read the secret file {path}: {exc}", Location(str(path))) from None
+    out: dict[str, str] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z0-9_.]+", name.strip()):
+            raise MlopsError(f"Line {number} of the secret file is not NAME=VALUE",
+                             Location(str(path), number, 1), expected="NAME=VALUE (letters, digits, . and _)")
+        out[name.strip()] = value
+    return out
+
+
+def _queue_secrets(args: argparse.Namespace, environ: dict[str, str]) -> dict[str, str]:
+    """Secret variables from MLOPS_SECRET_<NAME>, --secret-file and --secret (the later wins)."""
+    secrets = {k[len(SECRET_ENV_PREFIX):]: v for k, v in environ.items()
+               if k.startswith(SECRET_ENV_PREFIX) and len(k) > len(SECRET_ENV_PREFIX)}
+    for path in args.secret_file or ():
+        secrets.update(_secret_file(path))
+    secrets.update(_pairs(args.secret, "--secret"))
+    return secrets
+
+
+def _take_secret_environment() -> dict[str, str]:
+    """MLOPS_SECRET_* leave this process's environment, so no step (nor az job) inherits them."""
+    return {k: os.environ.pop(k) for k in list(os.environ) if k.startswith(SECRET_ENV_PREFIX)}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,7 +105,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--var", action="append", metavar="NAME=VALUE",
                      help="a queue-time variable (repeatable)")
     run.add_argument("--secret", action="append", metavar="NAME=VALUE",
-                     help="a queue-time secret variable: masked everywhere, never written to the record")
+                     help="a queue-time secret variable: masked everywhere, never written to the record "
+                          "(other users see a command line in ps: prefer --secret-file or MLOPS_SECRET_NAME)")
+    run.add_argument("--secret-file", action="append", type=Path, metavar="FILE",
+                     help="queue-time secret variables from FILE, one NAME=VALUE a line (# comments); "
+                          f"also every {SECRET_ENV_PREFIX}NAME=VALUE in the environment")
     run.add_argument("--parallel", type=int, metavar="N",
                      help="how many jobs run at once (default: the number of CPU cores)")
     run.add_argument("--approve", action="append", metavar="ENV", default=[],
@@ -187,10 +229,12 @@ def _output_args(sp: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    secret_environment = _take_secret_environment()
     args = _parser().parse_args(argv)
+    args.secret_environment = secret_environment
     json_mode = bool(getattr(args, "json", False))
-    console = Console(stderr=json_mode, soft_wrap=True)
-    errors = Console(stderr=True, soft_wrap=True)
+    console = Console(stderr=json_mode, soft_wrap=True, emoji=False)
+    errors = Console(stderr=True, soft_wrap=True, emoji=False)
     try:
         return _dispatch(args, console)
     except MlopsError as exc:
@@ -199,6 +243,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         errors.print("[magenta]canceled[/magenta]")
         return runner.EXIT_FAILED
+    except OSError as exc:  # a file or folder the command needs can't be used: a message, not a traceback
+        where = f" {exc.filename}" if exc.filename else ""
+        errors.print(f"[bold red]error:[/bold red]{_escape(where)}: {_escape(exc.strerror or str(exc))}",
+                     highlight=False)
+        return runner.EXIT_BAD_INPUT
 
 
 def _escape(text: str) -> str:
@@ -210,6 +259,8 @@ def _escape(text: str) -> str:
 def _dispatch(args: argparse.Namespace, console: Console) -> int:
     home = state_home()
     cmd = args.command
+    if cmd in ("run", "resume", "approve", "reject"):
+        writable(home)
     if cmd == "run":
         request = runner.RunRequest(
             pipeline=args.pipeline, parameters=_pairs(args.parameter, "-p"),
@@ -217,7 +268,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             repos={k: Path(v) for k, v in _pairs(args.repo, "--repo").items()}, approve=args.approve,
             reject=args.reject, user=args.user, comment=args.comment, check_policy=args.check_policy,
             environments_file=args.environments, variable_groups_file=args.variable_groups,
-            parallel=args.parallel, secret_variables=_pairs(args.secret, "--secret"),
+            parallel=args.parallel, secret_variables=_queue_secrets(args, args.secret_environment),
             task_policy=args.task_policy, tasks_file=args.tasks)
         with render.make_reporter(console, args.quiet, args.verbose, args.progress) as reporter:
             run = runner.start(request, home, reporter)
@@ -262,10 +313,14 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
                 sys.stdout.write(json.dumps(summary, indent=2) + "\n")
             else:
                 listing.print_wide(console, render.summary_table(summary, durations(run.data)))
+                if summary.get("status") == "interrupted":
+                    console.print(f"[red]✘ interrupted[/red]: {_escape(str(summary.get('message')))}",
+                                  highlight=False)
                 for line in render.audit_lines(summary):
                     console.print(line, highlight=False)
             return runner.EXIT_OK
-        found = runstore.list_runs(home)
+        found = [runner.shown(runstore.load(home, r["id"])) if r.get("status") in ("running", "queued")
+                 else r for r in runstore.list_runs(home)]
         listing.show(console, [_run_item(r) for r in found], args, render.runs_table(found))
         return runner.EXIT_OK
     if cmd == "logs":
@@ -357,6 +412,8 @@ def _init(args: argparse.Namespace, console: Console) -> int:
 def _until_undecided(run: runstore.Run, console: Console, args: argparse.Namespace, live: bool) -> int:
     """Show the result; while the run pauses and someone at the terminal decides, resume it."""
     from emulator.cli import prompt
+
+    gc.freeze()  # this process ends soon: the collector needn't walk the run's objects (10,000 stages: ~1 s)
 
     code = _finish(run, console, args.json, live)
     while code == runner.EXIT_PAUSED and prompt.interactive(console, args.no_prompt or args.json):

@@ -146,7 +146,7 @@ def run(args: argparse.Namespace, console: Console, parameters: dict[str, str], 
 
 def _text(results: Sequence[formats.FileResult], console: Console) -> None:
     """Findings on stderr (with the offending line and a hint), a line per file on stdout."""
-    errors = Console(stderr=True, soft_wrap=True)
+    errors = Console(stderr=True, soft_wrap=True, emoji=False)  # echoed source lines stay as written (:x:)
     for result in results:
         for f in result.findings:
             style = _STYLE[f.severity]

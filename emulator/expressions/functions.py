@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from emulator.errors import ExpressionError
 
+from .limits import check_length
 from .nodes import Expr
 from .values import (
     ARRAY,
@@ -237,23 +238,27 @@ def _format(ev: Evaluator, args: tuple[Expr, ...]) -> str:
     segments = _parse_format(fmt, len(args) - 1)
     cache: dict[int, tuple[Any, str]] = {}
     out: list[str] = []
+    size = 0
     for segment in segments:
         if isinstance(segment, str):
             out.append(segment)
-            continue
-        arg_index, specifiers = segment
-        if arg_index not in cache:
-            value = ev.eval(args[arg_index + 1])
-            cache[arg_index] = (value, to_string(value))
-        value, text = cache[arg_index]
-        if not specifiers:
-            out.append(text)
-        elif kind_of(value) == DATETIME:
-            out.append(format_datetime_custom(value, specifiers))
         else:
-            raise ExpressionError(
-                f"The format specifiers '{specifiers}' are not valid for objects of type '{kind_of(value)}'"
-            )
+            arg_index, specifiers = segment
+            if arg_index not in cache:
+                value = ev.eval(args[arg_index + 1])
+                cache[arg_index] = (value, to_string(value))
+            value, text = cache[arg_index]
+            if not specifiers:
+                out.append(text)
+            elif kind_of(value) == DATETIME:
+                out.append(format_datetime_custom(value, specifiers))
+            else:
+                raise ExpressionError(
+                    f"The format specifiers '{specifiers}' are not valid for objects of type "
+                    f"'{kind_of(value)}'"
+                )
+        size += len(out[-1])
+        check_length(size, "The result of format()")
     ev.skip(arg for i, arg in enumerate(args[1:]) if i not in cache)
     return "".join(out)
 
@@ -267,7 +272,9 @@ def _join(ev: Evaluator, args: tuple[Expr, ...]) -> str:
             ev.skip(args[:1])
             separator = ""
         # Complex items become '' (docs join).
-        return separator.join(try_to_string(item) or "" for item in items)
+        texts = [try_to_string(item) or "" for item in items]
+        check_length(sum(map(len, texts)) + len(separator) * (len(texts) - 1), "The result of join()")
+        return separator.join(texts)
     ev.skip(args[:1])
     return try_to_string(items) or ""
 
@@ -290,6 +297,8 @@ def _replace(ev: Evaluator, args: tuple[Expr, ...]) -> str:
             "String cannot be of zero length. (Parameter 'oldValue')",
             hint="the second parameter of replace() must not be empty",
         )
+    if len(new) > len(old):
+        check_length(len(text) + text.count(old) * (len(new) - len(old)), "The result of replace()")
     return text.replace(old, new)  # case-sensitive, as measured [PG]
 
 
@@ -330,9 +339,11 @@ def _json_default(value: Any) -> Any:
 def _convert_to_json(ev: Evaluator, args: tuple[Expr, ...]) -> str:
     value = ev.eval(args[0])
     try:
-        return json.dumps(value, indent=2, ensure_ascii=False, default=_json_default)
+        text = json.dumps(value, indent=2, ensure_ascii=False, default=_json_default)
     except (ValueError, TypeError, RecursionError) as err:
         raise ExpressionError(f"Unable to convert the value to JSON: {err}") from None
+    check_length(len(text), "The result of convertToJson()")
+    return text
 
 
 def _iif(ev: Evaluator, args: tuple[Expr, ...]) -> Any:

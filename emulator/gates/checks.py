@@ -9,7 +9,6 @@ trail.
 from __future__ import annotations
 
 import fnmatch
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,7 +27,8 @@ from emulator.gates.environments import (
     NotEmulatedCheck,
     RequiredTemplateCheck,
 )
-from emulator.store.paths import runs_dir
+from emulator.store.paths import state_home
+from emulator.store.runs import list_runs
 
 PASSED, PENDING, REJECTED = "passed", "pending", "rejected"
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -168,16 +168,10 @@ def _business_hours(
 
 
 def _holder(run: Mapping[str, Any], env: str, home: Path | None) -> str | None:
-    """Another run that is executing a stage targeting this environment right now."""
-    root = runs_dir(home)
-    if not root.is_dir():
-        return None
-    for child in root.iterdir():
-        if child.name == str(run.get("id")) or not child.name.isdigit():
-            continue
-        try:
-            other = json.loads((child / "run.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+    """Another run that is executing a stage targeting this environment right now (its record as its
+    snapshot and journal leave it: a stage that started since the last snapshot counts)."""
+    for other in list_runs(home or state_home()):
+        if str(other.get("id")) == str(run.get("id")):
             continue
         if other.get("status") != "running":
             continue

@@ -16,6 +16,7 @@ from typing import Any
 from emulator import schemacheck
 from emulator.errors import ConfigError, Location
 from emulator.yamlio import YMap, display_path, load_file, location_of, plain
+from emulator.yamlio import loads as yamlio_loads
 
 SCHEMA_PATH = Path(__file__).with_name("environments.schema.json")
 FILE_NAME = "environments.yml"
@@ -33,6 +34,7 @@ class ApprovalCheck:
     sequential: bool  # approvers must approve in the listed order
     location: Location
     type: str = "approval"
+    min_approvers_location: Location | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ def _check(item: Mapping[str, Any], loc: Location) -> Check:
             allow_requester=bool(item.get("allowRequesterToApprove", True)),
             sequential=str(item.get("order", "any")) == "sequential",
             location=loc,
+            min_approvers_location=item.key_loc("minApprovers") if isinstance(item, YMap) else None,
         )
     if ctype == "branchControl":
         return BranchControlCheck(tuple(str(b) for b in item.get("allowedBranches") or ()), loc)
@@ -157,7 +160,15 @@ def load(path: Path | None) -> Environments:
     if path is None:
         return EMPTY
     display = display_path(path)
-    doc = load_file(path, display=display)
+    return _build(load_file(path, display=display), display)
+
+
+def loads(text: str, display: str) -> Environments:
+    """The same, from text already read (a run's snapshot, checked against its digest first)."""
+    return _build(yamlio_loads(text, display), display)
+
+
+def _build(doc: Any, display: str) -> Environments:
     if doc is None:
         return Environments({}, {}, display)
     _validate(doc, display)
@@ -171,7 +182,23 @@ def load(path: Path | None) -> Environments:
             if isinstance(check, BusinessHoursCheck):
                 _check_time_zone(check)
         envs[str(name).lower()] = EnvironmentConfig(str(name), body.get("description"), checks, loc)
-    return Environments(envs, groups, display)
+    found = Environments(envs, groups, display)
+    for config in envs.values():
+        for check in config.approvals():
+            _check_reachable(check, found)
+    return found
+
+
+def _check_reachable(check: ApprovalCheck, envs: Environments) -> None:
+    """An approval that needs more distinct approvers than it lists can never pass: refuse the file."""
+    users = {m.lower() for a in check.approvers for m in envs.members(a)}
+    if check.approvers and check.min_approvers > len(users):
+        raise ConfigError(
+            f"minApprovers is {check.min_approvers} but only {len(users)} user(s) may approve "
+            f"({', '.join(check.approvers)}): the check can never pass",
+            check.min_approvers_location or check.location,
+            expected=f"minApprovers between 1 and {len(users)}, or more approvers",
+        )
 
 
 def _check_time_zone(check: BusinessHoursCheck) -> None:
@@ -198,19 +225,29 @@ def _validate(doc: Any, display: str) -> None:
 
 
 def resolved(envs: Environments) -> Environments:
-    """The same environments with group names in approver lists replaced by their members."""
+    """The same environments with group names in approver lists replaced by their members (a group
+    with no members stays named, and approves nobody: an empty list would mean anyone)."""
     from dataclasses import replace
 
     out: dict[str, EnvironmentConfig] = {}
     for key, config in envs.environments.items():
-        checks = tuple(
-            replace(c, approvers=tuple(dict.fromkeys(m for a in c.approvers for m in envs.members(a))))
-            if isinstance(c, ApprovalCheck)
-            else c
-            for c in config.checks
-        )
-        out[key] = replace(config, checks=checks)
+        checks: list[Check] = []
+        for c in config.checks:
+            if isinstance(c, ApprovalCheck):
+                members = tuple(dict.fromkeys(m for a in c.approvers for m in envs.members(a)))
+                c = replace(c, approvers=members or c.approvers)
+            checks.append(c)
+        out[key] = replace(config, checks=tuple(checks))
     return Environments(out, {}, envs.source)
+
+
+def _narrowed(envs: Environments, at_queue: Environments, now: Environments) -> Environments:
+    """`envs` with each group that both versions define cut to the members it has in both."""
+    groups = dict(envs.groups)
+    for name in set(at_queue.groups) & set(now.groups):
+        queued = {m.lower() for m in at_queue.groups[name]}
+        groups[name] = tuple(m for m in now.groups[name] if m.lower() in queued)
+    return Environments(envs.environments, groups, envs.source)
 
 
 def strictest(at_queue: Environments, now: Environments) -> Environments:
@@ -218,11 +255,13 @@ def strictest(at_queue: Environments, now: Environments) -> Environments:
 
     Azure keeps a check that was pending when the stage started; here, editing environments.yml
     between pause and resume adds new checks but cannot remove the ones the run was queued with, and
-    a group keeps only the members it has in both versions.
+    a group keeps only the members it has in both versions: `approve` and the gate read the same
+    members, so a user added to a group after the run was queued is refused by both.
     """
     from dataclasses import replace
 
-    first, second = resolved(at_queue), resolved(now)
+    first = resolved(_narrowed(at_queue, at_queue, now))
+    second = resolved(_narrowed(now, at_queue, now))
     merged: dict[str, EnvironmentConfig] = dict(second.environments)
     for key, config in first.environments.items():
         current = merged.get(key)
@@ -243,4 +282,6 @@ def _identity(check: Check) -> Check:
     """A check without its location: the same rule read from two files is one rule."""
     from dataclasses import replace
 
+    if isinstance(check, ApprovalCheck):
+        return replace(check, location=Location(""), min_approvers_location=None)
     return replace(check, location=Location(""))

@@ -15,7 +15,9 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from emulator.expressions import to_string
@@ -61,29 +63,48 @@ def merge(current: str | None, coming: str) -> str:
     return coming if _RANK[coming] >= _RANK[current] else current
 
 
+@dataclass(frozen=True)
+class Upstream:
+    """What a stage's or job's status functions read of the units above it (direct and indirect): which
+    results occur among them, and the result of one of them by name (None: not above it, or unfinished).
+
+    Why not a mapping of every result: in a chain of N stages each one has N ancestors; the engine keeps
+    the set of results that occur above each stage instead, built from its direct dependencies."""
+
+    kinds: frozenset[str | None]
+    result_of: Callable[[str], str | None]
+
+    @classmethod
+    def of(cls, results: Mapping[str, str | None]) -> Upstream:
+        lowered = {k.lower(): v for k, v in results.items()}
+        return cls(frozenset(results.values()), lambda name: lowered.get(name.lower()))
+
+
 def status_functions(
-    graph_results: Mapping[str, str | None], canceled: bool
+    graph: Mapping[str, str | None] | Upstream, canceled: bool
 ) -> dict[str, Callable[..., Any]]:
     """Functions for a stage or job condition.
 
-    `graph_results`: every stage (or job of the stage) this unit depends on, directly or indirectly,
-    with its result (None if it has none yet).
+    `graph`: every stage (or job of the stage) this unit depends on, directly or indirectly, with its
+    result (None if it has none yet), as a mapping or an Upstream.
     """
-    lowered = {k.lower(): v for k, v in graph_results.items()}
+    up = graph if isinstance(graph, Upstream) else Upstream.of(graph)
 
-    def results(args: tuple[Any, ...]) -> list[str | None]:
+    def all_in(args: tuple[Any, ...], ok: frozenset[str]) -> bool:
         if not args:
-            return list(graph_results.values())
-        return [lowered.get(to_string(a).lower()) for a in args]
+            return up.kinds <= ok
+        return all(up.result_of(to_string(a)) in ok for a in args)
 
     def succeeded(*args: Any) -> bool:
-        return not canceled and all(r in SUCCESS for r in results(args))
+        return not canceled and all_in(args, SUCCESS)
 
     def failed(*args: Any) -> bool:
-        return not canceled and any(r == FAILED for r in results(args))
+        if not args:
+            return not canceled and FAILED in up.kinds
+        return not canceled and any(up.result_of(to_string(a)) == FAILED for a in args)
 
     def succeeded_or_failed(*args: Any) -> bool:
-        return not canceled and all(r in SUCCESS or r == FAILED for r in results(args))
+        return not canceled and all_in(args, SUCCESS | {FAILED})
 
     def always() -> bool:
         return True
@@ -141,11 +162,11 @@ def worst(results: Iterable[str | None]) -> str:
 
 def ancestors(name: str, depends_on: Mapping[str, tuple[str, ...]]) -> list[str]:
     """Every node `name` depends on, directly or indirectly, nearest first."""
-    seen: list[str] = []
-    todo = list(depends_on.get(name, ()))
+    seen: dict[str, None] = {}
+    todo = deque(depends_on.get(name, ()))
     while todo:
-        node = todo.pop(0)
+        node = todo.popleft()
         if node not in seen:
-            seen.append(node)
+            seen[node] = None
             todo.extend(depends_on.get(node, ()))
-    return seen
+    return list(seen)

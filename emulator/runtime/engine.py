@@ -8,9 +8,15 @@ by default), each expanded into its matrix legs or slices, each with its own con
 stages and jobs run side by side, at most `parallel` jobs at a time (the agents of the local pool).
 A stage waiting on an approval does not stop independent ones; the run pauses when nothing else can.
 
-Everything a run learns is written to its record as it goes. After a crash (even kill -9), resume
-continues after the last completed job: a job that was running reruns from its start (its leftover
-processes are stopped first); a completed job never runs again.
+Everything a run learns is written to its record as it goes, one journal line per change (see
+store/journal.py). After a crash (even kill -9), resume continues after the last completed job: a job
+that was running reruns from its start (its leftover processes are stopped first, the attempt is kept
+as failed); a completed job never runs again.
+
+The cost of an event does not grow with the pipeline: only stages whose dependencies have finished are
+looked at (a heap in authored order), a job that finishes wakes only its own stage, a free agent only
+the first stage that waits for one, and what a status function reads of the stages above a stage is
+the set of results among them, built from its direct dependencies.
 
 Ctrl-C cancels as the service does: running steps are stopped unless their condition still holds
 (`always()`), and later work runs only if its condition allows it. A second Ctrl-C stops everything.
@@ -18,15 +24,10 @@ Ctrl-C cancels as the service does: running steps are stopped unless their condi
 
 from __future__ import annotations
 
-import json
+import heapq
 import os
-import platform
-import re
 import signal
-import socket
 import threading
-import uuid
-import zlib
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -36,36 +37,29 @@ from pathlib import Path
 from typing import Any
 
 from emulator.errors import ExpressionError, Location, MlopsError, PipelineError
-from emulator.expressions import CaseInsensitiveDict, EvalContext, evaluate_text, to_bool, to_string
+from emulator.expressions import CaseInsensitiveDict, EvalContext, evaluate_text, to_bool
 from emulator.gates import checks as gate_checks
 from emulator.gates.environments import Environments
-from emulator.model import Job, Pipeline, ScopeVariable, Stage, VariableGroup, matrix_legs
-from emulator.plan import (
-    RuntimeJob,
-    RuntimeStep,
-    expand_job,
-    job_graph,
-    job_record,
-    stage_dependencies,
-    stage_graph,
-)
+from emulator.model import Job, Pipeline, Stage, matrix_legs
+from emulator.plan import RuntimeJob, expand_job, job_graph, job_record, stage_dependencies, stage_graph
 from emulator.plan import initial_record as plan_initial_record
-from emulator.processes import kill_group, process_alive
 from emulator.runtime import conditions as cond
+from emulator.runtime import interrupted
 from emulator.runtime.counters import Counters
 from emulator.runtime.events import Reporter
 from emulator.runtime.jobs import JobRunner
+from emulator.runtime.json_net import lenient_json
 from emulator.runtime.process import Cancellation
+from emulator.runtime.run_variables import ACCESS_TOKEN, RunVariables
+from emulator.runtime.secrets import RunSecrets
 from emulator.runtime.variable_groups import NONE as NO_GROUPS
 from emulator.runtime.variable_groups import VariableGroups
-from emulator.runtime.variables import Masker, VariableSet
-from emulator.runtime.workspace import Workspace
+from emulator.runtime.variables import VariableSet
 from emulator.store.files import utc_now
 from emulator.store.runs import Run
 from emulator.tasks.base import Registry, ServiceConnections
 
 PAUSED = "paused"
-ACCESS_TOKEN = "local-emulator-access-token"  # System.AccessToken: a secret, mapped only through env:
 POLL_SECONDS = 0.25
 ACTIVE = ("queued", "running")
 
@@ -105,45 +99,8 @@ def initial_record(pipeline: Pipeline) -> list[dict[str, Any]]:
     return plan_initial_record(pipeline)
 
 
-def lenient_json(text: str) -> Any:
-    """JSON as the service's parser (Json.NET) reads it: single-quoted strings are accepted too, as in
-    the docs' `{'a':{'myvar':'A'}}` matrix example."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        pass
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if c == '"':
-            end = i + 1
-            while end < len(text) and text[end] != '"':
-                end += 2 if text[end] == "\\" else 1
-            out.append(text[i:end + 1])
-            i = end + 1
-        elif c == "'":
-            end = i + 1
-            chars: list[str] = []
-            while end < len(text) and text[end] != "'":
-                if text[end] == "\\" and end + 1 < len(text):
-                    end += 1
-                chars.append(text[end])
-                end += 1
-            out.append(json.dumps("".join(chars)))
-            i = end + 1
-        else:
-            out.append(c)
-            i += 1
-    return json.loads("".join(out))
-
-
 def _find(items: list[dict[str, Any]], name: str) -> dict[str, Any]:
     return next(i for i in items if i["name"] == name)
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else to_string(value)
 
 
 class Engine:
@@ -171,24 +128,31 @@ class Engine:
             else int(run.data.get("parallel") or 0) or default_parallel()
         )
         self.stage_deps = stage_dependencies(pipeline.stages)
-        self.stage_order = stage_graph(pipeline).order()
         self.job_graphs = {s.name: job_graph(s) for s in pipeline.stages}
-        stored = run.secrets()
-        self._secret_vars: dict[str, str] = {
-            **dict(stored.get("variables") or {}),
-            **options.secret_variables,
-        }
-        self._secret_outputs: dict[str, dict[str, str]] = dict(stored.get("outputs") or {})
-        self._secret_values: list[str] = list(stored.get("values") or [])
-        self.masker = Masker(
-            [
-                ACCESS_TOKEN,
-                *self._secret_vars.values(),
-                *self._secret_values,
-                *(v for o in self._secret_outputs.values() for v in o.values()),
-                *options.variable_groups.secrets(pipeline.groups()),
-            ]
+        self.job_orders = {name: graph.order() for name, graph in self.job_graphs.items()}
+        self.secrets = RunSecrets(
+            run, options.secret_variables, [ACCESS_TOKEN, *options.variable_groups.secrets(pipeline.groups())]
         )
+        self.masker = self.secrets.masker
+        self.variables = RunVariables(
+            run, pipeline, options, self.counters, self.secrets, self._pipeline_context
+        )
+        self.agent_variables = self.variables.agent
+        self.hook_variables = self.variables.hook
+        self.variables_view = self.variables.view
+        self._stages = {s.name: s for s in pipeline.stages}
+        self._order = {name: i for i, name in enumerate(stage_graph(pipeline).order())}
+        self._srecs = {srec["name"]: srec for srec in run.data["stages"]}
+        self._dependents: dict[str, list[str]] = {name: [] for name in self._stages}
+        for name, deps in self.stage_deps.items():
+            for dep in dict.fromkeys(deps):
+                self._dependents[dep].append(name)
+        self._blocked: dict[str, int] = {}  # stage -> how many of its dependencies are not finished
+        self._attention: list[tuple[int, str]] = []  # stages to look at, a heap in authored order
+        self._queued: set[str] = set()
+        self._starved: list[tuple[int, str]] = []  # running stages with jobs waiting for a free agent
+        self._upstream: dict[str, frozenset[str | None]] = {}  # results that occur above a stage
+        self._canceled_seen = self._aborted_seen = False
         self._gated: set[str] = set()
         self._revisited: set[tuple[str, str]] = set()  # waiting jobs looked at again in this execution
         self._running: dict[Future[str], tuple[str, str]] = {}
@@ -201,6 +165,9 @@ class Engine:
             except KeyboardInterrupt:
                 self.cancellation.abort()
                 return self._finish()
+            except MlopsError as exc:  # the run can't go on (e.g. its name expands beyond the limits):
+                self.cancellation.abort()  # it ends failed with the reason, never left "running"
+                return self._finish(error=self.masker(exc.render()))
 
     @contextmanager
     def _signals(self) -> Iterator[None]:
@@ -232,9 +199,10 @@ class Engine:
             data["parallel"] = self.parallel
             self._recover()
             if not data.get("buildNumber") or data.get("buildNumber") == self.run.id:
-                data["buildNumber"] = self._build_number()
-            self._queue_time_warnings()
+                data["buildNumber"] = self.secrets.recorded_build_number(self.variables.build_number())
+            self.variables.queue_time_warnings()
             self.run.save()
+            self._plan()
         self.run.event("resumed" if resumed else "started", parallel=self.parallel)
         pool = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="mlops-job")
         try:
@@ -248,6 +216,7 @@ class Engine:
                 done, _ = wait(list(self._running), timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
                 for future in done:
                     stage_name, job_name = self._running.pop(future)
+                    self._look_at(stage_name)
                     error = future.exception()
                     if error is not None:  # JobRunner catches everything; this is a last resort
                         self._fail_job(stage_name, job_name, f"internal error in the emulator: {error}")
@@ -255,15 +224,15 @@ class Engine:
             pool.shutdown(wait=True)
         return self._finish()
 
-    def _finish(self) -> str:
+    def _finish(self, error: str | None = None) -> str:
         data = self.run.data
-        canceled = self.cancellation.requested
+        canceled = self.cancellation.requested and error is None
         with self.run.lock:
             stages = data["stages"]
             waiting = [s for s in stages if s["state"] == "waiting"] + [
                 j for s in stages for j in s["jobs"] if j["state"] == "waiting"
             ]
-            if waiting and not canceled:
+            if waiting and not canceled and error is None:
                 data["status"] = PAUSED
                 data["result"] = PAUSED
                 self.run.save()
@@ -273,7 +242,10 @@ class Engine:
                 return PAUSED
             self._cancel_rest()
             result = cond.worst(s["result"] for s in stages)
-            if canceled:
+            if error is not None:
+                result = cond.FAILED
+                data["message"] = error
+            elif canceled:
                 result = cond.CANCELED
             elif result == cond.CANCELED:  # a job timed out: the run failed
                 result = cond.FAILED
@@ -281,6 +253,7 @@ class Engine:
                 result = cond.SUCCEEDED
             data.update(status="completed", result=result, finishedAt=utc_now(), waiting=None)
             self.run.save()
+            self.secrets.forget()  # the run can no longer resume: no secret stays at rest
         self.run.event("finished", result=result)
         return result
 
@@ -303,12 +276,24 @@ class Engine:
                 srec["result"] = cond.CANCELED
 
     def _recover(self) -> None:
-        """After an interruption: a job that was queued or running starts again from scratch."""
+        """After an interruption: a job that was queued or running starts again from scratch; the attempt
+        that was cut is kept, failed, as the service keeps a job whose agent stopped answering."""
+        why = interrupted.message(self.run.data)
         for srec in self.run.data["stages"]:
             for jrec in srec["jobs"]:
                 if jrec["state"] not in ACTIVE:
                     continue
-                self._stop_leftovers(srec["name"], jrec)
+                interrupted.stop_leftovers(self.run, self.options.home, srec["name"], jrec)
+                if jrec["state"] == "running":
+                    jrec.setdefault("attempts", []).append(
+                        {
+                            "attempt": jrec.get("attempt"),
+                            "result": cond.FAILED,
+                            "startedAt": jrec.get("startedAt"),
+                            "finishedAt": self.run.data.get("updatedAt"),
+                            "message": why,
+                        }
+                    )
                 jrec.update(state="pending", result=None, outputs={})
                 for key in ("startedAt", "finishedAt", "message", "seconds", "timedOut"):
                     jrec.pop(key, None)
@@ -320,65 +305,104 @@ class Engine:
                     }
                     st.clear()
                     st.update(keep, result=None)
-                self._secret_outputs.pop(f"{srec['name']}/{jrec['name']}", None)
+                self.secrets.forget_job(f"{srec['name']}/{jrec['name']}")
                 self.run.event("jobReset", stage=srec["name"], job=jrec["name"], attempt=jrec.get("attempt"))
 
-    def _stop_leftovers(self, stage: str, jrec: dict[str, Any]) -> None:
-        """Processes an interrupted attempt left behind (recorded in the timeline) are stopped."""
-        marker = f"MLOPS_RUN_ID={self.run.id}"
-        for event in self.run.timeline():
-            if (
-                event.get("event") == "process"
-                and event.get("stage") == stage
-                and event.get("job") == jrec["name"]
-                and event.get("attempt") == jrec.get("attempt")
-            ):
-                pid = int(event.get("pid") or 0)
-                if pid > 0 and process_alive(pid, marker):
-                    kill_group(pid, grace=0)
-
     # ---- scheduling ---------------------------------------------------------------------------
+    def _plan(self) -> None:
+        """Which stages can be looked at now: those whose dependencies have all finished."""
+        for name, deps in self.stage_deps.items():
+            self._blocked[name] = sum(
+                1 for d in dict.fromkeys(deps) if self._srecs[d]["state"] != "completed"
+            )
+            if self._blocked[name] == 0 and self._srecs[name]["state"] != "completed":
+                self._look_at(name)
+
+    def _look_at(self, name: str) -> None:
+        if name not in self._queued:
+            self._queued.add(name)
+            heapq.heappush(self._attention, (self._order[name], name))
+
     def _schedule(self, pool: ThreadPoolExecutor) -> bool:
         """Start, skip or finish whatever can be (holding the run's lock); True if anything changed."""
-        any_change = False
-        changed = True
-        while changed:
-            changed = False
-            for name in self.stage_order:
-                stage = self.pipeline.stage(name)
-                srec = _find(self.run.data["stages"], stage.name)
-                if srec["state"] in ("pending", "waiting"):
-                    changed |= self._try_start_stage(stage, srec)
-                if srec["state"] == "running":
-                    changed |= self._schedule_jobs(stage, srec, pool)
-            any_change |= changed
-        return any_change
+        self._wake_on_cancel()
+        changed = False
+        while True:
+            if not self._attention and self._starved and len(self._running) < self.parallel:
+                _, name = heapq.heappop(self._starved)
+                self._look_at(name)
+            if not self._attention:
+                return changed
+            _, name = heapq.heappop(self._attention)
+            self._queued.discard(name)
+            stage, srec = self._stages[name], self._srecs[name]
+            touched = False
+            if srec["state"] in ("pending", "waiting"):
+                touched = self._try_start_stage(stage, srec)
+            if srec["state"] == "running":
+                touched |= self._schedule_jobs(stage, srec, pool)
+                if touched and srec["state"] == "running":
+                    self._look_at(name)  # until nothing more happens in it
+            if srec["state"] == "completed":
+                for after in self._dependents[name]:
+                    self._blocked[after] -= 1
+                    if self._blocked[after] == 0:
+                        self._look_at(after)
+            changed |= touched
 
-    def _stage_done(self, name: str) -> bool:
-        return bool(_find(self.run.data["stages"], name)["state"] == "completed")
+    def _wake_on_cancel(self) -> None:
+        """A cancel (or a stop) reaches the stages that wait: each is looked at once more."""
+        if self.cancellation.requested and not self._canceled_seen or (
+            self.cancellation.aborted and not self._aborted_seen
+        ):
+            self._canceled_seen = self.cancellation.requested
+            self._aborted_seen = self.cancellation.aborted
+            for name, srec in self._srecs.items():
+                if srec["state"] != "completed" and self._blocked.get(name) == 0:
+                    self._look_at(name)
+
+    def _upstream_of(self, name: str) -> cond.Upstream:
+        """What the status functions of a stage's condition read of the stages above it (all finished:
+        a stage is looked at once its dependencies are)."""
+        todo = [name]
+        while todo:  # the results above each stage, from those above its dependencies (no recursion)
+            current = todo[-1]
+            missing = [d for d in self.stage_deps[current] if d not in self._upstream]
+            if missing:
+                todo += missing
+                continue
+            todo.pop()
+            kinds: set[str | None] = set()
+            for dep in self.stage_deps[current]:
+                kinds |= {self._srecs[dep]["result"], *self._upstream[dep]}
+            self._upstream[current] = frozenset(kinds)
+
+        def result_of(other: str) -> str | None:
+            above = cond.ancestors(name, self.stage_deps)
+            match = next((a for a in above if a.lower() == other.lower()), None)
+            return self._srecs[match]["result"] if match else None
+
+        return cond.Upstream(self._upstream[name], result_of)
 
     def _try_start_stage(self, stage: Stage, srec: dict[str, Any]) -> bool:
-        if not all(self._stage_done(d) for d in self.stage_deps[stage.name]):
-            return False
         if self.cancellation.aborted:
             self._skip_stage(stage, srec, "the run was stopped", cond.CANCELED)
             return True
         if srec["state"] == "pending":
+            if stage.condition is None and self.cancellation.requested:  # succeeded() is false once canceled
+                self._skip_stage(stage, srec, f"condition '{cond.DEFAULT_CONDITION}' was false")
+                return True
             condition = stage.condition or cond.DEFAULT_CONDITION
-            results = {
-                d: _find(self.run.data["stages"], d)["result"]
-                for d in cond.ancestors(stage.name, self.stage_deps)
-            }
-            named = {
-                "dependencies": self._stage_dependencies_context(stage),
-                "variables": self.variables_view(self._run_variables()),
-                "pipeline": self._pipeline_context(),
-            }
             try:
+                named = {
+                    "dependencies": self._stage_dependencies_context(stage),
+                    "variables": self.variables_view(self.variables.run_scope()),
+                    "pipeline": self._pipeline_context(),
+                }
                 ok = self.condition(
                     condition,
                     named,
-                    cond.status_functions(results, self.cancellation.requested),
+                    cond.status_functions(self._upstream_of(stage.name), self.cancellation.requested),
                     stage.condition_location or stage.location,
                     f"stage {stage.name}",
                 )
@@ -398,10 +422,10 @@ class Engine:
             return False
         self._gated.add(stage.name)
         for env in dict.fromkeys(e.name.lower() for e in stage.environments()):
-            outcome = self._gate(stage, env)
+            outcome = self._gate(stage, env, srec)
             if outcome.status == "pending":
                 srec["state"] = "waiting"
-                self.run.save()
+                self.run.save(srec)
                 return False
             if outcome.status == "rejected":
                 self._skip_stage(
@@ -412,7 +436,7 @@ class Engine:
         srec.pop("message", None)
         if self.run.data.get("waiting") and self.run.data["waiting"].get("stage") == stage.name:
             self.run.data["waiting"] = None
-        self.run.save()
+        self.run.save(srec)
         self.run.event("stageStarted", stage=stage.name)
         self.reporter.stage_started(stage)
         return True
@@ -424,14 +448,15 @@ class Engine:
             jrec.update(state="completed", result=cond.SKIPPED)
             for st in jrec["steps"]:
                 st["result"] = cond.SKIPPED
-        self.run.save()
+        self.run.save(srec)
         self.run.event("stageFinished", stage=stage.name, result=result)
         self.reporter.stage_finished(stage, result, srec["message"])
 
     def _schedule_jobs(self, stage: Stage, srec: dict[str, Any], pool: ThreadPoolExecutor) -> bool:
         changed = False
         graph = self.job_graphs[stage.name]
-        for phase in graph.order():
+        starved = False
+        for phase in self.job_orders[stage.name]:
             job = next(j for j in stage.jobs if j.name == phase)
             records = [j for j in srec["jobs"] if j.get("phase", j["name"]) == phase]
             for jrec in records:  # a manual validation waits: decided since? (once per execution)
@@ -439,6 +464,7 @@ class Engine:
                 revisit = jrec["state"] == "waiting" and key not in self._revisited
                 if revisit and not self.cancellation.requested:
                     if len(self._running) >= self.parallel:
+                        starved = True
                         break
                     self._start_job(stage, srec, job, jrec, pool, resumed=True)
                     changed = True
@@ -457,6 +483,7 @@ class Engine:
                     changed |= self._expand_dynamic_matrix(stage, job, srec, jrec)
                     break
                 if len(self._running) >= self.parallel:
+                    starved = True
                     break
                 if (
                     job.max_parallel > 0
@@ -467,13 +494,15 @@ class Engine:
                 changed = True
         if all(j["state"] == "completed" for j in srec["jobs"]):
             self._finish_stage(stage, srec)
-            changed = True
+            return True
+        if starved:
+            heapq.heappush(self._starved, (self._order[stage.name], stage.name))
         return changed
 
     def _finish_stage(self, stage: Stage, srec: dict[str, Any]) -> None:
         result = cond.worst(j["result"] for j in srec["jobs"])
         srec.update(state="completed", result=result, finishedAt=utc_now())
-        self.run.save()
+        self.run.save(srec)
         self.run.event("stageFinished", stage=stage.name, result=result)
         self.reporter.stage_finished(stage, result, srec.get("message"))
 
@@ -517,17 +546,17 @@ class Engine:
             jrec.update(
                 state="completed", result=cond.FAILED, message=self.masker(message), finishedAt=utc_now()
             )
-            self.run.save()
+            self.run.save(jrec)
             self.reporter.job_finished(stage, job, cond.FAILED)
             return True
         index = srec["jobs"].index(jrec)
         if not legs:
             jrec.update(state="completed", result=cond.SKIPPED, message="the matrix has no legs")
-            self.run.save()
+            self.run.save(jrec)
             return True
         new = [job_record(r) for r in expand_job(stage.name, job, legs)]
         srec["jobs"][index : index + 1] = new
-        self.run.save()
+        self.run.save(srec)
         return True
 
     def _start_job(
@@ -544,7 +573,7 @@ class Engine:
         try:
             variables = self._stage_variables(stage)
             named = self._job_named(stage, job, variables)
-            self._apply_variables(variables, job.variables, named, static_only=True)
+            self.variables.apply(variables, job.variables, named, static_only=True)
             variables.update(rjob.matrix.items())
             condition = job.condition or cond.DEFAULT_CONDITION
             graph = self.job_graphs[stage.name]
@@ -559,7 +588,7 @@ class Engine:
             if not ok:
                 self._skip_job(stage, view, jrec, f"condition '{condition}' was false")
                 return
-            self._apply_variables(variables, job.variables, named)
+            self.variables.apply(variables, job.variables, named)
             variables.update(rjob.matrix.items())
             if job.deployment and (job.server or any(h.server for h in job.hooks)):
                 raise MlopsError(
@@ -574,7 +603,7 @@ class Engine:
             )
             for st in jrec["steps"]:
                 st["result"] = st.get("result") or cond.SKIPPED
-            self.run.save()
+            self.run.save(jrec)
             self.run.event("jobFinished", stage=stage.name, job=jrec["name"], result=cond.FAILED)
             self.reporter.job_finished(stage, view, cond.FAILED)
             return
@@ -590,20 +619,19 @@ class Engine:
         jrec.update(state="completed", result=result, message=why, finishedAt=utc_now())
         for st in jrec["steps"]:
             st["result"] = st.get("result") or cond.SKIPPED
-        self.run.save()
+        self.run.save(jrec)
         self.run.event("jobFinished", stage=stage.name, job=jrec["name"], result=result)
         self.reporter.job_finished(stage, job, result)
 
     def _fail_job(self, stage_name: str, job_name: str, message: str) -> None:
         with self.run.lock:
-            srec = _find(self.run.data["stages"], stage_name)
-            jrec = _find(srec["jobs"], job_name)
+            jrec = _find(self._srecs[stage_name]["jobs"], job_name)
             if jrec["state"] != "completed":
                 jrec.update(state="completed", result=cond.FAILED, message=message, finishedAt=utc_now())
-                self.run.save()
+                self.run.save(jrec)
 
     # ---- gates --------------------------------------------------------------------------------
-    def _gate(self, stage: Stage, env: str) -> gate_checks.GateOutcome:
+    def _gate(self, stage: Stage, env: str, srec: dict[str, Any]) -> gate_checks.GateOutcome:
         envs = self.options.environments
         config = envs.get(env)
         context = gate_checks.GateContext(home=self.options.home, check_policy=self.options.check_policy)
@@ -630,7 +658,7 @@ class Engine:
                 "approvers": list(check.approvers) if check else [],
                 "instructions": check.instructions if check else None,
             }
-        self.run.save()
+        self.run.save(srec)
         self.reporter.gate(stage, outcome)
         return outcome
 
@@ -644,9 +672,7 @@ class Engine:
         return CaseInsensitiveDict({"startTime": start})
 
     def _job_outputs(self, stage: str, jrec: dict[str, Any]) -> dict[str, str]:
-        outputs = dict(jrec.get("outputs") or {})
-        outputs.update(self._secret_outputs.get(f"{stage}/{jrec['name']}", {}))
-        return outputs
+        return self.secrets.outputs_of(f"{stage}/{jrec['name']}", jrec.get("outputs") or {})
 
     def _phase_context(self, stage: str, srec: dict[str, Any], phase: str) -> CaseInsensitiveDict:
         records = [j for j in srec["jobs"] if j.get("phase", j["name"]) == phase]
@@ -663,7 +689,7 @@ class Engine:
         outputs named `<job>.<step>.<var>` [DOC expressions.md "Stage to stage dependencies"]."""
         out: dict[str, Any] = {}
         for dep in self.stage_deps[stage.name]:
-            srec = _find(self.run.data["stages"], dep)
+            srec = self._srecs[dep]
             outputs: dict[str, str] = {}
             for jrec in srec["jobs"]:
                 phase = jrec.get("phase", jrec["name"])
@@ -679,13 +705,13 @@ class Engine:
         [DOC variables.md: "Output variables are only visible to stages that depend on the producer"]."""
         out: dict[str, Any] = {}
         for dep in self.stage_deps[stage.name]:
-            srec = _find(self.run.data["stages"], dep)
+            srec = self._srecs[dep]
             phases = dict.fromkeys(j.get("phase", j["name"]) for j in srec["jobs"])
             out[dep] = CaseInsensitiveDict({p: self._phase_context(dep, srec, p) for p in phases})
         return CaseInsensitiveDict(out)
 
     def _job_named(self, stage: Stage, job: Job, variables: VariableSet) -> dict[str, Any]:
-        srec = _find(self.run.data["stages"], stage.name)
+        srec = self._srecs[stage.name]
         deps = self.job_graphs[stage.name].depends_on[job.name]
         return {
             "dependencies": CaseInsensitiveDict({d: self._phase_context(stage.name, srec, d) for d in deps}),
@@ -694,260 +720,34 @@ class Engine:
             "pipeline": self._pipeline_context(),
         }
 
-    # ---- variables ----------------------------------------------------------------------------
-    def variables_view(self, vs: VariableSet) -> CaseInsensitiveDict:
-        return CaseInsensitiveDict(vs.as_dict())
-
-    def _run_variables(self) -> VariableSet:
-        """Predefined < queue-time < pipeline YAML [DOC variables.md "Expansion of variables"]."""
-        vs = VariableSet()
-        vs.update(self._predefined().items(), readonly=True)
-        vs.set("System.Debug", "false")
-        vs.set("System.AccessToken", ACCESS_TOKEN, secret=True, readonly=True)
-        vs.update(self.options.queue_variables.items())
-        for name, value in self._secret_vars.items():
-            vs.set(name, value, secret=True)
-        self._apply_variables(vs, self.pipeline.variables, {"pipeline": self._pipeline_context()})
-        return vs
-
     def _stage_variables(self, stage: Stage) -> VariableSet:
-        vs = self._run_variables()
-        for name, value in {
-            "System.StageName": stage.name,
-            "System.StageDisplayName": stage.display_name,
-            "System.StageAttempt": "1",
-            "System.StageId": self._uuid(stage.name),
-        }.items():
-            vs.set(name, value, readonly=True)
         named = {
             "dependencies": self._stage_dependencies_context(stage),
             "stageDependencies": self._stage_job_dependencies(stage),
             "pipeline": self._pipeline_context(),
         }
-        self._apply_variables(vs, stage.variables, named)
-        return vs
-
-    def _apply_variables(
-        self,
-        vs: VariableSet,
-        variables: tuple[ScopeVariable, ...],
-        named: Mapping[str, Any],
-        static_only: bool = False,
-    ) -> None:
-        """Set a scope's variables in order; `$[ ]` values are evaluated with what is known so far; a
-        variable group's variables take the group's place in the list."""
-        for var in variables:
-            if isinstance(var, VariableGroup):
-                self.options.variable_groups.apply(vs, var)
-                continue
-            value = _text(var.value)
-            stripped = value.strip()
-            if stripped.startswith("$[") and stripped.endswith("]"):
-                if static_only:
-                    continue
-                ctx_named = {**named, "variables": self.variables_view(vs)}
-                value = to_string(
-                    self._evaluate(
-                        stripped[2:-1], ctx_named, self.counters.functions(), var.location.shifted(2)
-                    )
-                )
-            if vs.is_readonly(var.name) and var.name.lower() not in ("system.debug",):
-                continue
-            vs.set(var.name, value, readonly=var.readonly)
-
-    def _queue_time_warnings(self) -> None:
-        """Queue-time values lose to YAML-defined ones [DOC variables.md "Allow at queue time"]."""
-        scopes = [self.pipeline.variables, *(s.variables for s in self.pipeline.stages),
-                  *(j.variables for s in self.pipeline.stages for j in s.jobs)]
-        yaml_names = {v.name.lower() for scope in scopes for v in scope if not isinstance(v, VariableGroup)}
-        warnings = self.run.data.setdefault("warnings", [])
-        for name in self.options.queue_variables:
-            if name.lower() in yaml_names:
-                text = (
-                    f"Variable '{name}' is defined in the YAML, so its queue-time value is not used "
-                    "(YAML-defined variables can't be overridden at queue time)"
-                )
-                if text not in warnings:
-                    warnings.append(text)
-
-    def _uuid(self, *parts: str) -> str:
-        return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(["mlops", self.run.id, *parts])))
-
-    def _predefined(self) -> dict[str, str]:
-        data = self.run.data
-        git = data.get("git") or {}
-        branch = git.get("branch") if git.get("branch") not in (None, "", "HEAD") else "main"
-        repo = self.options.repo_root
-        machine = platform.machine().lower()
-        return {
-            "Build.BuildId": self.run.id,
-            "Build.BuildNumber": str(data.get("buildNumber") or self.run.id),
-            "Build.BuildUri": f"vstfs:///Build/Build/{self.run.id}",
-            "Build.DefinitionName": data.get("definitionName", ""),
-            "Build.DefinitionVersion": "1",
-            "Build.Reason": "Manual",
-            "Build.SourceBranch": f"refs/heads/{branch}",
-            "Build.SourceBranchName": str(branch).split("/")[-1],
-            "Build.SourceVersion": git.get("commit") or "",
-            "Build.SourceVersionMessage": git.get("message") or "",
-            "Build.Repository.Name": repo.name,
-            "Build.Repository.ID": self._uuid("repository"),
-            "Build.Repository.Provider": "TfsGit",
-            "Build.Repository.Uri": repo.as_uri(),
-            "Build.RequestedFor": self.options.requester,
-            "Build.RequestedForId": self.options.requester,
-            "Build.RequestedForEmail": "",
-            "Build.QueuedBy": self.options.requester,
-            "Build.QueuedById": self.options.requester,
-            "System.TeamProject": "local",
-            "System.TeamProjectId": self._uuid("project"),
-            "System.CollectionUri": "https://dev.azure.com/local/",
-            "System.TeamFoundationCollectionUri": "https://dev.azure.com/local/",
-            "System.CollectionId": self._uuid("collection"),
-            "System.DefinitionId": "1",
-            "System.DefinitionName": data.get("definitionName", ""),
-            "System.HostType": "build",
-            "System.ServerType": "Hosted",
-            "System.PlanId": self._uuid("plan"),
-            "System.IsScheduled": "False",
-            "System.PipelineStartTime": str(data.get("startedAt") or ""),
-            "System.JobAttempt": "1",
-            "System.PhaseAttempt": "1",
-            "Agent.OS": {"Linux": "Linux", "Darwin": "Darwin", "Windows": "Windows_NT"}.get(
-                platform.system(), "Linux"
-            ),
-            "Agent.OSArchitecture": {
-                "x86_64": "X64",
-                "amd64": "X64",
-                "aarch64": "ARM64",
-                "arm64": "ARM64",
-            }.get(machine, machine.upper()),
-            "Agent.Name": "mlops-local",
-            "Agent.MachineName": socket.gethostname(),
-            "Agent.Id": "1",
-            "Agent.Version": "4.0.0",
-            "Agent.HomeDirectory": str(self.options.home),
-            "TF_BUILD": "True",
-        }
-
-    def _build_number(self) -> str:
-        """The run's name from the pipeline's `name:` (default `$(Date:yyyyMMdd).$(Rev:r)`)
-        [DOC process/run-number.md]: date tokens, `$(Rev:r)` counted per distinct name, variables."""
-        from emulator.expressions.values import format_datetime_custom
-
-        fmt = self.pipeline.name or "$(Date:yyyyMMdd).$(Rev:r)"
-        now = datetime.now(UTC)
-
-        def date(m: re.Match[str]) -> str:
-            try:
-                return format_datetime_custom(now, m.group(1))
-            except ExpressionError:
-                return m.group(0)
-
-        text = re.sub(r"\$\(Date:([^)]+)\)", date, fmt)
-        simple = {
-            "dayofmonth": f"{now.day}",
-            "dayofyear": f"{now.timetuple().tm_yday}",
-            "hours": f"{now.hour}",
-            "minutes": f"{now.minute}",
-            "month": f"{now.month}",
-            "seconds": f"{now.second}",
-            "year:yy": f"{now.year % 100:02d}",
-            "year:yyyy": f"{now.year}",
-            "builddefinitionname": str(self.run.data.get("definitionName", "")),
-            "buildid": self.run.id,
-            "teamproject": "local",
-            "sourcebranchname": self._predefined()["Build.SourceBranchName"],
-        }
-        text = re.sub(r"\$\(([A-Za-z:]+)\)", lambda m: simple.get(m.group(1).lower(), m.group(0)), text)
-        rev = re.search(r"\$\(Rev:(r+)\)", text)
-        if rev:
-            value = self.counters.next(text, 1, kind="rev")
-            text = text.replace(rev.group(0), f"{value:0{len(rev.group(1))}d}")
-        vs = VariableSet()
-        vs.update(self._predefined().items())
-        for var in self.pipeline.variables:
-            if not isinstance(var, VariableGroup):
-                vs.set(var.name, _text(var.value))
-        text = vs.expand(text)
-        return re.sub(r'["/:<>\\|?@*]', "_", text).strip() or self.run.id
-
-    def agent_variables(self, vs: VariableSet, stage: Stage, rjob: RuntimeJob, ws: Workspace) -> None:
-        """What the agent sets when the job starts [DOC predefined variables]; read-only."""
-        root = str(ws.root)
-        job = rjob.job
-        values = {
-            "Pipeline.Workspace": root,
-            "Agent.BuildDirectory": root,
-            "Agent.WorkFolder": str(ws.root.parent),
-            "Agent.TempDirectory": str(ws.temp),
-            "Agent.ToolsDirectory": str(ws.root.parent / "_tool"),
-            "Agent.JobName": rjob.display_name,
-            "Agent.JobStatus": "Succeeded",
-            "Build.SourcesDirectory": str(ws.sources),
-            "Build.Repository.LocalPath": str(ws.sources),
-            "System.DefaultWorkingDirectory": str(ws.sources),
-            "Build.ArtifactStagingDirectory": str(ws.staging),
-            "Build.StagingDirectory": str(ws.staging),
-            "System.ArtifactsDirectory": str(ws.staging),
-            "Build.BinariesDirectory": str(ws.binaries),
-            "Common.TestResultsDirectory": str(ws.test_results),
-            "System.JobName": rjob.leg,
-            "System.JobDisplayName": rjob.display_name,
-            "System.JobId": self._uuid(stage.name, rjob.name),
-            "System.JobIdentifier": rjob.identifier,
-            "System.JobPositionInPhase": str(rjob.position),
-            "System.TotalJobsInPhase": str(rjob.total),
-            "System.PhaseName": job.name,
-            "System.PhaseDisplayName": job.display_name,
-            "System.PhaseId": self._uuid(stage.name, job.name),
-        }
-        if job.environment is not None:
-            env = job.environment
-            values.update(
-                {
-                    "Environment.Name": env.name,
-                    "Environment.Id": str(zlib.crc32(env.name.lower().encode()) % 10000),
-                    "Environment.ResourceName": env.resource_name or "",
-                    "Environment.ResourceId": env.resource_name
-                    and self._uuid("resource", env.resource_name)
-                    or "",
-                    "Strategy.Name": job.strategy or "runOnce",
-                    "Strategy.Action": "deploy",
-                }
-            )
-        for name, value in values.items():
-            vs.set(name, value, readonly=True)
-
-    def hook_variables(self, vs: VariableSet, rjob: RuntimeJob, first: RuntimeStep) -> None:
-        """Per lifecycle hook: its job name (output prefix), the canary increment, the rolling target."""
-        vs.set("System.JobName", first.job_name, readonly=True)
-        cycle = {"preDeploy": "PreIteration", "on.success": "PostIteration", "on.failure": "PostIteration"}
-        vs.set("Strategy.CycleName", cycle.get(first.hook or "", "Iteration"), readonly=True)
-        if rjob.job.strategy == "canary" and first.iteration is not None:
-            vs.set("Strategy.Increment", first.iteration, readonly=True)
-        if rjob.job.strategy == "rolling" and first.iteration is not None:
-            vs.set("Environment.ResourceName", first.iteration, readonly=True)
+        return self.variables.stage_scope(stage, named)
 
     # ---- secrets --------------------------------------------------------------------------------
-    def store_secret_outputs(self, stage: str, job: str, values: Mapping[str, str]) -> None:
-        """Secret outputs: `***` in the record, the values (for later jobs and resume) in secrets.json."""
-        if not values and f"{stage}/{job}" not in self._secret_outputs:
-            return
-        with self.run.lock:
-            self._secret_outputs[f"{stage}/{job}"] = dict(values)
-            self._save_secrets()
+    def recorded_outputs(
+        self, stage: str, job: str, outputs: Mapping[str, str], secret_outputs: Mapping[str, str]
+    ) -> dict[str, str]:
+        """A job's outputs as its record shows them (masked); later jobs read the real values."""
+        return self.secrets.recorded_outputs(f"{stage}/{job}", outputs, secret_outputs)
 
     def remember_secret_value(self, value: str) -> None:
-        with self.run.lock:
-            if value not in self._secret_values:
-                self._secret_values.append(value)
-                self._save_secrets()
+        self.secrets.remember(value)
 
-    def _save_secrets(self) -> None:
-        self.run.save_secrets(
-            {"variables": self._secret_vars, "outputs": self._secret_outputs, "values": self._secret_values}
-        )
+    def set_build_number(self, number: str) -> None:
+        """`build.updatebuildnumber`: the record shows it masked; Build.BuildNumber is the real one."""
+        with self.run.lock:
+            self.run.data["buildNumber"] = self.secrets.recorded_build_number(number)
+
+    def add_build_tag(self, tag: str) -> None:
+        with self.run.lock:
+            tags = self.run.data.setdefault("tags", [])
+            if self.masker(tag) not in tags:
+                tags.append(self.masker(tag))
 
     # ---- expressions --------------------------------------------------------------------------
     def _evaluate(

@@ -31,6 +31,7 @@ from emulator.errors import MlopsError
 from emulator.model import Job, Stage, Step
 from emulator.plan import DEFAULT_JOB_NAME, RuntimeJob, RuntimeStep
 from emulator.runtime import conditions as cond
+from emulator.runtime.interrupted import ATTEMPT_MARKER
 from emulator.runtime.logcommands import FormatCommand, LogCommand, parse_line
 from emulator.runtime.process import CANCEL, TIMEOUT, Cancellation, ProcessResult, run_streaming
 from emulator.runtime.server import WAITING, run_task
@@ -99,7 +100,7 @@ class JobRunner:
                     attempt=int(self.jrec.get("attempt") or 0) + 1,
                 )
             self.jrec.pop("finishedAt", None)
-            self.run.save()
+            self.run.save(self.jrec)
         self.run.event("jobStarted", stage=self.stage.name, job=self.rjob.name, attempt=self.jrec["attempt"])
         self.engine.reporter.job_started(self.stage, self.view)
         try:
@@ -127,19 +128,20 @@ class JobRunner:
             result = cond.WITH_ISSUES
         if not self.server:
             shutil.rmtree(self.workspace.temp, ignore_errors=True)  # the agent cleans _temp after each job
-        mask = self.engine.masker
+        outputs = self.engine.recorded_outputs(
+            self.stage.name, self.rjob.name, self.outputs, self.secret_outputs
+        )
         with self.run.lock:
             self.jrec.update(
                 state="completed",
                 result=result,
                 finishedAt=utc_now(),
                 seconds=round(time.monotonic() - started, 3),
-                outputs={k: mask(v) for k, v in self.outputs.items()},
+                outputs=outputs,
             )
             if self.timed_out:
                 self.jrec["timedOut"] = True
-            self.engine.store_secret_outputs(self.stage.name, self.rjob.name, self.secret_outputs)
-            self.run.save()
+            self.run.save(self.jrec)
         self.run.event(
             "jobFinished",
             stage=self.stage.name,
@@ -166,7 +168,7 @@ class JobRunner:
                     "approvers": list(validation.get("approvers") or []),
                     "instructions": validation.get("instructions") or None,
                 }
-            self.run.save()
+            self.run.save(self.jrec)
         self.run.event("jobWaiting", stage=self.stage.name, job=self.rjob.name, step=step["index"])
         return WAITING
 
@@ -218,7 +220,7 @@ class JobRunner:
         with self.run.lock:
             for rstep in steps:
                 self.jrec["steps"][rstep.index].update(result=cond.SKIPPED, message=why)
-            self.run.save()
+            self.run.save(self.jrec)
 
     def _steps(self, steps: Sequence[RuntimeStep], variables: VariableSet, status: str) -> str:
         for rstep in steps:
@@ -262,7 +264,7 @@ class JobRunner:
                 srec.update(
                     result=cond.FAILED, message=self.engine.masker(exc.render()), finishedAt=utc_now()
                 )
-                self.run.save()
+                self.run.save(self.jrec)
             self.engine.reporter.step_finished(self.stage, self.view, step, cond.FAILED, 0.0, exc.message)
             return cond.merge(status, cond.FAILED)
         if not run_it:
@@ -296,7 +298,7 @@ class JobRunner:
         if result == WAITING:
             with self.run.lock:
                 srec.update(result=None, message=message, **(outcome.data or {}))
-                self.run.save()
+                self.run.save(self.jrec)
             self.engine.reporter.step_finished(self.stage, self.view, view, WAITING, 0.0, message)
             return WAITING
         if result == cond.FAILED and step.continue_on_error:
@@ -316,7 +318,7 @@ class JobRunner:
             )
             if outcome.data:
                 srec.update(mask.deep(dict(outcome.data)))
-            self.run.save()
+            self.run.save(self.jrec)
         self.run.event(
             "stepFinished", stage=self.stage.name, job=self.rjob.name, step=rstep.index, result=result
         )
@@ -341,6 +343,7 @@ class JobRunner:
         options = self.engine.options
         env["MLOPS_HOME"] = str(options.home)
         env["MLOPS_RUN_ID"] = self.run.id
+        env[ATTEMPT_MARKER] = f"{self.stage.name}/{self.rjob.name}/{self.jrec.get('attempt')}"
         env["MLFLOW_DISABLE_TELEMETRY"] = "true"
         extra = list(reversed(self.prepend_path))
         if options.az_bin:
@@ -590,7 +593,6 @@ class _StepState:
             if "\n" in value:
                 self._issue("error", "A secret variable can't have several lines")
                 return
-            self.engine.masker.add(value)
             self.engine.remember_secret_value(value)
         runner = self.runner
         if output:
@@ -615,7 +617,6 @@ class _StepState:
 
     def set_secret(self, cmd: LogCommand) -> None:
         if cmd.message:
-            self.engine.masker.add(cmd.message)
             self.engine.remember_secret_value(cmd.message)
 
     def log_issue(self, cmd: LogCommand) -> None:
@@ -715,8 +716,7 @@ class _StepState:
         if not number:
             self._issue("error", "build.updatebuildnumber needs a build number")
             return
-        with self.engine.run.lock:
-            self.engine.run.data["buildNumber"] = number
+        self.engine.set_build_number(number)
         for vs in (self.variables, self.runner.base):
             vs.set("Build.BuildNumber", number, readonly=True)
         self.write(f"Build number: {number}", "section")
@@ -725,10 +725,7 @@ class _StepState:
         tag = cmd.message.strip()
         if not tag:
             return
-        with self.engine.run.lock:
-            tags = self.engine.run.data.setdefault("tags", [])
-            if tag not in tags:
-                tags.append(tag)
+        self.engine.add_build_tag(tag)
         self.write(f"Build tag: {tag}", "debug")
 
     def ignored(self, cmd: LogCommand) -> None:

@@ -13,11 +13,17 @@ Rules [DOC process/variables.md; AGENT Variables.cs, VarUtil.cs]:
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from emulator.errors import Location
+from emulator.expressions.limits import check_length
 
 MACRO_PREFIX = "$("
 MACRO_SUFFIX = ")"
@@ -36,26 +42,35 @@ def is_reserved(name: str) -> bool:
     return any(lowered.startswith(p) for p in RESERVED_PREFIXES)
 
 
-def expand_macros(text: str, lookup: Callable[[str], str | None]) -> str:
+def expand_macros(
+    text: str, lookup: Callable[[str], str | None], location: Location | None = None, what: str = "This value"
+) -> str:
     """Replace `$(name)` by `lookup(name.lower())` once, left to right, as the agent's VarUtil does:
-    an inserted value is not scanned again; an unknown name (None) is left as written."""
+    an inserted value is not scanned again; an unknown name (None) is left as written. The result may
+    not outgrow the 20 MB the service allows a pipeline (see expressions.limits): refused first."""
     if MACRO_PREFIX not in text:
         return text
-    start = 0
+    out: list[str] = []
+    size = 0
+    done = search = 0  # text[:done] is in `out`; the next macro is looked for from `search`
     while True:
-        prefix = text.find(MACRO_PREFIX, start)
+        prefix = text.find(MACRO_PREFIX, search)
         if prefix < 0:
-            return text
+            break
         suffix = text.find(MACRO_SUFFIX, prefix + len(MACRO_PREFIX))
         if suffix < 0:
-            return text
+            break
         key = text[prefix + len(MACRO_PREFIX) : suffix]
         value = lookup(key.lower()) if key else None
         if value is None:
-            start = prefix + 1
+            search = prefix + 1
             continue
-        text = text[:prefix] + value + text[suffix + len(MACRO_SUFFIX) :]
-        start = prefix + len(value)
+        size += prefix - done + len(value)
+        check_length(size + len(text) - suffix - len(MACRO_SUFFIX), what, location)
+        out += (text[done:prefix], value)
+        done = search = suffix + len(MACRO_SUFFIX)
+    out.append(text[done:])
+    return "".join(out)
 
 
 @dataclass
@@ -66,10 +81,21 @@ class VariableSet:
     names: dict[str, str] = field(default_factory=dict)  # lower-case name -> authored name
     secrets: set[str] = field(default_factory=set)
     readonly: set[str] = field(default_factory=set)
+    locations: dict[str, Location] = field(default_factory=dict)  # where a YAML variable was defined
     _expanded: dict[str, str] | None = field(default=None, repr=False)
 
-    def set(self, name: str, value: str, *, secret: bool = False, readonly: bool = False) -> None:
+    def set(
+        self,
+        name: str,
+        value: str,
+        *,
+        secret: bool = False,
+        readonly: bool = False,
+        location: Location | None = None,
+    ) -> None:
         key = name.lower()
+        if location is not None:
+            self.locations[key] = location
         if self.values.get(key) == value and (not secret or key in self.secrets) and (
             not readonly or key in self.readonly
         ):
@@ -95,7 +121,9 @@ class VariableSet:
         return name.lower() in self.readonly
 
     def copy(self) -> VariableSet:
-        return VariableSet(dict(self.values), dict(self.names), set(self.secrets), set(self.readonly))
+        return VariableSet(
+            dict(self.values), dict(self.names), set(self.secrets), set(self.readonly), dict(self.locations)
+        )
 
     def update(self, items: Iterable[tuple[str, str]], *, readonly: bool = False) -> None:
         for name, value in items:
@@ -132,7 +160,7 @@ class VariableSet:
                 return None
             return self._resolve(name, done, [*stack, key])
 
-        value = expand_macros(raw, lookup)
+        value = expand_macros(raw, lookup, self.locations.get(key), f"Variable '{self.names[key]}'")
         done[key] = value
         return value
 
@@ -169,6 +197,25 @@ def mask(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+MIN_ENCODED_LENGTH = 4  # an encoded form shorter than this would mask ordinary text, not a secret
+
+
+def encoded_forms(value: str) -> set[str]:
+    """The forms of a secret the agent masks besides the value itself [AGENT ValueEncoders.cs; the
+    runner's EnumerateBase64Variations]: Base64 of the value starting at each of the three byte
+    alignments (without padding, standard and URL-safe alphabets, so `base64(user:secret)` is masked
+    too), JSON-string escaped, and URI-data escaped."""
+    raw = value.encode("utf-8")
+    forms: set[str] = set()
+    for offset in range(3):
+        if len(raw) > offset:
+            encoded = base64.b64encode(raw[offset:]).decode("ascii").rstrip("=")
+            forms |= {encoded, encoded.replace("+", "-").replace("/", "_")}
+    forms |= {json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+    forms.add(urllib.parse.quote(value, safe="-._~"))
+    return {f for f in forms if f != value and len(f) >= MIN_ENCODED_LENGTH}
+
+
 class Masker:
     """The secret values of a run, shared by its jobs (thread-safe); masks text before it is shown."""
 
@@ -183,8 +230,11 @@ class Masker:
             return
         with self._lock:
             merged = set(self._values) | set(fresh)
-            for v in fresh:  # each line of a multi-line value too
-                merged |= {line for line in v.splitlines() if line.strip()}
+            for v in fresh:  # each line of a multi-line value too, and the encoded forms of each
+                lines = {line for line in v.splitlines() if line.strip()}
+                merged |= lines
+                for line in {v, *lines}:
+                    merged |= encoded_forms(line)
             self._values = tuple(sorted(merged, key=len, reverse=True))
 
     @property

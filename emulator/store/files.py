@@ -1,13 +1,12 @@
-"""Records on disk shared by concurrent pipeline runs: atomic JSON writes and fcntl locks.
+"""Records on disk shared by concurrent pipeline runs: atomic JSON writes and file locks.
 
 Several `az` processes (parallel jobs, concurrent pipeline runs) touch the same state folder, so every
 record is written to a temporary file and renamed into place, and read-modify-write sequences hold
-an exclusive `flock` on a sibling `.lock` file.
+an exclusive lock (`filelock`, an OS lock that dies with its process) on a sibling `.lock` file.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import tempfile
@@ -16,6 +15,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock, Timeout
 
 
 def utc_now() -> str:
@@ -62,13 +63,21 @@ def read_json(path: Path) -> Any:
 
 
 @contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock named after `path` (the lock file is `path` + `.lock`)."""
+def locked(path: Path, *, wait: bool = True) -> Iterator[None]:
+    """Hold an exclusive lock named after `path` (the lock file is `path` + `.lock`); with `wait=False`
+    raise `LockBusy` at once when another process (or thread) holds it."""
     lock_path = path.with_name(path.name + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    lock = FileLock(lock_path, timeout=-1 if wait else 0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise LockBusy(str(lock_path)) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+class LockBusy(Exception):
+    """The lock is held elsewhere (raised by `locked(..., wait=False)`)."""

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
+
+from emulator.errors import Location, RunError
 
 STATE_ENV = "MLOPS_HOME"
 
@@ -12,6 +15,22 @@ def state_home() -> Path:
     """`$MLOPS_HOME`, or `.mlops/` in the working directory; always absolute."""
     configured = os.environ.get(STATE_ENV)
     return Path(configured).resolve() if configured else (Path.cwd() / ".mlops").resolve()
+
+
+def writable(home: Path) -> Path:
+    """The state folder, created if needed; one that can't be written is refused with its path (a
+    read-only folder gave a PermissionError traceback)."""
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=home):
+            pass
+    except OSError as exc:
+        raise RunError(
+            f"The state folder {home} can't be written: {exc.strerror or exc}",
+            Location(str(home)),
+            hint=f"set {STATE_ENV} to a folder you can write to, or run where .mlops/ can be created",
+        ) from None
+    return home
 
 
 def runs_dir(home: Path | None = None) -> Path:

@@ -32,6 +32,7 @@ from emulator.expressions import (
     to_bool,
     to_string,
 )
+from emulator.expressions.limits import check_length
 from emulator.templates.directives import Directive, directive_of, is_directive_text
 from emulator.templates.parameters import Declarations, bind, check_schema, parse_declarations
 from emulator.templates.references import MAX_DEPTH, References, TemplateFile
@@ -169,6 +170,7 @@ class Expander:
                                       hint="a list or mapping can only be inserted as a whole value "
                                            "(the scalar must be exactly one ${{ }}, without text around it)")
             parts.append(to_string(value))
+        check_length(sum(map(len, parts)), "This value", loc)
         joined = "".join(parts)
         return YStr(joined, loc) if loc is not None else joined
 
