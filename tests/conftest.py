@@ -41,8 +41,8 @@ settings.register_profile("thorough", max_examples=200, deadline=None,
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "thorough"))
 
 # Where every test drives `mlops`/`az`, runs steps or trains and serves models.
-INTEGRATION_DIRS = ("tests/features/", "tests/e2e/", "tests/realworld/", "tests/unit/azureml/",
-                    "tests/unit/ml/", "tests/conformance/runtime/")
+INTEGRATION_DIRS = ("tests/features/", "tests/e2e/", "tests/realworld/", "tests/hardening/",
+                    "tests/unit/azureml/", "tests/unit/ml/", "tests/conformance/runtime/")
 # Start order under `make test` (xdist, a file per worker at a time): Docker first, then end-to-end, then
 # the other integration files, then the pure ones.
 _WEIGHT = (("docker", 0), ("e2e", 1), ("integration", 2))
