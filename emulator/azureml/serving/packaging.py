@@ -18,9 +18,7 @@ emulator runs containers with host networking (there is no bridge), so a service
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from emulator.azureml.assets.digests import content_digest
 from emulator.azureml.assets.environments import register_environment_record, resolve_environment
 from emulator.azureml.assets.models import resolve_model
 from emulator.azureml.assets.records import write_json
@@ -74,23 +73,6 @@ def gunicorn_args(port: int, workers: int = 1, timeout: int = 120) -> str:
 
 
 NOT_INPUTS = ("package.json", "build.log", f"{BUILD_AIDS}/ca-certificates.crt")
-
-
-def content_digest(folder: Path, exclude: tuple[str, ...] = NOT_INPUTS) -> str:
-    """sha256 over every file's relative path, executable bit and bytes, in sorted order.
-
-    The host's CA bundle (a build aid: pip inside `docker build` needs it here) is not an input of the
-    package and is left out, so the digest depends only on model, code and environment.
-    """
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        relative = path.relative_to(folder).as_posix()
-        if relative in exclude:
-            continue
-        digest.update(relative.encode() + b"\0")
-        digest.update(b"x" if os.access(path, os.X_OK) else b"-")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return "sha256:" + digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -205,7 +187,8 @@ def write_context(root: Path, name: str, inputs: ContextInputs, source: str = "c
         else:
             ca_bundle.write_bytes(b"")
         (staging / "Dockerfile").write_text(dockerfile(inputs), encoding="utf-8")
-        digest = content_digest(staging)
+        # the host's CA bundle (a build aid: pip inside `docker build` needs it) is not an input
+        digest = content_digest(staging, NOT_INPUTS)
         if final.exists():
             retired = root / f".old-{name}-{uuid.uuid4().hex[:8]}"
             final.rename(retired)
