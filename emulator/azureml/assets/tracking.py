@@ -23,10 +23,27 @@ if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
 
 T = TypeVar("T")
+# The settings of an MLflow client that reach a team tracking server (mlflow's own variable names).
+_CLIENT_SETTINGS = (
+    "MLFLOW_TRACKING_USERNAME",
+    "MLFLOW_TRACKING_PASSWORD",
+    "MLFLOW_TRACKING_TOKEN",
+    "MLFLOW_TRACKING_INSECURE_TLS",
+    "MLFLOW_TRACKING_SERVER_CERT_PATH",
+    "MLFLOW_TRACKING_CLIENT_CERT_PATH",
+)
 
 
 def is_local_store(uri: str) -> bool:
     return uri.startswith("sqlite:")
+
+
+def client_credentials(ctx: Context) -> dict[str, str]:
+    """What a job needs to reach a team tracking server (as Azure ML hands a job its workspace's token):
+    the MLflow client settings of this environment; nothing for the state folder's own store."""
+    if is_local_store(ctx.tracking_uri):
+        return {}
+    return {k: v for k, v in os.environ.items() if k in _CLIENT_SETTINGS}
 
 
 def quiet_mlflow() -> None:

@@ -12,7 +12,6 @@ The bindings are `bindings.py`, the interpreter the command runs with `runtimes.
 
 from __future__ import annotations
 
-import os
 import shlex
 import shutil
 import subprocess
@@ -42,7 +41,7 @@ from emulator.azureml.compute.bindings import (
     resolve_inputs,
     substitute,
 )
-from emulator.azureml.compute.runtimes import Runtime
+from emulator.azureml.compute.runtimes import Runtime, machine_environment
 from emulator.azureml.context import Context, Sink
 from emulator.azureml.errors import AzError, AzNotFoundError, JobFailedError
 from emulator.errors import Location
@@ -50,7 +49,6 @@ from emulator.processes import is_running, kill_group, process_start_ticks
 
 TERMINAL = ("Completed", "Failed", "Canceled", "NotResponding", "Paused")
 _SNAPSHOT_IGNORE = {"__pycache__", ".git", ".venv", ".mlops", "node_modules", ".pytest_cache", ".mypy_cache"}
-_CLEAN_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP")
 
 
 @dataclass(frozen=True)
@@ -113,16 +111,13 @@ def default_experiment_name(cwd: Path) -> str:
 def _job_environment(
     ctx: Context, job: CommandJob, ws: Workspace, runtime: Runtime, run_id: str | None
 ) -> dict[str, str]:
-    env = dict(os.environ)
-    if runtime.manager == "isolated":
-        for key in _CLEAN_ENV:
-            env.pop(key, None)
+    """What Azure ML gives a job: its `environment_variables`, the AZUREML_* and MLflow settings of the
+    run, its environment's interpreter first on PATH; nothing of the step that ran `az ml job create`."""
+    env = machine_environment(runtime.python.parent)
+    env.update(tracking.client_credentials(ctx))
     for key, value in job.environment_variables.items():
         env[str(key)] = value
-    env["PATH"] = str(runtime.python.parent) + os.pathsep + env.get("PATH", "")
     env["VIRTUAL_ENV"] = str(runtime.prefix)
-    env["PYTHONUNBUFFERED"] = "1"
-    env["MLFLOW_DISABLE_TELEMETRY"] = "true"
     env["MLFLOW_TRACKING_URI"] = ctx.tracking_uri
     env["MLFLOW_EXPERIMENT_NAME"] = job.experiment
     if run_id:

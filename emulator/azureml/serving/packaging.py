@@ -11,9 +11,9 @@ deployment of the same model, code and environment reuses the package's image.
 
 The image serves the model the way an Azure ML inference image does: the Azure ML inference server
 (`azureml-inference-server-http`) under gunicorn, from a venv holding the environment's pip
-dependencies, as a non-root user. It listens on 127.0.0.1:5001 (Azure ML's inference port): the
-emulator runs containers with host networking (there is no bridge), so a service must bind loopback;
-`GUNICORN_CMD_ARGS` moves it to another port at `docker run`.
+dependencies, as a non-root user. It listens on 127.0.0.1:5001 (Azure ML's inference port) when run by
+hand (`docker run --network host`: there is no bridge, so a service must bind loopback);
+`GUNICORN_CMD_ARGS` moves it elsewhere, as the emulator's deployment containers do (to a unix socket).
 """
 
 from __future__ import annotations
@@ -67,9 +67,10 @@ def default_progress(text: str) -> None:
     _log.info("%s", text.rstrip("\n"))
 
 
-def gunicorn_args(port: int, workers: int = 1, timeout: int = 120) -> str:
-    """The server's command-line options, passed through gunicorn's GUNICORN_CMD_ARGS variable."""
-    return f"--bind 127.0.0.1:{port} --workers {workers} --timeout {timeout}"
+def gunicorn_args(bind: str, workers: int = 1, timeout: int = 120) -> str:
+    """The server's command-line options (`bind`: `HOST:PORT` or `unix:PATH`), passed through gunicorn's
+    GUNICORN_CMD_ARGS variable."""
+    return f"--bind {bind} --workers {workers} --timeout {timeout}"
 
 
 NOT_INPUTS = ("package.json", "build.log", f"{BUILD_AIDS}/ca-certificates.crt")
@@ -122,9 +123,9 @@ def dockerfile(inputs: ContextInputs) -> str:
         "(az ml model package, emulated).",
         "# Build: docker build --network host --build-arg SOURCE_COMMIT=$(git rev-parse HEAD) -t NAME .",
         f"# Run:   docker run --network host NAME   (serves http://127.0.0.1:{SERVER_PORT}/score);",
-        f'#        another port: -e GUNICORN_CMD_ARGS="{gunicorn_args(8080)}"',
+        f'#        another port: -e GUNICORN_CMD_ARGS="{gunicorn_args("127.0.0.1:8080")}"',
         f"FROM {inputs.base_image}",
-        f'ENV GUNICORN_CMD_ARGS="{gunicorn_args(SERVER_PORT)}" \\',
+        f'ENV GUNICORN_CMD_ARGS="{gunicorn_args(f"127.0.0.1:{SERVER_PORT}")}" \\',
         "    MLFLOW_DISABLE_TELEMETRY=true \\",
         "    PIP_DISABLE_PIP_VERSION_CHECK=1 \\",
         "    PYTHONUNBUFFERED=1",

@@ -1,27 +1,33 @@
-"""Scoring servers as processes: the Azure ML inference server under gunicorn, bound to 127.0.0.1.
+"""Scoring servers as processes: the Azure ML inference server under gunicorn, on a unix socket.
 
-What the process backend runs (see `backends.py`), and the HTTP and log helpers both backends use.
-`azmlinfsrv` always binds 0.0.0.0, so its WSGI app is run under gunicorn directly (the way the
-environment notes prescribe). Processes are detached (own session) so they outlive the `az` command
-that started them; they are identified by pid *and* start time so a recycled pid is never killed.
+What the process backend runs (see `backends.py`), and the socket and log helpers both backends use.
+A deployment listens on a unix socket in a folder only this user can enter (`socket_folder`), never on
+a TCP port: the endpoint's front is the only way to it, as azureml-fe is on Azure, so its key is never
+bypassed. (`azmlinfsrv` would bind 0.0.0.0, so its WSGI app is run under gunicorn directly.) Servers
+get the environment Azure ML gives a deployment, nothing of the step that ran `az`. Processes are
+detached (own session) so they outlive the `az` command that started them; they are identified by
+pid *and* start time so a recycled pid is never killed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import http.client
 import os
 import socket
+import stat
 import subprocess
+import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from emulator.azureml.compute.runtimes import machine_environment
 from emulator.azureml.errors import AzError
 from emulator.processes import is_running, process_start_ticks, reap, stop_group
 
 APP = "azureml_inference_server_http.server.entry:app"
-_CLEAN_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_NAME")
+SOCKET_NAME = "server.sock"
 
 
 @dataclass(frozen=True)
@@ -30,19 +36,24 @@ class ServerProcess:
 
     pid: int
     start_ticks: int
-    port: int
+    socket: Path
     log_path: Path
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
-
-def free_port() -> int:
-    """A port free on 127.0.0.1 right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def socket_folder(key: str) -> Path:
+    """A folder for one deployment's socket, inside `<runtime dir>/mlops-<uid>` (mode 0700, checked):
+    short enough for a socket path (about 100 bytes at most), and closed to other users."""
+    base = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()) / f"mlops-{os.getuid()}"
+    base.mkdir(mode=0o700, exist_ok=True)
+    info = base.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
+        raise AzError(
+            f"{base} must be a folder of yours that only you can enter; it is not",
+            hint="remove it (deployments create it again with mode 0700), or set XDG_RUNTIME_DIR",
+        )
+    folder = base / hashlib.sha256(key.encode()).hexdigest()[:16]
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
 
 
 def start_server(
@@ -52,27 +63,23 @@ def start_server(
     model_dir: Path,
     cwd: Path,
     log_path: Path,
+    socket_path: Path,
     environment: dict[str, str],
-    port: int | None = None,
     workers: int = 1,
     timeout: int = 120,
 ) -> ServerProcess:
-    """Start gunicorn with the inference server app, detached, logging to `log_path`."""
-    chosen = port or free_port()
-    env = {k: v for k, v in os.environ.items() if k not in _CLEAN_ENV}
+    """Start gunicorn with the inference server app on `socket_path`, detached, logging to `log_path`."""
+    env = machine_environment(python.parent)
     env.update(environment)
     env["AZUREML_ENTRY_SCRIPT"] = str(entry_script)
     env["AZUREML_MODEL_DIR"] = str(model_dir)
     env["AZUREML_SOURCE_DIRECTORY"] = str(cwd)
-    env["MLFLOW_DISABLE_TELEMETRY"] = "true"
-    env["PYTHONUNBUFFERED"] = "1"
-    env["PATH"] = str(python.parent) + os.pathsep + env.get("PATH", "")
     command = [
         str(python),
         "-m",
         "gunicorn",
         "-b",
-        f"127.0.0.1:{chosen}",
+        f"unix:{socket_path}",
         "-w",
         str(workers),
         "--timeout",
@@ -95,7 +102,7 @@ def start_server(
             start_new_session=True,
         )
     ticks = process_start_ticks(process.pid) or 0
-    return ServerProcess(pid=process.pid, start_ticks=ticks, port=chosen, log_path=log_path)
+    return ServerProcess(pid=process.pid, start_ticks=ticks, socket=socket_path, log_path=log_path)
 
 
 def log_tail(path: Path, lines: int = 30) -> str:
@@ -116,16 +123,12 @@ def wait_healthy(server: ServerProcess, timeout: float = 180.0) -> float:
                 f"the scoring server exited before becoming healthy (log: {server.log_path})",
                 hint=f"server log:\n{log_tail(server.log_path).rstrip()}",
             )
-        try:
-            status, _ = http_request("GET", server.base_url + "/", timeout=2.0)
-            if status == 200:
-                return time.monotonic() - started
-        except OSError:
-            pass
+        if healthy(server.socket):
+            return time.monotonic() - started
         time.sleep(0.2)
     stop_server(server.pid, server.start_ticks)
     raise AzError(
-        f"the scoring server did not answer on {server.base_url}/ within {int(timeout)} s",
+        f"the scoring server did not answer on {server.socket} within {int(timeout)} s",
         hint=f"server log:\n{log_tail(server.log_path).rstrip()}",
     )
 
@@ -135,18 +138,38 @@ def stop_server(pid: int, start_ticks: int, grace: float = 10.0) -> bool:
     return stop_group(pid, start_ticks, grace)
 
 
+class _UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path: Path, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self.path = path
+
+    def connect(self) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(str(self.path))
+
+
 def http_request(
+    socket_path: Path,
     method: str,
-    url: str,
+    path: str,
     body: bytes | None = None,
     headers: dict[str, str] | None = None,
     timeout: float = 60.0,
 ) -> tuple[int, bytes]:
-    """(status, body) of one HTTP request; HTTP error statuses are returned, not raised."""
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
+    """(status, body) of one HTTP request to the server on `socket_path` (raises OSError if none)."""
+    connection = _UnixConnection(socket_path, timeout)
     try:
-        with opener.open(request, timeout=timeout) as response:
-            return int(response.status), bytes(response.read())
-    except urllib.error.HTTPError as exc:
-        return int(exc.code), bytes(exc.read())
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def healthy(socket_path: Path) -> bool:
+    """Whether the server on `socket_path` answers its liveness route (GET /) with 200."""
+    try:
+        return http_request(socket_path, "GET", "/", timeout=2.0)[0] == 200
+    except OSError:
+        return False

@@ -275,7 +275,7 @@ def test_container_deployments_answer_like_the_process_deployment(docker_scenari
         assert (
             record["provisioning_state"] == "Succeeded" and local["mode"] == "container" and local["running"]
         )
-        assert local["scoring_uri"] == f"http://127.0.0.1:{local['port']}/score"
+        assert Path(local["socket"]).is_socket() and "port" not in local  # only the front reaches it
         container = docker_scenario.daemon.client.containers.get(local["container_id"])
         assert container.status == "running" and container.attrs["HostConfig"]["NetworkMode"] == "host"
         assert container.labels["org.mlops-emulator.home"] == str(docker_scenario.home.resolve())
