@@ -6,9 +6,10 @@ it started. A process another `az` or `mlops` process started is known by its pi
 time (`process_start_ticks`), or by a marker in its environment (`process_alive`), so a recycled pid
 is never signalled. psutil reads both, on Linux and macOS alike.
 
-A process that must not outlive the pipeline runner that started it (an `az` call of a step) finds
-the runner's identity in `$MLOPS_RUNNER` (`runner_identity()`), and `exit_with_runner` ends it once
-the runner is gone: a `kill -9` of `mlops` leaves no `az` behind to act on the workspace.
+`process_identity()` writes both as one string (`<pid>:<start ticks>`) for records and environment
+variables. A process that must not outlive the pipeline runner that started it (an `az` call of a
+step) finds the runner's identity in `$MLOPS_RUNNER`, and `exit_with_runner` ends it once the runner
+is gone: a `kill -9` of `mlops` leaves no `az` behind to act on the workspace.
 """
 
 from __future__ import annotations
@@ -58,17 +59,19 @@ def process_alive(pid: int, marker: str | None = None) -> bool:
         return False
 
 
-def runner_identity() -> str:
-    """`<pid>:<start ticks>` of this process, for `$MLOPS_RUNNER` of the processes it starts."""
-    return f"{os.getpid()}:{process_start_ticks(os.getpid()) or 0}"
+def process_identity(pid: int | None = None) -> str:
+    """`<pid>:<start ticks>` of process `pid` (this one by default): names it for other processes."""
+    pid = os.getpid() if pid is None else pid
+    return f"{pid}:{process_start_ticks(pid) or 0}"
 
 
-def _runner_alive(identity: str) -> bool:
+def identity_running(identity: str) -> bool:
+    """Whether the process `process_identity` named still runs (True for what it did not write)."""
     pid, _, ticks = identity.partition(":")
     try:
         return is_running(int(pid), int(ticks))
     except ValueError:
-        return True  # not an identity we wrote: nothing to watch
+        return True
 
 
 def exit_with_runner(poll_seconds: float = 0.5) -> str | None:
@@ -80,11 +83,11 @@ def exit_with_runner(poll_seconds: float = 0.5) -> str | None:
     identity = os.environ.get(RUNNER_VARIABLE, "")
     if not identity:
         return None
-    if not _runner_alive(identity):
+    if not identity_running(identity):
         return identity
 
     def watch() -> None:
-        while _runner_alive(identity):
+        while identity_running(identity):
             time.sleep(poll_seconds)
         os.kill(os.getpid(), signal.SIGTERM)
 

@@ -30,7 +30,7 @@ from typing import IO, TYPE_CHECKING, Any
 from emulator.errors import MlopsError
 from emulator.model import Job, Stage, Step
 from emulator.plan import DEFAULT_JOB_NAME, RuntimeJob, RuntimeStep
-from emulator.processes import RUNNER_VARIABLE, runner_identity
+from emulator.processes import RUNNER_VARIABLE, process_identity
 from emulator.runtime import conditions as cond
 from emulator.runtime.logcommands import FormatCommand, LogCommand, parse_line
 from emulator.runtime.process import CANCEL, TIMEOUT, Cancellation, ProcessResult, run_streaming
@@ -344,7 +344,7 @@ class JobRunner:
         env["MLOPS_RUN_ID"] = self.run.id
         # who runs the step, and which attempt of which step it is: an `az` call ends when the runner is
         # gone, and registers a model once per step across a resume (emulator.azureml)
-        env[RUNNER_VARIABLE] = runner_identity()
+        env[RUNNER_VARIABLE] = process_identity()
         env["MLOPS_STEP"] = f"{self.run.id}/{self.stage.name}/{self.rjob.name}/{rstep.index}"
         env["MLOPS_STEP_ATTEMPT"] = str(self.jrec.get("attempt") or 1)
         env["MLFLOW_DISABLE_TELEMETRY"] = "true"
