@@ -77,7 +77,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
             "ml", "online-deployment", "create", "-f", str(aml / "deployment.yml"), "--all-traffic", env=env
         )
         endpoint = ws.az("ml", "online-endpoint", "show", "-n", "credit-endpoint", env=env)
-        key = ws.az("ml", "online-endpoint", "get-credentials", "-n", "credit-endpoint", env=env)["primaryKey"]
+        key = ws.az("ml", "online-endpoint", "get-credentials", "-n", "credit-endpoint", env=env)[
+            "primaryKey"
+        ]
         yield Endpoint(ws, endpoint, deployment, key)
     finally:
         stop_all_endpoints(ws.home)
@@ -163,7 +165,7 @@ def test_200_concurrent_requests_through_the_front(served: Endpoint) -> None:
     errors = [status for status, _ in results if status != 200]
     latencies = sorted(seconds * 1000 for _, seconds in results)
     cut = statistics.quantiles(latencies, n=100)
-    print(  # the figures of the load test (pytest -s shows them)
+    print(  # noqa: T201 - the figures of the load test (pytest -s shows them)
         f"\n{clients} concurrent requests: errors {len(errors)}, {clients / wall:.0f} req/s, latency ms "
         f"p50 {cut[49]:.0f} p90 {cut[89]:.0f} p95 {cut[94]:.0f} p99 {cut[98]:.0f} max {latencies[-1]:.0f}"
     )

@@ -32,7 +32,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from aiohttp import ClientError, ClientSession, ClientTimeout, TCPConnector, UnixConnector, web
+from aiohttp import (
+    ClientError,
+    ClientSession,
+    ClientTimeout,
+    DummyCookieJar,
+    TCPConnector,
+    UnixConnector,
+    web,
+)
 
 from emulator.azureml.assets.records import read_json, write_text
 
@@ -100,7 +108,11 @@ class Front:
         if session is None or session.closed:
             connector = UnixConnector(path=socket_path) if socket_path else TCPConnector()
             session = self._sessions[key] = ClientSession(
-                connector=connector, timeout=_TIMEOUT, auto_decompress=False, skip_auto_headers=["User-Agent"]
+                connector=connector,
+                timeout=_TIMEOUT,
+                auto_decompress=False,
+                skip_auto_headers=["User-Agent"],
+                cookie_jar=DummyCookieJar(),  # a proxy keeps no cookies: one client's would reach others
             )
         return session
 

@@ -138,7 +138,9 @@ def stop_server(pid: int, start_ticks: int, grace: float = 10.0) -> bool:
     return stop_group(pid, start_ticks, grace)
 
 
-class _UnixConnection(http.client.HTTPConnection):
+class UnixConnection(http.client.HTTPConnection):
+    """An http.client connection to a server on a unix socket."""
+
     def __init__(self, path: Path, timeout: float) -> None:
         super().__init__("localhost", timeout=timeout)
         self.path = path
@@ -158,7 +160,7 @@ def http_request(
     timeout: float = 60.0,
 ) -> tuple[int, bytes]:
     """(status, body) of one HTTP request to the server on `socket_path` (raises OSError if none)."""
-    connection = _UnixConnection(socket_path, timeout)
+    connection = UnixConnection(socket_path, timeout)
     try:
         connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
