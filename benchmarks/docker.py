@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 from emulator.azureml import write_az_shim  # noqa: E402 - after the path setup, so the script runs from a checkout
-from emulator.azureml.compute import envbuild  # noqa: E402
+from emulator.azureml.compute import envbuild, loopback  # noqa: E402
 from emulator.azureml.serving import (  # noqa: E402
     base_images,
     containers,
@@ -64,12 +64,12 @@ def az(home: Path, bin_dir: Path, *args: str) -> str:
 
 def latencies(socket: Path, body: bytes, count: int) -> list[float]:
     headers = {"Content-Type": "application/json"}
-    status, _ = serving.http_request(socket, "POST", "/score", body, headers)  # first one outside the sample
+    status, _ = loopback.unix_request(socket, "POST", "/score", body, headers)  # first one outside the sample
     assert status == 200, status
     samples = []
     for _ in range(count):
         started = time.perf_counter()
-        status, _ = serving.http_request(socket, "POST", "/score", body, headers)
+        status, _ = loopback.unix_request(socket, "POST", "/score", body, headers)
         samples.append((time.perf_counter() - started) * 1000)
         assert status == 200, status
     return samples

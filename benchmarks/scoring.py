@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import http.client
 import json
 import os
@@ -42,6 +43,9 @@ from typing import Any
 from urllib.parse import urlparse
 
 import psutil
+
+from emulator.azureml.compute.loopback import free_port
+from emulator.testing.load import burst, run_together
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -96,12 +100,6 @@ def rows(n: int) -> list[dict[str, Any]]:
     return chosen
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def tcp(url: str) -> Connect:
     parsed = urlparse(url)
 
@@ -116,7 +114,7 @@ def tcp(url: str) -> Connect:
 
 
 def unix(path: str) -> Connect:
-    from emulator.azureml.serving.server import UnixConnection
+    from emulator.azureml.compute.loopback import UnixConnection
 
     def connect() -> http.client.HTTPConnection:
         conn = UnixConnection(Path(path), 120)
@@ -166,13 +164,7 @@ def load(
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=worker, args=(count,)) for count in per_connection]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
+    wall = run_together([functools.partial(worker, count) for count in per_connection])
     if errors:
         raise SystemExit(f"{path}: {len(errors)} failed requests (first: HTTP {errors[0]})")
     latencies.sort()
@@ -183,43 +175,20 @@ def load(
     }
 
 
-def burst(connect: Connect, body: bytes, headers: dict[str, str], clients: int) -> dict[str, float]:
-    """`clients` concurrent clients, one request each, released together: percentiles and errors."""
-    gate = threading.Barrier(clients)
-    results: list[tuple[bool, float]] = []
-    lock = threading.Lock()
+def one_request(connect: Connect, body: bytes, headers: dict[str, str]) -> Callable[[], int]:
+    """A fresh client's POST /score (for a burst of concurrent clients): its status."""
 
-    def client() -> None:
-        gate.wait()
-        started = time.perf_counter()
+    def send() -> int:
+        conn = connect()
         try:
-            conn = connect()
             conn.request("POST", "/score", body=body, headers=headers)
             response = conn.getresponse()
             response.read()
+            return response.status
+        finally:
             conn.close()
-            ok = response.status == 200
-        except OSError:
-            ok = False
-        with lock:
-            results.append((ok, time.perf_counter() - started))
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - began
-    cut = statistics.quantiles([seconds * 1000 for _, seconds in results], n=100)
-    return {
-        "errors": sum(1 for ok, _ in results if not ok),
-        "rps": clients / wall,
-        "p50": cut[49],
-        "p95": cut[94],
-        "p99": cut[98],
-        "max": max(seconds for _, seconds in results) * 1000,
-    }
+    return send
 
 
 def tcp_server(home: Path, deployment: dict[str, Any], port: int) -> subprocess.Popen[bytes]:
@@ -437,7 +406,7 @@ def main() -> int:
                     if best is None or measured["rps"] > best["rps"]:
                         results[(name, size)] = measured
         bursts = {
-            name: burst(connect, bodies[1]["score"], headers, args.burst)
+            name: burst(one_request(connect, bodies[1]["score"], headers), args.burst)
             for name, (connect, _, headers, pid) in ways.items()
             if pid
         }
@@ -461,11 +430,8 @@ def main() -> int:
             per_request = seconds / front_requests[(name, size)] * 1000
             print(f"{name:<30} {size:>4} rows: front CPU {per_request:.3f} ms per request")
         print(f"\nburst of {args.burst} concurrent one-request clients, single-row payload:")
-        for name, b in bursts.items():
-            print(
-                f"{name:<30} errors {int(b['errors'])}  {b['rps']:6.1f} req/s  p50 {b['p50']:7.0f}  "
-                f"p95 {b['p95']:7.0f}  p99 {b['p99']:7.0f}  max {b['max']:7.0f} ms"
-            )
+        for name, figures in bursts.items():
+            print(f"{name:<30} {figures}")
         for size in (1, 100):
             front = results[("endpoint: aiohttp front→unix", size)]
             direct = results[("server on its unix socket", size)]

@@ -36,6 +36,7 @@ __all__ = [
     "example",
     "format_list",
     "format_problems",
+    "is_pipeline",
     "list_recipes",
     "parameters_table",
     "show",
@@ -523,7 +524,8 @@ def _check_readme(recipe: Recipe, root: Path) -> list[Problem]:
     return problems
 
 
-def _is_pipeline(path: Path) -> bool:
+def is_pipeline(path: Path) -> bool:
+    """A YAML file with a pipeline's top-level keys (not environments.yml, service-connections.yml)."""
     from emulator.yamlio import load_file
 
     if path.name in NOT_PIPELINES:
@@ -540,7 +542,7 @@ def composed_pipelines(root: Path) -> list[Path]:
     folder = root / "mlops_pipelines"
     if not folder.is_dir():
         return []
-    return [p for p in sorted(folder.glob("*.yml")) if _is_pipeline(p)]
+    return [p for p in sorted(folder.glob("*.yml")) if is_pipeline(p)]
 
 
 def check(root: Path, *, pipelines: bool = True) -> list[Problem]:

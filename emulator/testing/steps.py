@@ -965,6 +965,28 @@ def step_step_log_mentions(mlops_session: MlopsSession, name: str, stage: str, t
     assert text in content, f"{text!r} not in the log of {name}:\n{content[-3000:]}"
 
 
+@then(parsers.re(r'^step "(?P<name>[^"]+)" of stage "(?P<stage>[^"]+)" reported the (?P<kind>error|warning) '
+                  r'"(?P<text>[^"]*)" at "(?P<where>[^"]+)"$'))
+def step_step_issue(
+    mlops_session: MlopsSession, name: str, stage: str, kind: str, text: str, where: str
+) -> None:
+    """An issue (`##vso[task.logissue]`) of the step: its type, a text in its message, and
+    `file:line:col` as the issue's sourcepath, linenumber and columnnumber."""
+    issues = _run_step(mlops_session, stage, name).get("issues") or []
+    for issue in issues:
+        place = ":".join(str(issue.get(k, "")) for k in ("sourcepath", "linenumber", "columnnumber"))
+        if issue.get("type") == kind and text in str(issue.get("message")) and place == where:
+            return
+    raise AssertionError(f"no {kind} {text!r} at {where} among the issues of step {name}: {issues}")
+
+
+@then(step('the run published the artifact "{name}" holding "{file}"'))
+def step_artifact_holds(mlops_session: MlopsSession, name: str, file: str) -> None:
+    folder = mlops_session.home / "runs" / str(mlops_session.run_id) / "artifacts" / name
+    held = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+    assert file in held, f"artifact {name} holds {held}"
+
+
 def _job_outputs(session: MlopsSession, stage: str, job: str) -> dict[str, Any]:
     record = session.stage(stage)
     for item in record["jobs"]:

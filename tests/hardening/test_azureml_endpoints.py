@@ -13,9 +13,6 @@ import http.client
 import json
 import os
 import stat
-import statistics
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +21,7 @@ import psutil
 import pytest
 
 from emulator.azureml.serving.endpoints import stop_all_endpoints
+from emulator.testing.load import burst
 
 from .azureml_support import REPO, Workspace, make_workspace
 
@@ -140,33 +138,6 @@ def test_deeply_nested_json_is_refused_with_a_clear_400(served: Endpoint) -> Non
 
 
 def test_200_concurrent_requests_through_the_front(served: Endpoint) -> None:
-    clients = 200
-    barrier = threading.Barrier(clients)
-    results: list[tuple[int, float]] = []
-    lock = threading.Lock()
-
-    def client() -> None:
-        barrier.wait()
-        started = time.perf_counter()
-        try:
-            status, _ = served.post(timeout=300)
-        except OSError:
-            status = -1
-        with lock:
-            results.append((status, time.perf_counter() - started))
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - began
-    errors = [status for status, _ in results if status != 200]
-    latencies = sorted(seconds * 1000 for _, seconds in results)
-    cut = statistics.quantiles(latencies, n=100)
-    print(  # noqa: T201 - the figures of the load test (pytest -s shows them)
-        f"\n{clients} concurrent requests: errors {len(errors)}, {clients / wall:.0f} req/s, latency ms "
-        f"p50 {cut[49]:.0f} p90 {cut[89]:.0f} p95 {cut[94]:.0f} p99 {cut[98]:.0f} max {latencies[-1]:.0f}"
-    )
-    assert len(results) == clients and errors == []
+    figures = burst(lambda: served.post(timeout=300)[0], 200)
+    print(f"\n{figures}")  # noqa: T201 - the figures of the load test (pytest -s shows them)
+    assert figures.errors == 0

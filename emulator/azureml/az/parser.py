@@ -133,6 +133,15 @@ def _option_table(command: Command | None) -> dict[str, Option]:
     return table
 
 
+def _abbreviation(flag: str, table: dict[str, Option]) -> Option | None:
+    """The option an unambiguous prefix of a long flag names (`--endpoint` for `--endpoint-name`), as
+    argparse, under az's parser, accepts."""
+    if not flag.startswith("--") or len(flag) < 3:
+        return None
+    found = {id(o): o for f, o in table.items() if f.startswith("--") and f.startswith(flag)}
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
 def _match_command(words: list[str], commands: Sequence[Command]) -> tuple[Command | None, int]:
     best: Command | None = None
     for command in commands:
@@ -177,7 +186,7 @@ def parse(
         token = rest[position]
         position += 1
         flag, eq, inline = token.partition("=") if token.startswith("--") else (token, "", "")
-        option = table.get(flag)
+        option = table.get(flag) or _abbreviation(flag, table)
         if option is None:
             candidates = sorted(table)
             hint = did_you_mean(flag, candidates) if flag.startswith("-") else None

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emulator.azureml.compute import loopback
 from emulator.azureml.errors import AzError
 from emulator.azureml.serving import server
 from emulator.azureml.serving.docker_daemon import Daemon, connect, docker_host
@@ -124,7 +125,7 @@ def wait_healthy(daemon: Daemon, started: RunningContainer, timeout: float = 180
                 f"the scoring container {started.name} exited before becoming healthy",
                 hint=f"container log:\n{tail}" if tail else "the container left no log",
             )
-        if server.healthy(started.socket):
+        if loopback.answers(started.socket):
             return time.monotonic() - begun
         time.sleep(0.25)
     tail = logs(daemon, started.container_id, 40).rstrip()

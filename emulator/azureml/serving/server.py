@@ -12,19 +12,18 @@ pid *and* start time so a recycled pid is never killed.
 from __future__ import annotations
 
 import hashlib
-import http.client
 import os
-import socket
 import stat
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from emulator.azureml.compute.loopback import log_tail as log_tail
+from emulator.azureml.compute.loopback import wait_answering
 from emulator.azureml.compute.runtimes import machine_environment
 from emulator.azureml.errors import AzError
-from emulator.processes import is_running, process_start_ticks, reap, stop_group
+from emulator.processes import process_start_ticks, stop_group
 
 APP = "azureml_inference_server_http.server.entry:app"
 SOCKET_NAME = "server.sock"
@@ -105,31 +104,10 @@ def start_server(
     return ServerProcess(pid=process.pid, start_ticks=ticks, socket=socket_path, log_path=log_path)
 
 
-def log_tail(path: Path, lines: int = 30) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    return "".join(text.splitlines(True)[-lines:]) if lines > 0 else text
-
-
 def wait_healthy(server: ServerProcess, timeout: float = 180.0) -> float:
     """Seconds until GET / answers 200; raises with the server log tail if it dies or times out."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if not is_running(server.pid, server.start_ticks):
-            reap(server.pid)
-            raise AzError(
-                f"the scoring server exited before becoming healthy (log: {server.log_path})",
-                hint=f"server log:\n{log_tail(server.log_path).rstrip()}",
-            )
-        if healthy(server.socket):
-            return time.monotonic() - started
-        time.sleep(0.2)
-    stop_server(server.pid, server.start_ticks)
-    raise AzError(
-        f"the scoring server did not answer on {server.socket} within {int(timeout)} s",
-        hint=f"server log:\n{log_tail(server.log_path).rstrip()}",
+    return wait_answering(
+        server.pid, server.start_ticks, server.socket, server.log_path, "the scoring server", timeout
     )
 
 
@@ -137,41 +115,3 @@ def stop_server(pid: int, start_ticks: int, grace: float = 10.0) -> bool:
     """Stop the server's whole process group (gunicorn master and workers); True if it was running."""
     return stop_group(pid, start_ticks, grace)
 
-
-class UnixConnection(http.client.HTTPConnection):
-    """An http.client connection to a server on a unix socket."""
-
-    def __init__(self, path: Path, timeout: float) -> None:
-        super().__init__("localhost", timeout=timeout)
-        self.path = path
-
-    def connect(self) -> None:
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(self.timeout)
-        self.sock.connect(str(self.path))
-
-
-def http_request(
-    socket_path: Path,
-    method: str,
-    path: str,
-    body: bytes | None = None,
-    headers: dict[str, str] | None = None,
-    timeout: float = 60.0,
-) -> tuple[int, bytes]:
-    """(status, body) of one HTTP request to the server on `socket_path` (raises OSError if none)."""
-    connection = UnixConnection(socket_path, timeout)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
-
-
-def healthy(socket_path: Path) -> bool:
-    """Whether the server on `socket_path` answers its liveness route (GET /) with 200."""
-    try:
-        return http_request(socket_path, "GET", "/", timeout=2.0)[0] == 200
-    except OSError:
-        return False

@@ -92,6 +92,8 @@ def test_context_digest_depends_only_on_the_inputs(tmp_path: Path) -> None:
         "azureml-inference-server-http",
         "gunicorn",
         "scikit-learn==1.5.0",
+        "setuptools<82",
+        "wheel",
     ]
     (inputs.code_folder / "score.py").write_text("def init():\n    pass\n", encoding="utf-8")
     assert packaging.write_context(tmp_path / "z", "ctx", inputs).digest != first.digest

@@ -45,6 +45,13 @@ def extension_add(inv: Invocation) -> Any:
     return None
 
 
+def extension_update(inv: Invocation) -> Any:
+    """The built-in 'ml' is always the emulated version: nothing to update."""
+    _check_extension(str(inv.arg("name", "")))
+    inv.warn("Latest version of 'ml' is already installed.")
+    return None
+
+
 def extension_show(inv: Invocation) -> Any:
     _check_extension(str(inv.arg("name", "")))
     return _extension_record()
@@ -104,6 +111,13 @@ COMMANDS: tuple[Command, ...] = (
             Option(("--upgrade",), "upgrade", kind="flag", help="accepted"),
             Option(("--version",), "ext_version", help="accepted"),
         ),
+        workspace=False,
+    ),
+    Command(
+        ("extension", "update"),
+        extension_update,
+        "Update an extension (the built-in 'ml' is always current).",
+        (NAME_REQUIRED,),
         workspace=False,
     ),
     Command(
