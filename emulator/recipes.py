@@ -9,7 +9,8 @@ template with typed `parameters:`), `schema.json` (JSON Schema 2020-12 of the sa
 - `check(root)`: every disagreement between a template and its schema, missing files, README tables
   out of date, and composed pipelines (`mlops_pipelines/*.yml`) that do not expand;
 - `catalogue(root)`: `recipes/README.md`, generated from the schemas;
-- `parameters_table(recipe)`: the table every recipe README carries under "## Parameters".
+- `parameters_table(recipe)`: the table every recipe README carries under "## Parameters";
+- `library_root()`: the recipe repository this installation carries (`mlops recipes path`).
 
 Pure library: nothing is printed; `mlops recipes list|show|check` renders what these return.
 """
@@ -37,6 +38,7 @@ __all__ = [
     "format_list",
     "format_problems",
     "is_pipeline",
+    "library_root",
     "list_recipes",
     "parameters_table",
     "show",
@@ -223,6 +225,19 @@ def _load_recipe(folder: Path, root: Path) -> Recipe:
         parameters=tuple(params),
         schema=schema,
         problems=tuple(problems),
+    )
+
+
+def library_root() -> Path:
+    """The recipe repository this installation carries: `emulator/recipe_library/` of an installed wheel
+    (setup.py copies the recipes and their specs there), else this checkout's root."""
+    package = Path(__file__).resolve().parent
+    for root in (package / "recipe_library", package.parent):
+        if (root / "recipes").is_dir():
+            return root
+    raise RecipeError(
+        f"This installation of mlops carries no recipes (looked in {package / 'recipe_library'})",
+        hint="reinstall the package from its wheel, or pass --root to a checkout of the recipe repository",
     )
 
 

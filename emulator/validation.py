@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emulator import lint, plan, task_catalog, task_inputs
+from emulator import extras, lint, plan, task_catalog, task_inputs
 from emulator.errors import Location, MlopsError, PipelineError, did_you_mean
 from emulator.findings import Finding
 from emulator.gates.environments import Environments
@@ -120,9 +120,12 @@ def azureml_files(pipeline: Pipeline, repo_root: Path) -> tuple[list[AzureMLFile
     return list(found.values()), skipped
 
 
-def check_azureml_files(files: list[AzureMLFile]) -> tuple[list[MlopsError], list[MlopsError]]:
+def check_azureml_files(
+    files: list[AzureMLFile], *, load: bool = True
+) -> tuple[list[MlopsError], list[MlopsError]]:
     """(errors, warnings): a file azure-ai-ml's loaders refuse is an error; a file that does not exist is
-    a warning, since Azure DevOps accepts the pipeline and only the step fails when it runs."""
+    a warning, since Azure DevOps accepts the pipeline and only the step fails when it runs. Without
+    `load` (azure-ai-ml is not installed) only the files' existence is checked."""
     from emulator.azureml.assets.yamlspec import load_spec
 
     errors: list[MlopsError] = []
@@ -136,6 +139,8 @@ def check_azureml_files(files: list[AzureMLFile]) -> tuple[list[MlopsError], lis
                     hint="paths in steps are relative to the repository root (the checkout)",
                 )
             )
+            continue
+        if not load:
             continue
         try:
             load_spec(item.kind, item.path)
@@ -279,8 +284,16 @@ def validate(
     """`local_tasks`: the tasks with local behaviour (the emulator's, plug-ins, stand-ins);
     `queue_variables`: names given at queue time (`--var`), so conditions may read them."""
     files, skipped = azureml_files(pipeline, repo_root)
-    invalid, missing = check_azureml_files(files)
+    absent = extras.missing("azureml", "azure.ai.ml")
+    invalid, missing = check_azureml_files(files, load=not absent)
     findings = [Finding.of(e) for e in plan.plan_problems(pipeline, local_tasks)]
+    unchecked = [f for f in files if f.path.is_file()] if absent else []
+    if unchecked:
+        findings.append(Finding(
+            "warning", "not-checked",
+            f"{len(unchecked)} Azure ML YAML file(s) not checked: {', '.join(absent)} is not installed",
+            unchecked[0].location, hint=f"pip install {extras.install_spec('azureml')}"))
+        files = [f for f in files if f not in unchecked]
     findings += lint.check(pipeline, queue_variables)
     findings += [Finding.of(e, "task-input") for e in task_inputs.check(pipeline.document)]
     findings += check_connections(pipeline.document, connections)

@@ -130,10 +130,14 @@ def _parser() -> argparse.ArgumentParser:
     logs.add_argument("run_id", metavar="RUN")
     logs.add_argument("--step", help="only steps whose name or display name contains this text")
 
-    rec = sub.add_parser("recipes", help="list, show or check the recipe library")
-    rec.add_argument("action", nargs="?", choices=["list", "show", "check"], default="list")
+    rec = sub.add_parser("recipes", help="list, show or check the recipe library, or print where it is")
+    rec.add_argument("action", nargs="?", choices=["list", "show", "check", "path"], default="list",
+                     help="path: the folder of the recipe library that comes with mlops, for "
+                          "--repo recipes=$(mlops recipes path)")
     rec.add_argument("name", nargs="?", help="the recipe, for show")
-    rec.add_argument("--root", type=Path, default=Path("."), help="the repository root (default: .)")
+    rec.add_argument("--root", type=Path,
+                     help="the repository holding recipes/ (default: . if it has one, else the library that "
+                          "comes with mlops)")
     listing.add_arguments(rec)
 
     eps = sub.add_parser("endpoints", help="list or stop the local online endpoints")
@@ -269,6 +273,11 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if cmd == "recipes":
         from emulator import recipes
 
+        if args.action == "path":
+            sys.stdout.write(f"{recipes.library_root()}\n")
+            return runner.EXIT_OK
+        if args.root is None:
+            args.root = Path(".") if Path("recipes").is_dir() else recipes.library_root()
         if args.action == "show":
             if not args.name:
                 raise MlopsError("mlops recipes show needs a recipe name", None,

@@ -32,6 +32,11 @@ def mlops_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     stop_server(Context(home))
 
 
-# The Gherkin step library is part of the plugin where pytest-bdd is installed (the `test` extra): a
-# project that installs this package without it keeps a working pytest.
-pytest_plugins = ["emulator.testing.steps"] if find_spec("pytest_bdd") is not None else []
+# The modules of the Gherkin step library that define steps, in the order docs/steps.md lists them.
+STEP_MODULES = tuple(
+    f"emulator.testing.steps.{name}"
+    for name in ("pipelines", "gates", "expansion", "azureml", "endpoints", "containers")
+)
+# The step library is part of the plugin only where pytest-bdd is installed (the `test` extra): a project
+# that installs this package without it keeps a working pytest. Nothing here imports pytest-bdd.
+pytest_plugins = ["emulator.testing.steps.session", *STEP_MODULES] if find_spec("pytest_bdd") else []

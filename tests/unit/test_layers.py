@@ -5,7 +5,8 @@ functions, so that no cycle can hide in one).
   imports nothing from the edges.
 - The emulated Azure ML is layered, `az -> serving -> compute -> assets -> {errors, context}`: a module
   imports only from its own layer or the layers below, and from outside the package only the
-  project's errors, the state folder (`store`) and process identity (`processes`).
+  project's errors, which extras are installed (`extras`), the state folder (`store`) and process
+  identity (`processes`).
 - No import cycle among the modules of the emulated Azure ML, and no module over 800 lines there.
 """
 
@@ -43,7 +44,7 @@ EDGES = (
 AZUREML = "emulator.azureml"
 # From the top down; a module may import its own layer and the layers below it.
 LAYERS = ("__main__", "az", "serving", "compute", "assets", "base")
-AZUREML_MAY_USE = ("emulator.errors", "emulator.store", "emulator.processes")
+AZUREML_MAY_USE = ("emulator.errors", "emulator.extras", "emulator.store", "emulator.processes")
 MAX_LINES = 800
 
 

