@@ -22,6 +22,7 @@ from emulator.azureml.az.parser import Invocation, help_text, parse
 from emulator.azureml.context import Context
 from emulator.azureml.errors import AzError
 from emulator.errors import MlopsError
+from emulator.processes import exit_with_runner
 
 
 def run(
@@ -84,4 +85,12 @@ def _terminate(signum: int, frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     signal.signal(signal.SIGTERM, _terminate)
+    gone = exit_with_runner()
+    if gone is not None:
+        sys.stderr.write(
+            f"ERROR: the pipeline runner that started this step (pid {gone.split(':')[0]}) is gone; "
+            "an orphaned step does not act on the workspace\n"
+            "hint: `mlops resume <run>` runs the step again\n"
+        )
+        return 1
     return run(list(sys.argv[1:] if argv is None else argv))
