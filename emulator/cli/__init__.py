@@ -128,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
 
     eps = sub.add_parser("endpoints", help="list or stop the local online endpoints")
     eps.add_argument("action", nargs="?", choices=["list", "down"], default="list")
+    sub.add_parser("down", help="stop everything the state folder runs: endpoints, the resident az worker")
 
     gr = sub.add_parser("graph", help="draw a pipeline's stages, jobs and gates (Mermaid, SVG or PNG)")
     gr.add_argument("pipeline", type=Path, nargs="?",
@@ -297,16 +298,15 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             return runner.EXIT_BAD_INPUT if problems else runner.EXIT_OK
         sys.stdout.write(recipes.format_list(recipes.list_recipes(args.root)))
         return runner.EXIT_OK
+    if cmd == "down" or (cmd == "endpoints" and args.action == "down"):
+        for line in _down(home):
+            console.print(line, highlight=False)
+        return runner.EXIT_OK
     if cmd == "endpoints":
-        from emulator.azureml.serving.endpoints import list_endpoints, stop_all_endpoints
+        from emulator.azureml.serving.endpoints import list_endpoints
 
-        if args.action == "down":
-            stopped = stop_all_endpoints(home)
-            console.print(f"Stopped {len(stopped)} endpoint deployment(s): {', '.join(stopped) or '-'}",
-                          highlight=False)
-        else:
-            for ep in list_endpoints(home):
-                console.print(json.dumps(ep), highlight=False)
+        for ep in list_endpoints(home):
+            console.print(json.dumps(ep), highlight=False)
         return runner.EXIT_OK
     if cmd == "graph":
         return _graph(args, home, console)
@@ -317,6 +317,17 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
 
         return serve(home, args.port, console)
     raise AssertionError(cmd)  # pragma: no cover - argparse rejects unknown commands
+
+
+def _down(home: Path) -> list[str]:
+    """Stop what the state folder keeps running; one line per kind of thing stopped."""
+    from emulator.azureml.resident.client import stop_workers
+    from emulator.azureml.serving.endpoints import stop_all_endpoints
+
+    stopped = stop_all_endpoints(home)
+    workers = stop_workers(home)
+    return [f"Stopped {len(stopped)} endpoint deployment(s): {', '.join(stopped) or '-'}",
+            f"Stopped {workers} resident az worker(s)"]
 
 
 def _init(args: argparse.Namespace, console: Console) -> int:

@@ -1,7 +1,8 @@
 """pytest plugin (entry point `pytest11: mlops`): fixtures that give each test its own emulator state.
 
 `mlops_home` points MLOPS_HOME at a fresh folder so runs, the MLflow registry and endpoints of one
-test never touch another's; endpoints a test started are stopped when it ends.
+test never touch another's; endpoints a test started, and the state folder's resident `az` worker, are
+stopped when it ends.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ def mlops_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     yield home
     try:
+        from emulator.azureml.resident.client import stop_workers
         from emulator.azureml.serving.endpoints import stop_all_endpoints
     except ImportError:  # pragma: no cover - the azureml edge is part of the package
         return
     stop_all_endpoints(home)
+    stop_workers(home)
 
 
 # The Gherkin step library is part of the plugin where pytest-bdd is installed (the `test` extra): a

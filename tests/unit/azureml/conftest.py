@@ -128,9 +128,11 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     yield folder
+    from emulator.azureml.resident.client import stop_workers
     from emulator.azureml.serving.endpoints import stop_all_endpoints
 
     stop_all_endpoints(folder)
+    stop_workers(folder)
 
 
 @pytest.fixture
