@@ -232,10 +232,10 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             else:
                 sys.stdout.write(text)
             return runner.EXIT_OK
-        from emulator.validation import validate
+        from emulator.validation_cache import cached_validate
 
-        report = validate(compiled.pipeline, compiled.expanded.document, compiled.expanded.repo_root,
-                          runner.local_tasks(compiled))
+        report = cached_validate(compiled.pipeline, compiled.expanded.document, compiled.expanded.repo_root,
+                                 runner.local_tasks(compiled))
         stderr = Console(stderr=True, soft_wrap=True)
         undeclared, unmapped = compiled.checkout_problems()
         errors = [*report.errors, *undeclared]
