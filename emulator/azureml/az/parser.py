@@ -45,6 +45,8 @@ class Command:
     summary: str
     options: tuple[Option, ...] = ()
     workspace: bool = True
+    # args[remainder]: the first positional word and all after it (with no options of its own: any word)
+    remainder: str | None = None
 
     @property
     def name(self) -> str:
@@ -180,6 +182,9 @@ def parse(
         position += 1
         flag, eq, inline = token.partition("=") if token.startswith("--") else (token, "", "")
         option = table.get(flag) or _by_prefix(flag, table)
+        if option is None and command.remainder and (not token.startswith("-") or not command.options):
+            args[command.remainder] = [token, *rest[position:]]
+            break
         if option is None:
             close = nearest(flag, list(table)) if flag.startswith("-") else None
             hint = f"did you mean '{close}'?" if close else None

@@ -17,6 +17,7 @@ from emulator.azureml.az.commands.arguments import (
     NAME_REQUIRED,
     YES,
 )
+from emulator.azureml.az.commands.v1 import EXTENSION_NOTE
 from emulator.azureml.az.parser import Command, Invocation, Option
 from emulator.azureml.errors import AzArgumentError, AzNotEmulatedError
 
@@ -45,7 +46,11 @@ def _check_extension(name: str) -> None:
 
 
 def extension_add(inv: Invocation) -> Any:
-    _check_extension(str(inv.arg("name", "")))
+    name = str(inv.arg("name", ""))
+    if name == "azure-cli-ml":  # CLI v1: recognized, see commands/v1.py
+        inv.warn(EXTENSION_NOTE)
+        return None
+    _check_extension(name)
     return None
 
 
