@@ -34,6 +34,8 @@ DEFAULT_START_SECONDS = 120.0
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 PACKAGE = Path(__file__).resolve().parents[2]  # the `emulator` package this client belongs to
 HEADER = struct.Struct(">I")
+_LIGHT = {"version", "--version", "login", "logout", "account", "configure", "extension", "upgrade", "group",
+          "-h", "--help"}
 _UNIX_PATH_MAX = 100  # sun_path is 108 bytes on Linux; longer paths go through /proc/self/fd
 
 
@@ -207,53 +209,79 @@ def _start_timeout() -> float:
 
 
 def ensure_worker(home: Path, print_: str) -> socket.socket | None:
-    """A connection to the state folder's worker, started first if none runs (one start at a time).
+    """A connection to the state folder's worker, started first if none runs.
 
     None when no worker can serve: it failed to start (then `az-<print>.failed` keeps later calls from
     trying again with the same code; the log beside it says why) or the state folder is not writable.
     """
-    path = socket_path(home, print_)
-    sock = connect(path)
+    sock = connect(socket_path(home, print_))
     if sock is not None:
         return sock
+    return start_worker(home, print_, wait=True)
+
+
+def start_worker(home: Path, print_: str, *, wait: bool) -> socket.socket | None:
+    """Start the worker unless one runs or is starting; with `wait`, a connection once it listens.
+
+    One start at a time: the starter holds `start.lock` and hands it to the worker it spawns (an
+    inherited descriptor), which lets go once it listens (or dies): whoever waits for the lock then
+    finds the socket.
+    """
     folder = worker_dir(home)
-    failed = folder / f"az-{print_}.failed"
+    path, failed = socket_path(home, print_), folder / f"az-{print_}.failed"
     if failed.exists():
         return None
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
-    lock = os.open(folder / "start.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    deadline = time.monotonic() + _start_timeout()
+    process = None
+    with _start_lock(folder, deadline if wait else None) as held:
+        if not held:
+            return None
         sock = connect(path)  # another call may have started it while this one waited
         if sock is not None or failed.exists():
             return sock
-        process = _spawn(home, print_, folder)
-        deadline = time.monotonic() + _start_timeout()
-        while time.monotonic() < deadline:
-            sock = connect(path)
-            if sock is not None:
-                return sock
-            if process.poll() is not None:
-                failed.touch()
-                return None
-            time.sleep(0.02)
+        process = _spawn(home, print_, folder, held)
+    if not wait:
         return None
+    with _start_lock(folder, deadline) as held:  # free once the worker listens, or died
+        sock = connect(path) if held else None
+    if sock is None and process.poll() is not None:
+        failed.touch()
+    return sock
+
+
+@contextmanager
+def _start_lock(folder: Path, deadline: float | None) -> Iterator[int]:
+    """The start lock's descriptor once held (0 if not: busy past the deadline, or at once when None)."""
+    lock = os.open(folder / "start.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if deadline is None or time.monotonic() > deadline:
+                    yield 0
+                    return
+                time.sleep(0.02)
+        yield lock
     finally:
         os.close(lock)
 
 
-def _spawn(home: Path, print_: str, folder: Path) -> Any:
+def _spawn(home: Path, print_: str, folder: Path, lock: int) -> Any:
     import subprocess
 
     log = open(folder / f"az-{print_}.log", "wb")  # noqa: SIM115 - handed to the worker
     try:
         return subprocess.Popen(
-            [sys.executable, "-P", "-m", "emulator.azureml.resident.server", str(home), print_],
+            [sys.executable, "-P", "-m", "emulator.azureml.resident.server", str(home), print_, str(lock)],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd="/",
+            pass_fds=(lock,),  # the worker holds the start lock until it listens
             start_new_session=True,  # not in the caller's process group: a step's cancellation spares it
         )
     finally:
@@ -280,6 +308,18 @@ def stop_workers(home: Path, timeout: float = 10.0) -> int:
     return len(asked)
 
 
+def prestart(home: Path) -> None:
+    """Start the state folder's worker in the background (a run about to call `az`), unless disabled."""
+    if disabled():
+        return
+    try:
+        sock = start_worker(home, fingerprint(), wait=False)
+    except OSError:
+        return
+    if sock is not None:
+        sock.close()
+
+
 def run_in_process(argv: Sequence[str]) -> int:
     """The call in this process; re-executed with `site` when the shim started Python without it."""
     if sys.flags.no_site:
@@ -290,12 +330,20 @@ def run_in_process(argv: Sequence[str]) -> int:
     return az_main(argv)
 
 
+def _light(args: Sequence[str]) -> bool:
+    """Commands that import neither azure-ai-ml nor MLflow (a pipeline's `az extension add`, `az
+    configure`): in process they cost ~0.3 s, so they never wait for a worker that is still starting."""
+    return not args or args[0] in _LIGHT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not disabled():
         try:
             home = state_home(os.environ, os.getcwd())
             print_ = fingerprint()
+            if _light(args) and not socket_path(home, print_).exists():
+                return run_in_process(args)
             for _attempt in range(2):  # a worker exiting as the call came in refuses it: start another
                 sock = ensure_worker(home, print_)
                 if sock is None:

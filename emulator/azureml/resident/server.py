@@ -1,4 +1,5 @@
-"""The resident `az` worker of one state folder: `python -m emulator.azureml.resident.server HOME PRINT`.
+"""The resident `az` worker of one state folder: `python -m emulator.azureml.resident.server HOME PRINT
+[LOCK_FD]` (the start lock its starter hands over; released once the worker listens).
 
 It imports what `az` needs once (the command tables, azure-ai-ml and its YAML loaders, MLflow), then
 listens on `HOME/azureml/worker/az-PRINT.sock` (mode 0600 in a 0700 folder) and forks a child per call.
@@ -276,7 +277,8 @@ def _watch(sock: socket.socket, done: threading.Event) -> None:
 # --- the worker's life ---------------------------------------------------------------------------------
 
 
-def serve(home: Path, print_: str) -> int:
+def serve(home: Path, print_: str, start_lock: int | None = None) -> int:
+    """Serve until a reason to leave; `start_lock`: the starter's lock, held until this worker listens."""
     os.umask(0o077)
     preload()
     if threading.active_count() > 1:
@@ -284,6 +286,8 @@ def serve(home: Path, print_: str) -> int:
         return 1
     server = Worker(home, print_)
     server.server_bind()
+    if start_lock is not None:
+        os.close(start_lock)
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "stopping", True))
     try:
         server.serve_forever(poll_interval=0.5)
@@ -295,10 +299,10 @@ def serve(home: Path, print_: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        sys.stderr.write("usage: python -m emulator.azureml.resident.server STATE_FOLDER PRINT\n")
+    if len(argv) not in (2, 3):
+        sys.stderr.write("usage: python -m emulator.azureml.resident.server STATE_FOLDER PRINT [LOCK_FD]\n")
         return 2
-    return serve(Path(argv[0]), argv[1])
+    return serve(Path(argv[0]), argv[1], int(argv[2]) if len(argv) == 3 else None)
 
 
 if __name__ == "__main__":
