@@ -346,7 +346,7 @@ def _execute(
         if _calls_az(pipeline):  # the az worker imports while the first steps run
             from emulator.azureml.resident.client import prestart
 
-            prestart(home)
+            prestart()
         tasks_file = run.data.get("tasksFile")
         registry = default_registry(
             standins.load(Path(tasks_file) if tasks_file else None), str(run.data.get("taskPolicy") or "fail")

@@ -1,4 +1,5 @@
-"""The thin `az`: hand the call to the state folder's resident worker, start the worker when none runs.
+"""The thin `az`: hand the call to the state folder's resident worker; when none runs, have this user's
+zygote (a process that holds the imports and only forks) start one, starting the zygote first if needed.
 
 Standard library only (the shim runs it with `python -S`): its whole cost is an interpreter start and a
 socket round trip. The call (argv, environment, working directory, umask) travels as JSON, the caller's
@@ -201,6 +202,13 @@ def _forwarder(sock: socket.socket) -> Callable[[int, Any], None]:
     return forward
 
 
+def _idle_seconds() -> float:
+    try:
+        return float(os.environ.get(IDLE_VAR, DEFAULT_IDLE_SECONDS))
+    except ValueError:
+        return DEFAULT_IDLE_SECONDS
+
+
 def _start_timeout() -> float:
     try:
         return float(os.environ.get(START_TIMEOUT_VAR, DEFAULT_START_SECONDS))
@@ -208,47 +216,90 @@ def _start_timeout() -> float:
         return DEFAULT_START_SECONDS
 
 
+def zygote_dir() -> Path:
+    """Where this user's zygote listens: `$XDG_RUNTIME_DIR/mlops-emulator`, else the user's cache."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and os.path.isdir(runtime):
+        return Path(runtime) / "mlops-emulator"
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(cache) / "mlops-emulator" / "az"
+
+
+def zygote_path(print_: str) -> Path:
+    return zygote_dir() / f"zygote-{print_}.sock"
+
+
 def ensure_worker(home: Path, print_: str) -> socket.socket | None:
     """A connection to the state folder's worker, started first if none runs.
 
-    None when no worker can serve: it failed to start (then `az-<print>.failed` keeps later calls from
-    trying again with the same code; the log beside it says why) or the state folder is not writable.
+    None when no worker can serve: it failed to start (then `*.failed` beside its log keeps later calls
+    from trying again with the same code) or a folder it needs is not writable.
     """
     sock = connect(socket_path(home, print_))
     if sock is not None:
         return sock
-    return start_worker(home, print_, wait=True)
+    return start_worker(home, print_)
 
 
-def start_worker(home: Path, print_: str, *, wait: bool) -> socket.socket | None:
-    """Start the worker unless one runs or is starting; with `wait`, a connection once it listens.
+def start_worker(home: Path, print_: str) -> socket.socket | None:
+    """Have this user's zygote fork the state folder's worker (starting the zygote first if none runs);
+    a connection once the worker listens.
 
-    One start at a time: the starter holds `start.lock` and hands it to the worker it spawns (an
-    inherited descriptor), which lets go once it listens (or dies): whoever waits for the lock then
-    finds the socket.
+    One start at a time, per state folder and for the zygote: the starter holds the folder's
+    `start.lock` and hands it to the process it starts (a descriptor passed along), which lets go once
+    it listens, or dies: whoever waits for the lock then finds the socket.
     """
-    folder = worker_dir(home)
+    folder = _private(worker_dir(home))
     path, failed = socket_path(home, print_), folder / f"az-{print_}.failed"
+    deadline = time.monotonic() + _start_timeout()
+    with _start_lock(folder, deadline) as held:
+        sock = connect(path) if held else None  # another call may have started it while this one waited
+        if sock is not None or not held or failed.exists():
+            return sock
+        zygote = start_zygote(print_, deadline)
+        if zygote is None:
+            return None
+        with zygote:
+            send_message(zygote, {"op": "spawn", "home": str(home), "idle": _idle_seconds()}, [held])
+    with _start_lock(folder, deadline) as held:  # free once the worker listens, or died
+        sock = connect(path) if held else None
+    if sock is None and held:
+        failed.touch()
+    return sock
+
+
+def start_zygote(print_: str, deadline: float | None) -> socket.socket | None:
+    """A connection to this user's zygote, started first if none runs; with no `deadline`, start it in
+    the background (None)."""
+    path = zygote_path(print_)
+    sock = connect(path)
+    if sock is not None:
+        return sock
+    folder = _private(zygote_dir())
+    failed = folder / f"zygote-{print_}.failed"
     if failed.exists():
         return None
-    folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
-    deadline = time.monotonic() + _start_timeout()
-    process = None
-    with _start_lock(folder, deadline if wait else None) as held:
-        if not held:
-            return None
-        sock = connect(path)  # another call may have started it while this one waited
-        if sock is not None or failed.exists():
+    with _start_lock(folder, deadline) as held:
+        sock = connect(path) if held else None
+        if sock is not None or not held:
             return sock
-        process = _spawn(home, print_, folder, held)
-    if not wait:
+        process = _spawn(["--zygote", print_, str(held)], folder / f"zygote-{print_}.log", held)
+    if deadline is None:
         return None
-    with _start_lock(folder, deadline) as held:  # free once the worker listens, or died
+    with _start_lock(folder, deadline) as held:
         sock = connect(path) if held else None
     if sock is None and process.poll() is not None:
         failed.touch()
     return sock
+
+
+def _private(folder: Path) -> Path:
+    """The folder, made if missing, readable by this user only; refused if someone else owns it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if folder.stat().st_uid != os.getuid():
+        raise PermissionError(errno.EPERM, "not owned by this user", str(folder))
+    os.chmod(folder, 0o700)
+    return folder
 
 
 @contextmanager
@@ -270,18 +321,18 @@ def _start_lock(folder: Path, deadline: float | None) -> Iterator[int]:
         os.close(lock)
 
 
-def _spawn(home: Path, print_: str, folder: Path, lock: int) -> Any:
+def _spawn(args: list[str], log_path: Path, lock: int) -> Any:
     import subprocess
 
-    log = open(folder / f"az-{print_}.log", "wb")  # noqa: SIM115 - handed to the worker
+    log = open(log_path, "wb")  # noqa: SIM115 - handed to the process
     try:
         return subprocess.Popen(
-            [sys.executable, "-P", "-m", "emulator.azureml.resident.server", str(home), print_, str(lock)],
+            [sys.executable, "-P", "-m", "emulator.azureml.resident.server", *args],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd="/",
-            pass_fds=(lock,),  # the worker holds the start lock until it listens
+            pass_fds=(lock,),  # it holds the start lock until it listens
             start_new_session=True,  # not in the caller's process group: a step's cancellation spares it
         )
     finally:
@@ -308,12 +359,12 @@ def stop_workers(home: Path, timeout: float = 10.0) -> int:
     return len(asked)
 
 
-def prestart(home: Path) -> None:
-    """Start the state folder's worker in the background (a run about to call `az`), unless disabled."""
+def prestart() -> None:
+    """Start this user's zygote in the background (a run about to call `az`), unless disabled."""
     if disabled():
         return
     try:
-        sock = start_worker(home, fingerprint(), wait=False)
+        sock = start_zygote(fingerprint(), None)
     except OSError:
         return
     if sock is not None:

@@ -31,13 +31,14 @@ from pathlib import Path
 from typing import Any
 
 from emulator.azureml.resident.client import (
-    DEFAULT_IDLE_SECONDS,
     FORWARDED,
-    IDLE_VAR,
     _address,
+    _idle_seconds,
     fingerprint,
     receive_message,
     socket_path,
+    worker_dir,
+    zygote_path,
 )
 
 PRELOAD = (
@@ -93,12 +94,16 @@ def preload() -> None:
 
 
 class Worker(socketserver.ForkingMixIn, socketserver.UnixStreamServer):
+    """A state folder's worker (`home`), or, without one, this user's zygote: it serves no call, it
+    forks the workers of state folders (`spawn`), so a new state folder's worker starts warm."""
+
     block_on_close = False  # exiting never waits for calls in flight: they are processes of their own
     max_children = 256
 
-    def __init__(self, home: Path, print_: str) -> None:
-        super().__init__(str(socket_path(home, print_)), socketserver.BaseRequestHandler, False)
-        self.home, self.print_, self.path = home, print_, socket_path(home, print_)
+    def __init__(self, home: Path | None, print_: str) -> None:
+        path = socket_path(home, print_) if home is not None else zygote_path(print_)
+        super().__init__(str(path), socketserver.BaseRequestHandler, False)
+        self.home, self.print_, self.path = home, print_, path
         self.code_print = fingerprint()
         self.idle = _idle_seconds()
         self.last_activity = self.last_stale_check = time.monotonic()
@@ -128,11 +133,13 @@ class Worker(socketserver.ForkingMixIn, socketserver.UnixStreamServer):
         self.last_activity = time.monotonic()
         if message.get("op") == "stop":
             self.stopping = True
-        elif message.get("op") == "call" and len(fds) == 4:
+        elif message.get("op") == "call" and len(fds) == 4 and self.home is not None:
             pid = os.fork()
             if pid == 0:
                 serve_call(self, request, message, fds)  # never returns
             self.active_children = (self.active_children or set()) | {pid}
+        elif message.get("op") == "spawn" and len(fds) == 1 and self.home is None:
+            self.spawn(Path(str(message.get("home"))), fds[0], float(message.get("idle") or self.idle))
         for fd in fds:
             os.close(fd)
         self.close_request(request)
@@ -144,12 +151,36 @@ class Worker(socketserver.ForkingMixIn, socketserver.UnixStreamServer):
             self.last_activity = now
         if self.stopping or (now - self.last_activity > self.idle):
             raise _Stop
-        if not self.home.is_dir() or _inode(self.path) != self.inode:
+        if (self.home is not None and not self.home.is_dir()) or _inode(self.path) != self.inode:
             raise _Stop
         if now - self.last_stale_check > STALE_CHECK_SECONDS:
             self.last_stale_check = now
             if fingerprint() != self.code_print:
                 raise _Stop
+
+    def spawn(self, home: Path, start_lock: int, idle: float) -> None:
+        """Fork the worker of `home`, detached (a session of its own, re-parented to init)."""
+        zygote = os.getpid()
+        pid = os.fork()
+        if pid:
+            os.waitpid(pid, 0)
+            return
+        try:
+            os.setsid()
+            if os.fork():
+                os._exit(0)
+            self.socket.close()
+            log_path = worker_dir(home) / f"az-{self.print_}.log"
+            log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            os.close(log)
+            sys.stdout, sys.stderr = _text(1), _text(2)
+            sys.stderr.write(f"worker of {home} (pid {os.getpid()}), forked by the zygote (pid {zygote})\n")
+            code = serve(home, self.print_, start_lock, preloaded=True, idle=idle)
+        except BaseException:  # noqa: BLE001 - a child of the zygote must never return into it
+            code = 1
+        os._exit(code)
 
     def retire(self) -> None:
         """Leave: unlink the socket so new calls start a new worker, and refuse the calls already queued
@@ -171,13 +202,6 @@ def _inode(path: Path) -> int:
         return os.stat(path).st_ino
     except OSError:
         return -1
-
-
-def _idle_seconds() -> float:
-    try:
-        return float(os.environ.get(IDLE_VAR, DEFAULT_IDLE_SECONDS))
-    except ValueError:
-        return DEFAULT_IDLE_SECONDS
 
 
 # --- one call, in the forked child ---------------------------------------------------------------------
@@ -223,12 +247,14 @@ def _take_streams(fds: list[int]) -> None:
         os.close(fd)
     encoding = os.environ.get("PYTHONIOENCODING", "utf-8").split(":")[0] or "utf-8"
     sys.stdin = io.TextIOWrapper(open(0, "rb", closefd=False), encoding=encoding)
-    sys.stdout = io.TextIOWrapper(
-        open(1, "wb", closefd=False), encoding=encoding, line_buffering=os.isatty(1)
-    )
-    sys.stderr = io.TextIOWrapper(
-        open(2, "wb", closefd=False), encoding=encoding, errors="backslashreplace", line_buffering=True
-    )
+    sys.stdout, sys.stderr = _text(1, encoding), _text(2, encoding)
+
+
+def _text(fd: int, encoding: str = "utf-8") -> io.TextIOWrapper:
+    """A text stream on an inherited descriptor, buffered as Python buffers stdout (fd 1) and stderr."""
+    return io.TextIOWrapper(open(fd, "wb", closefd=False), encoding=encoding,
+                            line_buffering=fd == 2 or os.isatty(fd),
+                            errors="backslashreplace" if fd == 2 else "strict")
 
 
 def _run(argv: list[str]) -> int:
@@ -277,14 +303,19 @@ def _watch(sock: socket.socket, done: threading.Event) -> None:
 # --- the worker's life ---------------------------------------------------------------------------------
 
 
-def serve(home: Path, print_: str, start_lock: int | None = None) -> int:
-    """Serve until a reason to leave; `start_lock`: the starter's lock, held until this worker listens."""
+def serve(
+    home: Path | None, print_: str, start_lock: int | None = None, preloaded: bool = False,
+    idle: float | None = None,
+) -> int:
+    """Serve until a reason to leave; `start_lock`: the starter's lock, held until this one listens."""
     os.umask(0o077)
-    preload()
+    if not preloaded:
+        preload()
     if threading.active_count() > 1:
         logging.getLogger(__name__).error("an import started a thread; forking is unsafe: not serving")
         return 1
     server = Worker(home, print_)
+    server.idle = idle if idle is not None else server.idle
     server.server_bind()
     if start_lock is not None:
         os.close(start_lock)
@@ -299,12 +330,15 @@ def serve(home: Path, print_: str, start_lock: int | None = None) -> int:
 
 
 def main(argv: list[str]) -> int:
+    """`HOME PRINT [LOCK_FD]`: a state folder's worker that imports for itself; `--zygote PRINT
+    [LOCK_FD]`: this user's zygote."""
     if len(argv) not in (2, 3):
-        sys.stderr.write("usage: python -m emulator.azureml.resident.server STATE_FOLDER PRINT [LOCK_FD]\n")
+        sys.stderr.write("usage: python -m emulator.azureml.resident.server (STATE_FOLDER | --zygote) PRINT "
+                         "[LOCK_FD]\n")
         return 2
-    return serve(Path(argv[0]), argv[1], int(argv[2]) if len(argv) == 3 else None)
+    home = None if argv[0] == "--zygote" else Path(argv[0])
+    return serve(home, argv[1], int(argv[2]) if len(argv) == 3 else None)
 
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
-

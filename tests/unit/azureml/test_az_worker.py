@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import shutil
 import signal
 import stat
@@ -63,17 +64,12 @@ def sockets(home: Path) -> list[Path]:
     return sorted(client.worker_dir(home).glob("az-*.sock"))
 
 
-def workers_of(home: Path) -> list[int]:
-    """The worker processes serving `home` (from their command lines)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            words = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"emulator.azureml.resident.server" in words and os.fsencode(home) in words:
-            found.append(int(entry.name))
-    return found
+def worker_pid(home: Path) -> int:
+    """The pid of the worker serving `home`, from its log."""
+    [log] = client.worker_dir(home).glob("az-*.log")
+    match = re.search(r"\(pid (\d+)\), forked by the zygote", log.read_text())
+    assert match, log.read_text()
+    return int(match.group(1))
 
 
 def wait_for(condition: object, seconds: float) -> bool:
@@ -173,9 +169,9 @@ def test_a_killed_caller_takes_its_call_and_job_down(shim: Path, state: Path, tm
 
 
 def test_concurrent_first_calls_start_one_worker(shim: Path, state: Path) -> None:
-    """A run about to call az starts the worker in the background (`prestart`); calls that come while
-    it imports wait for it rather than start another."""
-    client.prestart(state)
+    """A run about to call az starts this user's zygote in the background (`prestart`); calls that
+    come while it imports wait for it, and it forks one worker for the state folder."""
+    client.prestart()
     results: list[int] = []
 
     def call() -> None:
@@ -187,7 +183,9 @@ def test_concurrent_first_calls_start_one_worker(shim: Path, state: Path) -> Non
     for thread in threads:
         thread.join()
     assert results == [0, 0, 0, 0] and len(sockets(state)) == 1
-    assert len(list(client.worker_dir(state).glob("az-*.log"))) == 1
+    [log] = client.worker_dir(state).glob("az-*.log")
+    assert "forked by the zygote" in log.read_text()
+    assert client.zygote_path(client.fingerprint()).exists()
 
 
 def test_the_worker_leaves_when_idle_when_asked_and_with_its_state_folder(shim: Path, tmp_path: Path) -> None:
@@ -201,7 +199,7 @@ def test_the_worker_leaves_when_idle_when_asked_and_with_its_state_folder(shim: 
 
     removed = tmp_path / "removed"
     assert az(shim, removed, "ml", "workspace", "list").returncode == 0
-    [pid] = workers_of(removed)
+    pid = worker_pid(removed)
     shutil.rmtree(removed)
     assert wait_for(lambda: not process_alive(pid), 30)
 
