@@ -16,6 +16,7 @@ the median round is the figure. `--without-worker` adds the emulated scenario wi
 a process of its own (`MLOPS_AZ_WORKER=off`, as before the resident worker) to the same rounds.
 
 Usage: .venv/bin/python benchmarks/e2e.py [ROUNDS] [--without-worker]
+       .venv/bin/python benchmarks/e2e.py --one bare|emulated   (one side once, for an outside timer)
 """
 
 from __future__ import annotations
@@ -155,7 +156,21 @@ def bare(work: Path, python: Path) -> float:
         server.wait(timeout=30)
 
 
+def one(side: str) -> None:
+    """One side, once, in a fresh folder: what an outside timer (time, hyperfine) measures."""
+    os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    os.environ.setdefault("MLOPS_ENV_CACHE", str(ROOT / ".mlops-cache" / "envs"))
+    python, _ = warm_environment()
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "bare").mkdir()
+        seconds = bare(Path(tmp) / "bare", python) if side == "bare" else emulated(Path(tmp) / "emulated")
+    print(f"{side}: {seconds:.1f} s")
+
+
 def main() -> None:
+    if "--one" in sys.argv:
+        one(sys.argv[sys.argv.index("--one") + 1])
+        return
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     rounds = int(args[0]) if args else 3
     without_worker = "--without-worker" in sys.argv
