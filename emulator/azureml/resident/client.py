@@ -144,8 +144,12 @@ class _Lines:
         self.sock, self.buffer = sock, b""
 
     def next(self) -> str | None:
+        """The next line; None when the worker closed (or reset) the connection."""
         while b"\n" not in self.buffer:
-            chunk = self.sock.recv(256)
+            try:
+                chunk = self.sock.recv(256)
+            except OSError:
+                chunk = b""
             if not chunk:
                 return None
             self.buffer += chunk
@@ -157,7 +161,7 @@ def call(sock: socket.socket, argv: Sequence[str]) -> int | None:
     """Run one call on a connected worker; None when the worker refused it before it started."""
     umask = os.umask(0)
     os.umask(umask)
-    request = {"op": "call", "argv": list(argv), "env": dict(os.environ), "cwd": os.getcwd(), "umask": umask}
+    request = {"op": "call", "argv": list(argv), "env": dict(os.environ), "umask": umask}
     fds = [fd if _is_open(fd) else os.open(os.devnull, os.O_RDWR) for fd in (0, 1, 2)]
     fds.append(os.open(".", os.O_RDONLY | os.O_DIRECTORY))  # the working directory, even if renamed
     try:
@@ -174,7 +178,7 @@ def call(sock: socket.socket, argv: Sequence[str]) -> int | None:
     try:
         while True:
             line = lines.next()
-            if line is None:
+            if not line:
                 sys.stderr.write("ERROR: the az call ended without an exit status (its process was killed)\n")
                 return 1
             if line.startswith("exit "):
@@ -232,8 +236,8 @@ def zygote_path(print_: str) -> Path:
 def ensure_worker(home: Path, print_: str) -> socket.socket | None:
     """A connection to the state folder's worker, started first if none runs.
 
-    None when no worker can serve: it failed to start (then `*.failed` beside its log keeps later calls
-    from trying again with the same code) or a folder it needs is not writable.
+    None when no worker can serve: the zygote failed to start (then `zygote-<print>.failed` beside its
+    log keeps later calls from trying again with the same code), or the worker it forked died.
     """
     sock = connect(socket_path(home, print_))
     if sock is not None:
@@ -250,11 +254,11 @@ def start_worker(home: Path, print_: str) -> socket.socket | None:
     it listens, or dies: whoever waits for the lock then finds the socket.
     """
     folder = _private(worker_dir(home))
-    path, failed = socket_path(home, print_), folder / f"az-{print_}.failed"
+    path = socket_path(home, print_)
     deadline = time.monotonic() + _start_timeout()
     with _start_lock(folder, deadline) as held:
         sock = connect(path) if held else None  # another call may have started it while this one waited
-        if sock is not None or not held or failed.exists():
+        if sock is not None or not held:
             return sock
         zygote = start_zygote(print_, deadline)
         if zygote is None:
@@ -262,10 +266,7 @@ def start_worker(home: Path, print_: str) -> socket.socket | None:
         with zygote:
             send_message(zygote, {"op": "spawn", "home": str(home), "idle": _idle_seconds()}, [held])
     with _start_lock(folder, deadline) as held:  # free once the worker listens, or died
-        sock = connect(path) if held else None
-    if sock is None and held:
-        failed.touch()
-    return sock
+        return connect(path) if held else None
 
 
 def start_zygote(print_: str, deadline: float | None) -> socket.socket | None:

@@ -139,7 +139,8 @@ class Worker(socketserver.ForkingMixIn, socketserver.UnixStreamServer):
                 serve_call(self, request, message, fds)  # never returns
             self.active_children = (self.active_children or set()) | {pid}
         elif message.get("op") == "spawn" and len(fds) == 1 and self.home is None:
-            self.spawn(Path(str(message.get("home"))), fds[0], float(message.get("idle") or self.idle))
+            idle = float(message.get("idle") or self.idle)
+            self.spawn(request, Path(str(message.get("home"))), fds[0], idle)
         for fd in fds:
             os.close(fd)
         self.close_request(request)
@@ -158,7 +159,7 @@ class Worker(socketserver.ForkingMixIn, socketserver.UnixStreamServer):
             if fingerprint() != self.code_print:
                 raise _Stop
 
-    def spawn(self, home: Path, start_lock: int, idle: float) -> None:
+    def spawn(self, request: socket.socket, home: Path, start_lock: int, idle: float) -> None:
         """Fork the worker of `home`, detached (a session of its own, re-parented to init)."""
         zygote = os.getpid()
         pid = os.fork()
@@ -170,6 +171,7 @@ class Worker(socketserver.ForkingMixIn, socketserver.UnixStreamServer):
             if os.fork():
                 os._exit(0)
             self.socket.close()
+            request.close()
             log_path = worker_dir(home) / f"az-{self.print_}.log"
             log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             os.dup2(log, 1)

@@ -224,9 +224,10 @@ def test_a_worker_of_other_code_never_serves(shim: Path, state: Path) -> None:
 def test_without_a_worker_the_call_runs_in_process(shim: Path, state: Path) -> None:
     off = az(shim, state, "account", "show", "--query", "state", "-o", "tsv", MLOPS_AZ_WORKER="off")
     assert off.stdout == "Enabled\n" and not sockets(state)
-    client.worker_dir(state).mkdir(parents=True)
-    (client.worker_dir(state) / f"az-{client.fingerprint()}.failed").touch()  # a worker that cannot start
-    failed = az(shim, state, "ml", "workspace", "list", "-o", "tsv")
+    runtime = state.parent / "runtime"  # this test's own zygote folder, with a zygote that cannot start
+    (runtime / "mlops-emulator").mkdir(parents=True)
+    (runtime / "mlops-emulator" / f"zygote-{client.fingerprint()}.failed").touch()
+    failed = az(shim, state, "ml", "workspace", "list", "-o", "tsv", XDG_RUNTIME_DIR=str(runtime))
     assert failed.returncode == 0 and not sockets(state)
 
 
