@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from emulator import extras
 from emulator.errors import MlopsError
 from emulator.model import Pipeline, Stage
 from emulator.plan import job_graph, stage_dependencies
@@ -465,9 +466,9 @@ def svg_to_png(svg: str, scale: float = 2.0) -> bytes:
     try:
         import cairosvg
     except (ImportError, OSError) as exc:
-        raise MlopsError(f"PNG output needs cairosvg and the cairo library: {exc}", None,
-                         hint="pip install cairosvg; on Debian: apt-get install -y libcairo2 "
-                              "(or write .svg / .mmd instead)") from None
+        raise MlopsError(f"PNG output needs cairosvg (the 'png' extra) and the cairo library: {exc}", None,
+                         hint=f"pip install {extras.install_spec('png')}; on Debian: apt-get install -y "
+                              "libcairo2 (or write .svg / .mmd instead)") from None
     png = cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=scale)
     assert isinstance(png, bytes)
     return png

@@ -7,15 +7,15 @@ phases.md; semantics notes 1.8].
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from emulator import manual_validation as manual
 from emulator import task_catalog
-from emulator.errors import ExpressionError, Location, PipelineError, did_you_mean
+from emulator.errors import ExpressionError, Location, MlopsError, PipelineError, did_you_mean
 from emulator.expressions import parse
-from emulator.model import Hook, Job, Pipeline, Stage, Step, VariableGroup
+from emulator.model import Hook, Job, Pipeline, ScopeVariable, Stage, Step, VariableGroup
 
 
 @dataclass(frozen=True)
@@ -107,17 +107,26 @@ def find_cycle(names: Sequence[str], deps: Mapping[str, tuple[str, ...]]) -> lis
     return None
 
 
-def check(pipeline: Pipeline, tasks: Sequence[str] | None = None) -> tuple[Graph, dict[str, Graph]]:
+def check(
+    pipeline: Pipeline, tasks: Sequence[str] | None = None, problems: bool = True
+) -> tuple[Graph, dict[str, Graph]]:
     """What the service checks before a run starts [DOC process/runs.md]: the dependency graphs (a
     cycle is named), the syntax of every condition and `$[ ]` value, where each task may run, and,
     given the tasks the emulator adds to Microsoft's in-box ones (plug-ins, tasks.yml stand-ins),
-    that every step's task exists ("A task is missing")."""
+    that every step's task exists ("A task is missing"). `problems=False`: the graphs only."""
     graphs = stage_graph(pipeline), {s.name: job_graph(s) for s in pipeline.stages}
-    check_expressions(pipeline)
-    check_agentless(pipeline)
-    if tasks is not None:
-        check_tasks(pipeline, tasks)
+    for problem in plan_problems(pipeline, tasks) if problems else ():
+        raise problem
     return graphs
+
+
+def plan_problems(pipeline: Pipeline, tasks: Sequence[str] | None = None) -> Iterator[MlopsError]:
+    """Every problem `check` refuses a pipeline for, after the graphs (for `mlops validate`, which
+    reports them all instead of the first)."""
+    yield from expression_problems(pipeline)
+    yield from agentless_problems(pipeline)
+    if tasks is not None:
+        yield from task_problems(pipeline, tasks)
 
 
 def is_server_task(task: str) -> bool:
@@ -127,7 +136,7 @@ def is_server_task(task: str) -> bool:
     return definition is not None and definition.server
 
 
-def check_agentless(pipeline: Pipeline) -> None:
+def agentless_problems(pipeline: Pipeline) -> Iterator[MlopsError]:
     """Server tasks only in agentless jobs (`pool: server`), and only they there."""
     for stage in pipeline.stages:
         for job in stage.jobs:
@@ -137,21 +146,24 @@ def check_agentless(pipeline: Pipeline) -> None:
                 known = task_catalog.load().get(step.task) is not None
                 if server and (task == "checkout" or (known and not is_server_task(step.task))):
                     what = "a checkout" if task == "checkout" else f"task '{step.task}'"
-                    raise PipelineError(
+                    yield PipelineError(
                         f"Job {job.name} is agentless (pool: server): {what} needs an agent",
                         step.location,
                         expected="tasks that run in the service: " + ", ".join(_server_tasks()),
                         hint="move the step to a job that runs on an agent pool",
                     )
                 if not server and is_server_task(step.task):
-                    raise PipelineError(
+                    yield PipelineError(
                         f"Task '{step.task}' runs only in an agentless job",
                         step.location,
                         hint=f"put it in a job with 'pool: server' (job {job.name} runs on an agent)",
                     )
                 macros = any("$(" in str(v) for v in step.inputs.values())
                 if task in {t.lower() for t in manual.TASKS} and not macros:
-                    manual.parse(step.task, step.inputs, step.timeout_minutes, step.location)
+                    try:
+                        manual.parse(step.task, step.inputs, step.timeout_minutes, step.location)
+                    except MlopsError as exc:
+                        yield exc
 
 
 def _server_tasks() -> list[str]:
@@ -162,48 +174,74 @@ def _all_steps(pipeline: Pipeline) -> list[tuple[Stage, Job, Step]]:
     return [(s, j, st) for s in pipeline.stages for j in s.jobs for st in j.all_steps()]
 
 
-def _parse(text: str, loc: Location, what: str) -> None:
-    try:
-        parse(text, loc)
-    except ExpressionError as exc:
-        raise ExpressionError(
-            f"The {what} is not a valid expression: {exc.message}",
-            exc.location or loc,
-            expected=exc.expected,
-            hint=exc.hint,
-        ) from None
+@dataclass(frozen=True)
+class RuntimeExpression:
+    """A condition, a `$[ ]` variable value or a `matrix: $[ ]`: parsed before the run, evaluated when
+    its unit runs, with what that unit can see (`scope`: "stage", "job", "step", "stage variables",
+    "job variables", "pipeline variables")."""
+
+    text: str
+    location: Location
+    what: str  # "condition of stage Build", for messages
+    scope: str
+    stage: Stage | None = None
+    job: Job | None = None
 
 
-def check_expressions(pipeline: Pipeline) -> None:
-    """Conditions and runtime-expression variables parse (they are evaluated only when they run)."""
-    variables = [*pipeline.variables]
+def runtime_expressions(pipeline: Pipeline) -> Iterator[RuntimeExpression]:
+    """Every expression of the pipeline that is evaluated at run time, in document order."""
+
+    def values(
+        variables: Sequence[ScopeVariable], scope: str, stage: Stage | None, job: Job | None
+    ) -> Iterator[RuntimeExpression]:
+        for var in variables:
+            if isinstance(var, VariableGroup):
+                continue
+            text = var.value.strip() if isinstance(var.value, str) else ""
+            if text.startswith("$[") and text.endswith("]"):
+                where = f"value of variable {var.name}"
+                yield RuntimeExpression(text[2:-1], var.location.shifted(2), where, scope, stage, job)
+
+    yield from values(pipeline.variables, "pipeline variables", None, None)
     for stage in pipeline.stages:
         if stage.condition:
             where = stage.condition_location or stage.location
-            _parse(stage.condition, where, f"condition of stage {stage.name}")
-        variables += stage.variables
+            what = f"condition of stage {stage.name}"
+            yield RuntimeExpression(stage.condition, where, what, "stage", stage)
+        yield from values(stage.variables, "stage variables", stage, None)
         for job in stage.jobs:
             if job.condition:
-                _parse(job.condition, job.condition_location or job.location, f"condition of job {job.name}")
+                where = job.condition_location or job.location
+                what = f"condition of job {job.name}"
+                yield RuntimeExpression(job.condition, where, what, "job", stage, job)
             if job.matrix_expression is not None:
-                _parse(job.matrix_expression, job.location, f"matrix of job {job.name}")
-            variables += job.variables
+                what = f"matrix of job {job.name}"
+                text = job.matrix_expression
+                yield RuntimeExpression(text, job.location, what, "job variables", stage, job)
+            yield from values(job.variables, "job variables", stage, job)
             for step in job.all_steps():
                 if step.condition:
-                    _parse(
-                        step.condition,
-                        step.condition_location or step.location,
-                        f"condition of step {step.ident}",
+                    where = step.condition_location or step.location
+                    yield RuntimeExpression(
+                        step.condition, where, f"condition of step {step.ident}", "step", stage, job
                     )
-    for var in variables:
-        if isinstance(var, VariableGroup):
-            continue
-        text = var.value.strip() if isinstance(var.value, str) else ""
-        if text.startswith("$[") and text.endswith("]"):
-            _parse(text[2:-1], var.location, f"value of variable {var.name}")
 
 
-def check_tasks(pipeline: Pipeline, tasks: Sequence[str]) -> None:
+def expression_problems(pipeline: Pipeline) -> Iterator[MlopsError]:
+    """Conditions and runtime-expression variables parse (they are evaluated only when they run)."""
+    for expr in runtime_expressions(pipeline):
+        try:
+            parse(expr.text, expr.location)
+        except ExpressionError as exc:
+            yield ExpressionError(
+                f"The {expr.what} is not a valid expression: {exc.message}",
+                exc.location or expr.location,
+                expected=exc.expected,
+                hint=exc.hint,
+            )
+
+
+def task_problems(pipeline: Pipeline, tasks: Sequence[str]) -> Iterator[MlopsError]:
     """Every `task:` names a task that exists (Name@major, any case): one of Microsoft's in-box tasks
     (the catalog) or one the emulator was given (`tasks`: plug-ins, tasks.yml stand-ins). In-box tasks
     are never refused here, with local behaviour or not: that is for run time."""
@@ -216,7 +254,7 @@ def check_tasks(pipeline: Pipeline, tasks: Sequence[str]) -> None:
             continue
         everything = sorted({*catalog.names(), *tasks}, key=str.lower)
         same = [t for t in everything if t.split("@")[0].lower() == step.task.split("@")[0].lower()]
-        raise PipelineError(
+        yield PipelineError(
             f"A task is missing: the pipeline references a task called '{step.task}', which is neither "
             "one of Microsoft's in-box tasks nor one given to the emulator",
             step.location,

@@ -9,7 +9,8 @@ template with typed `parameters:`), `schema.json` (JSON Schema 2020-12 of the sa
 - `check(root)`: every disagreement between a template and its schema, missing files, README tables
   out of date, and composed pipelines (`mlops_pipelines/*.yml`) that do not expand;
 - `catalogue(root)`: `recipes/README.md`, generated from the schemas;
-- `parameters_table(recipe)`: the table every recipe README carries under "## Parameters".
+- `parameters_table(recipe)`: the table every recipe README carries under "## Parameters";
+- `library_root()`: the recipe repository this installation carries (`mlops recipes path`).
 
 Pure library: nothing is printed; `mlops recipes list|show|check` renders what these return.
 """
@@ -36,6 +37,8 @@ __all__ = [
     "example",
     "format_list",
     "format_problems",
+    "is_pipeline",
+    "library_root",
     "list_recipes",
     "parameters_table",
     "show",
@@ -222,6 +225,19 @@ def _load_recipe(folder: Path, root: Path) -> Recipe:
         parameters=tuple(params),
         schema=schema,
         problems=tuple(problems),
+    )
+
+
+def library_root() -> Path:
+    """The recipe repository this installation carries: `emulator/recipe_library/` of an installed wheel
+    (setup.py copies the recipes and their specs there), else this checkout's root."""
+    package = Path(__file__).resolve().parent
+    for root in (package / "recipe_library", package.parent):
+        if (root / "recipes").is_dir():
+            return root
+    raise RecipeError(
+        f"This installation of mlops carries no recipes (looked in {package / 'recipe_library'})",
+        hint="reinstall the package from its wheel, or pass --root to a checkout of the recipe repository",
     )
 
 
@@ -523,7 +539,8 @@ def _check_readme(recipe: Recipe, root: Path) -> list[Problem]:
     return problems
 
 
-def _is_pipeline(path: Path) -> bool:
+def is_pipeline(path: Path) -> bool:
+    """A YAML file with a pipeline's top-level keys (not environments.yml, service-connections.yml)."""
     from emulator.yamlio import load_file
 
     if path.name in NOT_PIPELINES:
@@ -540,7 +557,7 @@ def composed_pipelines(root: Path) -> list[Path]:
     folder = root / "mlops_pipelines"
     if not folder.is_dir():
         return []
-    return [p for p in sorted(folder.glob("*.yml")) if _is_pipeline(p)]
+    return [p for p in sorted(folder.glob("*.yml")) if is_pipeline(p)]
 
 
 def check(root: Path, *, pipelines: bool = True) -> list[Problem]:

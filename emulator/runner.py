@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulator.errors import Location, MlopsError, RunError
+from emulator.errors import Location, MlopsError, RunError, did_you_mean
 from emulator.gates import approvals, manual
 from emulator.gates import environments as envfile
 from emulator.gitmeta import read_head
@@ -34,6 +34,7 @@ from emulator.tasks import standins
 from emulator.tasks.registry import default_registry
 from emulator.templates import Expanded, expand_pipeline
 from emulator.templates.references import find_repo_root
+from emulator.validation import check_decisions
 from emulator.yamlio import YMap, dumps, load_file
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_PAUSED = 0, 1, 2, 3
@@ -114,15 +115,19 @@ def compile_pipeline(
     environments_file: Path | None = None,
     tasks_file: Path | None = None,
     variable_groups_file: Path | None = None,
+    check_plan: bool = True,
 ) -> Compiled:
-    """Everything `mlops validate` checks; raises located MlopsErrors.
+    """Expand and model a pipeline; raises located MlopsErrors. `check_plan=False` leaves what
+    `plan.plan_problems` finds (beyond the graphs) to the caller: `mlops validate` reports them all.
 
     `repos`: `--repo` folders, over those of a repositories.yml beside the pipeline."""
     if not path.is_file():
+        nearby = [p.name for p in path.parent.glob("*.y*ml")] if path.parent.is_dir() else []
         raise RunError(
             f"Pipeline file {path} not found",
             Location(str(path)),
-            hint="give the path of an Azure Pipelines YAML file, e.g. mlops_pipelines/BasicBuildRelease.yml",
+            hint=did_you_mean(path.name, nearby)
+            or "give the path of an Azure Pipelines YAML file, e.g. mlops_pipelines/BasicBuildRelease.yml",
         )
     repo_root = find_repo_root(path.resolve())
     user = requester or default_user()
@@ -131,7 +136,8 @@ def compile_pipeline(
     document = normalize(expanded.document)
     pipeline = build(document)
     tasks_path = tasks_file or standins.find_file(path.resolve(), repo_root)
-    check(pipeline, default_registry(standins.load(tasks_path)).names())
+    check(pipeline, default_registry(standins.load(tasks_path)).names() if check_plan else None,
+          problems=check_plan)
     env_path = environments_file or envfile.find_file(path.resolve(), repo_root)
     environments = envfile.load(env_path)
     groups_path = variable_groups_file or groupfile.find_file(path.resolve(), repo_root)
@@ -180,7 +186,7 @@ def _options(
     bin_dir = home / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
     write_az_shim(bin_dir)
-    folders = [Path(str(data[k])).parent for k in ("environmentsFile", "pipelineFile") if data.get(k)]
+    files = [Path(str(data[k])) if data.get(k) else None for k in ("pipelineFile", "environmentsFile")]
     groups = data.get("variableGroupsFile")
     return RunOptions(
         home=home,
@@ -191,7 +197,7 @@ def _options(
         queue_variables=dict(data.get("variables") or {}),
         az_bin=bin_dir,
         parallel=int(data.get("parallel") or 0),
-        connections=connections.load(connections.find_file([*folders, repo_root / "mlops_pipelines"])),
+        connections=connections.for_pipeline(files[0], files[1], repo_root),
         variable_groups=groupfile.load(Path(groups) if groups else None),
         repositories={str(k): Path(v) for k, v in (data.get("repositories") or {}).items()},
     )
@@ -211,6 +217,8 @@ def start(
     if problems:
         raise problems[0]
     repo_root = compiled.expanded.repo_root
+    for problem in check_decisions(compiled.pipeline, compiled.environments, request.approve, request.reject):
+        raise RunError(problem.message, None, expected=problem.expected, hint=problem.hint)
     decisions = [
         _pre_decision(compiled.environments, env, "approved", user, request.comment)
         for env in request.approve
@@ -389,18 +397,23 @@ def _environments_of(run: runstore.Run) -> envfile.Environments:
     return envfile.strictest(envfile.load(snapshot), now)
 
 
+def check_resumable(run: runstore.Run) -> None:
+    """A finished run is not resumed: say so before anything else."""
+    if run.data.get("status") == "completed":
+        raise RunError(
+            f"Run {run.id} has already finished ({run.data.get('result')})",
+            None,
+            hint="start a new run with mlops run",
+        )
+
+
 def resume(
     run_id: str, home: Path, reporter: Reporter, cancellation: Cancellation | None = None
 ) -> runstore.Run:
     """Continue a paused or interrupted run from its record, with the YAML it was queued with."""
     run = runstore.load(home, run_id)
     _trusted(run, "resume")
-    if run.data.get("status") == "completed":
-        raise RunError(
-            f"Run {run_id} has already finished ({run.data.get('result')})",
-            None,
-            hint="start a new run with mlops run",
-        )
+    check_resumable(run)
     document = load_file(run.pipeline_file, text_scalars=True)
     pipeline = build(document)
     check(pipeline)

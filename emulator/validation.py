@@ -1,7 +1,13 @@
 """`mlops validate`: everything that can be checked without running anything.
 
-Beyond expansion (templates, parameters, recipe schemas, the model and its graphs):
+Beyond expansion (templates, parameters, recipe schemas, the model and its graphs), as findings
+(findings.py) so that one run reports every problem:
+- what the plan refuses (conditions that do not parse, tasks that are missing or run in the wrong
+  kind of job), all of them rather than the first;
+- run-time expressions: unknown functions and values (errors), and the silent traps (lint.py);
 - every task step's inputs against Microsoft's task definitions (task_inputs.py);
+- every service connection a task input names against `service-connections.yml`;
+- the environments named by `--approve/--reject` against those the pipeline targets;
 - the Azure ML YAML files the pipeline's `az ml … --file F` commands use, loaded with azure-ai-ml's
   own loaders (the schemas the real CLI applies);
 - the expanded pipeline against the official Azure Pipelines schema (microsoft/azure-pipelines-vscode
@@ -15,15 +21,18 @@ import json
 import os
 import re
 import shlex
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emulator import task_inputs
-from emulator.errors import Location, MlopsError, PipelineError
+from emulator import extras, lint, plan, task_catalog, task_inputs
+from emulator.errors import Location, MlopsError, PipelineError, did_you_mean
+from emulator.findings import Finding
+from emulator.gates.environments import Environments
 from emulator.model import Pipeline, Step, Variable
 from emulator.runtime.variables import expand_macros
+from emulator.tasks.connections import UNCHECKED, Connections
 from emulator.yamlio import YMap, YStr, location_of, plain, resolve_plain_scalar
 
 SCHEMA_ENV = "MLOPS_SERVICE_SCHEMA"
@@ -62,10 +71,17 @@ class Report:
     azureml_files: tuple[AzureMLFile, ...]
     skipped: tuple[str, ...]  # references that name a run-time value ($(var), ${{ }})
     service_schema: str | None  # the schema file used, or None when not available
-    errors: tuple[MlopsError, ...]
+    findings: tuple[Finding, ...]  # errors, warnings and notes, in the order the checks ran
     no_local_behaviour: tuple[str, ...] = ()  # tasks the run would fail (or skip) for want of behaviour
     container_jobs: tuple[str, ...] = ()  # jobs that run in containers: the run fails them
-    warnings: tuple[MlopsError, ...] = ()  # what fails only when it runs: Azure DevOps accepts the pipeline
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "warning")
 
 
 def _commands(script: str) -> Iterator[list[str]]:
@@ -124,9 +140,12 @@ def azureml_files(pipeline: Pipeline, repo_root: Path) -> tuple[list[AzureMLFile
     return list(found.values()), skipped
 
 
-def check_azureml_files(files: list[AzureMLFile]) -> tuple[list[MlopsError], list[MlopsError]]:
+def check_azureml_files(
+    files: list[AzureMLFile], *, load: bool = True
+) -> tuple[list[MlopsError], list[MlopsError]]:
     """(errors, warnings): a file azure-ai-ml's loaders refuse is an error; a file that does not exist is
-    a warning, since Azure DevOps accepts the pipeline and only the step fails when it runs."""
+    a warning, since Azure DevOps accepts the pipeline and only the step fails when it runs. Without
+    `load` (azure-ai-ml is not installed) only the files' existence is checked."""
     from emulator.azureml.assets.yamlspec import load_spec
 
     errors: list[MlopsError] = []
@@ -140,6 +159,8 @@ def check_azureml_files(files: list[AzureMLFile]) -> tuple[list[MlopsError], lis
                     hint="paths in steps are relative to the repository root (the checkout)",
                 )
             )
+            continue
+        if not load:
             continue
         try:
             load_spec(item.kind, item.path)
@@ -211,16 +232,97 @@ def check_service_schema(document: YMap, schema_path: Path) -> list[MlopsError]:
     return errors
 
 
+def check_connections(document: YMap, connections: Connections) -> list[Finding]:
+    """Every task input that names a service connection (type `connectedService:*` in the task's
+    definition) against the declared ones. Azure refuses to run a pipeline that names a connection the
+    project does not have; a name known only at run time (`$(var)`) is not checked."""
+    found: list[Finding] = []
+    catalog = task_catalog.load()
+    for step in task_inputs.task_steps(document):
+        definition = catalog.get(str(step["task"]))
+        inputs = step.get("inputs")
+        if definition is None or not isinstance(inputs, YMap):
+            continue
+        for key, value in inputs.items():
+            item = definition.input(key)
+            text = "" if value is None else str(value).strip()
+            if item is None or not item.type.startswith("connectedService") or not text:
+                continue
+            where = location_of(value) or inputs.key_loc(key)
+            named = f"Service connection '{text}' of {definition.key}"
+            if "$(" in text or "$[" in text:
+                found.append(Finding("note", "not-checked", f"{named} is named at run time: not checked",
+                                     where))
+            elif connections.entries is None:
+                found.append(Finding("note", "not-checked",
+                                     f"{named} is not checked: no service-connections.yml was found", where,
+                                     hint="list the project's service connections in "
+                                     "mlops_pipelines/service-connections.yml"))
+            else:
+                try:
+                    connections.check(text, where, definition.key)
+                except MlopsError as exc:
+                    found.append(Finding.of(exc, "service-connection"))
+    return found
+
+
+def check_decisions(
+    pipeline: Pipeline, environments: Environments, approve: Iterable[str] = (), reject: Iterable[str] = ()
+) -> list[Finding]:
+    """`--approve/--reject ENV` name an environment the pipeline targets and that has a check to decide."""
+    targets = {e.name.lower(): e.name for s in pipeline.stages for e in s.environments()}
+    found: list[Finding] = []
+    for flag, names in (("--approve", approve), ("--reject", reject)):
+        for name in names:
+            if name.lower() not in targets:
+                what = f"targets no environment '{name}'" if targets else "targets no environment at all"
+                found.append(Finding(
+                    "error", "environment", f"{flag} {name}: the pipeline {what}", None,
+                    expected="one of: " + ", ".join(sorted(targets.values())) if targets else None,
+                    hint=did_you_mean(name, list(targets.values()))
+                    or "name an environment a deployment job of the pipeline targets"))
+                continue
+            config = environments.get(name)
+            if config is None or not config.decidable():
+                shown = targets[name.lower()]
+                found.append(Finding(
+                    "error", "environment", f"{flag} {name}: environment '{shown}' has no approval check to "
+                    "decide on", None,
+                    hint=f"its checks are configured in {environments.source or 'environments.yml'}"))
+    return found
+
+
 def validate(
-    pipeline: Pipeline, expanded: YMap, repo_root: Path, local_tasks: Sequence[str] = ()
+    pipeline: Pipeline,
+    expanded: YMap,
+    repo_root: Path,
+    local_tasks: Sequence[str] = (),
+    *,
+    connections: Connections = UNCHECKED,
+    queue_variables: Iterable[str] = (),
 ) -> Report:
-    """`local_tasks`: the tasks with local behaviour (the emulator's, plug-ins, stand-ins)."""
+    """`local_tasks`: the tasks with local behaviour (the emulator's, plug-ins, stand-ins);
+    `queue_variables`: names given at queue time (`--var`), so conditions may read them."""
     files, skipped = azureml_files(pipeline, repo_root)
-    invalid, missing = check_azureml_files(files)
-    errors = task_inputs.check(pipeline.document) + invalid
+    absent = extras.missing("azureml", "azure.ai.ml")
+    invalid, missing = check_azureml_files(files, load=not absent)
+    findings = [Finding.of(e) for e in plan.plan_problems(pipeline, local_tasks)]
+    unchecked = [f for f in files if f.path.is_file()] if absent else []
+    if unchecked:
+        findings.append(Finding(
+            "warning", "not-checked",
+            f"{len(unchecked)} Azure ML YAML file(s) not checked: {', '.join(absent)} is not installed",
+            unchecked[0].location, hint=f"pip install {extras.install_spec('azureml')}"))
+        files = [f for f in files if f not in unchecked]
+    findings += lint.check(pipeline, queue_variables)
+    findings += [Finding.of(e, "task-input") for e in task_inputs.check(pipeline.document)]
+    findings += check_connections(pipeline.document, connections)
+    findings += [Finding.of(e, "azureml-yaml") for e in invalid]
+    # a missing file: Azure DevOps accepts the pipeline, the step fails when it runs
+    findings += [Finding.of(e, "azureml-yaml", "warning") for e in missing]
     schema = find_service_schema(repo_root)
     if schema is not None:
-        errors += check_service_schema(expanded, schema)
+        findings += [Finding.of(e, "service-schema") for e in check_service_schema(expanded, schema)]
     local = {t.lower() for t in local_tasks}
     built_in = ("checkout", "download-none", "manualvalidation@0", "manualvalidation@1", "delay@1")
     no_behaviour = {
@@ -237,5 +339,4 @@ def validate(
         if job.containers
     )
     used = str(schema) if schema else None
-    return Report(tuple(files), tuple(skipped), used, tuple(errors), tuple(no_behaviour), containers,
-                  tuple(missing))
+    return Report(tuple(files), tuple(skipped), used, tuple(findings), tuple(no_behaviour), containers)

@@ -6,7 +6,8 @@ Azure's pipeline schema; both are pure functions of their inputs. The key covers
   included template that changes what is checked, or where it sits, is another key);
 - each Azure ML file the steps use, and every local file or folder it names (a conda file, `code:`, a
   component YAML and what that names in turn), by content (folders by their listing);
-- the pipeline schema file, the tasks with local behaviour, the repository root;
+- the pipeline schema file, the tasks with local behaviour, the declared service connections, the
+  queue-time variable names, the repository root;
 - the emulator itself (its sources, interpreter and installed packages: `resident.client.fingerprint`).
 
 Reports are pickled under the user's cache folder (`$XDG_CACHE_HOME/mlops-emulator/validation`, 0700),
@@ -19,13 +20,14 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from emulator.model import Pipeline
+from emulator.tasks.connections import UNCHECKED, Connections
 from emulator.validation import Report, azureml_files, find_service_schema, validate
 from emulator.yamlio import YMap
 
@@ -45,28 +47,47 @@ def cache_dir() -> Path | None:
 
 
 def cached_validate(
-    pipeline: Pipeline, expanded: YMap, repo_root: Path, local_tasks: Sequence[str] = ()
+    pipeline: Pipeline,
+    expanded: YMap,
+    repo_root: Path,
+    local_tasks: Sequence[str] = (),
+    *,
+    connections: Connections = UNCHECKED,
+    queue_variables: Iterable[str] = (),
 ) -> Report:
     """`validation.validate`, or the report it gave for exactly these inputs."""
+    queued = sorted(queue_variables)
+
+    def run() -> Report:
+        return validate(pipeline, expanded, repo_root, local_tasks, connections=connections,
+                        queue_variables=queued)
+
     folder = cache_dir()
     if folder is None:
-        return validate(pipeline, expanded, repo_root, local_tasks)
+        return run()
     try:
-        entry = folder / f"{key(pipeline, expanded, repo_root, local_tasks)}.pickle"
+        entry = folder / f"{key(pipeline, expanded, repo_root, local_tasks, connections, queued)}.pickle"
     except (OSError, pickle.PicklingError, TypeError, AttributeError):  # an input that cannot be keyed
-        return validate(pipeline, expanded, repo_root, local_tasks)
+        return run()
     try:
         report = pickle.loads(entry.read_bytes())
         if isinstance(report, Report):
             return report
     except Exception:  # noqa: BLE001 - missing, truncated or from other code: validate again
         pass
-    report = validate(pipeline, expanded, repo_root, local_tasks)
+    report = run()
     _store(folder, entry, report)
     return report
 
 
-def key(pipeline: Pipeline, expanded: YMap, repo_root: Path, local_tasks: Sequence[str]) -> str:
+def key(
+    pipeline: Pipeline,
+    expanded: YMap,
+    repo_root: Path,
+    local_tasks: Sequence[str],
+    connections: Connections = UNCHECKED,
+    queue_variables: Sequence[str] = (),
+) -> str:
     from emulator.azureml.resident.client import fingerprint
 
     digest = hashlib.sha256()
@@ -76,7 +97,8 @@ def key(pipeline: Pipeline, expanded: YMap, repo_root: Path, local_tasks: Sequen
             digest.update(repr(part).encode())
             digest.update(b"\0")
 
-    add(fingerprint(), str(repo_root), sorted(local_tasks))
+    add(fingerprint(), str(repo_root), sorted(local_tasks), list(queue_variables))
+    digest.update(pickle.dumps(connections, protocol=5))  # the declared service connections, as loaded
     digest.update(pickle.dumps(expanded, protocol=5))  # values, styles and every node's location
     schema = find_service_schema(repo_root)
     add(str(schema), _stat(schema) if schema else None)

@@ -1,6 +1,6 @@
 Feature: The composed pipelines of mlops_pipelines/ are recipes only, and run in the emulator
   EnvCreatePipeline (workspace and compute), EnvTearDownPipeline, SafeRollout (approval, then
-  blue/green), BatchScoring (nightly) and ChampionChallenger (lint, test, validate data, train, evaluate
+  blue/green), BatchScoring (nightly), ConformanceGate (pull requests) and ChampionChallenger (lint, test, validate data, train, evaluate
   against the champion, register, roll out) expand for Azure DevOps as they are; output variables reach
   only stages that depend on their producer directly, hence the dependsOn lists.
 
@@ -20,6 +20,7 @@ Feature: The composed pipelines of mlops_pipelines/ are recipes only, and run in
       | BatchScoring.yml         | BatchScore                                                            |
       | ChampionChallenger.yml   | CodeQuality, ValidateData, Training, Evaluate, Register, SafeRollout  |
       | BasicBuildRelease.yml    | Training, Register, Package, DeployTest, DeployProduction             |
+      | ConformanceGate.yml      | ConformanceGate                                                       |
 
   Scenario: The champion/challenger flow registers only a promoted candidate, behind two approvals
     When the pipeline "mlops_pipelines/ChampionChallenger.yml" is expanded
@@ -55,3 +56,12 @@ Feature: The composed pipelines of mlops_pipelines/ are recipes only, and run in
     When I run the pipeline "mlops_pipelines/SafeRollout.yml" as "erin"
     Then the run is paused waiting for environment "production"
     And stage "Rollout" has not run
+
+  Scenario: The conformance gate passes on this repository's pipelines
+    Given the parameters:
+      | name         | value |
+      | featureTests | []    |
+    When I run the pipeline "mlops_pipelines/ConformanceGate.yml"
+    Then the run succeeded
+    And the log of step "validate" of stage "ConformanceGate" mentions "0 not valid; 0 error(s), 0 warning(s)"
+    And step "Publish the SARIF log (Scans tab)" of stage "ConformanceGate" succeeded

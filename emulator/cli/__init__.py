@@ -11,12 +11,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
 from emulator import __version__, runner
-from emulator.cli import render
-from emulator.errors import MlopsError
+from emulator.cli import listing, render
+from emulator.cli import validate as validate_command
+from emulator.errors import MlopsError, did_you_mean
 from emulator.report.times import durations
 from emulator.store import runs as runstore
 from emulator.store.paths import state_home
@@ -42,8 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"mlops {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def pipeline_args(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("pipeline", type=Path, help="the pipeline YAML file")
+    def pipeline_args(sp: argparse.ArgumentParser, many: bool = False) -> None:
+        if many:
+            sp.add_argument("pipeline", type=Path, nargs="+", metavar="PATH",
+                            help="pipeline files, folders or quoted globs ('mlops_pipelines/*.yml')")
+        else:
+            sp.add_argument("pipeline", type=Path, help="the pipeline YAML file")
         sp.add_argument("-p", "--parameter", action="append", metavar="NAME=VALUE",
                         help="a runtime parameter (repeatable)")
         sp.add_argument("--repo", action="append", metavar="ALIAS=PATH",
@@ -98,8 +104,10 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--readable", action="store_true",
                      help="keep checkout/publish/download steps readable instead of the service's task ids")
 
-    val = sub.add_parser("validate", help="expand and check a pipeline without running it")
-    pipeline_args(val)
+    val = sub.add_parser("validate", help="check pipelines without running them (a CI gate: text, JSON, "
+                         "SARIF, ##vso lines, JUnit)")
+    pipeline_args(val, many=True)
+    validate_command.add_arguments(val)
 
     init = sub.add_parser("init", help="write the local stand-ins a pipeline needs: environments, service "
                           "connections, variable groups, repository folders (never overwrites a file)")
@@ -111,8 +119,9 @@ def _parser() -> argparse.ArgumentParser:
                            "repositories.yml)")
 
     runs = sub.add_parser("runs", help="list runs or show one")
+    listing.add_arguments(runs)
     runs_sub = runs.add_subparsers(dest="runs_command")
-    runs_sub.add_parser("list", help="list runs")
+    listing.add_arguments(runs_sub.add_parser("list", help="list runs"), nested=True)
     show = runs_sub.add_parser("show", help="show a run")
     show.add_argument("run_id", metavar="RUN")
     show.add_argument("--json", action="store_true")
@@ -121,14 +130,21 @@ def _parser() -> argparse.ArgumentParser:
     logs.add_argument("run_id", metavar="RUN")
     logs.add_argument("--step", help="only steps whose name or display name contains this text")
 
-    rec = sub.add_parser("recipes", help="list, show or check the recipe library")
-    rec.add_argument("action", nargs="?", choices=["list", "show", "check"], default="list")
+    rec = sub.add_parser("recipes", help="list, show or check the recipe library, or print where it is")
+    rec.add_argument("action", nargs="?", choices=["list", "show", "check", "path"], default="list",
+                     help="path: the folder of the recipe library that comes with mlops, for "
+                          "--repo recipes=$(mlops recipes path)")
     rec.add_argument("name", nargs="?", help="the recipe, for show")
-    rec.add_argument("--root", type=Path, default=Path("."), help="the repository root (default: .)")
+    rec.add_argument("--root", type=Path,
+                     help="the repository holding recipes/ (default: . if it has one, else the library that "
+                          "comes with mlops)")
+    listing.add_arguments(rec)
 
     eps = sub.add_parser("endpoints", help="list or stop the local online endpoints")
     eps.add_argument("action", nargs="?", choices=["list", "down"], default="list")
-    sub.add_parser("down", help="stop everything the state folder runs: endpoints, the resident az worker")
+    listing.add_arguments(eps)
+    sub.add_parser("down", help="stop what the emulator keeps running for the state folder: the online "
+                   "endpoints, the MLflow tracking server jobs log to, the resident az worker")
 
     gr = sub.add_parser("graph", help="draw a pipeline's stages, jobs and gates (Mermaid, SVG or PNG)")
     gr.add_argument("pipeline", type=Path, nargs="?",
@@ -207,6 +223,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             run = runner.start(request, home, reporter)
         return _until_undecided(run, console, args, isinstance(reporter, render.LiveReporter))
     if cmd == "resume":
+        runner.check_resumable(runstore.load(home, args.run_id))
         console.print(f"Resuming run {args.run_id}", highlight=False)
         with render.make_reporter(console, args.quiet, args.verbose, args.progress) as reporter:
             run = runner.resume(args.run_id, home, reporter)
@@ -217,54 +234,23 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
                               args.user or runner.default_user(), args.comment, job=args.job)
         console.print(render.decision_line(args.run_id, entry), highlight=False)
         return runner.EXIT_OK
-    if cmd in ("expand", "validate"):
+    if cmd == "validate":
+        return validate_command.run(args, console, _pairs(args.parameter, "-p"),
+                                    {k: Path(v) for k, v in _pairs(args.repo, "--repo").items()},
+                                    _pairs(args.var, "--var"))
+    if cmd == "expand":
         compiled = runner.compile_pipeline(args.pipeline, _pairs(args.parameter, "-p"),
                                            {k: Path(v) for k, v in _pairs(args.repo, "--repo").items()},
                                            environments_file=args.environments, tasks_file=args.tasks,
                                            variable_groups_file=args.variable_groups)
-        if cmd == "expand":
-            from emulator.normalize import final_yaml
-            from emulator.yamlio import dumps
+        from emulator.normalize import final_yaml
+        from emulator.yamlio import dumps
 
-            text = dumps(compiled.document if args.readable else final_yaml(compiled.document))
-            if args.output:
-                args.output.write_text(text, encoding="utf-8")
-            else:
-                sys.stdout.write(text)
-            return runner.EXIT_OK
-        from emulator.validation_cache import cached_validate
-
-        report = cached_validate(compiled.pipeline, compiled.expanded.document, compiled.expanded.repo_root,
-                                 runner.local_tasks(compiled))
-        stderr = Console(stderr=True, soft_wrap=True)
-        undeclared, unmapped = compiled.checkout_problems()
-        errors = [*report.errors, *undeclared]
-        for error in errors:
-            stderr.print(f"[bold red]error:[/bold red] {_escape(error.render())}", highlight=False)
-        for warning in [*report.warnings, *unmapped, *compiled.undefined_groups()]:
-            stderr.print(f"[bold yellow]warning:[/bold yellow] {_escape(warning.render())}", highlight=False)
-        if errors:
-            return runner.EXIT_BAD_INPUT
-        p = compiled.pipeline
-        jobs = sum(len(s.jobs) for s in p.stages)
-        steps = sum(len(j.all_steps()) for s in p.stages for j in s.jobs)
-        envs = sorted({e.name for s in p.stages for e in s.environments()})
-        console.print(f"[green]✔[/green] {args.pipeline} is valid: {len(p.stages)} stages, {jobs} jobs, "
-                      f"{steps} steps"
-                      + (f"; environments: {', '.join(envs)}" if envs else ""), highlight=False)
-        skipped = f"; not checked (named at run time): {', '.join(report.skipped)}" if report.skipped else ""
-        checked = len(report.azureml_files)
-        console.print(f"  Azure ML YAML checked (azure-ai-ml): {checked} file(s){skipped}", highlight=False)
-        schema = (f"checked ({report.service_schema})" if report.service_schema
-                  else "not checked (set MLOPS_SERVICE_SCHEMA to Azure's service-schema.json)")
-        console.print(f"  Azure Pipelines schema: {schema}", highlight=False)
-        if report.no_local_behaviour:
-            names = ", ".join(report.no_local_behaviour)
-            console.print(f"  [yellow]no local behaviour[/yellow] (the step fails when it runs, unless "
-                          f"tasks.yml gives it a stand-in, or --task-policy skip): {names}", highlight=False)
-        if report.container_jobs:
-            console.print(f"  [yellow]container jobs[/yellow] (the run fails them: containers are not run "
-                          f"locally): {', '.join(report.container_jobs)}", highlight=False)
+        text = dumps(compiled.document if args.readable else final_yaml(compiled.document))
+        if args.output:
+            args.output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
         return runner.EXIT_OK
     if cmd == "init":
         return _init(args, console)
@@ -275,17 +261,23 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             if args.json:
                 sys.stdout.write(json.dumps(summary, indent=2) + "\n")
             else:
-                console.print(render.summary_table(summary, durations(run.data)))
+                listing.print_wide(console, render.summary_table(summary, durations(run.data)))
                 for line in render.audit_lines(summary):
                     console.print(line, highlight=False)
             return runner.EXIT_OK
-        console.print(render.runs_table(runstore.list_runs(home)))
+        found = runstore.list_runs(home)
+        listing.show(console, [_run_item(r) for r in found], args, render.runs_table(found))
         return runner.EXIT_OK
     if cmd == "logs":
         return _logs(home, args.run_id, args.step, console)
     if cmd == "recipes":
         from emulator import recipes
 
+        if args.action == "path":
+            sys.stdout.write(f"{recipes.library_root()}\n")
+            return runner.EXIT_OK
+        if args.root is None:
+            args.root = Path(".") if Path("recipes").is_dir() else recipes.library_root()
         if args.action == "show":
             if not args.name:
                 raise MlopsError("mlops recipes show needs a recipe name", None,
@@ -296,7 +288,13 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             problems = recipes.check(args.root)
             sys.stdout.write(recipes.format_problems(problems))
             return runner.EXIT_BAD_INPUT if problems else runner.EXIT_OK
-        sys.stdout.write(recipes.format_list(recipes.list_recipes(args.root)))
+        library = recipes.list_recipes(args.root)
+        items = [{"name": r.name, "kind": r.kind, "summary": r.summary,
+                  "required": [p.name for p in r.parameters if p.required]} for r in library]
+        if getattr(args, "output", None) or getattr(args, "query", None):
+            listing.show(console, items, args, render.recipes_table(items))
+        else:
+            sys.stdout.write(recipes.format_list(library))
         return runner.EXIT_OK
     if cmd == "down" or (cmd == "endpoints" and args.action == "down"):
         for line in _down(home):
@@ -305,8 +303,8 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if cmd == "endpoints":
         from emulator.azureml.serving.endpoints import list_endpoints
 
-        for ep in list_endpoints(home):
-            console.print(json.dumps(ep), highlight=False)
+        endpoints = list_endpoints(home)
+        listing.show(console, endpoints, args, render.endpoints_table(endpoints))
         return runner.EXIT_OK
     if cmd == "graph":
         return _graph(args, home, console)
@@ -320,14 +318,25 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
 
 
 def _down(home: Path) -> list[str]:
-    """Stop what the state folder keeps running; one line per kind of thing stopped."""
+    """Stop what the emulator keeps running for the state folder; a line per thing stopped."""
+    from emulator.azureml.compute.tracking_server import stop_server
+    from emulator.azureml.context import Context
     from emulator.azureml.resident.client import stop_workers
     from emulator.azureml.serving.endpoints import stop_all_endpoints
 
     stopped = stop_all_endpoints(home)
-    workers = stop_workers(home)
-    return [f"Stopped {len(stopped)} endpoint deployment(s): {', '.join(stopped) or '-'}",
-            f"Stopped {workers} resident az worker(s)"]
+    lines = [f"Stopped {len(stopped)} endpoint deployment(s): {', '.join(stopped) or '-'}"]
+    if stop_server(Context(home)):
+        lines.append("Stopped the MLflow tracking server")
+    if workers := stop_workers(home):
+        lines.append(f"Stopped {workers} resident az worker(s)")
+    return lines
+
+
+def _run_item(record: dict[str, Any]) -> dict[str, Any]:
+    """A run as `mlops runs -o json` lists it."""
+    keys = ("id", "pipeline", "status", "result", "requestedBy", "startedAt", "finishedAt", "waiting")
+    return {k: record.get(k) for k in keys}
 
 
 def _init(args: argparse.Namespace, console: Console) -> int:
@@ -373,7 +382,7 @@ def _until_undecided(run: runstore.Run, console: Console, args: argparse.Namespa
 
 def _finish(run: runstore.Run, console: Console, as_json: bool, live: bool = False) -> int:
     summary = runner.summary(run)
-    console.print(render.summary_table(summary, durations(run.data)))
+    listing.print_wide(console, render.summary_table(summary, durations(run.data)))
     if summary["result"] == "paused" and summary.get("waiting"):
         banner = render.waiting_banner(run.id, summary["waiting"], render.gate_checks(run.data), boxed=live)
         console.print(banner, highlight=False, soft_wrap=not live)
@@ -385,12 +394,14 @@ def _finish(run: runstore.Run, console: Console, as_json: bool, live: bool = Fal
 def _logs(home: Path, run_id: str, step_filter: str | None, console: Console) -> int:
     run = runstore.load(home, run_id)
     shown = 0
+    labels: list[str] = []
     for stage in run.data["stages"]:
         for job in stage["jobs"]:
             for step in job["steps"]:
                 if not step.get("log"):
                     continue
                 label = f"{stage['name']} / {job['name']} / {step.get('displayName') or step['name']}"
+                labels.append(label)
                 if step_filter and step_filter.lower() not in label.lower():
                     continue
                 console.rule(f"{label} ({step.get('result')})")
@@ -398,8 +409,12 @@ def _logs(home: Path, run_id: str, step_filter: str | None, console: Console) ->
                 console.print((run.dir / step["log"]).read_text(encoding="utf-8", errors="replace"),
                               markup=False, highlight=False, end="")
                 shown += 1
+    if step_filter and not shown:
+        raise MlopsError(f"No step of run {run.id} with a log matches '{step_filter}'", None,
+                         expected="a part of STAGE / JOB / STEP: " + ("; ".join(labels) or "none"),
+                         hint=did_you_mean(step_filter, [label.rsplit(" / ", 1)[-1] for label in labels]))
     if not shown:
-        console.print("no logs matched", highlight=False)
+        console.print(f"Run {run.id} has no step logs yet", highlight=False)
     return runner.EXIT_OK
 
 
@@ -427,7 +442,7 @@ def _graph(args: argparse.Namespace, home: Path, console: Console) -> int:
             raise MlopsError("PNG is binary: write it to a file", None, expected="-o FILE.png")
         sys.stdout.write(data.decode("utf-8"))
         return runner.EXIT_OK
-    _write(args.output, data)
+    write_file(args.output, data)
     jobs = sum(len(s.jobs) for s in pictured.stages)
     console.print(f"Wrote {args.output} ({fmt}: {len(pictured.stages)} stages, {jobs} jobs"
                   + (f", coloured by run {run.id}" if run else "") + ")", highlight=False)
@@ -442,15 +457,15 @@ def _report(args: argparse.Namespace, home: Path, console: Console) -> int:
                          expected="mlops report RUN -o report.html [--junit results.xml]")
     run = runstore.load(home, args.run_id)
     if args.junit is not None:
-        _write(args.junit, junit_report(run).encode("utf-8"))
+        write_file(args.junit, junit_report(run).encode("utf-8"))
         console.print(f"Wrote {args.junit} (JUnit XML of run {run.id})", highlight=False)
     if args.output is not None:
-        _write(args.output, html_report(run, home, with_mlflow=not args.no_mlflow).encode("utf-8"))
+        write_file(args.output, html_report(run, home, with_mlflow=not args.no_mlflow).encode("utf-8"))
         console.print(f"Wrote {args.output} (HTML report of run {run.id})", highlight=False)
     return runner.EXIT_OK
 
 
-def _write(path: Path, data: bytes) -> None:
+def write_file(path: Path, data: bytes) -> None:
     """Write an output file; a folder that can't be written is bad input, not a crash."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -207,7 +207,16 @@ class LiveReporter:
         return view
 
     def _step(self, stage: Stage, job: Job, step: Step) -> _StepView:
-        return self._job(stage, job).steps.setdefault(step.index, _StepView(step.display_name))
+        steps = self._job(stage, job).steps
+        if step.index not in steps:
+            # a step the agent adds (the implicit checkout, an artifact download) shows where it ran:
+            # after the steps that have started, before those still pending
+            items = list(steps.items())
+            at = next((i for i, (_, view) in enumerate(items) if view.state == "pending"), len(items))
+            items.insert(at, (step.index, _StepView(step.display_name)))
+            steps.clear()
+            steps.update(items)
+        return steps[step.index]
 
     def _print_static(self, renderable: RenderableType) -> None:
         """Print into the scrollback above the live area (called without holding the lock)."""
@@ -490,6 +499,36 @@ def _why(job: Mapping[str, Any]) -> str:
                                        if st.get("result") in ("failed", "canceled")]
     first = next((str(m) for m in messages if m), "")
     return first.splitlines()[0] if first else ""
+
+
+def endpoints_table(endpoints: list[dict[str, Any]]) -> Table:
+    """`mlops endpoints list`: an endpoint per row, then its deployments (process, port, traffic)."""
+    table = Table(title="Endpoints")
+    for col in ("endpoint", "deployment", "traffic", "running", "port", "model", "scoring URI"):
+        table.add_column(col)
+    for ep in endpoints:
+        front = ep.get("front") or {}
+        table.add_row(f"[bold]{escape(str(ep['name']))}[/bold]", "", "", _yes(front.get("running")),
+                      escape(str(front.get("port") or "")), "", escape(str(ep.get("scoring_uri") or "")))
+        for d in ep.get("deployments") or []:
+            table.add_row("", escape(str(d["name"])), f"{d.get('traffic', 0)}%", _yes(d.get("running")),
+                          escape(str(d.get("port") or "")), escape(str(d.get("model") or "")),
+                          escape(str(d.get("scoring_uri") or "")))
+    return table
+
+
+def recipes_table(recipes: list[dict[str, Any]]) -> Table:
+    """`mlops recipes list -o table`: name, kind, summary and required parameters."""
+    table = Table(title="Recipes")
+    for col in ("name", "kind", "summary", "required"):
+        table.add_column(col)
+    for r in recipes:
+        table.add_row(escape(r["name"]), r["kind"], escape(r["summary"]), ", ".join(r["required"]))
+    return table
+
+
+def _yes(value: Any) -> str:
+    return "[green]yes[/green]" if value else "[dim]no[/dim]"
 
 
 def runs_table(runs: list[dict[str, Any]]) -> Table:

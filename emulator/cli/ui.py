@@ -19,6 +19,7 @@ from types import FrameType
 
 from rich.console import Console
 
+from emulator import extras
 from emulator.errors import MlopsError
 from emulator.store.paths import mlflow_artifacts_dir, mlflow_tracking_uri
 
@@ -70,6 +71,7 @@ def serve(home: Path, port: int, console: Console) -> int:
     if not uri.startswith("sqlite:"):
         console.print(f"MLFLOW_TRACKING_URI points at {uri}: open that server's UI instead.", highlight=False)
         return 0
+    extras.require("azureml", "mlops ui (the MLflow UI)", "mlflow")
     if not 0 < port < 65536:
         raise MlopsError(f"--port {port} is not a TCP port", None, expected="a number from 1 to 65535")
     if not _port_free(port):

@@ -11,7 +11,7 @@ name" with a hint. Deliberate choices (no null literal, eager `iif`, `contains` 
 error, ...) are listed, with their sources, in the header of tests/unit/expressions/expression_cases.py.
 """
 
-from .evaluator import EvalContext, FilteredArray, evaluate, evaluate_text
+from .evaluator import EvalContext, FilteredArray, check_names, evaluate, evaluate_text
 from .functions import BUILTINS, RUNTIME_ONLY_FUNCTIONS, STATUS_FUNCTIONS, Builtin
 from .nodes import CallNode, Expr, IndexNode, LiteralNode, MemberNode, NameNode, WildcardNode
 from .parser import MAX_DEPTH, parse
@@ -51,6 +51,7 @@ __all__ = [
     "StrictMapping",
     "Version",
     "WildcardNode",
+    "check_names",
     "compare",
     "equals",
     "evaluate",

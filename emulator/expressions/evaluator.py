@@ -275,6 +275,12 @@ def evaluate(expr: Expr, context: EvalContext) -> Any:
     return _finish(_Evaluation(context, context.location).eval(expr))
 
 
+def check_names(expr: Expr, context: EvalContext) -> None:
+    """Raise, without evaluating anything, what evaluation would raise for a function or a top-level
+    name the context does not have (`mlops validate` checks run-time expressions this way)."""
+    _Evaluation(context, context.location).check(expr)
+
+
 def evaluate_text(text: str, context: EvalContext, location: Location | None = None) -> Any:
     """Parse (cached by text) and evaluate; `location` overrides `context.location`."""
     base = location if location is not None else context.location

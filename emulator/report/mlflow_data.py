@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from emulator import extras
 from emulator.store.paths import mlflow_tracking_uri
 
 if TYPE_CHECKING:
@@ -87,6 +88,7 @@ def _client(home: Path) -> MlflowClient | None:
     uri = mlflow_tracking_uri(home)
     if uri.startswith("sqlite:") and not Path(uri.removeprefix("sqlite:///")).is_file():
         return None  # no store yet: don't create one just to read it
+    extras.require("azureml", "the model, metrics and plots from MLflow", "mlflow")
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # stderr stays for messages
     from mlflow.tracking import MlflowClient
@@ -104,6 +106,8 @@ def find(home: Path, record: Mapping[str, Any], max_runs: int = 5) -> MlflowFind
         if client is None:
             return MlflowFindings(note=f"no MLflow store at {uri}", tracking_uri=uri)
         return _find(client, record, max_runs, uri)
+    except extras.MissingExtraError as exc:
+        return MlflowFindings(note=f"{exc.message} ({exc.hint})", tracking_uri=uri)
     except Exception as exc:  # noqa: BLE001 - a report shows what it can; MLflow raises many kinds
         return MlflowFindings(note=f"MLflow could not be read ({type(exc).__name__}: {exc})",
                               tracking_uri=uri)

@@ -1,4 +1,7 @@
-"""Pipeline artifacts: PublishPipelineArtifact@1 and DownloadPipelineArtifact@2 (current run).
+"""Pipeline artifacts: PublishPipelineArtifact@1 and DownloadPipelineArtifact@2 (current run), and
+PublishBuildArtifacts@1 to the pipeline (`publishLocation: Container`), stored the same way: locally
+there is one artifact store per run [DOC tasks/reference/publish-build-artifacts-v1.md]. Its artifact
+named `CodeAnalysisLogs` is where the SARIF SAST Scans Tab looks for `*.sarif` files.
 
 Artifacts are stored in the run's folder; a download of the current run copies them into
 $(Pipeline.Workspace)/<artifact> (or into `path` when one artifact is named) as the agent does
@@ -30,6 +33,24 @@ def publish(ctx: StepContext) -> TaskOutcome:
         or ctx.input("artifact")
         or default_name(ctx.variable("System.JobIdentifier") or "drop")
     )
+    return _publish(ctx, source, name)
+
+
+def publish_build(ctx: StepContext) -> TaskOutcome:
+    """PublishBuildArtifacts@1: `PathtoPublish` (default the staging directory) as `ArtifactName`."""
+    location = (ctx.input("publishLocation", "Container") or "Container").lower()
+    if location != "container":
+        raise PipelineError(
+            "PublishBuildArtifacts@1 with publishLocation: FilePath (a file share) is not supported by the "
+            "emulator",
+            ctx.location,
+            hint="publishLocation: Container publishes to the pipeline, as the emulator does",
+        )
+    source = ctx.path_input("PathtoPublish") or Path(ctx.variable("Build.ArtifactStagingDirectory") or ".")
+    return _publish(ctx, source, ctx.input("ArtifactName", "drop") or "drop")
+
+
+def _publish(ctx: StepContext, source: Path, name: str) -> TaskOutcome:
     if not re.fullmatch(r"[^\\/:*?\"<>|]+", name):
         raise PipelineError(f"Artifact name '{name}' is not valid", ctx.location)
     if not source.exists():

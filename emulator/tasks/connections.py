@@ -64,6 +64,13 @@ def find_file(candidates: list[Path]) -> Path | None:
     return None
 
 
+def for_pipeline(pipeline: Path | None, environments: Path | None, repo_root: Path) -> Connections:
+    """The connections a pipeline may name: the file beside its environments file, beside the
+    pipeline, or in the repository's `mlops_pipelines/`."""
+    folders = [p.parent for p in (environments, pipeline) if p is not None]
+    return load(find_file([*folders, repo_root / "mlops_pipelines"]))
+
+
 def load(path: Path | None) -> Connections:
     if path is None:
         return UNCHECKED

@@ -22,6 +22,7 @@ BUILTIN: dict[str, Task] = {
     "Docker@2": docker.docker,
     "PublishTestResults@2": testresults.publish_test_results,
     "PublishPipelineArtifact@1": artifacts.publish,
+    "PublishBuildArtifacts@1": artifacts.publish_build,
     "DownloadPipelineArtifact@2": artifacts.download,
 }
 

@@ -12,6 +12,7 @@ File names are compared case-sensitively, as in a git tree, whatever the local f
 
 from __future__ import annotations
 
+import difflib
 import os
 import posixpath
 from collections.abc import Mapping
@@ -202,8 +203,29 @@ class References:
         if same:
             return f"file names are case-sensitive: the file is spelled '{same[0]}'"
         close = did_you_mean(target.path.name, [n for n in names if n.endswith((".yml", ".yaml"))])
-        return close or ("paths are relative to the including file; start with / for the repository root"
-                         + ("" if target.repo.alias == "self" else f" of '{target.repo.alias}'"))
+        return close or self._close_path(target) or (
+            "paths are relative to the including file; start with / for the repository root"
+            + ("" if target.repo.alias == "self" else f" of '{target.repo.alias}'"))
+
+    def _close_path(self, target: TemplateFile) -> str | None:
+        """'did you mean /recipes/train/template.yml?' when folders of the path are misspelt: each
+        missing segment replaced by the closest name in its folder, if that makes an existing file."""
+        root = target.repo.root.resolve()
+        try:
+            parts = target.path.resolve().relative_to(root).parts
+        except ValueError:
+            return None
+        current = root
+        for part in parts:
+            if not (current / part).exists():
+                close = difflib.get_close_matches(part, sorted(self._listing(current)), n=1, cutoff=0.6)
+                if not close:
+                    return None
+                part = close[0]
+            current = current / part
+        if not current.is_file():
+            return None
+        return f"did you mean '/{current.relative_to(root).as_posix()}'?"
 
     def _listing(self, folder: Path) -> frozenset[str]:
         cached = self._listings.get(folder)

@@ -1,8 +1,8 @@
 """pytest plugin (entry point `pytest11: mlops`): fixtures that give each test its own emulator state.
 
 `mlops_home` points MLOPS_HOME at a fresh folder so runs, the MLflow registry and endpoints of one
-test never touch another's; endpoints a test started, and the state folder's resident `az` worker, are
-stopped when it ends.
+test never touch another's; endpoints, the tracking server and the resident `az` worker a test
+started are stopped when it ends.
 """
 
 from __future__ import annotations
@@ -24,14 +24,22 @@ def mlops_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     yield home
     try:
+        from emulator.azureml.compute.tracking_server import stop_server
+        from emulator.azureml.context import Context
         from emulator.azureml.resident.client import stop_workers
         from emulator.azureml.serving.endpoints import stop_all_endpoints
     except ImportError:  # pragma: no cover - the azureml edge is part of the package
         return
     stop_all_endpoints(home)
+    stop_server(Context(home))
     stop_workers(home)
 
 
-# The Gherkin step library is part of the plugin where pytest-bdd is installed (the `test` extra): a
-# project that installs this package without it keeps a working pytest.
-pytest_plugins = ["emulator.testing.steps"] if find_spec("pytest_bdd") is not None else []
+# The modules of the Gherkin step library that define steps, in the order docs/steps.md lists them.
+STEP_MODULES = tuple(
+    f"emulator.testing.steps.{name}"
+    for name in ("pipelines", "gates", "expansion", "azureml", "endpoints", "containers")
+)
+# The step library is part of the plugin only where pytest-bdd is installed (the `test` extra): a project
+# that installs this package without it keeps a working pytest. Nothing here imports pytest-bdd.
+pytest_plugins = ["emulator.testing.steps.session", *STEP_MODULES] if find_spec("pytest_bdd") else []

@@ -5,8 +5,9 @@ functions, so that no cycle can hide in one).
   imports nothing from the edges.
 - The emulated Azure ML is layered, `resident -> az -> serving -> compute -> assets -> {errors,
   context}`: a module imports only from its own layer or the layers below, and from outside the
-  package only the project's errors, the state folder (`store`) and process identity (`processes`);
-  the thin `az` client (what the shim runs without `site`) imports only the standard library.
+  package only the project's errors, which extras are installed (`extras`), the state folder (`store`)
+  and process identity (`processes`); the thin `az` client (what the shim runs without `site`) imports
+  only the standard library.
 - No import cycle among the modules of the emulated Azure ML, and no module over 800 lines there.
 """
 
@@ -47,7 +48,7 @@ AZUREML = "emulator.azureml"
 LAYERS = ("__main__", "resident", "az", "serving", "compute", "assets", "base")
 # What the `az` shim runs with `python -S` before anything else: the standard library only.
 THIN_CLIENT = ("emulator.azureml.__main__", "emulator.azureml.resident.client")
-AZUREML_MAY_USE = ("emulator.errors", "emulator.store", "emulator.processes")
+AZUREML_MAY_USE = ("emulator.errors", "emulator.extras", "emulator.store", "emulator.processes")
 MAX_LINES = 800
 
 

@@ -2,7 +2,9 @@
 
 `azureml:credit-env@latest`, `azureml:credit-env:3`, `credit-env:3` (the SDK strips `azureml:`), full
 ARM ids and inline `{image, conda_file}` mappings all resolve to an `EnvironmentSpec`, the input of the
-isolated-environment builder and of the packager.
+isolated-environment builder and of the packager; environments Azure ML provides (curated ones, the
+`azureml` registry's) resolve to their local equivalents (`curated.py`) unless the workspace has one of
+that name.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from emulator.azureml.assets.curated import is_curated_reference, resolve_curated
 from emulator.azureml.assets.names import check_asset_name
 from emulator.azureml.assets.records import RecordStore, locked, read_json, utc_now, write_json
 from emulator.azureml.assets.uris import parse_asset_reference
@@ -33,6 +36,7 @@ class EnvironmentSpec:
     conda: dict[str, Any] | None
     reference: str
     package: dict[str, Any] | None = None
+    substitution: str | None = None  # what runs instead of an environment Azure ML provides
 
 
 def environment_store(ctx: Context) -> RecordStore:
@@ -182,6 +186,8 @@ def parse_reference(reference: str) -> tuple[str, str | None, str | None]:
 
 
 def environment_is_registered(ctx: Context, reference: str) -> bool:
+    if reference.strip().startswith("azureml://registries/"):
+        return False
     try:
         name, version, label = parse_reference(reference)
         show_environment(ctx, name, version, label)
@@ -195,13 +201,17 @@ def resolve_environment(
 ) -> EnvironmentSpec:
     """An environment reference or inline mapping from a job/deployment YAML, made concrete."""
     if isinstance(value, str):
-        name, version, label = parse_reference(value)
-        if name.startswith("AzureML-") and not environment_store(ctx).folder(name).is_dir():
-            raise AzNotEmulatedError(
-                f"curated environment {value!r} is not available offline",
-                location,
-                hint="register an equivalent (image + conda_file) with `az ml environment create`",
+        if is_curated_reference(value) and not environment_is_registered(ctx, value):
+            curated = resolve_curated(value, location)
+            return EnvironmentSpec(
+                name=None,
+                version=None,
+                image=curated.image,
+                conda=curated.conda,
+                reference=value.strip(),
+                substitution=curated.substitution(value.strip()),
             )
+        name, version, label = parse_reference(value)
         try:
             record = show_environment(ctx, name, version, label)
         except AzNotFoundError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,18 +70,77 @@ def _flavors(files: Path) -> dict[str, Any] | None:
     return {str(k): {} for k in flavors} if isinstance(flavors, dict) else None
 
 
-def _view(ws: Workspace, mv: MlflowModelVersion) -> dict[str, Any]:
+_MLFLOW_SOURCES = ("runs:", "models:", "mlflow-artifacts:")
+
+
+def local_files(ctx: Context, mv: MlflowModelVersion) -> Path | None:
+    """Where a version's files are on this machine without fetching them: a path or `file:` URI, or an
+    `mlflow-artifacts:` URI of the state folder's own tracking server (which stores them under
+    `mlartifacts/`); None for a source that must be downloaded (`runs:/`, `models:/`, a team server's)."""
+    source = str(mv.source)
+    if source.startswith("file:"):
+        return Path(unquote(urlparse(source).path))
+    if source.startswith("mlflow-artifacts:"):
+        if tracking.is_local_store(ctx.tracking_uri):
+            return ctx.mlflow_artifacts / unquote(urlparse(source).path).lstrip("/")
+        return None
+    if "://" in source or source.startswith(_MLFLOW_SOURCES):
+        return None
+    return Path(source)
+
+
+def _model_type(tags: dict[str, str], files: Path | None, source: str) -> str:
+    """The Azure type: the emulator's tag, else mlflow_model for what MLflow itself registered
+    (`mlflow.register_model`, as Azure ML shows such versions)."""
+    if _TAG + "type" in tags:
+        return tags[_TAG + "type"]
+    if source.startswith(_MLFLOW_SOURCES) or (files is not None and (files / "MLmodel").is_file()):
+        return "mlflow_model"
+    return "custom_model"
+
+
+def _created_at(tags: dict[str, str], mv: MlflowModelVersion) -> str:
+    if tags.get(_TAG + "created_at"):
+        return tags[_TAG + "created_at"]
+    if mv.creation_timestamp:
+        return datetime.fromtimestamp(int(mv.creation_timestamp) / 1000, UTC).isoformat()
+    return utc_now()
+
+
+def mlflow_environment(files: Path) -> dict[str, Any] | None:
+    """The conda specification an MLflow model carries (what Azure ML builds a no-code deployment's
+    environment from): its `conda.yaml`, else `python_env.yaml` + `requirements.txt` in conda form."""
+    folder = files if files.is_dir() else files.parent
+    conda = folder / "conda.yaml"
+    try:
+        if conda.is_file():
+            loaded = yaml.safe_load(conda.read_text(encoding="utf-8"))
+            return loaded if isinstance(loaded, dict) else None
+        requirements = folder / "requirements.txt"
+        if not requirements.is_file():
+            return None
+        pip = [line.strip() for line in requirements.read_text(encoding="utf-8").splitlines()]
+        python_env = folder / "python_env.yaml"
+        described = yaml.safe_load(python_env.read_text(encoding="utf-8")) if python_env.is_file() else None
+    except (OSError, yaml.YAMLError):
+        return None
+    python = described.get("python") if isinstance(described, dict) else None
+    dependencies: list[Any] = [f"python={python}"] if python else []
+    return {"dependencies": [*dependencies, "pip", {"pip": [p for p in pip if p and not p.startswith("#")]}]}
+
+
+def _view(ctx: Context, ws: Workspace, mv: MlflowModelVersion) -> dict[str, Any]:
     """The JSON `az ml model show` prints for a version."""
     tags = dict(mv.tags or {})
     version = _azure_version(mv)
-    created = tags.get(_TAG + "created_at") or utc_now()
-    source = Path(str(mv.source))
+    created = _created_at(tags, mv)
+    files = local_files(ctx, mv)
     record: dict[str, Any] = {
         "creation_context": creation_context(created),
         "description": mv.description or None,
         "id": ws.asset_id("models", mv.name, version),
         "name": mv.name,
-        "path": str(source),
+        "path": str(files if files is not None else mv.source),
         "properties": {
             "mlflow.model_version": str(mv.version),
             **({"mlflow.run_id": mv.run_id} if mv.run_id else {}),
@@ -89,12 +149,12 @@ def _view(ws: Workspace, mv: MlflowModelVersion) -> dict[str, Any]:
         "resourceGroup": ws.resource_group,
         "stage": "Archived" if tags.get(_TAG + "archived") == "true" else "Development",
         "tags": {k: v for k, v in tags.items() if not k.startswith(_TAG)},
-        "type": tags.get(_TAG + "type", "custom_model"),
+        "type": _model_type(tags, files, str(mv.source)),
         "version": version,
     }
     if tags.get(_TAG + "job_name"):
         record["job_name"] = tags[_TAG + "job_name"]
-    flavors = _flavors(source)
+    flavors = _flavors(files) if files is not None else None
     if flavors is not None:
         record["flavors"] = flavors
     return record
@@ -114,6 +174,25 @@ def _copy_into_registry(ctx: Context, source: Path, name: str) -> Path:
     else:
         shutil.copy2(source, target)
     return target
+
+
+def _upload(
+    ctx: Context, mlflow: MlflowClient, name: str, source: Path, run_id: str | None
+) -> tuple[str, str]:
+    """(source URI, run id) of the files uploaded to a tracking server, which registers only files it
+    stores, under the run that produced them (a job's) or a run made for the upload."""
+    made = run_id is None
+    if run_id is None:
+        experiment = tracking.experiment_id(ctx, mlflow, "azureml-model-uploads")
+        run_id = str(mlflow.create_run(experiment, run_name=f"upload {name}").info.run_id)
+    folder = f"registered-models/{name}/{uuid.uuid4().hex[:12]}"
+    if source.is_dir():
+        mlflow.log_artifacts(run_id, str(source), folder)
+    else:
+        mlflow.log_artifact(run_id, str(source), folder)
+    if made:
+        mlflow.set_terminated(run_id)
+    return f"{mlflow.get_run(run_id).info.artifact_uri.rstrip('/')}/{folder}", run_id
 
 
 def _materialise_source(ctx: Context, path: str, cwd: Path) -> tuple[Path, str | None, str | None]:
@@ -174,8 +253,13 @@ def create_model(
             f"an mlflow_model must have an MLmodel file at the root of its path; none in {source}",
             hint="point --path at the folder mlflow.<flavor>.save_model wrote, or use --type custom_model",
         )
-    files = _copy_into_registry(ctx, source, name)
     mlflow = tracking.client(ctx)
+    files: Path | None = None
+    if tracking.is_server(ctx.tracking_uri):
+        stored, run_id = _upload(ctx, mlflow, name, source, run_id)
+    else:
+        files = _copy_into_registry(ctx, source, name)
+        stored = str(files)
     all_tags = {str(k): str(v) for k, v in (tags or {}).items()}
     all_tags[_TAG + "type"] = model_type
     all_tags[_TAG + "created_at"] = utc_now()
@@ -189,7 +273,11 @@ def create_model(
             try:
                 tracking.with_retry(lambda: mlflow.get_registered_model(name))
             except MlflowException:
-                tracking.with_retry(lambda: mlflow.create_registered_model(name))
+                try:
+                    tracking.with_retry(lambda: mlflow.create_registered_model(name))
+                except MlflowException as exc:  # another process (a team mate) created it meanwhile
+                    if exc.error_code != "RESOURCE_ALREADY_EXISTS":
+                        raise
             if version is not None:
                 if any(_azure_version(mv) == str(version) for mv in _all_versions(mlflow, name)):
                     raise AzError(
@@ -199,13 +287,14 @@ def create_model(
                 all_tags[_TAG + "version"] = str(version)
             created = tracking.with_retry(
                 lambda: mlflow.create_model_version(
-                    name, str(files), run_id=run_id, tags=all_tags, description=description or None
+                    name, stored, run_id=run_id, tags=all_tags, description=description or None
                 )
             )
     except BaseException:
-        shutil.rmtree(files.parent, ignore_errors=True)
+        if files is not None:
+            shutil.rmtree(files.parent, ignore_errors=True)
         raise
-    return _view(ws, created)
+    return _view(ctx, ws, created)
 
 
 def _find(mlflow: MlflowClient, name: str, version: str | None, label: str | None) -> MlflowModelVersion:
@@ -239,7 +328,7 @@ def show_model(
 ) -> dict[str, Any]:
     if version is None and label is None:
         raise AzArgumentError("either --version/-v or --label/-l is required")
-    return _view(ws, _find(tracking.client(ctx), name, version, label))
+    return _view(ctx, ws, _find(tracking.client(ctx), name, version, label))
 
 
 def _archived(mv: MlflowModelVersion) -> bool:
@@ -254,14 +343,14 @@ def list_models(
     mlflow = tracking.client(ctx)
     if name is not None:
         versions = [mv for mv in _all_versions(mlflow, name) if include_archived or not _archived(mv)]
-        return [_view(ws, mv) for mv in reversed(versions)]
+        return [_view(ctx, ws, mv) for mv in reversed(versions)]
     result = []
     for registered in tracking.with_retry(lambda: mlflow.search_registered_models()):
         versions = [
             mv for mv in _all_versions(mlflow, registered.name) if include_archived or not _archived(mv)
         ]
         if versions:
-            latest = _view(ws, versions[-1])
+            latest = _view(ctx, ws, versions[-1])
             result.append(
                 {
                     "creation_context": latest["creation_context"],
@@ -287,17 +376,45 @@ def resolve_model(ctx: Context, reference: str, location: Location | None = None
         mv = _find(tracking.client(ctx), name, version, label)
     except AzNotFoundError as exc:
         raise AzNotFoundError(exc.message, location, hint=exc.hint) from None
-    files = Path(str(mv.source))
+    files = local_files(ctx, mv) or _download(ctx, name, mv)
     if not files.exists():
         raise AzError(f"the files of model {name}:{_azure_version(mv)} are missing: {files}", location)
     return RegisteredModel(
         name=name,
         version=_azure_version(mv),
         mlflow_version=str(mv.version),
-        model_type=str((mv.tags or {}).get(_TAG + "type", "custom_model")),
+        model_type=_model_type(dict(mv.tags or {}), files, str(mv.source)),
         files=files,
         run_id=mv.run_id,
     )
+
+
+def _download(ctx: Context, name: str, mv: MlflowModelVersion) -> Path:
+    """The files of a version registered with a `runs:/`, `models:/` or remote source, fetched once into
+    the state folder (`mlartifacts/downloads/<name>/<mlflow version>/<name>/`)."""
+    target = ctx.mlflow_artifacts / "downloads" / name / str(mv.version)
+    done = target / ".complete"
+    if done.is_file():
+        return Path(done.read_text(encoding="utf-8").strip())
+    import mlflow.artifacts
+
+    staging = target.with_name(f".{target.name}-{uuid.uuid4().hex[:8]}")
+    (staging / name).mkdir(parents=True)  # the model folder inside AZUREML_MODEL_DIR, as on Azure
+    try:
+        fetched = mlflow.artifacts.download_artifacts(
+            artifact_uri=f"models:/{name}/{mv.version}",
+            dst_path=str(staging / name),
+            tracking_uri=ctx.tracking_uri,
+        )
+    except Exception as exc:  # noqa: BLE001 - any MLflow failure is a user-facing error
+        shutil.rmtree(staging, ignore_errors=True)
+        raise AzNotFoundError(f"cannot fetch the files of model {name}:{_azure_version(mv)}: {exc}") from None
+    relative = Path(fetched).resolve().relative_to(staging.resolve())
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    files = target / relative
+    done.write_text(str(files), encoding="utf-8")
+    return files
 
 
 def update_model(
@@ -325,7 +442,7 @@ def update_model(
         for key in remove_tags or []:
             if key in (mv.tags or {}) and not key.startswith(_TAG):
                 tracking.with_retry(partial(mlflow.delete_model_version_tag, name, mv.version, key))
-    return _view(ws, _find(mlflow, name, version, None))
+    return _view(ctx, ws, _find(mlflow, name, version, None))
 
 
 def set_archived(ctx: Context, name: str, version: str | None, archived: bool) -> None:

@@ -29,9 +29,16 @@ def is_local_store(uri: str) -> bool:
     return uri.startswith("sqlite:")
 
 
+def is_server(uri: str) -> bool:
+    """Whether `uri` is a tracking server (a team's, over HTTP) rather than a store opened directly."""
+    return uri.startswith(("http://", "https://"))
+
+
 def quiet_mlflow() -> None:
-    """MLflow logs migrations and hints at INFO on stderr; az output must stay clean."""
+    """MLflow logs migrations and hints at INFO on stderr, and prints run URLs of a tracking server on
+    stdout; az output must stay clean."""
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
     for name in ("mlflow", "alembic", "alembic.runtime.migration"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
@@ -104,6 +111,12 @@ def experiment_id(ctx: Context, mlflow: MlflowClient, name: str) -> str:
         if existing is not None:
             return str(existing.experiment_id)
         location = None
-        if is_local_store(ctx.tracking_uri):
+        if not is_server(ctx.tracking_uri):  # a database has no artifact root of its own: the state folder's
             location = (ctx.mlflow_artifacts / "experiments" / name).as_uri()
-        return str(with_retry(lambda: mlflow.create_experiment(name, artifact_location=location)))
+        try:
+            return str(with_retry(lambda: mlflow.create_experiment(name, artifact_location=location)))
+        except Exception as exc:  # noqa: BLE001 - MlflowException; a shared store has no lock of ours
+            made = with_retry(lambda: mlflow.get_experiment_by_name(name))
+            if getattr(exc, "error_code", None) != "RESOURCE_ALREADY_EXISTS" or made is None:
+                raise
+            return str(made.experiment_id)  # another state folder (a team mate) created it meanwhile

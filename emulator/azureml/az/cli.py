@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from emulator import extras
 from emulator.azureml.az.commands import COMMANDS
 from emulator.azureml.az.commands.account import version_text
 from emulator.azureml.az.output import render
@@ -43,6 +44,8 @@ def run(
         if command is None or args.get("help"):
             out.write(help_text(command, list(args.get("group", [])), COMMANDS))
             return 0
+        if command.words[0] == "ml":
+            extras.require("azureml", "az ml")
         invocation = Invocation(
             command, args, (cwd or Path.cwd()).resolve(), out, err, Context.current(), options
         )
@@ -56,6 +59,9 @@ def run(
     except AzError as exc:
         err.write(f"ERROR: {exc.render()}\n")
         return exc.exit_code
+    except extras.MissingExtraError as exc:
+        err.write(f"ERROR: {exc.render()}\n")
+        return 2
     except MlopsError as exc:
         err.write(f"ERROR: {exc.render()}\n")
         return 1

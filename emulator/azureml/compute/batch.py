@@ -23,8 +23,8 @@ import yaml
 
 from emulator.azureml.assets import job_records
 from emulator.azureml.assets.endpoint_records import EndpointRecords
-from emulator.azureml.assets.environments import parse_reference, show_environment
-from emulator.azureml.assets.models import resolve_model
+from emulator.azureml.assets.environments import resolve_environment
+from emulator.azureml.assets.models import mlflow_environment, resolve_model
 from emulator.azureml.assets.names import check_endpoint_name, generate_job_name
 from emulator.azureml.assets.records import locked, read_json, utc_now, write_json
 from emulator.azureml.assets.workspace import Workspace, creation_context
@@ -175,12 +175,8 @@ def create_deployment(
             spec.location(),
             field="environment",
         )
-    if isinstance(environment, str):
-        env_name, env_version, label = parse_reference(environment)
-        try:
-            show_environment(ctx, env_name, env_version, label)
-        except AzNotFoundError as exc:
-            raise AzNotFoundError(exc.message, spec.location("environment"), hint=exc.hint) from None
+    if isinstance(environment, str):  # registered, or one Azure ML provides: refused now if neither
+        resolve_environment(ctx, environment, spec.base_dir, spec.location("environment"))
     folder = EndpointRecords.batch(ctx).deployments(endpoint_name).folder(name)
     folder.mkdir(parents=True, exist_ok=True)
     code_dir: Path | None = None
@@ -291,10 +287,13 @@ def _runtime_for(
         return runtimes.prepare_runtime(ctx, environment, Path("/"), None, warn=warn, progress=progress)
     # MLflow no-code: Azure ML builds the environment from the model's own conda.yaml
     files = Path(str((deployment.get("emulator") or {}).get("model_files", "")))
-    found = sorted(files.rglob("conda.yaml")) if files.is_dir() else []
-    inline = {"conda_file": str(found[0])} if found else None
+    conda = mlflow_environment(files) if files.is_dir() else None
+    inline = {"conda_file": conda} if conda else None
     if inline is None and warn is not None:
-        warn("the MLflow model has no conda.yaml; batch scoring runs with the emulator's Python")
+        warn(
+            "the MLflow model has no conda.yaml nor requirements.txt; batch scoring runs with the "
+            "emulator's Python"
+        )
     return runtimes.prepare_runtime(ctx, inline, Path("/"), None, warn=warn, progress=progress)
 
 
@@ -388,7 +387,7 @@ def invoke(
         job_type="pipeline",
         extra={"emulator_batch": {"endpoint": endpoint, "deployment": chosen, "input_type": kind}},
     )
-    return jobs.run_command_job(ctx, ws, job, runtime, log=log)
+    return jobs.run_command_job(ctx, ws, job, runtime, log=log, progress=progress)
 
 
 def list_jobs(ctx: Context, endpoint: str) -> list[dict[str, Any]]:

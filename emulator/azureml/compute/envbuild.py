@@ -35,11 +35,16 @@ from emulator.azureml.errors import AzError
 
 CACHE_ENV = "MLOPS_ENV_CACHE"
 SERVER_PACKAGE = "azureml-inference-server-http"
-ALWAYS = ("gunicorn",)
+# gunicorn runs the inference server; setuptools and wheel are in every conda environment that has pip
+# (conda's pip depends on them), and MLflow 2 imports pkg_resources, which setuptools 82 removed
+ALWAYS = ("gunicorn", "setuptools<82", "wheel")
 MARKER = "mlops-env.json"
 _NAME_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(.*)$")
 _SHEBANG_RE = re.compile(rb"^#!(\S*)/bin/(python[0-9.]*)(.*)$")
 _PYTHON_RE = re.compile(r"^python\s*(==|=|>=|<=|~=|>|<)?\s*([0-9][0-9.*]*)?")
+# pip requirements fetched from a VCS or a remote URL rather than a package index
+_REMOTE = r"(?:(?:git|hg|svn|bzr)\+|(?:https?|ftp)://)"
+_OUTSIDE_REGISTRIES_RE = re.compile(rf"^(?:-e\s+)?{_REMOTE}|@\s*{_REMOTE}", re.I)
 
 
 @dataclass(frozen=True)
@@ -99,11 +104,15 @@ def plan_environment(conda: dict[str, Any] | None, source: str = "conda_file") -
     conda_only: list[str] = []
     current = running_python()
     python, interpreter = current, None
+    unreachable: list[str] = []
     for dep in (conda or {}).get("dependencies") or []:
         if isinstance(dep, dict):
             for item in dep.get("pip") or []:
-                if str(item).strip():
-                    pip.append(normalise_requirement(str(item)))
+                text = str(item).strip()
+                if _OUTSIDE_REGISTRIES_RE.search(text):
+                    unreachable.append(text)
+                elif text:
+                    pip.append(normalise_requirement(text))
             continue
         text = str(dep).strip()
         name = re.split(r"[=<>!~ ]", text, maxsplit=1)[0].lower()
@@ -131,11 +140,19 @@ def plan_environment(conda: dict[str, Any] | None, source: str = "conda_file") -
             f"{source} lists conda packages the emulator cannot install ({', '.join(conda_only)}); "
             "only pip dependencies are installed: move them under `- pip:` if the code needs them"
         )
+    if unreachable:
+        warnings.append(
+            f"{source} installs {', '.join(unreachable)} from outside a package index, which the emulator "
+            "cannot reach (package registries only): the environment is built without "
+            f"{'it' if len(unreachable) == 1 else 'them'}, and code that imports "
+            f"{'it' if len(unreachable) == 1 else 'them'} fails; publish it to an index (or vendor it "
+            "into the job's code folder) to use it locally"
+        )
     names = {_requirement_name(r) for r in pip}
     if SERVER_PACKAGE not in names:
         pip.append(SERVER_PACKAGE)
     for extra in ALWAYS:
-        if extra not in names:
+        if _requirement_name(extra) not in names:
             pip.append(extra)
     requirements = tuple(sorted(set(pip)))
     digest = hashlib.sha256(

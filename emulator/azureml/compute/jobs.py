@@ -34,6 +34,7 @@ from emulator.azureml.assets.job_records import (
 from emulator.azureml.assets.records import utc_now, write_json
 from emulator.azureml.assets.workspace import Workspace, compute_names, creation_context
 from emulator.azureml.assets.yamlspec import Spec
+from emulator.azureml.compute import tracking_server
 from emulator.azureml.compute.bindings import (
     JobInput,
     check_command_references,
@@ -111,7 +112,7 @@ def default_experiment_name(cwd: Path) -> str:
 
 
 def _job_environment(
-    ctx: Context, job: CommandJob, ws: Workspace, runtime: Runtime, run_id: str | None
+    job: CommandJob, ws: Workspace, runtime: Runtime, run_id: str | None, tracking_uri: str
 ) -> dict[str, str]:
     env = dict(os.environ)
     if runtime.manager == "isolated":
@@ -123,7 +124,7 @@ def _job_environment(
     env["VIRTUAL_ENV"] = str(runtime.prefix)
     env["PYTHONUNBUFFERED"] = "1"
     env["MLFLOW_DISABLE_TELEMETRY"] = "true"
-    env["MLFLOW_TRACKING_URI"] = ctx.tracking_uri
+    env["MLFLOW_TRACKING_URI"] = tracking_uri
     env["MLFLOW_EXPERIMENT_NAME"] = job.experiment
     if run_id:
         env["MLFLOW_RUN_ID"] = run_id
@@ -164,9 +165,11 @@ def run_command_job(
     runtime: Runtime,
     *,
     log: Sink | None = None,
+    progress: Sink | None = None,
     raise_on_failure: bool = True,
 ) -> dict[str, Any]:
     """Run a command job to completion and return its record (JobFailedError on failure, if asked)."""
+    tracking_uri = tracking_server.job_tracking_uri(ctx, runtime.prefix, progress)
     folder = claim_job_dir(ctx, job.name)
     code_dir = folder / "code"
     if job.code is not None:
@@ -211,7 +214,7 @@ def run_command_job(
         "resourceGroup": ws.resource_group,
         "resources": job.resources or {"instance_count": 1},
         "services": {
-            "Tracking": {"endpoint": ctx.tracking_uri, "type": "Tracking"},
+            "Tracking": {"endpoint": tracking_uri, "type": "Tracking"},
             "Studio": {"endpoint": log_path.as_uri(), "type": "Studio"},
         },
         "status": "Running",
@@ -227,7 +230,7 @@ def run_command_job(
         record["parent_job_name"] = job.parent.job_name
     write_json(folder / "job.json", record)
 
-    env = _job_environment(ctx, job, ws, runtime, run_id)
+    env = _job_environment(job, ws, runtime, run_id, tracking_uri)
     log_path.parent.mkdir(parents=True, exist_ok=True)
 
     def started(pid: int, ticks: int) -> None:

@@ -348,6 +348,13 @@ def create_pipeline_job(
     parent_outputs = dict(spec.data.get("outputs") or {})
     default_compute = settings.get("default_compute")
     step_runtimes: dict[str, runtimes.Runtime] = {}
+    said: set[str] = set()
+
+    def warn_once(message: str) -> None:  # steps that share an environment share its warnings
+        if warn is not None and message not in said:
+            said.add(message)
+            warn(message)
+
     for step in ordered:  # resolve (and build) every environment before anything runs
         location = spec.location("jobs", step.name, "environment")
         compute_at = spec.location("jobs", step.name, "compute") if "compute" in step.definition else None
@@ -356,14 +363,14 @@ def create_pipeline_job(
             ws,
             step.definition.get("compute") or default_compute,
             compute_at or spec.location("settings", "default_compute"),
-            warn,
+            warn_once,
         )
         step_runtimes[step.name] = runtimes.prepare_runtime(
             ctx,
             step.definition.get("environment"),
             step.base_dir,
             location,
-            warn=warn,
+            warn=warn_once,
             progress=progress,
         )
 
@@ -445,7 +452,7 @@ def create_pipeline_job(
             if log is not None:
                 log(f"--- step {step.name} (job {child_name}) ---\n")
             result = jobs.run_command_job(
-                ctx, ws, child, step_runtimes[step.name], log=log, raise_on_failure=False
+                ctx, ws, child, step_runtimes[step.name], log=log, progress=progress, raise_on_failure=False
             )
             children[step.name] = result
             if result["status"] != "Completed":

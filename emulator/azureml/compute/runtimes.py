@@ -13,11 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emulator.azureml.assets.environments import (
-    environment_is_registered,
-    parse_reference,
-    resolve_environment,
-)
+from emulator.azureml.assets.curated import is_curated_reference
+from emulator.azureml.assets.environments import environment_is_registered, resolve_environment
 from emulator.azureml.compute import envbuild
 from emulator.azureml.context import Context, Sink
 from emulator.azureml.errors import AzArgumentError, AzNotFoundError
@@ -71,7 +68,11 @@ def prepare_runtime(
             warn(message)
 
     if env_manager() == "local":
-        if isinstance(environment, str) and not environment_is_registered(ctx, environment):
+        if (
+            isinstance(environment, str)
+            and not is_curated_reference(environment)
+            and not environment_is_registered(ctx, environment)
+        ):
             say(
                 f"environment {environment!r} is not registered in the emulated workspace (Azure ML would "
                 f"fail the job); it runs with the emulator's Python ({ENV_MANAGER_VAR}=local)"
@@ -80,14 +81,6 @@ def prepare_runtime(
     if environment is None:
         say("the job names no environment; it runs with the emulator's Python")
         return local_runtime("the emulator's Python (no environment)")
-    if isinstance(environment, str):
-        name = parse_reference(environment)[0]
-        if name.startswith("AzureML-") and not environment_is_registered(ctx, environment):
-            say(
-                f"curated environment {environment!r} is not available offline; the job runs with the "
-                "emulator's Python (register an equivalent image + conda_file to isolate it)"
-            )
-            return local_runtime(f"the emulator's Python (curated {environment} is not available offline)")
     try:
         spec = resolve_environment(ctx, environment, base_dir, location)
     except AzNotFoundError as exc:
@@ -96,6 +89,8 @@ def prepare_runtime(
             exc.location,
             hint=f"{exc.hint}; or run jobs with the emulator's Python: {ENV_MANAGER_VAR}=local",
         ) from None
+    if spec.substitution:
+        say(spec.substitution)
     if not spec.conda:
         say(
             f"environment {spec.reference} has no conda_file (image {spec.image or '(none)'} cannot be "

@@ -52,4 +52,4 @@ def create_job(
     runtime = prepare_runtime(
         ctx, job.environment, spec.base_dir, spec.location("environment"), warn=warn, progress=progress
     )
-    return run_command_job(ctx, ws, job, runtime, log=log)
+    return run_command_job(ctx, ws, job, runtime, log=log, progress=progress)

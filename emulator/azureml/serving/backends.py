@@ -42,6 +42,7 @@ class ResolvedModel:
     name: str = "inline"
     version: str = "1"
     registered_files: Path | None = None
+    model_type: str = "custom_model"
 
     @property
     def files(self) -> Path:

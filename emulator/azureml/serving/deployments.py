@@ -10,12 +10,13 @@ keeps serving meanwhile), then stops the old server and starts the new one.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 from emulator.azureml.assets.environments import EnvironmentSpec, resolve_environment
-from emulator.azureml.assets.models import resolve_model
+from emulator.azureml.assets.models import mlflow_environment, resolve_model
 from emulator.azureml.assets.names import check_endpoint_name
 from emulator.azureml.assets.records import locked, read_json, utc_now, write_json
 from emulator.azureml.assets.workspace import Workspace, creation_context
@@ -33,15 +34,18 @@ from emulator.azureml.serving.backends import (
     stop_deployment,
 )
 
+MLFLOW_SCORE = Path(__file__).with_name("mlflow_score.py")
+
 
 def _resolve_model(
-    ctx: Context, ws: Workspace, spec: Spec, environment: EnvironmentSpec, workdir: Path
+    ctx: Context, ws: Workspace, spec: Spec, package: dict[str, Any] | None, workdir: Path
 ) -> ResolvedModel:
+    """The deployment's model; a model package (`package`, from the environment) brings its own."""
     value = spec.data.get("model")
     location = spec.location("model")
-    if value is None and environment.package:
-        context = Path(str(environment.package["context"]))
-        return ResolvedModel(reference=str(environment.package["model"]), model_dir=context / "model")
+    if value is None and package:
+        context = Path(str(package["context"]))
+        return ResolvedModel(reference=str(package["model"]), model_dir=context / "model")
     if value is None:
         raise AzNotEmulatedError(
             "a deployment without `model:` is not emulated yet",
@@ -56,6 +60,7 @@ def _resolve_model(
             name=model.name,
             version=model.version,
             registered_files=model.files,
+            model_type=model.model_type,
         )
     if isinstance(value, dict) and value.get("path"):
         source = (spec.base_dir / str(value["path"])).resolve()
@@ -66,7 +71,10 @@ def _resolve_model(
                 field="model.path",
             )
         return ResolvedModel(
-            reference=f"(inline model {source.name})", model_dir=workdir / "model", inline_source=source
+            reference=f"(inline model {source.name})",
+            model_dir=workdir / "model",
+            inline_source=source,
+            model_type=str(value.get("type") or "custom_model"),
         )
     raise AzSpecError("model: expected azureml:<name>:<version> or a mapping with `path:`", location)
 
@@ -77,10 +85,12 @@ def _resolve_code(spec: Spec, environment: EnvironmentSpec) -> ScoringCode:
         context = Path(str(environment.package["context"]))
         return ScoringCode(folder=context / "code", scoring_script=str(environment.package["scoring_script"]))
     if not isinstance(config, dict) or not config.get("scoring_script"):
-        raise AzNotEmulatedError(
-            "no-code deployments (without code_configuration) are not emulated yet",
+        raise AzSpecError(
+            "invalid online deployment specification: a deployment with `environment:` needs "
+            "code_configuration with a scoring script (only an MLflow model deploys without both)",
             spec.location(),
             hint="add code_configuration: {code: <folder>, scoring_script: score.py}",
+            field="code_configuration",
         )
     folder = (spec.base_dir / str(config.get("code", "."))).resolve()
     script = folder / str(config["scoring_script"])
@@ -98,12 +108,52 @@ def _resolve_code(spec: Spec, environment: EnvironmentSpec) -> ScoringCode:
 def _resolve_environment(ctx: Context, spec: Spec) -> EnvironmentSpec:
     value = spec.data.get("environment")
     if value is None:
-        raise AzNotEmulatedError(
-            "a deployment without `environment:` (MLflow no-code deployment) is not emulated yet",
+        raise AzSpecError(
+            "invalid online deployment specification: a deployment with code_configuration needs "
+            "`environment:` (only an MLflow model deploys without both)",
             spec.location(),
             hint="set environment: azureml:<name>@latest with a conda_file listing the scoring dependencies",
+            field="environment",
         )
     return resolve_environment(ctx, value, spec.base_dir, spec.location("environment"))
+
+
+def _no_code(spec: Spec, model: ResolvedModel, workdir: Path) -> tuple[EnvironmentSpec, ScoringCode]:
+    """What Azure ML generates for an MLflow model deployed with neither environment nor scoring
+    script: an environment from the model's own conda specification (plus what serving needs) and a
+    scoring script with Azure's request/response contract for MLflow models (`mlflow_score.py`)."""
+    if model.model_type != "mlflow_model":
+        raise AzSpecError(
+            "invalid online deployment specification: a deployment without environment and "
+            f"code_configuration needs an MLflow model; {model.name}:{model.version} is a {model.model_type}",
+            spec.location("model"),
+            hint="add environment: and code_configuration: (a scoring script), or register the model with "
+            "--type mlflow_model",
+            field="model",
+        )
+    conda = mlflow_environment(model.files)
+    if conda is None:
+        raise AzError(
+            f"the MLflow model {model.name}:{model.version} has no conda.yaml nor requirements.txt to "
+            "build its environment from",
+            spec.location("model"),
+            hint="log the model with mlflow.<flavor>.log_model/save_model, which writes them",
+        )
+    pip = next((d.get("pip") for d in conda.get("dependencies") or [] if isinstance(d, dict)), None) or []
+    names = {re.split(r"[=<>!~\[; ]", str(p), maxsplit=1)[0].strip().lower() for p in pip}
+    if not names & {"mlflow", "mlflow-skinny"}:  # the scoring script loads the model with MLflow
+        conda = {**conda, "dependencies": [*(conda.get("dependencies") or []), {"pip": ["mlflow-skinny"]}]}
+    environment = EnvironmentSpec(
+        name=None,
+        version=None,
+        image=None,
+        conda=conda,
+        reference=f"(the environment of MLflow model {model.name}:{model.version})",
+    )
+    folder = workdir / "no-code"
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(MLFLOW_SCORE, folder / MLFLOW_SCORE.name)
+    return environment, ScoringCode(folder=folder, scoring_script=MLFLOW_SCORE.name)
 
 
 def _record(
@@ -181,15 +231,23 @@ def create_deployment(
                 f"deployment {name!r} does not exist under endpoint {endpoint_name!r}",
                 hint="create it with `az ml online-deployment create`",
             )
-        environment = _resolve_environment(ctx, spec)
-        code = _resolve_code(spec, environment)
+        no_code = spec.data.get("environment") is None and spec.data.get("code_configuration") is None
+        if no_code:
+            model = _resolve_model(ctx, ws, spec, None, workdir)
+            environment, code = _no_code(spec, model, workdir)
+        else:
+            environment = _resolve_environment(ctx, spec)
+            code = _resolve_code(spec, environment)
+            model = _resolve_model(ctx, ws, spec, environment.package, workdir)
         plan = envbuild.plan_environment(environment.conda, source=f"environment {environment.reference}")
-        for message in plan.warnings:
-            if warn:
+        for message in (environment.substitution, *plan.warnings):
+            if warn and message:
                 warn(message)
-        model = _resolve_model(ctx, ws, spec, environment, workdir)
         env_vars = {str(k): str(v) for k, v in (spec.data.get("environment_variables") or {}).items()}
-        deployment = Deployment(spec, endpoint_name, name, environment, plan, code, model, env_vars, workdir)
+        served_vars = {**env_vars, "MLFLOW_MODEL_FOLDER": model.files.name} if no_code else env_vars
+        deployment = Deployment(
+            spec, endpoint_name, name, environment, plan, code, model, served_vars, workdir
+        )
         backend = serving_backend(progress, warn)
         started = backend.start(ctx, deployment, lambda: previous is not None and stop_deployment(previous))
         record = _record(

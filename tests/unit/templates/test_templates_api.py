@@ -234,3 +234,16 @@ def test_expanded_records_files_and_extends(tmp_path: Path) -> None:
     assert result.files == ("base.yml", "s.yml")
     assert result.extends == ("base.yml",)
     assert result.repo_root == tmp_path.resolve()
+
+
+@pytest.mark.parametrize(("reference", "hint"), [
+    ("templates/steps/buld.yml", "did you mean 'build.yml'?"),
+    ("templats/step/build.yml", "did you mean '/templates/steps/build.yml'?"),
+    ("/Templates/steps/build.yml", "did you mean '/templates/steps/build.yml'?"),
+])
+def test_a_misspelt_template_path_gets_a_did_you_mean(tmp_path: Path, reference: str, hint: str) -> None:
+    pipe = _write(tmp_path, {"p.yml": f"steps:\n- template: {reference}\n",
+                             "templates/steps/build.yml": "steps:\n- script: echo hi\n"})
+    with pytest.raises(TemplateError) as raised:
+        expand_pipeline(pipe, repo_root=tmp_path)
+    assert raised.value.hint == hint

@@ -46,9 +46,9 @@ def validations(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     ran: list[Path] = []
     real: Callable[..., Report] = validation_cache.validate
 
-    def spy(pipeline: Any, expanded: Any, repo_root: Path, local_tasks: Any = ()) -> Report:
+    def spy(pipeline: Any, expanded: Any, repo_root: Path, local_tasks: Any = (), **options: Any) -> Report:
         ran.append(repo_root)
-        return real(pipeline, expanded, repo_root, local_tasks)
+        return real(pipeline, expanded, repo_root, local_tasks, **options)
 
     monkeypatch.setattr(validation_cache, "validate", spy)
     return ran
