@@ -17,6 +17,7 @@ from typing import TextIO
 
 from emulator import extras
 from emulator.azureml.az.commands import COMMANDS
+from emulator.azureml.az.commands.account import version_text
 from emulator.azureml.az.output import render
 from emulator.azureml.az.parser import Invocation, help_text, parse
 from emulator.azureml.context import Context
@@ -37,6 +38,9 @@ def run(
     err = stderr or sys.stderr
     debug = "--debug" in argv
     try:
+        if list(argv[:1]) == ["--version"]:
+            out.write(version_text())
+            return 0
         command, args, options = parse(argv, COMMANDS)
         if command is None or args.get("help"):
             out.write(help_text(command, list(args.get("group", [])), COMMANDS))

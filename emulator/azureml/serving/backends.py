@@ -314,8 +314,17 @@ class ContainerBackend:
 
 
 def _copy_code(source: Path, target: Path) -> None:
+    """Copy the scoring code, without caches, VCS data, or the folder that holds the copy (the state
+    folder, when the code folder is the repository root that holds `.mlops/`)."""
     staging = target.with_name(f".{target.name}-{uuid.uuid4().hex[:8]}")
-    shutil.copytree(source, staging, ignore=shutil.ignore_patterns("__pycache__", ".git", "*.pyc"))
+    patterns = shutil.ignore_patterns("__pycache__", ".git", "*.pyc")
+    inside = target.parent.resolve()
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        holders = {n for n in names if inside.is_relative_to((Path(folder) / n).resolve())}
+        return set(patterns(folder, names)) | holders
+
+    shutil.copytree(source, staging, ignore=ignore)
     if target.exists():
         shutil.rmtree(target)
     staging.rename(target)
