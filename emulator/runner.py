@@ -26,6 +26,7 @@ from emulator.normalize import normalize
 from emulator.plan import check
 from emulator.runtime import interrupted
 from emulator.runtime import repositories as repofile
+from emulator.runtime import selection as run_selection
 from emulator.runtime import variable_groups as groupfile
 from emulator.runtime.engine import Engine, RunOptions, initial_record
 from emulator.runtime.events import Reporter
@@ -178,6 +179,7 @@ class RunRequest:
     secret_variables: Mapping[str, str] = field(default_factory=dict)  # queue-time secrets, never recorded
     task_policy: str = "fail"  # tasks without local behaviour: fail or skip
     tasks_file: Path | None = None
+    selection: run_selection.Selection = field(default_factory=run_selection.Selection)  # "Stages to run"
 
 
 def _options(
@@ -229,6 +231,9 @@ def start(
     decisions += [
         _pre_decision(compiled.environments, env, "rejected", user, request.comment) for env in request.reject
     ]
+    left_out = run_selection.resolve(compiled.pipeline, request.selection)
+    stages = initial_record(compiled.pipeline)
+    run_selection.mark(stages, left_out)
     extends = _extends_chain(compiled.expanded.source, compiled.expanded.repo_root)
     source = compiled.expanded.source
     try:
@@ -261,7 +266,8 @@ def start(
             "approvals": [],
             "checks": [],
             "extends": extends,
-            "stages": initial_record(compiled.pipeline),
+            "stages": stages,
+            **(run_selection.describe(left_out) if request.selection else {}),
         },
     )
     run.data["approvals"] = [approvals.sign(home, {**d, "run": run.id}) for d in decisions]

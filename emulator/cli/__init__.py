@@ -22,6 +22,7 @@ from emulator.cli import listing, render
 from emulator.cli import validate as validate_command
 from emulator.errors import MlopsError, did_you_mean
 from emulator.report.times import durations
+from emulator.runtime.selection import Selection
 from emulator.store import runs as runstore
 from emulator.store.paths import state_home, writable
 
@@ -110,6 +111,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--secret-file", action="append", type=Path, metavar="FILE",
                      help="queue-time secret variables from FILE, one NAME=VALUE a line (# comments); "
                           f"also every {SECRET_ENV_PREFIX}NAME=VALUE in the environment")
+    run.add_argument("--stage", action="append", metavar="NAME", default=[],
+                     help="run only this stage (repeatable), as Azure's \"Stages to run\": the others are "
+                          "skipped and do not hold back the stages that depend on them; stages with "
+                          "isSkippable: false always run")
+    run.add_argument("--skip-stage", action="append", metavar="NAME", default=[],
+                     help="leave this stage out of the run (repeatable; Azure's \"Stages to run\")")
+    run.add_argument("--job", action="append", metavar="[STAGE.]JOB", default=[],
+                     help="run only this job (repeatable; an emulator extension: Azure selects stages "
+                          "only): other jobs are skipped, stages without a selected job too")
     run.add_argument("--parallel", type=int, metavar="N",
                      help="how many jobs run at once (default: the number of CPU cores)")
     run.add_argument("--approve", action="append", metavar="ENV", default=[],
@@ -269,7 +279,8 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             reject=args.reject, user=args.user, comment=args.comment, check_policy=args.check_policy,
             environments_file=args.environments, variable_groups_file=args.variable_groups,
             parallel=args.parallel, secret_variables=_queue_secrets(args, args.secret_environment),
-            task_policy=args.task_policy, tasks_file=args.tasks)
+            task_policy=args.task_policy, tasks_file=args.tasks,
+            selection=Selection(tuple(args.stage), tuple(args.skip_stage), tuple(args.job)))
         with render.make_reporter(console, args.quiet, args.verbose, args.progress) as reporter:
             run = runner.start(request, home, reporter)
         return _until_undecided(run, console, args, isinstance(reporter, render.LiveReporter))

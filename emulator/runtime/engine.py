@@ -44,7 +44,7 @@ from emulator.model import Job, Pipeline, Stage, matrix_legs
 from emulator.plan import RuntimeJob, expand_job, job_graph, job_record, stage_dependencies, stage_graph
 from emulator.plan import initial_record as plan_initial_record
 from emulator.runtime import conditions as cond
-from emulator.runtime import interrupted
+from emulator.runtime import interrupted, selection
 from emulator.runtime.counters import Counters
 from emulator.runtime.events import Reporter
 from emulator.runtime.jobs import JobRunner
@@ -373,8 +373,9 @@ class Engine:
                 continue
             todo.pop()
             kinds: set[str | None] = set()
-            for dep in self.stage_deps[current]:
-                kinds |= {self._srecs[dep]["result"], *self._upstream[dep]}
+            for dep in self.stage_deps[current]:  # a stage left out at queue time holds nothing back
+                own = () if selection.deselected(self._srecs[dep]) else (self._srecs[dep]["result"],)
+                kinds |= {*own, *self._upstream[dep]}
             self._upstream[current] = frozenset(kinds)
 
         def result_of(other: str) -> str | None:
@@ -421,7 +422,7 @@ class Engine:
         if stage.name in self._gated:
             return False
         self._gated.add(stage.name)
-        for env in dict.fromkeys(e.name.lower() for e in stage.environments()):
+        for env in dict.fromkeys(e.name.lower() for e in selection.gating_environments(stage, srec)):
             outcome = self._gate(stage, env, srec)
             if outcome.status == "pending":
                 srec["state"] = "waiting"
@@ -577,7 +578,11 @@ class Engine:
             variables.update(rjob.matrix.items())
             condition = job.condition or cond.DEFAULT_CONDITION
             graph = self.job_graphs[stage.name]
-            results = {d: self._phase_result(srec, d) for d in cond.ancestors(job.name, graph.depends_on)}
+            results = {
+                d: self._phase_result(srec, d)
+                for d in cond.ancestors(job.name, graph.depends_on)
+                if not selection.phase_deselected(srec, d)
+            }
             ok = resumed or self.condition(
                 condition,
                 {**named, "variables": self.variables_view(variables)},
