@@ -105,12 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     pipeline_args(run)
     run.add_argument("--var", action="append", metavar="NAME=VALUE",
                      help="a queue-time variable (repeatable)")
-    run.add_argument("--secret", action="append", metavar="NAME=VALUE",
-                     help="a queue-time secret variable: masked everywhere, never written to the record "
-                          "(other users see a command line in ps: prefer --secret-file or MLOPS_SECRET_NAME)")
-    run.add_argument("--secret-file", action="append", type=Path, metavar="FILE",
-                     help="queue-time secret variables from FILE, one NAME=VALUE a line (# comments); "
-                          f"also every {SECRET_ENV_PREFIX}NAME=VALUE in the environment")
+    _secret_args(run)
     run.add_argument("--stage", action="append", metavar="NAME", default=[],
                      help="run only this stage (repeatable), as Azure's \"Stages to run\": the others are "
                           "skipped and do not hold back the stages that depend on them; stages with "
@@ -139,6 +134,16 @@ def _parser() -> argparse.ArgumentParser:
     res = sub.add_parser("resume", help="continue a paused or interrupted run")
     res.add_argument("run_id", metavar="RUN")
     _output_args(res)
+
+    rer = sub.add_parser("rerun", help="a new attempt of a finished run: its failed jobs run again (Azure's "
+                         "\"Rerun failed jobs\")")
+    rer.add_argument("run_id", metavar="RUN")
+    rer.add_argument("--failed", action="store_true", required=True,
+                     help="rerun the failed and canceled jobs and what they held back; succeeded jobs keep "
+                          "their results and output variables")
+    rer.add_argument("--as", dest="user", metavar="USER", help="who reruns (default: git user)")
+    _secret_args(rer)
+    _output_args(rer)
 
     for name, verb in (("approve", "approve"), ("reject", "reject")):
         d = sub.add_parser(name, help=f"{verb} the checks a paused run waits on")
@@ -227,6 +232,15 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _secret_args(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--secret", action="append", metavar="NAME=VALUE",
+                    help="a queue-time secret variable: masked everywhere, never written to the record "
+                         "(other users see a command line in ps: prefer --secret-file or MLOPS_SECRET_NAME)")
+    sp.add_argument("--secret-file", action="append", type=Path, metavar="FILE",
+                    help="queue-time secret variables from FILE, one NAME=VALUE a line (# comments); "
+                         f"also every {SECRET_ENV_PREFIX}NAME=VALUE in the environment")
+
+
 def _output_args(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--json", action="store_true", help="print the run record as JSON last on stdout")
     sp.add_argument("-q", "--quiet", action="store_true", help="hide step output (errors and warnings stay)")
@@ -269,7 +283,7 @@ def _escape(text: str) -> str:
 def _dispatch(args: argparse.Namespace, console: Console) -> int:
     home = state_home()
     cmd = args.command
-    if cmd in ("run", "resume", "approve", "reject"):
+    if cmd in ("run", "resume", "rerun", "approve", "reject"):
         writable(home)
     if cmd == "run":
         request = runner.RunRequest(
@@ -289,6 +303,12 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         console.print(f"Resuming run {args.run_id}", highlight=False)
         with render.make_reporter(console, args.quiet, args.verbose, args.progress) as reporter:
             run = runner.resume(args.run_id, home, reporter)
+        return _until_undecided(run, console, args, isinstance(reporter, render.LiveReporter))
+    if cmd == "rerun":
+        console.print(f"Rerunning the failed jobs of run {args.run_id}", highlight=False)
+        with render.make_reporter(console, args.quiet, args.verbose, args.progress) as reporter:
+            run = runner.rerun_failed(args.run_id, home, reporter, args.user or runner.default_user(),
+                                      _queue_secrets(args, args.secret_environment))
         return _until_undecided(run, console, args, isinstance(reporter, render.LiveReporter))
     if cmd in ("approve", "reject"):
         decision = "approved" if cmd == "approve" else "rejected"

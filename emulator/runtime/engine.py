@@ -50,6 +50,7 @@ from emulator.runtime.events import Reporter
 from emulator.runtime.jobs import JobRunner
 from emulator.runtime.json_net import lenient_json
 from emulator.runtime.process import Cancellation
+from emulator.runtime.rerun import reset_job
 from emulator.runtime.run_variables import ACCESS_TOKEN, RunVariables
 from emulator.runtime.secrets import RunSecrets
 from emulator.runtime.variable_groups import NONE as NO_GROUPS
@@ -284,27 +285,8 @@ class Engine:
                 if jrec["state"] not in ACTIVE:
                     continue
                 interrupted.stop_leftovers(self.run, self.options.home, srec["name"], jrec)
-                if jrec["state"] == "running":
-                    jrec.setdefault("attempts", []).append(
-                        {
-                            "attempt": jrec.get("attempt"),
-                            "result": cond.FAILED,
-                            "startedAt": jrec.get("startedAt"),
-                            "finishedAt": self.run.data.get("updatedAt"),
-                            "message": why,
-                        }
-                    )
-                jrec.update(state="pending", result=None, outputs={})
-                for key in ("startedAt", "finishedAt", "message", "seconds", "timedOut"):
-                    jrec.pop(key, None)
-                for st in jrec["steps"]:
-                    keep = {
-                        k: st[k]
-                        for k in ("index", "name", "displayName", "task", "hook", "iteration")
-                        if k in st
-                    }
-                    st.clear()
-                    st.update(keep, result=None)
+                kept_as = cond.FAILED if jrec["state"] == "running" else None
+                reset_job(jrec, kept_as, why, self.run.data.get("updatedAt"))
                 self.secrets.forget_job(f"{srec['name']}/{jrec['name']}")
                 self.run.event("jobReset", stage=srec["name"], job=jrec["name"], attempt=jrec.get("attempt"))
 
