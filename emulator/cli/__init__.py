@@ -161,6 +161,11 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--readable", action="store_true",
                      help="keep checkout/publish/download steps readable instead of the service's task ids")
 
+    lst = sub.add_parser("list", help="list a pipeline's stages and jobs: kind, environment, checks and "
+                         "approvals, dependencies (as act -l)")
+    pipeline_args(lst)
+    listing.add_arguments(lst)
+
     val = sub.add_parser("validate", help="check pipelines without running them (a CI gate: text, JSON, "
                          "SARIF, ##vso lines, JUnit)")
     pipeline_args(val, many=True)
@@ -336,6 +341,17 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         return runner.EXIT_OK
     if cmd == "init":
         return _init(args, console)
+    if cmd == "list":
+        from emulator import graph
+        from emulator.cli import outline
+
+        compiled = runner.compile_pipeline(args.pipeline, _pairs(args.parameter, "-p"),
+                                           {k: Path(v) for k, v in _pairs(args.repo, "--repo").items()},
+                                           environments_file=args.environments, tasks_file=args.tasks,
+                                           variable_groups_file=args.variable_groups)
+        rows = outline.items(graph.build_graph(compiled.pipeline, compiled.environments))
+        listing.show(console, rows, args, outline.table(rows, str(args.pipeline)))
+        return runner.EXIT_OK
     if cmd == "runs":
         if getattr(args, "runs_command", None) == "show":
             run = runstore.load(home, args.run_id)
