@@ -62,6 +62,41 @@ def _secret_file(path: Path) -> dict[str, str]:
     return out
 
 
+def _var_file(path: Path) -> dict[str, str]:
+    """Queue-time variables from a YAML mapping of NAME: value (scalars, kept as written)."""
+    from emulator.errors import Location
+    from emulator.yamlio import YMap, load_file, location_of
+
+    doc = load_file(path, text_scalars=True)
+    if doc is None:
+        return {}
+    if not isinstance(doc, YMap):
+        raise MlopsError(f"The variables file {path} is not a mapping",
+                         location_of(doc) or Location(str(path)), expected="NAME: value, one a line",
+                         hint="e.g. modelName: credit-default")
+    out: dict[str, str] = {}
+    for name, value in doc.items():
+        if not re.fullmatch(r"[A-Za-z0-9_.]+", name):
+            raise MlopsError(f"'{name}' is not a variable name", doc.key_loc(name),
+                             expected="letters, digits, . and _")
+        if isinstance(value, (dict, list)):
+            kind = "mapping" if isinstance(value, dict) else "list"
+            raise MlopsError(f"Variable {name} must be a single value, not a {kind}",
+                             doc.value_loc(name), expected=f"{name}: value",
+                             hint="queue-time variables are strings; quote a JSON text to pass one")
+        out[name] = "" if value is None else str(value)
+    return out
+
+
+def _queue_variables(args: argparse.Namespace) -> dict[str, str]:
+    """Queue-time variables from --var-file (in order), then --var (the later wins)."""
+    variables: dict[str, str] = {}
+    for path in args.var_file or ():
+        variables.update(_var_file(path))
+    variables.update(_pairs(args.var, "--var"))
+    return variables
+
+
 def _queue_secrets(args: argparse.Namespace, environ: dict[str, str]) -> dict[str, str]:
     """Secret variables from MLOPS_SECRET_<NAME>, --secret-file and --secret (the later wins)."""
     secrets = {k[len(SECRET_ENV_PREFIX):]: v for k, v in environ.items()
@@ -105,6 +140,8 @@ def _parser() -> argparse.ArgumentParser:
     pipeline_args(run)
     run.add_argument("--var", action="append", metavar="NAME=VALUE",
                      help="a queue-time variable (repeatable)")
+    run.add_argument("--var-file", action="append", type=Path, metavar="FILE",
+                     help="queue-time variables from a YAML mapping (NAME: value); --var wins over it")
     _secret_args(run)
     run.add_argument("--stage", action="append", metavar="NAME", default=[],
                      help="run only this stage (repeatable), as Azure's \"Stages to run\": the others are "
@@ -293,7 +330,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if cmd == "run":
         request = runner.RunRequest(
             pipeline=args.pipeline, parameters=_pairs(args.parameter, "-p"),
-            variables=_pairs(args.var, "--var"),
+            variables=_queue_variables(args),
             repos={k: Path(v) for k, v in _pairs(args.repo, "--repo").items()}, approve=args.approve,
             reject=args.reject, user=args.user, comment=args.comment, check_policy=args.check_policy,
             environments_file=args.environments, variable_groups_file=args.variable_groups,
@@ -324,7 +361,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if cmd == "validate":
         return validate_command.run(args, console, _pairs(args.parameter, "-p"),
                                     {k: Path(v) for k, v in _pairs(args.repo, "--repo").items()},
-                                    _pairs(args.var, "--var"))
+                                    _queue_variables(args))
     if cmd == "expand":
         compiled = runner.compile_pipeline(args.pipeline, _pairs(args.parameter, "-p"),
                                            {k: Path(v) for k, v in _pairs(args.repo, "--repo").items()},
