@@ -368,6 +368,9 @@ class Engine:
         return cond.Upstream(self._upstream[name], result_of)
 
     def _try_start_stage(self, stage: Stage, srec: dict[str, Any]) -> bool:
+        if selection.deselected(srec):
+            self._skip_stage(stage, srec, selection.why("Stage"))
+            return True
         if self.cancellation.aborted:
             self._skip_stage(stage, srec, "the run was stopped", cond.CANCELED)
             return True
@@ -462,6 +465,10 @@ class Engine:
                 changed = True
                 continue
             for jrec in pending:
+                if selection.deselected(jrec):  # left out at queue time: skipped once its turn comes
+                    self._skip_job(stage, job, jrec, selection.why("Job"))
+                    changed = True
+                    continue
                 if jrec.get("matrixExpression") is not None and jrec.get("leg") is None:
                     changed |= self._expand_dynamic_matrix(stage, job, srec, jrec)
                     break

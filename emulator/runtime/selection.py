@@ -96,18 +96,20 @@ def resolve(pipeline: Pipeline, selection: Selection) -> tuple[list[str], list[t
 
 
 def mark(stages: list[dict[str, Any]], left_out: tuple[Sequence[str], Sequence[tuple[str, str]]]) -> None:
-    """Record what is left out before the run starts: completed, skipped, `deselected`."""
+    """Record what is left out before the run starts (`deselected`). The engine skips it when its turn
+    comes, after what it depends on has finished: what depends on it waits for that too."""
     out_stages, out_jobs = set(left_out[0]), set(left_out[1])
     for srec in stages:
         if srec["name"] in out_stages:
-            srec.update(state="completed", result="skipped", message=f"Stage {NOT_SELECTED}",
-                        deselected=True)
+            srec["deselected"] = True
         for jrec in srec["jobs"]:
             if srec["name"] in out_stages or (srec["name"], jrec.get("phase", jrec["name"])) in out_jobs:
-                jrec.update(state="completed", result="skipped", message=f"Job {NOT_SELECTED}",
-                            deselected=True)
-                for step in jrec["steps"]:
-                    step["result"] = "skipped"
+                jrec["deselected"] = True
+
+
+def why(kind: str) -> str:
+    """What a skipped stage or job left out says."""
+    return f"{kind} {NOT_SELECTED}"
 
 
 def deselected(record: Mapping[str, Any]) -> bool:
