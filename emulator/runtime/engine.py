@@ -407,7 +407,12 @@ class Engine:
         if stage.name in self._gated:
             return False
         self._gated.add(stage.name)
-        for env in dict.fromkeys(e.name.lower() for e in selection.gating_environments(stage, srec)):
+        # `environment: $(name)`: macros resolve against the variables known when the run is queued
+        # (pipeline-level, queue-time, predefined), not stage or job ones [DOC process/environments.md
+        # "Environment creation happens at compile time, so we have to use variables"; docs issue 5940]
+        known = self.variables.run_scope()
+        targets = (known.expand(e.name).lower() for e in selection.gating_environments(stage, srec))
+        for env in dict.fromkeys(targets):
             outcome = self._gate(stage, env, srec)
             if outcome.status == "pending":
                 srec["state"] = "waiting"
