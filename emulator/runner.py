@@ -10,6 +10,7 @@ import gc
 import getpass
 import hashlib
 import os
+import re
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -362,6 +363,10 @@ def _engine(
         return run
     options = _options(home, Path(run.data["repoRoot"]), environments, run.data)
     _check_groups(pipeline, options.variable_groups)
+    if _calls_az(pipeline):  # the az worker imports while the first steps run
+        from emulator.azureml.resident.client import prestart
+
+        prestart()
     tasks_file = run.data.get("tasksFile")
     registry = default_registry(
         standins.load(Path(tasks_file) if tasks_file else None), str(run.data.get("taskPolicy") or "fail")
@@ -381,6 +386,19 @@ def _frozen_heap() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+_AZ_COMMAND = re.compile(r"(^|[\s;&|(`$])az\s")
+
+
+def _calls_az(pipeline: Pipeline) -> bool:
+    return any(
+        step.task.lower().startswith("azurecli@")
+        or any(isinstance(v, str) and _AZ_COMMAND.search(v) for v in step.inputs.values())
+        for stage in pipeline.stages
+        for job in stage.jobs
+        for step in job.all_steps()
+    )
 
 
 def _check_groups(pipeline: Pipeline, groups: groupfile.VariableGroups) -> None:

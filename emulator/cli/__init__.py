@@ -243,7 +243,7 @@ def _parser() -> argparse.ArgumentParser:
     eps.add_argument("action", nargs="?", choices=["list", "down"], default="list")
     listing.add_arguments(eps)
     sub.add_parser("down", help="stop what the emulator keeps running for the state folder: the online "
-                   "endpoints and the MLflow tracking server jobs log to")
+                   "endpoints, the MLflow tracking server jobs log to, the resident az worker")
 
     gr = sub.add_parser("graph", help="draw a pipeline's stages, jobs and gates (Mermaid, SVG or PNG)")
     gr.add_argument("pipeline", type=Path, nargs="?",
@@ -435,20 +435,15 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         else:
             sys.stdout.write(recipes.format_list(library))
         return runner.EXIT_OK
-    if cmd in ("endpoints", "down"):
-        from emulator.azureml.compute.tracking_server import stop_server
-        from emulator.azureml.context import Context
-        from emulator.azureml.serving.endpoints import list_endpoints, stop_all_endpoints
+    if cmd == "down" or (cmd == "endpoints" and args.action == "down"):
+        for line in _down(home):
+            console.print(line, highlight=False)
+        return runner.EXIT_OK
+    if cmd == "endpoints":
+        from emulator.azureml.serving.endpoints import list_endpoints
 
-        if cmd == "down" or args.action == "down":
-            stopped = stop_all_endpoints(home)
-            console.print(f"Stopped {len(stopped)} endpoint deployment(s): {', '.join(stopped) or '-'}",
-                          highlight=False)
-            if stop_server(Context(home)):
-                console.print("Stopped the MLflow tracking server", highlight=False)
-        else:
-            endpoints = list_endpoints(home)
-            listing.show(console, endpoints, args, render.endpoints_table(endpoints))
+        endpoints = list_endpoints(home)
+        listing.show(console, endpoints, args, render.endpoints_table(endpoints))
         return runner.EXIT_OK
     if cmd == "graph":
         return _graph(args, home, console)
@@ -459,6 +454,22 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
 
         return serve(home, args.port, console)
     raise AssertionError(cmd)  # pragma: no cover - argparse rejects unknown commands
+
+
+def _down(home: Path) -> list[str]:
+    """Stop what the emulator keeps running for the state folder; a line per thing stopped."""
+    from emulator.azureml.compute.tracking_server import stop_server
+    from emulator.azureml.context import Context
+    from emulator.azureml.resident.client import stop_workers
+    from emulator.azureml.serving.endpoints import stop_all_endpoints
+
+    stopped = stop_all_endpoints(home)
+    lines = [f"Stopped {len(stopped)} endpoint deployment(s): {', '.join(stopped) or '-'}"]
+    if stop_server(Context(home)):
+        lines.append("Stopped the MLflow tracking server")
+    if workers := stop_workers(home):
+        lines.append(f"Stopped {workers} resident az worker(s)")
+    return lines
 
 
 def _run_item(record: dict[str, Any]) -> dict[str, Any]:

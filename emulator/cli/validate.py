@@ -28,7 +28,8 @@ from emulator.findings import Finding, count
 from emulator.recipes import is_pipeline
 from emulator.tasks.connections import for_pipeline
 from emulator.templates.references import find_repo_root
-from emulator.validation import Report, check_decisions, validate
+from emulator.validation import Report, check_decisions
+from emulator.validation_cache import cached_validate
 
 FORMATS = ("text", "json", "sarif", "vso")
 _STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
@@ -97,7 +98,7 @@ def validate_file(path: Path, args: argparse.Namespace, parameters: dict[str, st
                                            tasks_file=args.tasks, variable_groups_file=args.variable_groups,
                                            check_plan=False)
         root = compiled.expanded.repo_root
-        report = validate(
+        report = cached_validate(
             compiled.pipeline, compiled.expanded.document, root, runner.local_tasks(compiled),
             connections=for_pipeline(path.resolve(), compiled.environments_path, root),
             queue_variables=list(variables),
