@@ -25,8 +25,9 @@ from emulator.gitmeta import read_head
 from emulator.model import Pipeline, build
 from emulator.normalize import normalize
 from emulator.plan import check
-from emulator.runtime import interrupted
+from emulator.runtime import interrupted, rerun
 from emulator.runtime import repositories as repofile
+from emulator.runtime import selection as run_selection
 from emulator.runtime import variable_groups as groupfile
 from emulator.runtime.engine import Engine, RunOptions, initial_record
 from emulator.runtime.events import Reporter
@@ -179,6 +180,7 @@ class RunRequest:
     secret_variables: Mapping[str, str] = field(default_factory=dict)  # queue-time secrets, never recorded
     task_policy: str = "fail"  # tasks without local behaviour: fail or skip
     tasks_file: Path | None = None
+    selection: run_selection.Selection = field(default_factory=run_selection.Selection)  # "Stages to run"
 
 
 def _options(
@@ -230,6 +232,9 @@ def start(
     decisions += [
         _pre_decision(compiled.environments, env, "rejected", user, request.comment) for env in request.reject
     ]
+    left_out = run_selection.resolve(compiled.pipeline, request.selection)
+    stages = initial_record(compiled.pipeline)
+    run_selection.mark(stages, left_out)
     extends = _extends_chain(compiled.expanded.source, compiled.expanded.repo_root)
     source = compiled.expanded.source
     try:
@@ -262,7 +267,8 @@ def start(
             "approvals": [],
             "checks": [],
             "extends": extends,
-            "stages": initial_record(compiled.pipeline),
+            "stages": stages,
+            **(run_selection.describe(left_out) if request.selection else {}),
         },
     )
     run.data["approvals"] = [approvals.sign(home, {**d, "run": run.id}) for d in decisions]
@@ -447,6 +453,47 @@ def resume(
         document = loads(run.pipeline_text(), str(run.pipeline_file), text_scalars=True)
         pipeline = build(document)
         check(pipeline)
+        return _engine(run, pipeline, _environments_of(run), home, reporter, cancellation)
+
+
+def rerun_failed(
+    run_id: str,
+    home: Path,
+    reporter: Reporter,
+    user: str,
+    secret_variables: Mapping[str, str] | None = None,
+    cancellation: Cancellation | None = None,
+) -> runstore.Run:
+    """Azure's "Rerun failed jobs": a new attempt of a finished run, with the YAML it was queued with;
+    succeeded jobs keep their results and outputs, failed and canceled ones (and what they held back)
+    run again (see runtime/rerun.py). Queue-time secrets are not kept once a run ends: give them again."""
+    run = runstore.load(home, run_id)
+    with run.exclusive(wait=False):
+        run = runstore.load(home, run_id)
+        _trusted(run, "rerun")
+        status, result = run.data.get("status"), run.data.get("result")
+        if status != "completed":
+            raise RunError(f"Run {run.id} has not finished (status: {shown(run).get('status')})", None,
+                           hint=f"mlops resume {run.id} continues it")
+        if result in ("succeeded", "succeededWithIssues"):
+            raise RunError(f"Run {run.id} {result}: it has no failed job to rerun", None,
+                           hint="start a new run with mlops run")
+        pipeline = build(loads(run.pipeline_text(), str(run.pipeline_file), text_scalars=True))
+        check(pipeline)
+        now = utc_now()
+        jobs = rerun.reset_failed(run.data, pipeline, now)
+        if not jobs:
+            raise RunError(f"Run {run.id} has no failed or canceled job to rerun", None)
+        rerun.keep_logs(run.dir, jobs, run.data)
+        run.data.update(status="queued", result=None, waiting=None)
+        for key in ("finishedAt", "message"):
+            run.data.pop(key, None)
+        names = [f"{s}.{j}" for s, j in jobs]
+        run.data.setdefault("reruns", []).append({"at": now, "by": user, "jobs": names})
+        run.save()
+        if secret_variables:
+            run.save_secrets({"variables": dict(secret_variables)})
+        run.event("rerun", jobs=len(jobs), by=user)
         return _engine(run, pipeline, _environments_of(run), home, reporter, cancellation)
 
 

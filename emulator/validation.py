@@ -272,9 +272,10 @@ def check_decisions(
     """`--approve/--reject ENV` name an environment the pipeline targets and that has a check to decide."""
     targets = {e.name.lower(): e.name for s in pipeline.stages for e in s.environments()}
     found: list[Finding] = []
+    macros = any("$(" in t for t in targets)  # `environment: $(name)`: known once the run is queued
     for flag, names in (("--approve", approve), ("--reject", reject)):
         for name in names:
-            if name.lower() not in targets:
+            if name.lower() not in targets and not macros:
                 what = f"targets no environment '{name}'" if targets else "targets no environment at all"
                 found.append(Finding(
                     "error", "environment", f"{flag} {name}: the pipeline {what}", None,
@@ -284,7 +285,7 @@ def check_decisions(
                 continue
             config = environments.get(name)
             if config is None or not config.decidable():
-                shown = targets[name.lower()]
+                shown = targets.get(name.lower(), name)
                 found.append(Finding(
                     "error", "environment", f"{flag} {name}: environment '{shown}' has no approval check to "
                     "decide on", None,

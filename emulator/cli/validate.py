@@ -38,6 +38,8 @@ _STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
 def add_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--var", action="append", metavar="NAME=VALUE",
                     help="a queue-time variable the pipeline's conditions may read (repeatable)")
+    sp.add_argument("--var-file", action="append", type=Path, metavar="FILE",
+                    help="queue-time variables from a YAML mapping (NAME: value); --var wins over it")
     sp.add_argument("--approve", action="append", metavar="ENV", default=[],
                     help="check that ENV can be approved in advance, as mlops run --approve ENV (repeatable)")
     sp.add_argument("--reject", action="append", metavar="ENV", default=[],

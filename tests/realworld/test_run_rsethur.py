@@ -12,6 +12,12 @@ never evaluated [DOC process/stages.md; conditions.md; approvals.md "checks are 
 is about to start"], so neither approval is asked for in this run. The approvals of this pipeline's
 shape (`- deployment: Approval` + `environment:` only) pausing and resuming on Test and Prod are tested
 in tests/e2e/test_cli_init.py.
+
+With "Stages to run" (`--skip-stage Training`, as a user would deselect it when queuing on Azure) the
+same unmodified pipeline reaches its approvals: RegisterModel (the stage after the deselected one) waits
+on Test. Its RegisterJob then fails, as it would on Azure: it downloads the `run-metadata` artifact the
+left-out Training stage publishes. So reaching Prod also selects only the approval jobs (`--job
+Approval`, an emulator extension): the run pauses on Test, then on Prod, and succeeds.
 """
 
 from __future__ import annotations
@@ -74,3 +80,58 @@ def test_init_and_run_go_as_far_as_the_v1_training_code_allows(tmp_path: Path) -
     later = ("RegisterModel", "DeployToTest", "DeployToProd")
     assert all(stages[name]["result"] == "skipped" for name in later)
     assert record["checks"] == [] and record["approvals"] == []
+
+
+ENVIRONMENTS = """\
+environments:
+  Test:
+    checks:
+      - type: approval
+        approvers: [tess]
+  Prod:
+    checks:
+      - type: approval
+        approvers: [paul]
+"""
+
+
+def _waiting(repo: Path, home: Path, run_id: str) -> dict[str, str]:
+    shown = json.loads(_mlops(repo, home, "runs", "show", run_id, "--json").stdout)
+    return {"stage": shown["waiting"]["stage"], "environment": shown["waiting"]["environment"]}
+
+
+def test_skipping_the_training_stage_reaches_the_test_and_prod_approvals(tmp_path: Path) -> None:
+    repo = tmp_path / "rsethur-MLOps"
+    shutil.copytree(realworld() / "rsethur-MLOps", repo)
+    home = tmp_path / "home"
+    environments = tmp_path / "approvals" / "environments.yml"
+    environments.parent.mkdir()
+    environments.write_text(ENVIRONMENTS)
+    assert _mlops(repo, home, "init", PIPELINE).returncode == 0  # the service connection's stand-in
+    queue = ("run", PIPELINE, "--environments", str(environments), "--no-prompt", "--progress", "plain")
+
+    first = _mlops(repo, home, *queue, "--skip-stage", "Training")
+    assert first.returncode == 3, first.stdout + first.stderr
+    assert _waiting(repo, home, "1") == {"stage": "RegisterModel", "environment": "Test"}
+    record = json.loads(_mlops(repo, home, "runs", "show", "1", "--json").stdout)
+    training = record["stages"][0]
+    assert (training["name"], training["result"]) == ("Training", "skipped")
+    assert "not selected" in training["message"]
+
+    second = _mlops(repo, home, *queue, "--skip-stage", "Training", "--job", "Approval")
+    assert second.returncode == 3, second.stdout + second.stderr
+    assert _waiting(repo, home, "2") == {"stage": "RegisterModel", "environment": "Test"}
+    refused = _mlops(repo, home, "approve", "2", "-e", "Test", "--as", "paul")
+    assert refused.returncode == 2, refused.stdout + refused.stderr  # not an approver of Test
+    assert _mlops(repo, home, "approve", "2", "-e", "Test", "--as", "tess").returncode == 0
+    resumed = _mlops(repo, home, "resume", "2", "--no-prompt", "--progress", "plain")
+    assert resumed.returncode == 3, resumed.stdout + resumed.stderr
+    assert _waiting(repo, home, "2") == {"stage": "DeployToProd", "environment": "Prod"}
+    assert _mlops(repo, home, "approve", "2", "-e", "Prod", "--as", "paul").returncode == 0
+    done = _mlops(repo, home, "resume", "2", "--no-prompt", "--progress", "plain")
+    assert done.returncode == 0, done.stdout + done.stderr
+    record = json.loads(_mlops(repo, home, "runs", "show", "2", "--json").stdout)
+    results = {(s["name"], j["name"]): j["result"] for s in record["stages"] for j in s["jobs"]}
+    assert results[("RegisterModel", "Approval")] == results[("DeployToProd", "Approval")] == "succeeded"
+    assert results[("RegisterModel", "RegisterJob")] == results[("DeployToTest", "DeployJob")] == "skipped"
+    assert [(a["environment"], a["by"]) for a in record["approvals"]] == [("Test", "tess"), ("Prod", "paul")]

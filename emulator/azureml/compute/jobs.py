@@ -12,6 +12,7 @@ The bindings are `bindings.py`, the interpreter the command runs with `runtimes.
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
@@ -195,9 +196,23 @@ def end_job(ctx: Context, name: str, status: str, reason: str) -> None:
         end_mlflow_run(ctx, str(run_id), status, reason)
 
 
+class CallerGone(KeyboardInterrupt):
+    """Raised in an `az` call served by the resident worker when its caller was killed outright
+    (SIGKILL): the job ends as it would have with an `az` process of its own that was killed."""
+
+
+def _lost_reason(supervisor: str) -> str:
+    return (
+        f"the az process that ran the job (pid {supervisor}) ended before the job did (killed, or "
+        "the machine restarted); its processes were stopped"
+    )
+
+
 def abandon_job(ctx: Context, name: str, exc: BaseException) -> None:
     """End a job its `az` stops running because of `exc`: Canceled when interrupted, else Failed."""
-    if isinstance(exc, KeyboardInterrupt | SystemExit):
+    if isinstance(exc, CallerGone):
+        end_job(ctx, name, "Failed", _lost_reason(str(os.getpid())))
+    elif isinstance(exc, KeyboardInterrupt | SystemExit):
         end_job(ctx, name, "Canceled", INTERRUPTED)
     else:
         end_job(ctx, name, "Failed", f"the emulator could not run the job: {type(exc).__name__}: {exc}")
@@ -440,13 +455,9 @@ def settle_lost_jobs(ctx: Context) -> None:
             kill_group(pid, grace=0)
         supervisor = str(properties[SUPERVISOR]).partition(":")[0]
         status = "Canceled" if record.get("status") == "CancelRequested" else "Failed"
-        reason = (
-            f"the az process that ran the job (pid {supervisor}) ended before the job did (killed, or "
-            "the machine restarted); its processes were stopped"
-        )
         if record.get("jobs"):
             _settle_steps(ctx, str(record["name"]))
-        end_job(ctx, str(record["name"]), status, reason)
+        end_job(ctx, str(record["name"]), status, _lost_reason(supervisor))
 
 
 def _lost(record: dict[str, Any]) -> bool:

@@ -62,7 +62,8 @@ PRELOAD = (
     "encodings.utf_8_sig",
 )
 STALE_CHECK_SECONDS = 10.0
-KILL_GRACE_SECONDS = 10.0  # after the caller died: SIGTERM, then this long before SIGKILL
+KILL_GRACE_SECONDS = 10.0  # after the caller died: CALLER_GONE, then this long before SIGKILL
+CALLER_GONE = signal.SIGUSR1  # raises CallerGone in the call (a SIGKILL its caller could not forward)
 
 
 class _Stop(Exception):
@@ -219,6 +220,7 @@ def serve_call(server: Worker, sock: socket.socket, message: dict[str, Any], fds
         for signum in FORWARDED:
             signal.signal(signum, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(CALLER_GONE, _caller_gone)
         _take_streams(fds)
         os.environ.clear()
         os.environ.update({str(k): str(v) for k, v in dict(message.get("env") or {}).items()})
@@ -278,6 +280,12 @@ def _run(argv: list[str]) -> int:
     return code
 
 
+def _caller_gone(signum: int, frame: object) -> None:
+    from emulator.azureml.compute.jobs import CallerGone  # imported by then: a call runs az's commands
+
+    raise CallerGone
+
+
 def _watch(sock: socket.socket, done: threading.Event) -> None:
     """Relay the caller's signals to the call; when the caller is gone, stop the call and its processes."""
     main = threading.main_thread().ident or 0
@@ -297,7 +305,7 @@ def _watch(sock: socket.socket, done: threading.Event) -> None:
                 signal.pthread_kill(main, int(words[1]))  # the main thread: it may be blocked in a read
     if done.is_set():
         return
-    signal.pthread_kill(main, signal.SIGTERM)  # az unwinds as on a cancelled step: jobs are stopped
+    signal.pthread_kill(main, CALLER_GONE)  # az unwinds: its jobs are stopped, and recorded as lost
     time.sleep(KILL_GRACE_SECONDS)
     os.killpg(0, signal.SIGKILL)
 
