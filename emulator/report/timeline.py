@@ -2,18 +2,61 @@
 
 Times come from the run record's ISO timestamps; a paused run ends at its last update. Long waits for
 approvals show as gaps between stages, which is the point: they are part of the lead time.
+The geometry is computed here; the markup is in templates/timeline.svg.j2.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 from emulator.graph import FONT, PALETTE
+from emulator.report.templating import render
 
 LABEL_W, CHART_W, ROW_H, BAR_H, TOP, BOTTOM = 230, 720, 24, 16, 28, 16
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A step inside its job's bar."""
+
+    x: float
+    width: float
+    fill: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Mark:
+    """An approval on the approvals row."""
+
+    x: float
+    fill: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    width: float
+    fill: str
+    stroke: str
+    result: str
+    title: str
+    steps: tuple[Segment, ...]
+
+
+@dataclass(frozen=True)
+class Row:
+    """A stage (a thin bar of its jobs' span) or a job (a bar with its steps) on the time axis."""
+
+    stage: bool
+    label: str
+    indent: int
+    y: int
+    bar: Bar | None
 
 
 def _time(stamp: Any) -> datetime | None:
@@ -46,19 +89,32 @@ def _fit(text: str, width: float, size: float = 11) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _steps(job: Mapping[str, Any], x: Callable[[datetime], float]) -> tuple[Segment, ...]:
+    segments = []
+    for step in job.get("steps") or []:
+        s0, s1 = _time(step.get("startedAt")), _time(step.get("finishedAt"))
+        if s0 is None or s1 is None:
+            continue
+        name = step.get("displayName") or step.get("name")
+        fill = PALETTE.get(step.get("result"), PALETTE[None])[1]
+        segments.append(Segment(x(s0), max(x(s1) - x(s0), 1.0), fill,
+                                f"{name}: {step.get('result')}, {_clock(float(step.get('seconds') or 0))}"))
+    return tuple(segments)
+
+
 def gantt_svg(record: Mapping[str, Any]) -> str | None:
     """The run's jobs on a time axis, or None when nothing has run yet."""
-    rows: list[tuple[str, str, Mapping[str, Any]]] = []   # (kind, label, item)
+    items: list[tuple[bool, str, Mapping[str, Any]]] = []   # (is a stage, label, stage or job)
     stamps: list[datetime] = []
     for stage in record.get("stages") or []:
         jobs = [j for j in stage.get("jobs") or [] if _time(j.get("startedAt"))]
         if not jobs:
             continue
-        rows.append(("stage", stage.get("displayName") or stage["name"], stage))
+        items.append((True, stage.get("displayName") or stage["name"], stage))
         for job in jobs:
-            rows.append(("job", job.get("displayName") or job["name"], job))
+            items.append((False, job.get("displayName") or job["name"], job))
             stamps += [t for t in (_time(job.get("startedAt")), _time(job.get("finishedAt"))) if t]
-    if not rows:
+    if not items:
         return None
     approvals = [a for a in record.get("approvals") or [] if _time(a.get("at"))]
     start = min(stamps)
@@ -72,67 +128,27 @@ def gantt_svg(record: Mapping[str, Any]) -> str | None:
     def x(t: datetime) -> float:
         return LABEL_W + max((t - start).total_seconds(), 0.0) * scale
 
-    height = TOP + len(rows) * ROW_H + (ROW_H if approvals else 0) + BOTTOM
-    width = LABEL_W + CHART_W + 20
-    out = [f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="{FONT}" '
-           'class="gantt" role="img" aria-label="Timeline of the run">',
-           f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>']
-    tick = _nice_step(span)
-    n = 0
-    while n * tick <= span + 1e-9:
-        tx = LABEL_W + n * tick * scale
-        out.append(f'<line x1="{tx:.1f}" y1="{TOP - 6}" x2="{tx:.1f}" y2="{height - BOTTOM}" '
-                   'stroke="#e2e8f0"/>'
-                   f'<text x="{tx:.1f}" y="{TOP - 10}" font-size="10" fill="#64748b" text-anchor="middle">'
-                   f"{_clock(n * tick)}</text>")
-        n += 1
-    for i, (kind, label, item) in enumerate(rows):
-        y = TOP + i * ROW_H
+    rows: list[Row] = []
+    for i, (stage, label, item) in enumerate(items):
+        indent = 8 if stage else 22
         t0, t1 = _time(item.get("startedAt")), _time(item.get("finishedAt")) or end
-        weight = "bold" if kind == "stage" else "normal"
-        indent = 8 if kind == "stage" else 22
-        out.append(f'<text x="{indent}" y="{y + 16}" font-size="11" font-weight="{weight}" fill="#0f172a">'
-                   f"{escape(_fit(label, LABEL_W - indent - 8))}</text>")
-        if t0 is None:
-            continue
-        result = item.get("result") or ("running" if item.get("state") == "running" else None)
-        fill, stroke, _ = PALETTE.get(result, PALETTE[None])
-        x0, w = x(t0), max(x(t1) - x(t0), 2.0)
-        secs = max((t1 - t0).total_seconds(), 0.0)
-        if kind == "stage":
-            out.append(f'<rect class="bar stage-bar" x="{x0:.1f}" y="{y + 9}" width="{w:.1f}" height="6" '
-                       f'rx="3" fill="{stroke}" opacity="0.5">'
-                       f"<title>{escape(label)}: {_clock(secs)}</title></rect>")
-            continue
-        out.append(f'<g class="bar job-bar" data-result={quoteattr(result or "")}>'
-                   f'<rect x="{x0:.1f}" y="{y + 4}" width="{w:.1f}" height="{BAR_H}" rx="3" fill="{fill}" '
-                   f'stroke="{stroke}"><title>{escape(label)}: {escape(str(result))}, {_clock(secs)}</title>'
-                   "</rect>")
-        for step in item.get("steps") or []:
-            s0, s1 = _time(step.get("startedAt")), _time(step.get("finishedAt"))
-            if s0 is None or s1 is None:
-                continue
-            sfill = PALETTE.get(step.get("result"), PALETTE[None])[1]
-            sw = max(x(s1) - x(s0), 1.0)
-            name = step.get("displayName") or step.get("name")
-            out.append(f'<rect x="{x(s0):.1f}" y="{y + BAR_H - 1}" width="{sw:.1f}" height="3" '
-                       f'fill="{sfill}">'
-                       f"<title>{escape(str(name))}: {escape(str(step.get('result')))}, "
-                       f"{_clock(float(step.get('seconds') or 0))}</title></rect>")
-        out.append("</g>")
-    if approvals:
-        y = TOP + len(rows) * ROW_H
-        out.append(f'<text x="8" y="{y + 16}" font-size="11" font-weight="bold" fill="#0f172a">'
-                   "approvals</text>")
-        for a in approvals:
-            at = _time(a.get("at"))
-            if at is None:
-                continue
-            ax = x(max(at, start))
-            color = PALETTE["succeeded" if a.get("decision") == "approved" else "failed"][1]
-            tip = f"{a.get('environment')}: {a.get('decision')} by {a.get('by')} at {a.get('at')}"
-            out.append(f'<path class="approval-mark" d="M{ax:.1f},{y + 4} l6,8 l-6,8 l-6,-8 z" '
-                       f'fill="{color}">'
-                       f"<title>{escape(tip)}</title></path>")
-    out.append("</svg>")
-    return "\n".join(out)
+        bar = None
+        if t0 is not None:
+            result = item.get("result") or ("running" if item.get("state") == "running" else None)
+            fill, stroke, _ = PALETTE.get(result, PALETTE[None])
+            secs = _clock(max((t1 - t0).total_seconds(), 0.0))
+            bar = Bar(x(t0), max(x(t1) - x(t0), 2.0), fill, stroke, result or "",
+                      f"{label}: {secs}" if stage else f"{label}: {result}, {secs}",
+                      () if stage else _steps(item, x))
+        rows.append(Row(stage, _fit(label, LABEL_W - indent - 8), indent, TOP + i * ROW_H, bar))
+    marks = [Mark(x(max(at, start)), PALETTE["succeeded" if a.get("decision") == "approved" else "failed"][1],
+                  f"{a.get('environment')}: {a.get('decision')} by {a.get('by')} at {a.get('at')}")
+             for a in approvals if (at := _time(a.get("at")))]
+    height = TOP + len(rows) * ROW_H + (ROW_H if approvals else 0) + BOTTOM
+    tick = _nice_step(span)
+    ticks: list[tuple[float, str]] = []
+    while len(ticks) * tick <= span + 1e-9:
+        ticks.append((LABEL_W + len(ticks) * tick * scale, _clock(len(ticks) * tick)))
+    return render("timeline.svg.j2", width=LABEL_W + CHART_W + 20, height=height, font=FONT, top=TOP,
+                  bottom=BOTTOM, bar_h=BAR_H, ticks=ticks, rows=rows,
+                  approvals=marks, approvals_y=TOP + len(rows) * ROW_H)

@@ -3,12 +3,15 @@
 Done when an unrelated project's pytest still runs after `pip install` of the wheel: the pytest plugin
 must not break it (and loads the step library only once pytest-bdd is there); `mlops --version`,
 `expand` and `validate` work; `az ml` names the extra it needs; `mlops recipes path` points at the
-recipes the wheel carries. One wheel and one venv per module (pip's cache serves the dependencies):
-about 20 s on two cores with a warm cache.
+recipes the wheel carries; `mlops report` renders its page from the templates the wheel carries.
+One wheel and one venv per module (pip's cache serves the dependencies): about 20 s on two cores with
+a warm cache.
 """
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import shutil
 import subprocess
@@ -56,6 +59,12 @@ Feature: the step library from the wheel
   Scenario: az ml needs the azureml extra
     When I run az "ml job list -g g -w w"
     Then the command fails with a bad-input error mentioning "needs the 'azureml' extra"
+"""
+
+BUILD = """\
+steps:
+- script: echo "<b>built</b>"
+  displayName: Build <it>
 """
 
 
@@ -169,3 +178,16 @@ def test_az_ml_names_the_extra_it_needs(outside: Outside) -> None:
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr == ("ERROR: az ml needs the 'azureml' extra: azure-ai-ml, mlflow, aiohttp are not "
                            f"installed\nhint: {INSTALL_AZUREML}\n")
+
+
+def test_mlops_report_renders_from_the_wheel_and_names_the_mlflow_extra(outside: Outside) -> None:
+    (outside.project / "build.yml").write_text(BUILD)
+    run = json.loads(outside.run("mlops", "run", "build.yml", "--as", "dev", "--json").stdout)
+    # an MLflow store left by a full install: without the azureml extra the page says what to install
+    (outside.project / ".mlops" / "mlflow.db").touch()
+    outside.run("mlops", "report", run["id"], "-o", "report.html")
+    page = (outside.project / "report.html").read_text(encoding="utf-8")
+    for section in ("graph", "timeline", "steps", "model"):
+        assert f'<section id="{section}">' in page, section
+    assert "Build &lt;it&gt;" in page and "&lt;b&gt;built&lt;/b&gt;" in page and "<b>built" not in page
+    assert f"needs the 'azureml' extra: mlflow is not installed ({INSTALL_AZUREML})" in html.unescape(page)

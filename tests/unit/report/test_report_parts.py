@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
 
 from emulator.report.html import ReportInput, render_html
-from emulator.report.mlflow_data import find
+from emulator.report.mlflow_data import MlflowFindings, ModelVersion, Plot, TrainingRun, find
 from emulator.report.timeline import gantt_svg
 
 QUEUED = {"id": "5", "pipeline": "p.yml", "status": "queued", "result": None, "stages": [
@@ -21,6 +23,46 @@ def test_page_of_a_run_that_has_not_started(tmp_path: Path) -> None:
     assert "Nothing ran yet." in page and "pipeline.yml is missing" in page
     assert "Step &lt;one&gt;" in page and "no log (the step did not run)" in page
     assert 'id="model"' not in page
+
+
+XSS = "<script>alert(1)</script>"
+BREAKOUT = 'x" onmouseover="alert(1)'   # leaves an attribute unless quotes are escaped
+
+
+def _hostile_record(run_dir: Path) -> dict[str, object]:
+    """A run whose every user-written text is markup (names, logs, parameters, comments, messages)."""
+    (run_dir / "logs").mkdir()
+    (run_dir / "logs" / "1.log").write_text(f"{XSS}\n##[error]{XSS}\n##[command]{BREAKOUT}\n")
+    step = {"name": "s", "displayName": f"Step {XSS}", "result": "failed", "message": f"failed {XSS}",
+            "issues": [{"type": "error", "message": XSS}], "log": "logs/1.log",
+            "startedAt": "2026-01-01T00:00:00+00:00", "finishedAt": "2026-01-01T00:00:05+00:00"}
+    job = {"name": BREAKOUT, "displayName": f"Job {XSS}", "environment": XSS, "result": "failed",
+           "message": XSS, "outputs": {XSS: XSS}, "steps": [step],
+           "startedAt": "2026-01-01T00:00:00+00:00", "finishedAt": "2026-01-01T00:00:05+00:00"}
+    return {"id": "7", "pipeline": f"{XSS}.yml", "status": "paused", "result": None, "requestedBy": XSS,
+            "startedAt": "2026-01-01T00:00:00+00:00", "updatedAt": "2026-01-01T00:01:00+00:00",
+            "git": {"commit": "abc", "branch": XSS}, "parameters": {XSS: XSS, "list": [XSS]},
+            "variables": {XSS: XSS},
+            "waiting": {"stage": XSS, "environment": BREAKOUT, "message": XSS},
+            "stages": [{"name": BREAKOUT, "displayName": f"Stage {XSS}", "result": "failed", "message": XSS,
+                        "jobs": [job]}],
+            "approvals": [{"environment": XSS, "stage": XSS, "decision": "approved", "by": XSS,
+                           "at": "2026-01-01T00:00:30+00:00", "comment": XSS}],
+            "validations": [{"at": "x", "stage": XSS, "job": XSS, "status": BREAKOUT, "message": XSS}],
+            "checks": [{"at": "x", "stage": XSS, "environment": XSS, "status": "passed", "message": XSS}]}
+
+
+def test_user_text_is_escaped_everywhere_on_the_page(tmp_path: Path) -> None:
+    plot = Plot(BREAKOUT, "data:image/png;base64,AA")
+    training = TrainingRun(XSS, XSS, XSS, XSS, {XSS: 0.5}, {XSS: XSS}, (plot,), job_name=XSS)
+    findings = MlflowFindings(ModelVersion(XSS, XSS, XSS, {XSS: XSS}, XSS), (training,), XSS, XSS)
+    page = render_html(ReportInput(_hostile_record(tmp_path), tmp_path, None, XSS, findings, "2026-01-01"))
+    assert page.count("<script") == 1 and page.rstrip().endswith("</script></body></html>")  # the page's own
+    assert "onmouseover=" not in page.replace('onmouseover=&#34;', "")   # no attribute was left
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 50   # each place shows the text itself
+    for section in ("summary", "graph", "timeline", "steps", "approvals", "model"):
+        assert f'<section id="{section}">' in page
+    assert '<span class="err">##[error]&lt;script&gt;' in page
 
 
 def _at(minutes: float) -> str:
@@ -79,3 +121,13 @@ def test_the_model_version_is_matched_by_its_build_tag(tmp_path: Path) -> None:
     missing = find(home, {"id": "8", "stages": [{"name": "R", "jobs": [{"name": "J", "outputs": {
         "x.modelVersion": "9"}}]}]})
     assert missing.model is None and "version 9 is not in the registry" in str(missing.note)
+
+
+def test_the_shipped_templates_reference_nothing_outside_the_page() -> None:
+    """Every branch of the markup, not only those a sample run reaches: no URL, link, import or font."""
+    shipped = list(files("emulator.report").joinpath("templates").iterdir())
+    assert {t.name for t in shipped} >= {"report.html.j2", "timeline.svg.j2", "report.css", "report.js"}
+    for template in shipped:
+        text = template.read_text(encoding="utf-8")
+        assert not re.search(r"(?:https?:)?//[\w.-]+\.\w", text), template.name
+        assert not re.search(r"<link|@import|url\(|@font-face|<iframe|<object|<embed", text), template.name
