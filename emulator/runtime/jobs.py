@@ -31,10 +31,10 @@ from emulator.errors import MlopsError
 from emulator.model import Job, Stage, Step
 from emulator.plan import DEFAULT_JOB_NAME, RuntimeJob, RuntimeStep
 from emulator.runtime import conditions as cond
+from emulator.runtime.agentless import WAITING, run_task
 from emulator.runtime.interrupted import ATTEMPT_MARKER
 from emulator.runtime.logcommands import FormatCommand, LogCommand, parse_line
 from emulator.runtime.process import CANCEL, TIMEOUT, Cancellation, ProcessResult, run_streaming
-from emulator.runtime.server import WAITING, run_task
 from emulator.runtime.variables import VariableSet
 from emulator.runtime.workspace import Workspace, copy_repository, plan_checkout
 from emulator.store.files import utc_now
