@@ -32,12 +32,11 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from emulator.errors import ExpressionError, Location, MlopsError, PipelineError
-from emulator.expressions import CaseInsensitiveDict, EvalContext, evaluate_text, to_bool
+from emulator.expressions import EvalContext, evaluate_text, to_bool
 from emulator.gates import checks as gate_checks
 from emulator.gates.environments import Environments
 from emulator.model import Job, Pipeline, Stage, matrix_legs
@@ -45,12 +44,14 @@ from emulator.plan import RuntimeJob, expand_job, job_graph, job_record, stage_d
 from emulator.plan import initial_record as plan_initial_record
 from emulator.runtime import conditions as cond
 from emulator.runtime import interrupted
+from emulator.runtime.contexts import RunContexts, phase_result, variables_view
 from emulator.runtime.counters import Counters
 from emulator.runtime.events import Reporter
 from emulator.runtime.jobs import JobRunner
 from emulator.runtime.json_net import lenient_json
+from emulator.runtime.predefined import ACCESS_TOKEN, Predefined
 from emulator.runtime.process import Cancellation
-from emulator.runtime.run_variables import ACCESS_TOKEN, RunVariables
+from emulator.runtime.run_variables import RunVariables
 from emulator.runtime.secrets import RunSecrets
 from emulator.runtime.variable_groups import NONE as NO_GROUPS
 from emulator.runtime.variable_groups import VariableGroups
@@ -134,12 +135,13 @@ class Engine:
             run, options.secret_variables, [ACCESS_TOKEN, *options.variable_groups.secrets(pipeline.groups())]
         )
         self.masker = self.secrets.masker
-        self.variables = RunVariables(
-            run, pipeline, options, self.counters, self.secrets, self._pipeline_context
+        self.predefined = Predefined(
+            run, pipeline, options.repo_root, options.requester, options.home, self.counters, self.secrets
         )
-        self.agent_variables = self.variables.agent
-        self.hook_variables = self.variables.hook
-        self.variables_view = self.variables.view
+        self.contexts = RunContexts(run, self.stage_deps, self.job_graphs, self.secrets)
+        self.variables = RunVariables(
+            run, pipeline, options, self.counters, self.secrets, self.predefined, self.contexts.pipeline
+        )
         self._stages = {s.name: s for s in pipeline.stages}
         self._order = {name: i for i, name in enumerate(stage_graph(pipeline).order())}
         self._srecs = {srec["name"]: srec for srec in run.data["stages"]}
@@ -199,7 +201,7 @@ class Engine:
             data["parallel"] = self.parallel
             self._recover()
             if not data.get("buildNumber") or data.get("buildNumber") == self.run.id:
-                data["buildNumber"] = self.secrets.recorded_build_number(self.variables.build_number())
+                data["buildNumber"] = self.secrets.recorded_build_number(self.predefined.build_number())
             self.variables.queue_time_warnings()
             self.run.save()
             self._plan()
@@ -394,14 +396,9 @@ class Engine:
                 return True
             condition = stage.condition or cond.DEFAULT_CONDITION
             try:
-                named = {
-                    "dependencies": self._stage_dependencies_context(stage),
-                    "variables": self.variables_view(self.variables.run_scope()),
-                    "pipeline": self._pipeline_context(),
-                }
                 ok = self.condition(
                     condition,
-                    named,
+                    self.contexts.stage_condition(stage, self.variables.run_scope()),
                     cond.status_functions(self._upstream_of(stage.name), self.cancellation.requested),
                     stage.condition_location or stage.location,
                     f"stage {stage.name}",
@@ -471,7 +468,7 @@ class Engine:
             pending = [j for j in records if j["state"] == "pending"]
             if not pending:
                 continue
-            if not all(self._phase_result(srec, d) is not None for d in graph.depends_on[phase]):
+            if not all(phase_result(srec, d) is not None for d in graph.depends_on[phase]):
                 continue
             if self.cancellation.aborted:
                 for jrec in pending:
@@ -506,13 +503,6 @@ class Engine:
         self.run.event("stageFinished", stage=stage.name, result=result)
         self.reporter.stage_finished(stage, result, srec.get("message"))
 
-    def _phase_result(self, srec: dict[str, Any], phase: str) -> str | None:
-        """A YAML job's result: its legs rolled up; None while any of them is not finished."""
-        records = [j for j in srec["jobs"] if j.get("phase", j["name"]) == phase]
-        if any(j["state"] != "completed" for j in records):
-            return None
-        return cond.worst(j["result"] for j in records)
-
     def _runtime_job(self, stage: Stage, job: Job, srec: dict[str, Any], jrec: dict[str, Any]) -> RuntimeJob:
         legs: Mapping[str, Mapping[str, str]] | None = None
         if job.matrix_expression is not None:
@@ -536,7 +526,7 @@ class Engine:
         """`matrix: $[ ... ]`: evaluated once its dependencies are done; the legs replace the placeholder."""
         assert job.matrix_expression is not None
         try:
-            named = self._job_named(stage, job, self._stage_variables(stage))
+            named = self.contexts.job(stage, job, self._stage_variables(stage))
             value = self._evaluate(job.matrix_expression, named, self.counters.functions(), job.location)
             if isinstance(value, str):
                 value = lenient_json(value) if value.strip() else {}
@@ -572,15 +562,15 @@ class Engine:
         view = replace(job, name=rjob.name, display_name=rjob.display_name)
         try:
             variables = self._stage_variables(stage)
-            named = self._job_named(stage, job, variables)
+            named = self.contexts.job(stage, job, variables)
             self.variables.apply(variables, job.variables, named, static_only=True)
             variables.update(rjob.matrix.items())
             condition = job.condition or cond.DEFAULT_CONDITION
             graph = self.job_graphs[stage.name]
-            results = {d: self._phase_result(srec, d) for d in cond.ancestors(job.name, graph.depends_on)}
+            results = {d: phase_result(srec, d) for d in cond.ancestors(job.name, graph.depends_on)}
             ok = resumed or self.condition(
                 condition,
-                {**named, "variables": self.variables_view(variables)},
+                {**named, "variables": variables_view(variables)},
                 cond.status_functions(results, self.cancellation.requested),
                 job.condition_location or job.location,
                 f"job {job.name}",
@@ -662,71 +652,8 @@ class Engine:
         self.reporter.gate(stage, outcome)
         return outcome
 
-    # ---- expression contexts ------------------------------------------------------------------
-    def _pipeline_context(self) -> CaseInsensitiveDict:
-        started = self.run.data.get("startedAt") or utc_now()
-        try:
-            start = datetime.fromisoformat(started)
-        except ValueError:
-            start = datetime.now(UTC)
-        return CaseInsensitiveDict({"startTime": start})
-
-    def _job_outputs(self, stage: str, jrec: dict[str, Any]) -> dict[str, str]:
-        return self.secrets.outputs_of(f"{stage}/{jrec['name']}", jrec.get("outputs") or {})
-
-    def _phase_context(self, stage: str, srec: dict[str, Any], phase: str) -> CaseInsensitiveDict:
-        records = [j for j in srec["jobs"] if j.get("phase", j["name"]) == phase]
-        outputs: dict[str, str] = {}
-        for jrec in records:
-            outputs.update(self._job_outputs(stage, jrec))
-        result = self._phase_result(srec, phase)
-        return CaseInsensitiveDict(
-            {"result": cond.expression_result(result), "outputs": CaseInsensitiveDict(outputs)}
-        )
-
-    def _stage_dependencies_context(self, stage: Stage) -> CaseInsensitiveDict:
-        """`dependencies` in a stage's condition and variables: the stages it depends on directly, with
-        outputs named `<job>.<step>.<var>` [DOC expressions.md "Stage to stage dependencies"]."""
-        out: dict[str, Any] = {}
-        for dep in self.stage_deps[stage.name]:
-            srec = self._srecs[dep]
-            outputs: dict[str, str] = {}
-            for jrec in srec["jobs"]:
-                phase = jrec.get("phase", jrec["name"])
-                for key, value in self._job_outputs(dep, jrec).items():
-                    outputs[f"{phase}.{key}"] = value
-            out[dep] = CaseInsensitiveDict(
-                {"result": cond.expression_result(srec["result"]), "outputs": CaseInsensitiveDict(outputs)}
-            )
-        return CaseInsensitiveDict(out)
-
-    def _stage_job_dependencies(self, stage: Stage) -> CaseInsensitiveDict:
-        """`stageDependencies.<stage>.<job>` in a job: only stages this stage depends on directly
-        [DOC variables.md: "Output variables are only visible to stages that depend on the producer"]."""
-        out: dict[str, Any] = {}
-        for dep in self.stage_deps[stage.name]:
-            srec = self._srecs[dep]
-            phases = dict.fromkeys(j.get("phase", j["name"]) for j in srec["jobs"])
-            out[dep] = CaseInsensitiveDict({p: self._phase_context(dep, srec, p) for p in phases})
-        return CaseInsensitiveDict(out)
-
-    def _job_named(self, stage: Stage, job: Job, variables: VariableSet) -> dict[str, Any]:
-        srec = self._srecs[stage.name]
-        deps = self.job_graphs[stage.name].depends_on[job.name]
-        return {
-            "dependencies": CaseInsensitiveDict({d: self._phase_context(stage.name, srec, d) for d in deps}),
-            "stageDependencies": self._stage_job_dependencies(stage),
-            "variables": self.variables_view(variables),
-            "pipeline": self._pipeline_context(),
-        }
-
     def _stage_variables(self, stage: Stage) -> VariableSet:
-        named = {
-            "dependencies": self._stage_dependencies_context(stage),
-            "stageDependencies": self._stage_job_dependencies(stage),
-            "pipeline": self._pipeline_context(),
-        }
-        return self.variables.stage_scope(stage, named)
+        return self.variables.stage_scope(stage, self.contexts.stage_variables(stage))
 
     # ---- secrets --------------------------------------------------------------------------------
     def recorded_outputs(

@@ -32,6 +32,7 @@ from emulator.model import Job, Stage, Step
 from emulator.plan import DEFAULT_JOB_NAME, RuntimeJob, RuntimeStep
 from emulator.runtime import conditions as cond
 from emulator.runtime.agentless import WAITING, run_task
+from emulator.runtime.contexts import step_context
 from emulator.runtime.interrupted import ATTEMPT_MARKER
 from emulator.runtime.logcommands import FormatCommand, LogCommand, parse_line
 from emulator.runtime.process import CANCEL, TIMEOUT, Cancellation, ProcessResult, run_streaming
@@ -88,7 +89,7 @@ class JobRunner:
             if self.workspace.root.exists():  # an interrupted attempt: the job reruns from its start
                 shutil.rmtree(self.workspace.root, ignore_errors=True)
             self.workspace.create()
-        self.engine.agent_variables(self.base, self.stage, self.rjob, self.workspace)
+        self.engine.predefined.agent(self.base, self.stage, self.rjob, self.workspace)
         with self.run.lock:
             if self.resumed:
                 self.jrec.update(state="running", result=None)
@@ -211,7 +212,7 @@ class JobRunner:
                 )
                 continue
             variables = self.base.copy()
-            self.engine.hook_variables(variables, self.rjob, steps[0])
+            self.engine.predefined.hook(variables, self.rjob, steps[0])
             hook_status = self._steps(steps, variables, cond.SUCCEEDED)
             status = cond.merge(status, hook_status) if hook_status != cond.SUCCEEDED else status
         return status
@@ -254,7 +255,7 @@ class JobRunner:
         try:
             run_it = self.engine.condition(
                 condition,
-                {"variables": self.engine.variables_view(variables)},
+                step_context(variables),
                 cond.step_functions(status),
                 step.condition_location or step.location,
                 f"step {rstep.ident}",
@@ -431,7 +432,7 @@ class _StepState:
             try:
                 keep = self.engine.condition(
                     condition,
-                    {"variables": self.engine.variables_view(self.variables)},
+                    step_context(self.variables),
                     cond.step_functions(cond.CANCELED),
                     self.rstep.step.location,
                     f"step {self.rstep.ident}",
