@@ -27,8 +27,9 @@ from emulator.plan import check
 from emulator.runtime import interrupted
 from emulator.runtime import repositories as repofile
 from emulator.runtime import variable_groups as groupfile
-from emulator.runtime.engine import Engine, RunOptions, initial_record
+from emulator.runtime.engine import Engine, initial_record
 from emulator.runtime.events import Reporter
+from emulator.runtime.options import RunOptions
 from emulator.runtime.process import Cancellation
 from emulator.store import runs as runstore
 from emulator.store.files import utc_now

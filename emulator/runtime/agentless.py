@@ -33,7 +33,7 @@ def run_task(state: _StepState) -> TaskOutcome:
         return manual_validation(state)
     if step.task.lower() == "delay@1":
         return delay(state)
-    task = state.engine.registry.get(step.task, step.location)
+    task = state.services.registry.get(step.task, step.location)
     return task(state.context(agent=False))
 
 
@@ -66,25 +66,25 @@ def decisions_for(
 def manual_validation(state: _StepState) -> TaskOutcome:
     """Settled by the first valid decision made in time; else by onTimeout once the wait is over;
     the job's own timeout, when it comes first, cancels the job as on an agent."""
-    runner, engine, srec = state.runner, state.engine, state.srec
+    runner, services, srec = state.runner, state.services, state.srec
     step = state.rstep.step
     mv = manual.parse(
         step.task, state.variables.expand_any(dict(step.inputs)), step.timeout_minutes, step.location
     )
-    minute = engine.options.minute_seconds
-    with engine.run.lock:
+    minute = services.options.minute_seconds
+    with services.run.lock:
         srec.setdefault("waitingSince", utc_now())
     since = str(srec["waitingSince"])
     limit = manual.wait_limit(mv)
     decisions, forged = decisions_for(
-        engine.run.data, engine.options.home, runner.stage.name, runner.rjob.name
+        services.run.data, services.options.home, runner.stage.name, runner.rjob.name
     )
     if forged:
         state.write(f"{forged} decision(s) ignored: not recorded by mlops (signature mismatch)", "warning")
     in_time = [d for d in decisions if _minutes_between(since, str(d.get("at") or ""), minute) < limit]
-    requester = str(engine.run.data.get("requestedBy", ""))
+    requester = str(services.run.data.get("requestedBy", ""))
     verdict = manual.verdict(
-        mv, in_time, requester, engine.options.environments.members, _minutes_between(since, None, minute)
+        mv, in_time, requester, services.options.environments.members, _minutes_between(since, None, minute)
     )
     job_minutes = runner.rjob.job.timeout_minutes
     job_started = str(runner.jrec.get("startedAt") or since)
@@ -120,7 +120,7 @@ def manual_validation(state: _StepState) -> TaskOutcome:
 
 def _audit(state: _StepState, verdict: manual.Verdict) -> None:
     """Every evaluation of a manual validation goes to the run's audit trail (`validations`)."""
-    run = state.engine.run
+    run = state.services.run
     with run.lock:
         run.data.setdefault("validations", []).append(
             {
@@ -142,7 +142,7 @@ def delay(state: _StepState) -> TaskOutcome:
     except ValueError:
         return TaskOutcome(cond.FAILED, f"delayForMinutes must be a number of minutes, not '{text}'")
     state.write(f"Waiting {text} minute(s)", "section")
-    end = time.monotonic() + minutes * state.engine.options.minute_seconds
+    end = time.monotonic() + minutes * state.services.options.minute_seconds
     while time.monotonic() < end:
         verdict = state.stop()
         if verdict == CANCEL:

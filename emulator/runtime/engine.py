@@ -25,20 +25,16 @@ Ctrl-C cancels as the service does: running steps are stopped unless their condi
 from __future__ import annotations
 
 import heapq
-import os
 import signal
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
-from emulator.errors import ExpressionError, Location, MlopsError, PipelineError
-from emulator.expressions import EvalContext, evaluate_text, to_bool
+from emulator.errors import MlopsError, PipelineError
 from emulator.gates import checks as gate_checks
-from emulator.gates.environments import Environments
 from emulator.model import Job, Pipeline, Stage, matrix_legs
 from emulator.plan import RuntimeJob, expand_job, job_graph, job_record, stage_dependencies, stage_graph
 from emulator.plan import initial_record as plan_initial_record
@@ -49,50 +45,20 @@ from emulator.runtime.counters import Counters
 from emulator.runtime.events import Reporter
 from emulator.runtime.jobs import JobRunner
 from emulator.runtime.json_net import lenient_json
+from emulator.runtime.options import RunOptions, default_parallel
 from emulator.runtime.predefined import ACCESS_TOKEN, Predefined
 from emulator.runtime.process import Cancellation
 from emulator.runtime.run_variables import RunVariables
 from emulator.runtime.secrets import RunSecrets
-from emulator.runtime.variable_groups import NONE as NO_GROUPS
-from emulator.runtime.variable_groups import VariableGroups
+from emulator.runtime.services import JobServices
 from emulator.runtime.variables import VariableSet
 from emulator.store.files import utc_now
 from emulator.store.runs import Run
-from emulator.tasks.base import Registry, ServiceConnections
+from emulator.tasks.base import Registry
 
 PAUSED = "paused"
 POLL_SECONDS = 0.25
 ACTIVE = ("queued", "running")
-
-
-def default_minute_seconds() -> float:
-    """How long a minute of `timeoutInMinutes` lasts: 60 s, unless MLOPS_INTERNAL_MINUTE_SECONDS says
-    otherwise (a knob for the emulator's own tests, so timeouts can be exercised in seconds)."""
-    try:
-        return float(os.environ.get("MLOPS_INTERNAL_MINUTE_SECONDS", "60"))
-    except ValueError:
-        return 60.0
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    home: Path
-    repo_root: Path
-    environments: Environments
-    requester: str
-    check_policy: str = "fail"
-    queue_variables: Mapping[str, str] = field(default_factory=dict)
-    az_bin: Path | None = None  # folder holding the `az` shim, put first on PATH
-    parallel: int = 0  # jobs at once (0: the number of CPU cores)
-    secret_variables: Mapping[str, str] = field(default_factory=dict)  # queue-time secrets
-    connections: ServiceConnections | None = None
-    variable_groups: VariableGroups = NO_GROUPS  # Library variable groups (variable-groups.yml)
-    repositories: Mapping[str, Path] = field(default_factory=dict)  # lower-case alias -> local folder
-    minute_seconds: float = field(default_factory=default_minute_seconds)  # a timeoutInMinutes minute
-
-
-def default_parallel() -> int:
-    return os.cpu_count() or 1
 
 
 def initial_record(pipeline: Pipeline) -> list[dict[str, Any]]:
@@ -141,6 +107,17 @@ class Engine:
         self.contexts = RunContexts(run, self.stage_deps, self.job_graphs, self.secrets)
         self.variables = RunVariables(
             run, pipeline, options, self.counters, self.secrets, self.predefined, self.contexts.pipeline
+        )
+        self.services = JobServices(
+            run,
+            options,
+            pipeline.repositories,
+            registry,
+            reporter,
+            self.cancellation,
+            self.secrets,
+            self.predefined,
+            self.counters,
         )
         self._stages = {s.name: s for s in pipeline.stages}
         self._order = {name: i for i, name in enumerate(stage_graph(pipeline).order())}
@@ -396,7 +373,7 @@ class Engine:
                 return True
             condition = stage.condition or cond.DEFAULT_CONDITION
             try:
-                ok = self.condition(
+                ok = self.services.condition(
                     condition,
                     self.contexts.stage_condition(stage, self.variables.run_scope()),
                     cond.status_functions(self._upstream_of(stage.name), self.cancellation.requested),
@@ -527,7 +504,8 @@ class Engine:
         assert job.matrix_expression is not None
         try:
             named = self.contexts.job(stage, job, self._stage_variables(stage))
-            value = self._evaluate(job.matrix_expression, named, self.counters.functions(), job.location)
+            functions = self.counters.functions()
+            value = self.services.evaluate(job.matrix_expression, named, functions, job.location)
             if isinstance(value, str):
                 value = lenient_json(value) if value.strip() else {}
             legs = matrix_legs(dict(value) if isinstance(value, Mapping) else value, job.location)
@@ -568,7 +546,7 @@ class Engine:
             condition = job.condition or cond.DEFAULT_CONDITION
             graph = self.job_graphs[stage.name]
             results = {d: phase_result(srec, d) for d in cond.ancestors(job.name, graph.depends_on)}
-            ok = resumed or self.condition(
+            ok = resumed or self.services.condition(
                 condition,
                 {**named, "variables": variables_view(variables)},
                 cond.status_functions(results, self.cancellation.requested),
@@ -599,7 +577,7 @@ class Engine:
             return
         jrec["state"] = "queued"
         self._revisited.add((stage.name, jrec["name"]))
-        runner = JobRunner(self, stage, rjob, jrec, variables, resumed=resumed)
+        runner = JobRunner(self.services, stage, rjob, jrec, variables, resumed=resumed)
         future = pool.submit(runner.execute)
         self._running[future] = (stage.name, rjob.name)
 
@@ -654,49 +632,3 @@ class Engine:
 
     def _stage_variables(self, stage: Stage) -> VariableSet:
         return self.variables.stage_scope(stage, self.contexts.stage_variables(stage))
-
-    # ---- secrets --------------------------------------------------------------------------------
-    def recorded_outputs(
-        self, stage: str, job: str, outputs: Mapping[str, str], secret_outputs: Mapping[str, str]
-    ) -> dict[str, str]:
-        """A job's outputs as its record shows them (masked); later jobs read the real values."""
-        return self.secrets.recorded_outputs(f"{stage}/{job}", outputs, secret_outputs)
-
-    def remember_secret_value(self, value: str) -> None:
-        self.secrets.remember(value)
-
-    def set_build_number(self, number: str) -> None:
-        """`build.updatebuildnumber`: the record shows it masked; Build.BuildNumber is the real one."""
-        with self.run.lock:
-            self.run.data["buildNumber"] = self.secrets.recorded_build_number(number)
-
-    def add_build_tag(self, tag: str) -> None:
-        with self.run.lock:
-            tags = self.run.data.setdefault("tags", [])
-            if self.masker(tag) not in tags:
-                tags.append(self.masker(tag))
-
-    # ---- expressions --------------------------------------------------------------------------
-    def _evaluate(
-        self, text: str, named: Mapping[str, Any], functions: Mapping[str, Callable[..., Any]], loc: Location
-    ) -> Any:
-        return evaluate_text(text, EvalContext(named=named, functions=functions, location=loc), loc)
-
-    def condition(
-        self,
-        text: str,
-        named: Mapping[str, Any],
-        functions: Mapping[str, Callable[..., Any]],
-        loc: Location,
-        what: str,
-    ) -> bool:
-        all_functions = {**self.counters.functions(), **functions}
-        try:
-            return to_bool(self._evaluate(text, named, all_functions, loc))
-        except ExpressionError as exc:
-            raise ExpressionError(
-                f"Condition of {what}: {exc.message}",
-                exc.location or loc,
-                expected=exc.expected,
-                hint=exc.hint,
-            ) from None

@@ -9,19 +9,17 @@ starts (predefined.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emulator.expressions import CaseInsensitiveDict, EvalContext, evaluate_text, to_string
 from emulator.model import Pipeline, ScopeVariable, Stage, VariableGroup
 from emulator.runtime.contexts import variables_view
 from emulator.runtime.counters import Counters
+from emulator.runtime.options import RunOptions
 from emulator.runtime.predefined import ACCESS_TOKEN, Predefined
 from emulator.runtime.secrets import RunSecrets
 from emulator.runtime.variables import VariableSet, text_of
 from emulator.store.runs import Run
-
-if TYPE_CHECKING:
-    from emulator.runtime.engine import RunOptions
 
 
 class RunVariables:
