@@ -24,6 +24,7 @@ from emulator.gitmeta import read_head
 from emulator.model import Pipeline, build
 from emulator.normalize import normalize
 from emulator.plan import check
+from emulator.records import RunRecord
 from emulator.runtime import interrupted
 from emulator.runtime import repositories as repofile
 from emulator.runtime import variable_groups as groupfile
@@ -539,7 +540,7 @@ def _decision(
         jobs = next(s["jobs"] for s in run.data["stages"] if s["name"] == wait.stage)
         steps = next(j["steps"] for j in jobs if j["name"] == wait.job)
         waiting = [st for st in steps if st.get("waitingSince") and st.get("result") is None]
-        step: dict[str, Any] = waiting[0] if waiting else {}
+        step: Mapping[str, Any] = waiting[0] if waiting else {}
         rules = step.get("validation") or {}
         why = manual.refusal(
             list(rules.get("approvers") or []),
@@ -572,7 +573,7 @@ def _decision(
     return approvals.sign(home, entry)
 
 
-def shown(run: runstore.Run) -> dict[str, Any]:
+def shown(run: runstore.Run) -> RunRecord:
     """The record as it should be shown: a run that says "running" while no mlops process holds it was
     interrupted (see runtime/interrupted.py)."""
     if run.data.get("status") in ("running", "queued") and not run.executing():

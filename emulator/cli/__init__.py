@@ -21,6 +21,7 @@ from emulator import __version__, runner
 from emulator.cli import listing, render
 from emulator.cli import validate as validate_command
 from emulator.errors import MlopsError, did_you_mean
+from emulator.records import RunRecord
 from emulator.report.times import durations
 from emulator.store import runs as runstore
 from emulator.store.paths import state_home, writable
@@ -377,7 +378,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
     raise AssertionError(cmd)  # pragma: no cover - argparse rejects unknown commands
 
 
-def _run_item(record: dict[str, Any]) -> dict[str, Any]:
+def _run_item(record: RunRecord) -> dict[str, Any]:
     """A run as `mlops runs -o json` lists it."""
     keys = ("id", "pipeline", "status", "result", "requestedBy", "startedAt", "finishedAt", "waiting")
     return {k: record.get(k) for k in keys}

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emulator.gates import approvals, manual
+from emulator.records import RunRecord
 from emulator.runtime import conditions as cond
 from emulator.runtime.process import CANCEL, TIMEOUT
 from emulator.store.files import utc_now
@@ -48,7 +49,7 @@ def _minutes_between(start: str, end: str | None, minute_seconds: float) -> floa
 
 
 def decisions_for(
-    run: dict[str, Any], home: Path | None, stage: str, job: str
+    run: RunRecord, home: Path | None, stage: str, job: str
 ) -> tuple[list[dict[str, Any]], int]:
     """The signed decisions on this job's manual validation; how many were ignored as forged."""
     valid: list[dict[str, Any]] = []

@@ -17,6 +17,7 @@ from typing import Any
 from emulator.expressions import CaseInsensitiveDict
 from emulator.model import Job, Stage
 from emulator.plan import Graph
+from emulator.records import JobRecord, StageRecord
 from emulator.runtime import conditions as cond
 from emulator.runtime.secrets import RunSecrets
 from emulator.runtime.variables import VariableSet
@@ -34,7 +35,7 @@ def step_context(vs: VariableSet) -> dict[str, Any]:
     return {"variables": variables_view(vs)}
 
 
-def phase_result(srec: dict[str, Any], phase: str) -> str | None:
+def phase_result(srec: StageRecord, phase: str) -> str | None:
     """A YAML job's result: its legs rolled up; None while any of them is not finished."""
     records = [j for j in srec["jobs"] if j.get("phase", j["name"]) == phase]
     if any(j["state"] != "completed" for j in records):
@@ -93,10 +94,10 @@ class RunContexts:
             "pipeline": self.pipeline(),
         }
 
-    def _job_outputs(self, stage: str, jrec: dict[str, Any]) -> dict[str, str]:
+    def _job_outputs(self, stage: str, jrec: JobRecord) -> dict[str, str]:
         return self.secrets.outputs_of(f"{stage}/{jrec['name']}", jrec.get("outputs") or {})
 
-    def _phase(self, stage: str, srec: dict[str, Any], phase: str) -> CaseInsensitiveDict:
+    def _phase(self, stage: str, srec: StageRecord, phase: str) -> CaseInsensitiveDict:
         records = [j for j in srec["jobs"] if j.get("phase", j["name"]) == phase]
         outputs: dict[str, str] = {}
         for jrec in records:

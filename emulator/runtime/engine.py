@@ -31,13 +31,14 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from emulator.errors import MlopsError, PipelineError
 from emulator.gates import checks as gate_checks
 from emulator.model import Job, Pipeline, Stage, matrix_legs
 from emulator.plan import RuntimeJob, expand_job, job_graph, job_record, stage_dependencies, stage_graph
 from emulator.plan import initial_record as plan_initial_record
+from emulator.records import JobRecord, StageRecord
 from emulator.runtime import conditions as cond
 from emulator.runtime import interrupted
 from emulator.runtime.contexts import RunContexts, phase_result, variables_view
@@ -61,12 +62,12 @@ POLL_SECONDS = 0.25
 ACTIVE = ("queued", "running")
 
 
-def initial_record(pipeline: Pipeline) -> list[dict[str, Any]]:
+def initial_record(pipeline: Pipeline) -> list[StageRecord]:
     """The stage/job/step skeleton of a run record, before anything ran (see plan.initial_record)."""
     return plan_initial_record(pipeline)
 
 
-def _find(items: list[dict[str, Any]], name: str) -> dict[str, Any]:
+def _find(items: list[JobRecord], name: str) -> JobRecord:
     return next(i for i in items if i["name"] == name)
 
 
@@ -216,7 +217,7 @@ class Engine:
                 data["result"] = PAUSED
                 self.run.save()
                 self.run.event(
-                    "paused", stage=data.get("waiting", {}).get("stage") if data.get("waiting") else None
+                    "paused", stage=(data.get("waiting") or {}).get("stage")
                 )
                 return PAUSED
             self._cancel_rest()
@@ -230,7 +231,7 @@ class Engine:
                 result = cond.FAILED
             elif result == cond.SKIPPED:
                 result = cond.SUCCEEDED
-            data.update(status="completed", result=result, finishedAt=utc_now(), waiting=None)
+            data.update({"status": "completed", "result": result, "finishedAt": utc_now(), "waiting": None})
             self.run.save()
             self.secrets.forget()  # the run can no longer resume: no secret stays at rest
         self.run.event("finished", result=result)
@@ -243,13 +244,17 @@ class Engine:
                 continue
             for jrec in srec["jobs"]:
                 if jrec["state"] != "completed":
-                    jrec.update(state="completed", result=cond.CANCELED)
+                    jrec.update({"state": "completed", "result": cond.CANCELED})
                     for st in jrec["steps"]:
                         st["result"] = st.get("result") or cond.CANCELED
             srec.update(
-                state="completed",
-                result=cond.worst(j["result"] for j in srec["jobs"]) if srec["jobs"] else cond.CANCELED,
-                finishedAt=utc_now(),
+                {
+                    "state": "completed",
+                    "result": (
+                        cond.worst(j["result"] for j in srec["jobs"]) if srec["jobs"] else cond.CANCELED
+                    ),
+                    "finishedAt": utc_now(),
+                }
             )
             if srec["result"] == cond.SKIPPED:
                 srec["result"] = cond.CANCELED
@@ -273,11 +278,12 @@ class Engine:
                             "message": why,
                         }
                     )
-                jrec.update(state="pending", result=None, outputs={})
+                jrec.update({"state": "pending", "result": None, "outputs": {}})
                 for key in ("startedAt", "finishedAt", "message", "seconds", "timedOut"):
-                    jrec.pop(key, None)
-                for st in jrec["steps"]:
-                    keep = {
+                    cast("dict[str, Any]", jrec).pop(key, None)
+                for step in jrec["steps"]:
+                    st = cast("dict[str, Any]", step)  # the same dict, emptied: the journal knows it
+                    keep: dict[str, Any] = {
                         k: st[k]
                         for k in ("index", "name", "displayName", "task", "hook", "iteration")
                         if k in st
@@ -363,7 +369,7 @@ class Engine:
 
         return cond.Upstream(self._upstream[name], result_of)
 
-    def _try_start_stage(self, stage: Stage, srec: dict[str, Any]) -> bool:
+    def _try_start_stage(self, stage: Stage, srec: StageRecord) -> bool:
         if self.cancellation.aborted:
             self._skip_stage(stage, srec, "the run was stopped", cond.CANCELED)
             return True
@@ -406,27 +412,35 @@ class Engine:
                     stage, srec, f"Environment '{outcome.environment}': {outcome.message}", cond.FAILED
                 )
                 return True
-        srec.update(state="running", startedAt=srec.get("startedAt") or utc_now())
+        srec.update({"state": "running", "startedAt": srec.get("startedAt") or utc_now()})
         srec.pop("message", None)
-        if self.run.data.get("waiting") and self.run.data["waiting"].get("stage") == stage.name:
+        waiting = self.run.data.get("waiting")
+        if waiting and waiting.get("stage") == stage.name:
             self.run.data["waiting"] = None
         self.run.save(srec)
         self.run.event("stageStarted", stage=stage.name)
         self.reporter.stage_started(stage)
         return True
 
-    def _skip_stage(self, stage: Stage, srec: dict[str, Any], why: str, result: str = cond.SKIPPED) -> None:
+    def _skip_stage(self, stage: Stage, srec: StageRecord, why: str, result: str = cond.SKIPPED) -> None:
         """A stage that does not run: its jobs and steps are skipped (nothing under a skipped parent runs)."""
-        srec.update(state="completed", result=result, message=self.masker(why), finishedAt=utc_now())
+        srec.update(
+            {
+                "state": "completed",
+                "result": result,
+                "message": self.masker(why),
+                "finishedAt": utc_now(),
+            }
+        )
         for jrec in srec["jobs"]:
-            jrec.update(state="completed", result=cond.SKIPPED)
+            jrec.update({"state": "completed", "result": cond.SKIPPED})
             for st in jrec["steps"]:
                 st["result"] = cond.SKIPPED
         self.run.save(srec)
         self.run.event("stageFinished", stage=stage.name, result=result)
         self.reporter.stage_finished(stage, result, srec["message"])
 
-    def _schedule_jobs(self, stage: Stage, srec: dict[str, Any], pool: ThreadPoolExecutor) -> bool:
+    def _schedule_jobs(self, stage: Stage, srec: StageRecord, pool: ThreadPoolExecutor) -> bool:
         changed = False
         graph = self.job_graphs[stage.name]
         starved = False
@@ -473,18 +487,18 @@ class Engine:
             heapq.heappush(self._starved, (self._order[stage.name], stage.name))
         return changed
 
-    def _finish_stage(self, stage: Stage, srec: dict[str, Any]) -> None:
+    def _finish_stage(self, stage: Stage, srec: StageRecord) -> None:
         result = cond.worst(j["result"] for j in srec["jobs"])
-        srec.update(state="completed", result=result, finishedAt=utc_now())
+        srec.update({"state": "completed", "result": result, "finishedAt": utc_now()})
         self.run.save(srec)
         self.run.event("stageFinished", stage=stage.name, result=result)
         self.reporter.stage_finished(stage, result, srec.get("message"))
 
-    def _runtime_job(self, stage: Stage, job: Job, srec: dict[str, Any], jrec: dict[str, Any]) -> RuntimeJob:
+    def _runtime_job(self, stage: Stage, job: Job, srec: StageRecord, jrec: JobRecord) -> RuntimeJob:
         legs: Mapping[str, Mapping[str, str]] | None = None
         if job.matrix_expression is not None:
             legs = {
-                j["leg"]: j.get("matrix") or {}
+                str(j["leg"]): j.get("matrix") or {}
                 for j in srec["jobs"]
                 if j.get("phase") == job.name and j.get("leg") is not None
             }
@@ -498,7 +512,7 @@ class Engine:
         )
 
     def _expand_dynamic_matrix(
-        self, stage: Stage, job: Job, srec: dict[str, Any], jrec: dict[str, Any]
+        self, stage: Stage, job: Job, srec: StageRecord, jrec: JobRecord
     ) -> bool:
         """`matrix: $[ ... ]`: evaluated once its dependencies are done; the legs replace the placeholder."""
         assert job.matrix_expression is not None
@@ -512,14 +526,19 @@ class Engine:
         except (MlopsError, ValueError) as exc:
             message = exc.render() if isinstance(exc, MlopsError) else f"The matrix is not valid JSON: {exc}"
             jrec.update(
-                state="completed", result=cond.FAILED, message=self.masker(message), finishedAt=utc_now()
+                {
+                    "state": "completed",
+                    "result": cond.FAILED,
+                    "message": self.masker(message),
+                    "finishedAt": utc_now(),
+                }
             )
             self.run.save(jrec)
             self.reporter.job_finished(stage, job, cond.FAILED)
             return True
         index = srec["jobs"].index(jrec)
         if not legs:
-            jrec.update(state="completed", result=cond.SKIPPED, message="the matrix has no legs")
+            jrec.update({"state": "completed", "result": cond.SKIPPED, "message": "the matrix has no legs"})
             self.run.save(jrec)
             return True
         new = [job_record(r) for r in expand_job(stage.name, job, legs)]
@@ -530,9 +549,9 @@ class Engine:
     def _start_job(
         self,
         stage: Stage,
-        srec: dict[str, Any],
+        srec: StageRecord,
         job: Job,
-        jrec: dict[str, Any],
+        jrec: JobRecord,
         pool: ThreadPoolExecutor,
         resumed: bool = False,
     ) -> None:
@@ -567,7 +586,12 @@ class Engine:
                 )
         except MlopsError as exc:
             jrec.update(
-                state="completed", result=cond.FAILED, message=self.masker(exc.render()), finishedAt=utc_now()
+                {
+                    "state": "completed",
+                    "result": cond.FAILED,
+                    "message": self.masker(exc.render()),
+                    "finishedAt": utc_now(),
+                }
             )
             for st in jrec["steps"]:
                 st["result"] = st.get("result") or cond.SKIPPED
@@ -582,9 +606,9 @@ class Engine:
         self._running[future] = (stage.name, rjob.name)
 
     def _skip_job(
-        self, stage: Stage, job: Job, jrec: dict[str, Any], why: str, result: str = cond.SKIPPED
+        self, stage: Stage, job: Job, jrec: JobRecord, why: str, result: str = cond.SKIPPED
     ) -> None:
-        jrec.update(state="completed", result=result, message=why, finishedAt=utc_now())
+        jrec.update({"state": "completed", "result": result, "message": why, "finishedAt": utc_now()})
         for st in jrec["steps"]:
             st["result"] = st.get("result") or cond.SKIPPED
         self.run.save(jrec)
@@ -595,11 +619,18 @@ class Engine:
         with self.run.lock:
             jrec = _find(self._srecs[stage_name]["jobs"], job_name)
             if jrec["state"] != "completed":
-                jrec.update(state="completed", result=cond.FAILED, message=message, finishedAt=utc_now())
+                jrec.update(
+                    {
+                        "state": "completed",
+                        "result": cond.FAILED,
+                        "message": message,
+                        "finishedAt": utc_now(),
+                    }
+                )
                 self.run.save(jrec)
 
     # ---- gates --------------------------------------------------------------------------------
-    def _gate(self, stage: Stage, env: str, srec: dict[str, Any]) -> gate_checks.GateOutcome:
+    def _gate(self, stage: Stage, env: str, srec: StageRecord) -> gate_checks.GateOutcome:
         envs = self.options.environments
         config = envs.get(env)
         context = gate_checks.GateContext(home=self.options.home, check_policy=self.options.check_policy)

@@ -25,11 +25,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from itertools import groupby
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, cast
 
 from emulator.errors import MlopsError
 from emulator.model import Job, Stage, Step
 from emulator.plan import DEFAULT_JOB_NAME, RuntimeJob, RuntimeStep
+from emulator.records import JobRecord, StepRecord
 from emulator.runtime import conditions as cond
 from emulator.runtime.agentless import WAITING, run_task
 from emulator.runtime.contexts import step_context
@@ -53,7 +54,7 @@ class JobRunner:
         services: JobServices,
         stage: Stage,
         rjob: RuntimeJob,
-        jrec: dict[str, Any],
+        jrec: JobRecord,
         variables: VariableSet,
         resumed: bool = False,
     ) -> None:
@@ -90,13 +91,15 @@ class JobRunner:
         self.services.predefined.agent(self.base, self.stage, self.rjob, self.workspace)
         with self.run.lock:
             if self.resumed:
-                self.jrec.update(state="running", result=None)
+                self.jrec.update({"state": "running", "result": None})
             else:
                 self.jrec.update(
-                    state="running",
-                    startedAt=utc_now(),
-                    result=None,
-                    attempt=int(self.jrec.get("attempt") or 0) + 1,
+                    {
+                        "state": "running",
+                        "startedAt": utc_now(),
+                        "result": None,
+                        "attempt": int(self.jrec.get("attempt") or 0) + 1,
+                    }
                 )
             self.jrec.pop("finishedAt", None)
             self.run.save(self.jrec)
@@ -132,11 +135,13 @@ class JobRunner:
         )
         with self.run.lock:
             self.jrec.update(
-                state="completed",
-                result=result,
-                finishedAt=utc_now(),
-                seconds=round(time.monotonic() - started, 3),
-                outputs=outputs,
+                {
+                    "state": "completed",
+                    "result": result,
+                    "finishedAt": utc_now(),
+                    "seconds": round(time.monotonic() - started, 3),
+                    "outputs": outputs,
+                }
             )
             if self.timed_out:
                 self.jrec["timedOut"] = True
@@ -218,7 +223,7 @@ class JobRunner:
     def _skip(self, steps: Sequence[RuntimeStep], why: str) -> None:
         with self.run.lock:
             for rstep in steps:
-                self.jrec["steps"][rstep.index].update(result=cond.SKIPPED, message=why)
+                self.jrec["steps"][rstep.index].update({"result": cond.SKIPPED, "message": why})
             self.run.save(self.jrec)
 
     def _steps(self, steps: Sequence[RuntimeStep], variables: VariableSet, status: str) -> str:
@@ -243,11 +248,11 @@ class JobRunner:
             return cond.merge(status, done) if done in (cond.WITH_ISSUES, cond.FAILED) else status
         if self.services.cancellation.aborted:
             with self.run.lock:
-                srec.update(result=cond.CANCELED, message="the run was stopped")
+                srec.update({"result": cond.CANCELED, "message": "the run was stopped"})
             return cond.CANCELED
         if not step.enabled:
             with self.run.lock:
-                srec.update(result=cond.SKIPPED, message="the step is disabled (enabled: false)")
+                srec.update({"result": cond.SKIPPED, "message": "the step is disabled (enabled: false)"})
             return status
         condition = step.condition or cond.DEFAULT_CONDITION
         try:
@@ -261,14 +266,18 @@ class JobRunner:
         except MlopsError as exc:
             with self.run.lock:
                 srec.update(
-                    result=cond.FAILED, message=self.services.masker(exc.render()), finishedAt=utc_now()
+                    {
+                        "result": cond.FAILED,
+                        "message": self.services.masker(exc.render()),
+                        "finishedAt": utc_now(),
+                    }
                 )
                 self.run.save(self.jrec)
             self.services.reporter.step_finished(self.stage, self.view, step, cond.FAILED, 0.0, exc.message)
             return cond.merge(status, cond.FAILED)
         if not run_it:
             with self.run.lock:
-                srec.update(result=cond.SKIPPED, message=f"condition '{condition}' was false")
+                srec.update({"result": cond.SKIPPED, "message": f"condition '{condition}' was false"})
             self.services.reporter.step_finished(self.stage, self.view, step, cond.SKIPPED, 0.0, None)
             return status
         view = replace(step, display_name=self.services.masker(variables.expand(step.display_name)))
@@ -276,10 +285,12 @@ class JobRunner:
         started = time.monotonic()
         with self.run.lock:  # saved with the step's result: a crash reruns the whole job anyway
             srec.update(
-                startedAt=utc_now(),
-                displayName=view.display_name,
-                log=str(log_path.relative_to(self.run.dir)),
-                result=None,
+                {
+                    "startedAt": utc_now(),
+                    "displayName": view.display_name,
+                    "log": str(log_path.relative_to(self.run.dir)),
+                    "result": None,
+                }
             )
         self.services.reporter.step_started(self.stage, self.view, view)
         state = _StepState(self, rstep, view, variables, status, srec)
@@ -296,7 +307,7 @@ class JobRunner:
         message = outcome.message
         if result == WAITING:
             with self.run.lock:
-                srec.update(result=None, message=message, **(outcome.data or {}))
+                srec.update(cast(StepRecord, {"result": None, "message": message, **(outcome.data or {})}))
                 self.run.save(self.jrec)
             self.services.reporter.step_finished(self.stage, self.view, view, WAITING, 0.0, message)
             return WAITING
@@ -310,10 +321,12 @@ class JobRunner:
         mask = self.services.masker
         with self.run.lock:
             srec.update(
-                result=result,
-                finishedAt=utc_now(),
-                seconds=round(seconds, 3),
-                message=mask(message) if message else None,
+                {
+                    "result": result,
+                    "finishedAt": utc_now(),
+                    "seconds": round(seconds, 3),
+                    "message": mask(message) if message else None,
+                }
             )
             if outcome.data:
                 srec.update(mask.deep(dict(outcome.data)))
@@ -363,7 +376,7 @@ class _StepState:
         view: Step,
         variables: VariableSet,
         status: str,
-        srec: dict[str, Any],
+        srec: StepRecord,
     ) -> None:
         self.runner = runner
         self.services = runner.services

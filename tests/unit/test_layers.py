@@ -1,8 +1,8 @@
 """The package's import rules, read from the code's own imports (every `import`, also those inside
 functions, so that no cycle can hide in one).
 
-- The pure core (expressions, templates, model, plan, normalize, yamlio, errors, manual_validation)
-  imports nothing from the edges.
+- The pure core (expressions, templates, model, plan, normalize, yamlio, errors, manual_validation,
+  records) imports nothing from the edges.
 - The emulated Azure ML is layered, `az -> serving -> compute -> assets -> {errors, context}`: a module
   imports only from its own layer or the layers below, and from outside the package only the
   project's errors, which extras are installed (`extras`), the state folder (`store`) and process
@@ -28,6 +28,7 @@ CORE = (
     "emulator.yamlio",
     "emulator.errors",
     "emulator.manual_validation",
+    "emulator.records",
 )
 EDGES = (
     "emulator.runtime",
