@@ -12,23 +12,65 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from emulator.gates import approvals, manual
-from emulator.records import RunRecord
+from emulator.model import Stage
+from emulator.plan import RuntimeJob, RuntimeStep
+from emulator.records import JobRecord, RunRecord, StepRecord
 from emulator.runtime import conditions as cond
 from emulator.runtime.process import CANCEL, TIMEOUT
+from emulator.runtime.services import JobServices
+from emulator.runtime.variables import VariableSet
 from emulator.store.files import utc_now
-from emulator.tasks.base import TaskOutcome
+from emulator.tasks.base import StepContext, TaskOutcome
 
-if TYPE_CHECKING:
-    from emulator.runtime.jobs import _StepState
+
+class AgentlessJob(Protocol):
+    """What an agentless task reads of its job (a JobRunner), and its timeout flag."""
+
+    timed_out: bool
+
+    @property
+    def stage(self) -> Stage: ...
+
+    @property
+    def rjob(self) -> RuntimeJob: ...
+
+    @property
+    def jrec(self) -> JobRecord: ...
+
+
+class AgentlessStep(Protocol):
+    """What an agentless task uses of the step that runs it (the runner's step state): declared here so
+    that this module needs nothing of jobs.py, which calls it."""
+
+    @property
+    def services(self) -> JobServices: ...
+
+    @property
+    def runner(self) -> AgentlessJob: ...
+
+    @property
+    def rstep(self) -> RuntimeStep: ...
+
+    @property
+    def srec(self) -> StepRecord: ...
+
+    @property
+    def variables(self) -> VariableSet: ...
+
+    def write(self, line: str, kind: str) -> None: ...
+
+    def stop(self) -> str | None: ...
+
+    def context(self, agent: bool = True) -> StepContext: ...
 
 WAITING = "waiting"  # a step's outcome while it waits for a person: its job waits, the run pauses
 POLL_SECONDS = 0.1
 
 
-def run_task(state: _StepState) -> TaskOutcome:
+def run_task(state: AgentlessStep) -> TaskOutcome:
     step = state.rstep.step
     if step.task.lower() in {t.lower() for t in manual.TASKS}:
         return manual_validation(state)
@@ -64,7 +106,7 @@ def decisions_for(
     return valid, forged
 
 
-def manual_validation(state: _StepState) -> TaskOutcome:
+def manual_validation(state: AgentlessStep) -> TaskOutcome:
     """Settled by the first valid decision made in time; else by onTimeout once the wait is over;
     the job's own timeout, when it comes first, cancels the job as on an agent."""
     runner, services, srec = state.runner, state.services, state.srec
@@ -119,7 +161,7 @@ def manual_validation(state: _StepState) -> TaskOutcome:
     return TaskOutcome(result, verdict.message, {**data, "decidedBy": verdict.decided_by})
 
 
-def _audit(state: _StepState, verdict: manual.Verdict) -> None:
+def _audit(state: AgentlessStep, verdict: manual.Verdict) -> None:
     """Every evaluation of a manual validation goes to the run's audit trail (`validations`)."""
     run = state.services.run
     with run.lock:
@@ -135,7 +177,7 @@ def _audit(state: _StepState, verdict: manual.Verdict) -> None:
         )
 
 
-def delay(state: _StepState) -> TaskOutcome:
+def delay(state: AgentlessStep) -> TaskOutcome:
     """`Delay@1`: wait `delayForMinutes`, unless the job is canceled or times out first."""
     text = (state.variables.expand(str(_input(state, "delayForMinutes") or "0"))).strip()
     try:
@@ -154,7 +196,7 @@ def delay(state: _StepState) -> TaskOutcome:
     return TaskOutcome(cond.SUCCEEDED)
 
 
-def _input(state: _StepState, name: str) -> Any:
+def _input(state: AgentlessStep, name: str) -> Any:
     for key, value in state.rstep.step.inputs.items():
         if key.lower() == name.lower():
             return value
