@@ -87,7 +87,6 @@ class Engine:
         self.pipeline = pipeline
         self.options = options
         self.reporter = reporter
-        self.registry = registry
         self.cancellation = cancellation or Cancellation()
         self.counters = Counters(options.home, str(run.data.get("pipeline", "")), run.id)
         self.parallel = (
