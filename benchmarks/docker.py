@@ -11,8 +11,8 @@ state folder it trains the credit model (`az ml job create`), registers it, and 
 - start-to-healthy: `docker run` until GET / answers, vs the same server started as a process from
   the isolated virtualenv (the no-daemon mode);
 - scoring latency: the same number of sequential POST /score with code/sample-request.json against
-  the container and against the process (new connection per request, as `az ml online-endpoint
-  invoke` does).
+  the container and against the process, each on its unix socket (a new connection per request, as
+  the endpoint's front opens to gunicorn).
 
 Usage: DOCKER_HOST=unix://D/sock .venv/bin/python benchmarks/docker.py [--requests N]
 """
@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 from emulator.azureml import write_az_shim  # noqa: E402 - after the path setup, so the script runs from a checkout
-from emulator.azureml.compute import envbuild  # noqa: E402
+from emulator.azureml.compute import envbuild, loopback  # noqa: E402
 from emulator.azureml.serving import (  # noqa: E402
     base_images,
     containers,
@@ -62,14 +62,14 @@ def az(home: Path, bin_dir: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
-def latencies(url: str, body: bytes, count: int) -> list[float]:
+def latencies(socket: Path, body: bytes, count: int) -> list[float]:
     headers = {"Content-Type": "application/json"}
-    status, _ = serving.http_request("POST", url, body, headers)  # first request outside the sample
+    status, _ = loopback.unix_request(socket, "POST", "/score", body, headers)  # first one outside the sample
     assert status == 200, status
     samples = []
     for _ in range(count):
         started = time.perf_counter()
-        status, _ = serving.http_request("POST", url, body, headers)
+        status, _ = loopback.unix_request(socket, "POST", "/score", body, headers)
         samples.append((time.perf_counter() - started) * 1000)
         assert status == 200, status
     return samples
@@ -158,7 +158,13 @@ def main() -> int:
     body = (ROOT / "code" / "sample-request.json").read_bytes()
     started = time.perf_counter()
     container = containers.run_container(
-        daemon, cold.image_id, home=home, endpoint="bench", deployment="container", environment={}
+        daemon,
+        cold.image_id,
+        home=home,
+        endpoint="bench",
+        deployment="container",
+        environment={},
+        socket_folder=serving.socket_folder(f"{home}/bench/container"),
     )
     container_healthy = containers.wait_healthy(daemon, container)
     container_start = time.perf_counter() - started
@@ -173,13 +179,14 @@ def main() -> int:
         model_dir=model.model_dir,
         cwd=ROOT / "code",
         log_path=work / "process.log",
+        socket_path=serving.socket_folder(f"{home}/bench/process") / serving.SOCKET_NAME,
         environment={},
     )
     process_healthy = serving.wait_healthy(process)
     process_start = time.perf_counter() - started
     try:
-        in_container = latencies(f"{container.base_url}/score", body, options.requests)
-        in_process = latencies(f"{process.base_url}/score", body, options.requests)
+        in_container = latencies(container.socket, body, options.requests)
+        in_process = latencies(process.socket, body, options.requests)
     finally:
         containers.remove(daemon, container.container_id)
         serving.stop_server(process.pid, process.start_ticks)

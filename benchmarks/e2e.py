@@ -10,13 +10,20 @@ Both use the same warm environment cache (built first if needed, and reported se
 ratio measures the emulator's own overhead: YAML expansion, agent steps, the `az` shim and its
 validation, the deployments of two endpoints and two smoke tests.
 
-Usage: .venv/bin/python benchmarks/e2e.py
+The two run in turn, round after round (bare, emulated, bare, emulated…), and the ratio is taken
+round by round, so a machine whose load drifts during the benchmark moves both sides of a ratio alike;
+the median round is the figure. `--without-worker` adds the emulated scenario with every `az` call in
+a process of its own (`MLOPS_AZ_WORKER=off`, as before the resident worker) to the same rounds.
+
+Usage: .venv/bin/python benchmarks/e2e.py [ROUNDS] [--without-worker]
+       .venv/bin/python benchmarks/e2e.py --one bare|emulated   (one side once, for an outside timer)
 """
 
 from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PIPELINE = "mlops_pipelines/BasicBuildRelease.yml"
 
 
-def mlops(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MLOPS_HOME": str(home), "MLFLOW_DISABLE_TELEMETRY": "true"}
+def mlops(home: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MLOPS_HOME": str(home), "MLFLOW_DISABLE_TELEMETRY": "true", **extra}
     return subprocess.run(
         [sys.executable, "-m", "emulator", *args],
         cwd=ROOT,
@@ -40,18 +47,18 @@ def mlops(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def emulated(home: Path) -> float:
+def emulated(home: Path, **extra: str) -> float:
     started = time.perf_counter()
-    first = mlops(home, "run", PIPELINE, "--json", "--quiet")
+    first = mlops(home, "run", PIPELINE, "--json", "--quiet", **extra)
     assert first.returncode == 3, first.stderr[-2000:]
     run_id = json.loads(first.stdout[first.stdout.index("{") :])["id"]
     for env, user in (("test", "alice"), ("production", "carol")):
-        assert mlops(home, "approve", run_id, "--environment", env, "--as", user).returncode == 0
-        resumed = mlops(home, "resume", run_id, "--json", "--quiet")
+        assert mlops(home, "approve", run_id, "--environment", env, "--as", user, **extra).returncode == 0
+        resumed = mlops(home, "resume", run_id, "--json", "--quiet", **extra)
         assert resumed.returncode in (0, 3), resumed.stderr[-2000:]
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     elapsed = time.perf_counter() - started
-    mlops(home, "endpoints", "down")
+    mlops(home, "down")
     return elapsed
 
 
@@ -149,18 +156,48 @@ def bare(work: Path, python: Path) -> float:
         server.wait(timeout=30)
 
 
+def one(side: str) -> None:
+    """One side, once, in a fresh folder: what an outside timer (time, hyperfine) measures."""
+    os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    os.environ.setdefault("MLOPS_ENV_CACHE", str(ROOT / ".mlops-cache" / "envs"))
+    python, _ = warm_environment()
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "bare").mkdir()
+        seconds = bare(Path(tmp) / "bare", python) if side == "bare" else emulated(Path(tmp) / "emulated")
+    print(f"{side}: {seconds:.1f} s")
+
+
 def main() -> None:
+    if "--one" in sys.argv:
+        one(sys.argv[sys.argv.index("--one") + 1])
+        return
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    rounds = int(args[0]) if args else 3
+    without_worker = "--without-worker" in sys.argv
     os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
     os.environ.setdefault("MLOPS_ENV_CACHE", str(ROOT / ".mlops-cache" / "envs"))
     python, build_seconds = warm_environment()
-    with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "bare").mkdir()
-        bare_s = bare(Path(tmp) / "bare", python)
-        emulated_s = emulated(Path(tmp) / "emulated")
     print(f"scoring environment: {'cached' if build_seconds < 5 else 'built'} in {build_seconds:.1f} s")
-    print(f"bare work (train + register + serve + 1 request):        {bare_s:7.1f} s")
-    print(f"emulated scenario (run + 2 approvals + 2 resumes, 5 stages): {emulated_s:7.1f} s")
-    print(f"ratio emulated / bare: {emulated_s / bare_s:.2f}x")
+    rows: list[tuple[float, float, float | None]] = []
+    for number in range(1, rounds + 1):
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "bare").mkdir()
+            bare_s = bare(Path(tmp) / "bare", python)
+            emulated_s = emulated(Path(tmp) / "emulated")
+            alone_s = emulated(Path(tmp) / "alone", MLOPS_AZ_WORKER="off") if without_worker else None
+        rows.append((bare_s, emulated_s, alone_s))
+        extra = f", without the worker {alone_s:.1f} s ({alone_s / bare_s:.2f}x)" if alone_s else ""
+        print(f"round {number}: bare {bare_s:.1f} s, emulated {emulated_s:.1f} s "
+              f"({emulated_s / bare_s:.2f}x){extra}")
+    print(f"bare work (train + register + serve + 1 request), median:             "
+          f"{statistics.median(r[0] for r in rows):7.1f} s")
+    print(f"emulated scenario (run + 2 approvals + 2 resumes, 5 stages), median: "
+          f"{statistics.median(r[1] for r in rows):7.1f} s")
+    ratio = statistics.median(r[1] / r[0] for r in rows)
+    print(f"ratio emulated / bare (median of {rounds} rounds): {ratio:.2f}x")
+    if without_worker:
+        alone = statistics.median(r[2] / r[0] for r in rows if r[2])
+        print(f"ratio emulated without the az worker / bare (median of {rounds} rounds): {alone:.2f}x")
 
 
 if __name__ == "__main__":

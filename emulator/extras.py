@@ -20,7 +20,7 @@ from emulator.errors import MlopsError
 DISTRIBUTION = "mlops-recipes-emulator"
 # extra -> {module the code imports: the distribution that provides it}
 EXTRAS: dict[str, dict[str, str]] = {
-    "azureml": {"azure.ai.ml": "azure-ai-ml", "mlflow": "mlflow"},
+    "azureml": {"azure.ai.ml": "azure-ai-ml", "mlflow": "mlflow", "aiohttp": "aiohttp"},
     "docker": {"docker": "docker"},
     "png": {"cairosvg": "cairosvg"},
 }

@@ -62,6 +62,8 @@ class JobNode:
     deployment: bool = False
     environment: str | None = None
     result: str | None = None
+    server: bool = False             # agentless (pool: server)
+    validations: int = 0             # ManualValidation steps: the job waits for a person
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,9 @@ def _stage_node(stage: Stage, deps: tuple[str, ...], layer: int, environments: A
         name=j.name, display_name=j.display_name, depends_on=graph.depends_on[j.name],
         layer=job_layer[j.name], steps=len(j.all_steps()), deployment=j.deployment,
         environment=j.environment.name if j.environment else None,
-        result=job_results.get((stage.name, j.name))) for j in stage.jobs)
+        result=job_results.get((stage.name, j.name)), server=j.server,
+        validations=sum(1 for s in j.all_steps() if s.task.lower().startswith("manualvalidation@")))
+        for j in stage.jobs)
     gates: list[GateNode] = []
     for env_name in dict.fromkeys(e.name for e in stage.environments()):
         config = environments.get(env_name) if environments is not None else None

@@ -167,6 +167,7 @@ class Stage:
     jobs: tuple[Job, ...]
     location: Location
     condition_location: Location | None = None  # where the condition's text starts
+    skippable: bool = True  # `isSkippable: false`: can't be deselected in "Stages to run"
 
     def environments(self) -> tuple[Environment, ...]:
         return tuple(j.environment for j in self.jobs if j.environment is not None)
@@ -348,6 +349,8 @@ def _stage(node: YMap, index: int) -> Stage:
         jobs,
         node.loc,
         _condition_loc(node),
+        as_bool(node.get("isSkippable", True), node.value_loc("isSkippable") if "isSkippable" in node
+                else node.loc, "isSkippable"),
     )
 
 

@@ -4,7 +4,12 @@ Azure ML (jobs, scoring servers, endpoint fronts).
 Everything the emulator starts runs in a process group of its own, so a stop reaches the whole tree
 it started. A process another `az` or `mlops` process started is known by its pid *and* its start
 time (`process_start_ticks`), or by a marker in its environment (`process_alive`), so a recycled pid
-is never signalled.
+is never signalled. psutil reads both, on Linux and macOS alike.
+
+`process_identity()` writes both as one string (`<pid>:<start ticks>`) for records and environment
+variables. A process that must not outlive the pipeline runner that started it (an `az` call of a
+step) finds the runner's identity in `$MLOPS_RUNNER`, and `exit_with_runner` ends it once the runner
+is gone: a `kill -9` of `mlops` leaves no `az` behind to act on the workspace.
 """
 
 from __future__ import annotations
@@ -12,22 +17,26 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
-from pathlib import Path
+
+import psutil
 
 TERM_GRACE_SECONDS = 5.0
+RUNNER_VARIABLE = "MLOPS_RUNNER"
+_GONE = (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD)
 
 
 def process_start_ticks(pid: int) -> int | None:
-    """Field 22 of /proc/<pid>/stat (start time in clock ticks), or None if the pid is gone/zombie."""
+    """The process's start time in hundredths of a second since the epoch, or None if the pid is gone
+    (or a zombie). With the pid it names one process: a recycled pid has another start time."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+        process = psutil.Process(pid)
+        if process.status() in _GONE:
+            return None
+        return round(float(process.create_time()) * 100)
+    except psutil.Error:
         return None
-    fields = stat[stat.rfind(")") + 2 :].split()
-    if fields[0] in ("Z", "X"):
-        return None
-    return int(fields[19])
 
 
 def is_running(pid: int, start_ticks: int) -> bool:
@@ -36,23 +45,54 @@ def is_running(pid: int, start_ticks: int) -> bool:
 
 
 def process_alive(pid: int, marker: str | None = None) -> bool:
-    """Whether `pid` runs (a zombie does not) and, if given, has `marker` in its environment (so a
-    reused pid is left alone)."""
+    """Whether `pid` runs (a zombie does not) and, if given, has `marker` (`NAME=VALUE`) in its
+    environment (so a reused pid is left alone)."""
     try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    try:
-        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+        process = psutil.Process(pid)
+        if process.status() in _GONE:
             return False
-    except (OSError, IndexError):
-        pass
-    if marker is None:
-        return True
-    try:
-        return marker.encode() in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    except OSError:
+        if marker is None:
+            return True
+        name, _, value = marker.partition("=")
+        return bool(process.environ().get(name) == value)
+    except psutil.Error:
         return False
+
+
+def process_identity(pid: int | None = None) -> str:
+    """`<pid>:<start ticks>` of process `pid` (this one by default): names it for other processes."""
+    pid = os.getpid() if pid is None else pid
+    return f"{pid}:{process_start_ticks(pid) or 0}"
+
+
+def identity_running(identity: str) -> bool:
+    """Whether the process `process_identity` named still runs (True for what it did not write)."""
+    pid, _, ticks = identity.partition(":")
+    try:
+        return is_running(int(pid), int(ticks))
+    except ValueError:
+        return True
+
+
+def exit_with_runner(poll_seconds: float = 0.5) -> str | None:
+    """If `$MLOPS_RUNNER` names a pipeline runner, SIGTERM this process once that runner is gone.
+
+    Returns the runner's identity when it is already gone (the caller should not start), else None.
+    The watch is a daemon thread; SIGTERM lets the process unwind (stop what it started, record it).
+    """
+    identity = os.environ.get(RUNNER_VARIABLE, "")
+    if not identity:
+        return None
+    if not identity_running(identity):
+        return identity
+
+    def watch() -> None:
+        while identity_running(identity):
+            time.sleep(poll_seconds)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="runner-watch", daemon=True).start()
+    return None
 
 
 def kill_group(

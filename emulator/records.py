@@ -39,6 +39,7 @@ class AttemptRecord(TypedDict, total=False):
     startedAt: str | None
     finishedAt: str | None
     message: str
+    logs: str  # where its logs were kept when the job ran again (relative to the run's folder)
 
 
 class JobRecord(TypedDict, total=False):
@@ -65,6 +66,7 @@ class JobRecord(TypedDict, total=False):
     seconds: float
     message: str
     timedOut: bool
+    deselected: bool  # left out when the run was queued (--stage, --skip-stage, --job)
 
 
 class StageRecord(TypedDict, total=False):
@@ -78,6 +80,8 @@ class StageRecord(TypedDict, total=False):
     finishedAt: str
     message: str
     conditionMet: bool
+    deselected: bool
+    rerunAt: str  # when `mlops rerun --failed` reset it
 
 
 class RunRecord(TypedDict, total=False):
@@ -116,3 +120,4 @@ class RunRecord(TypedDict, total=False):
     approvals: list[dict[str, Any]]  # signed decisions
     checks: list[dict[str, Any]]  # every evaluation of an environment's checks
     validations: list[dict[str, Any]]  # every evaluation of a manual validation
+    reruns: list[dict[str, Any]]  # each `mlops rerun --failed`: when, by whom, the jobs reset

@@ -10,12 +10,13 @@ import gc
 import getpass
 import hashlib
 import os
+import re
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from emulator.errors import Location, MlopsError, RunError, did_you_mean
 from emulator.gates import approvals, manual
@@ -25,8 +26,9 @@ from emulator.model import Pipeline, build
 from emulator.normalize import normalize
 from emulator.plan import check
 from emulator.records import RunRecord
-from emulator.runtime import interrupted
+from emulator.runtime import interrupted, rerun
 from emulator.runtime import repositories as repofile
+from emulator.runtime import selection as run_selection
 from emulator.runtime import variable_groups as groupfile
 from emulator.runtime.engine import Engine, initial_record
 from emulator.runtime.events import Reporter
@@ -180,6 +182,7 @@ class RunRequest:
     secret_variables: Mapping[str, str] = field(default_factory=dict)  # queue-time secrets, never recorded
     task_policy: str = "fail"  # tasks without local behaviour: fail or skip
     tasks_file: Path | None = None
+    selection: run_selection.Selection = field(default_factory=run_selection.Selection)  # "Stages to run"
 
 
 def _options(
@@ -231,6 +234,9 @@ def start(
     decisions += [
         _pre_decision(compiled.environments, env, "rejected", user, request.comment) for env in request.reject
     ]
+    left_out = run_selection.resolve(compiled.pipeline, request.selection)
+    stages = initial_record(compiled.pipeline)
+    run_selection.mark(stages, left_out)
     extends = _extends_chain(compiled.expanded.source, compiled.expanded.repo_root)
     source = compiled.expanded.source
     try:
@@ -263,7 +269,8 @@ def start(
             "approvals": [],
             "checks": [],
             "extends": extends,
-            "stages": initial_record(compiled.pipeline),
+            "stages": stages,
+            **(run_selection.describe(left_out) if request.selection else {}),
         },
     )
     run.data["approvals"] = [approvals.sign(home, {**d, "run": run.id}) for d in decisions]
@@ -358,6 +365,10 @@ def _engine(
         return run
     options = _options(home, Path(run.data["repoRoot"]), environments, run.data)
     _check_groups(pipeline, options.variable_groups)
+    if _calls_az(pipeline):  # the az worker imports while the first steps run
+        from emulator.azureml.resident.client import prestart
+
+        prestart()
     tasks_file = run.data.get("tasksFile")
     registry = default_registry(
         standins.load(Path(tasks_file) if tasks_file else None), str(run.data.get("taskPolicy") or "fail")
@@ -377,6 +388,19 @@ def _frozen_heap() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+_AZ_COMMAND = re.compile(r"(^|[\s;&|(`$])az\s")
+
+
+def _calls_az(pipeline: Pipeline) -> bool:
+    return any(
+        step.task.lower().startswith("azurecli@")
+        or any(isinstance(v, str) and _AZ_COMMAND.search(v) for v in step.inputs.values())
+        for stage in pipeline.stages
+        for job in stage.jobs
+        for step in job.all_steps()
+    )
 
 
 def _check_groups(pipeline: Pipeline, groups: groupfile.VariableGroups) -> None:
@@ -431,6 +455,47 @@ def resume(
         document = loads(run.pipeline_text(), str(run.pipeline_file), text_scalars=True)
         pipeline = build(document)
         check(pipeline)
+        return _engine(run, pipeline, _environments_of(run), home, reporter, cancellation)
+
+
+def rerun_failed(
+    run_id: str,
+    home: Path,
+    reporter: Reporter,
+    user: str,
+    secret_variables: Mapping[str, str] | None = None,
+    cancellation: Cancellation | None = None,
+) -> runstore.Run:
+    """Azure's "Rerun failed jobs": a new attempt of a finished run, with the YAML it was queued with;
+    succeeded jobs keep their results and outputs, failed and canceled ones (and what they held back)
+    run again (see runtime/rerun.py). Queue-time secrets are not kept once a run ends: give them again."""
+    run = runstore.load(home, run_id)
+    with run.exclusive(wait=False):
+        run = runstore.load(home, run_id)
+        _trusted(run, "rerun")
+        status, result = run.data.get("status"), run.data.get("result")
+        if status != "completed":
+            raise RunError(f"Run {run.id} has not finished (status: {shown(run).get('status')})", None,
+                           hint=f"mlops resume {run.id} continues it")
+        if result in ("succeeded", "succeededWithIssues"):
+            raise RunError(f"Run {run.id} {result}: it has no failed job to rerun", None,
+                           hint="start a new run with mlops run")
+        pipeline = build(loads(run.pipeline_text(), str(run.pipeline_file), text_scalars=True))
+        check(pipeline)
+        now = utc_now()
+        jobs = rerun.reset_failed(run.data, pipeline, now)
+        if not jobs:
+            raise RunError(f"Run {run.id} has no failed or canceled job to rerun", None)
+        rerun.keep_logs(run.dir, jobs, run.data)
+        run.data.update({"status": "queued", "result": None, "waiting": None})
+        for key in ("finishedAt", "message"):
+            cast("dict[str, Any]", run.data).pop(key, None)
+        names = [f"{s}.{j}" for s, j in jobs]
+        run.data.setdefault("reruns", []).append({"at": now, "by": user, "jobs": names})
+        run.save()
+        if secret_variables:
+            run.save_secrets({"variables": dict(secret_variables)})
+        run.event("rerun", jobs=len(jobs), by=user)
         return _engine(run, pipeline, _environments_of(run), home, reporter, cancellation)
 
 

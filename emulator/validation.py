@@ -30,7 +30,8 @@ from emulator import extras, lint, plan, task_catalog, task_inputs
 from emulator.errors import Location, MlopsError, PipelineError, did_you_mean
 from emulator.findings import Finding
 from emulator.gates.environments import Environments
-from emulator.model import Pipeline, Step
+from emulator.model import Pipeline, Step, Variable
+from emulator.runtime.variables import expand_macros
 from emulator.tasks.connections import UNCHECKED, Connections
 from emulator.yamlio import YMap, YStr, location_of, plain, resolve_plain_scalar
 
@@ -53,6 +54,8 @@ _KINDS = {
     ("component", "create"): "component",
 }
 _SCRIPT_INPUTS = ("script", "inlineScript")
+# predefined variables that name the folder a step's relative paths start from: the checkout
+_CHECKOUT_FOLDERS = ("System.DefaultWorkingDirectory", "Build.SourcesDirectory", "Build.Repository.LocalPath")
 
 
 @dataclass(frozen=True)
@@ -95,15 +98,32 @@ def _commands(script: str) -> Iterator[list[str]]:
                 yield words
 
 
+def _steps_with_variables(pipeline: Pipeline, repo_root: Path) -> Iterator[tuple[Step, dict[str, str]]]:
+    """Each step with the variables it sees whose value is written in the YAML (not a `$[ ]` runtime
+    expression), lower-case names, plus the agent's folders that name the checkout."""
+    for stage in pipeline.stages:
+        for job in stage.jobs:
+            known = {name.lower(): str(repo_root) for name in _CHECKOUT_FOLDERS}
+            for scope in (pipeline.variables, stage.variables, job.variables):
+                for var in scope:
+                    if isinstance(var, Variable) and isinstance(var.value, str) and "$[" not in var.value:
+                        known[var.name.lower()] = var.value
+            for step in job.all_steps():
+                yield step, known
+
+
 def azureml_files(pipeline: Pipeline, repo_root: Path) -> tuple[list[AzureMLFile], list[str]]:
-    """The Azure ML YAML files referenced by `az ml <group> <verb> --file F` in the pipeline's steps."""
+    """The Azure ML YAML files referenced by `az ml <group> <verb> --file F` in the pipeline's steps,
+    after the `$(variables)` known before the run (`az ml $(endpoint_type)-deployment create`), relative
+    to the step's `workingDirectory` (default: the checkout)."""
     found: dict[tuple[str, Path], AzureMLFile] = {}
     skipped: list[str] = []
-    steps: list[Step] = [st for s in pipeline.stages for j in s.jobs for st in j.all_steps()]
-    for step in steps:
+    for step, known in _steps_with_variables(pipeline, repo_root):
+        folder = expand_macros(str(step.inputs.get("workingDirectory") or ""), known.get).strip()
+        base = repo_root if not folder or "$(" in folder else (repo_root / folder).resolve()
         scripts = [str(step.inputs[k]) for k in _SCRIPT_INPUTS if isinstance(step.inputs.get(k), str)]
         for script in scripts:
-            for words in _commands(script):
+            for words in _commands(expand_macros(script, known.get)):
                 kind = _KINDS.get((words[2], words[3]))
                 if kind is None:
                     continue
@@ -113,7 +133,7 @@ def azureml_files(pipeline: Pipeline, repo_root: Path) -> tuple[list[AzureMLFile
                         if "$(" in ref or "${" in ref or "$" in ref:
                             skipped.append(f"{ref} ({step.location})")
                             continue
-                        path = (repo_root / ref).resolve()
+                        path = (base / ref).resolve()
                         found.setdefault(
                             (kind, path), AzureMLFile(kind, path, " ".join(words[:4]), step.location)
                         )
@@ -252,9 +272,10 @@ def check_decisions(
     """`--approve/--reject ENV` name an environment the pipeline targets and that has a check to decide."""
     targets = {e.name.lower(): e.name for s in pipeline.stages for e in s.environments()}
     found: list[Finding] = []
+    macros = any("$(" in t for t in targets)  # `environment: $(name)`: known once the run is queued
     for flag, names in (("--approve", approve), ("--reject", reject)):
         for name in names:
-            if name.lower() not in targets:
+            if name.lower() not in targets and not macros:
                 what = f"targets no environment '{name}'" if targets else "targets no environment at all"
                 found.append(Finding(
                     "error", "environment", f"{flag} {name}: the pipeline {what}", None,
@@ -264,7 +285,7 @@ def check_decisions(
                 continue
             config = environments.get(name)
             if config is None or not config.decidable():
-                shown = targets[name.lower()]
+                shown = targets.get(name.lower(), name)
                 found.append(Finding(
                     "error", "environment", f"{flag} {name}: environment '{shown}' has no approval check to "
                     "decide on", None,

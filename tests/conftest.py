@@ -32,6 +32,9 @@ os.environ.setdefault("MLOPS_ENV_CACHE", str(Path(__file__).resolve().parents[1]
 # and runs the credit model's image for real (MLOPS_DOCKER=require); repeating that in every pipeline
 # test would add minutes per scenario.
 os.environ.setdefault("MLOPS_DOCKER", "off")
+# Every test's state folder gets its own resident `az` worker (~300 MB); fixtures stop theirs, and one a
+# test leaves behind (its own state folder, no fixture) leaves after a minute without calls.
+os.environ.setdefault("MLOPS_AZ_WORKER_IDLE", "60")
 
 # Property tests: `check` keeps the fast tier fast, `thorough` (make test, CI) explores more.
 settings.register_profile("check", max_examples=40, deadline=None,

@@ -19,6 +19,9 @@ def write_az_shim(bin_dir: Path) -> Path:
 
     The shim works from any working directory: it names the interpreter by absolute path and puts the
     folder holding the `emulator` package first on PYTHONPATH (the package need not be installed).
+    Python starts without `site` (`-S`: the client needs only the standard library; the worker and an
+    in-process call get it back) and without the working directory on `sys.path` (`-P`): a step whose
+    working directory holds another copy of `emulator/` (a checkout of this project) still runs this one.
     """
     bin_dir.mkdir(parents=True, exist_ok=True)
     interpreter = Path(sys.executable).absolute()
@@ -28,7 +31,7 @@ def write_az_shim(bin_dir: Path) -> Path:
         "# az emulated by the MLOps emulator (emulator.azureml); generated, do not edit.\n"
         f"PYTHONPATH={shlex.quote(str(project_root))}${{PYTHONPATH:+:$PYTHONPATH}}\n"
         "export PYTHONPATH\n"
-        f'exec {shlex.quote(str(interpreter))} -m emulator.azureml "$@"\n'
+        f'exec {shlex.quote(str(interpreter))} -S -P -m emulator.azureml "$@"\n'
     )
     shim = bin_dir / "az"
     tmp = bin_dir / f".az.{os.getpid()}.tmp"

@@ -23,6 +23,7 @@ from emulator.cli import validate as validate_command
 from emulator.errors import MlopsError, did_you_mean
 from emulator.records import RunRecord
 from emulator.report.times import durations
+from emulator.runtime.selection import Selection
 from emulator.store import runs as runstore
 from emulator.store.paths import state_home, writable
 
@@ -60,6 +61,41 @@ def _secret_file(path: Path) -> dict[str, str]:
                              Location(str(path), number, 1), expected="NAME=VALUE (letters, digits, . and _)")
         out[name.strip()] = value
     return out
+
+
+def _var_file(path: Path) -> dict[str, str]:
+    """Queue-time variables from a YAML mapping of NAME: value (scalars, kept as written)."""
+    from emulator.errors import Location
+    from emulator.yamlio import YMap, load_file, location_of
+
+    doc = load_file(path, text_scalars=True)
+    if doc is None:
+        return {}
+    if not isinstance(doc, YMap):
+        raise MlopsError(f"The variables file {path} is not a mapping",
+                         location_of(doc) or Location(str(path)), expected="NAME: value, one a line",
+                         hint="e.g. modelName: credit-default")
+    out: dict[str, str] = {}
+    for name, value in doc.items():
+        if not re.fullmatch(r"[A-Za-z0-9_.]+", name):
+            raise MlopsError(f"'{name}' is not a variable name", doc.key_loc(name),
+                             expected="letters, digits, . and _")
+        if isinstance(value, (dict, list)):
+            kind = "mapping" if isinstance(value, dict) else "list"
+            raise MlopsError(f"Variable {name} must be a single value, not a {kind}",
+                             doc.value_loc(name), expected=f"{name}: value",
+                             hint="queue-time variables are strings; quote a JSON text to pass one")
+        out[name] = "" if value is None else str(value)
+    return out
+
+
+def _queue_variables(args: argparse.Namespace) -> dict[str, str]:
+    """Queue-time variables from --var-file (in order), then --var (the later wins)."""
+    variables: dict[str, str] = {}
+    for path in args.var_file or ():
+        variables.update(_var_file(path))
+    variables.update(_pairs(args.var, "--var"))
+    return variables
 
 
 def _queue_secrets(args: argparse.Namespace, environ: dict[str, str]) -> dict[str, str]:
@@ -105,12 +141,18 @@ def _parser() -> argparse.ArgumentParser:
     pipeline_args(run)
     run.add_argument("--var", action="append", metavar="NAME=VALUE",
                      help="a queue-time variable (repeatable)")
-    run.add_argument("--secret", action="append", metavar="NAME=VALUE",
-                     help="a queue-time secret variable: masked everywhere, never written to the record "
-                          "(other users see a command line in ps: prefer --secret-file or MLOPS_SECRET_NAME)")
-    run.add_argument("--secret-file", action="append", type=Path, metavar="FILE",
-                     help="queue-time secret variables from FILE, one NAME=VALUE a line (# comments); "
-                          f"also every {SECRET_ENV_PREFIX}NAME=VALUE in the environment")
+    run.add_argument("--var-file", action="append", type=Path, metavar="FILE",
+                     help="queue-time variables from a YAML mapping (NAME: value); --var wins over it")
+    _secret_args(run)
+    run.add_argument("--stage", action="append", metavar="NAME", default=[],
+                     help="run only this stage (repeatable), as Azure's \"Stages to run\": the others are "
+                          "skipped and do not hold back the stages that depend on them; stages with "
+                          "isSkippable: false always run")
+    run.add_argument("--skip-stage", action="append", metavar="NAME", default=[],
+                     help="leave this stage out of the run (repeatable; Azure's \"Stages to run\")")
+    run.add_argument("--job", action="append", metavar="[STAGE.]JOB", default=[],
+                     help="run only this job (repeatable; an emulator extension: Azure selects stages "
+                          "only): other jobs are skipped, stages without a selected job too")
     run.add_argument("--parallel", type=int, metavar="N",
                      help="how many jobs run at once (default: the number of CPU cores)")
     run.add_argument("--approve", action="append", metavar="ENV", default=[],
@@ -131,6 +173,16 @@ def _parser() -> argparse.ArgumentParser:
     res.add_argument("run_id", metavar="RUN")
     _output_args(res)
 
+    rer = sub.add_parser("rerun", help="a new attempt of a finished run: its failed jobs run again (Azure's "
+                         "\"Rerun failed jobs\")")
+    rer.add_argument("run_id", metavar="RUN")
+    rer.add_argument("--failed", action="store_true", required=True,
+                     help="rerun the failed and canceled jobs and what they held back; succeeded jobs keep "
+                          "their results and output variables")
+    rer.add_argument("--as", dest="user", metavar="USER", help="who reruns (default: git user)")
+    _secret_args(rer)
+    _output_args(rer)
+
     for name, verb in (("approve", "approve"), ("reject", "reject")):
         d = sub.add_parser(name, help=f"{verb} the checks a paused run waits on")
         d.add_argument("run_id", metavar="RUN")
@@ -146,6 +198,11 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
     exp.add_argument("--readable", action="store_true",
                      help="keep checkout/publish/download steps readable instead of the service's task ids")
+
+    lst = sub.add_parser("list", help="list a pipeline's stages and jobs: kind, environment, checks and "
+                         "approvals, dependencies (as act -l)")
+    pipeline_args(lst)
+    listing.add_arguments(lst)
 
     val = sub.add_parser("validate", help="check pipelines without running them (a CI gate: text, JSON, "
                          "SARIF, ##vso lines, JUnit)")
@@ -187,7 +244,7 @@ def _parser() -> argparse.ArgumentParser:
     eps.add_argument("action", nargs="?", choices=["list", "down"], default="list")
     listing.add_arguments(eps)
     sub.add_parser("down", help="stop what the emulator keeps running for the state folder: the online "
-                   "endpoints and the MLflow tracking server jobs log to")
+                   "endpoints, the MLflow tracking server jobs log to, the resident az worker")
 
     gr = sub.add_parser("graph", help="draw a pipeline's stages, jobs and gates (Mermaid, SVG or PNG)")
     gr.add_argument("pipeline", type=Path, nargs="?",
@@ -216,6 +273,15 @@ def _parser() -> argparse.ArgumentParser:
     ui = sub.add_parser("ui", help="serve the MLflow UI over the state folder's store on 127.0.0.1")
     ui.add_argument("--port", type=int, default=5000, help="port (default: 5000)")
     return p
+
+
+def _secret_args(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--secret", action="append", metavar="NAME=VALUE",
+                    help="a queue-time secret variable: masked everywhere, never written to the record "
+                         "(other users see a command line in ps: prefer --secret-file or MLOPS_SECRET_NAME)")
+    sp.add_argument("--secret-file", action="append", type=Path, metavar="FILE",
+                    help="queue-time secret variables from FILE, one NAME=VALUE a line (# comments); "
+                         f"also every {SECRET_ENV_PREFIX}NAME=VALUE in the environment")
 
 
 def _output_args(sp: argparse.ArgumentParser) -> None:
@@ -260,17 +326,18 @@ def _escape(text: str) -> str:
 def _dispatch(args: argparse.Namespace, console: Console) -> int:
     home = state_home()
     cmd = args.command
-    if cmd in ("run", "resume", "approve", "reject"):
+    if cmd in ("run", "resume", "rerun", "approve", "reject"):
         writable(home)
     if cmd == "run":
         request = runner.RunRequest(
             pipeline=args.pipeline, parameters=_pairs(args.parameter, "-p"),
-            variables=_pairs(args.var, "--var"),
+            variables=_queue_variables(args),
             repos={k: Path(v) for k, v in _pairs(args.repo, "--repo").items()}, approve=args.approve,
             reject=args.reject, user=args.user, comment=args.comment, check_policy=args.check_policy,
             environments_file=args.environments, variable_groups_file=args.variable_groups,
             parallel=args.parallel, secret_variables=_queue_secrets(args, args.secret_environment),
-            task_policy=args.task_policy, tasks_file=args.tasks)
+            task_policy=args.task_policy, tasks_file=args.tasks,
+            selection=Selection(tuple(args.stage), tuple(args.skip_stage), tuple(args.job)))
         with render.make_reporter(console, args.quiet, args.verbose, args.progress) as reporter:
             run = runner.start(request, home, reporter)
         return _until_undecided(run, console, args, isinstance(reporter, render.LiveReporter))
@@ -279,6 +346,12 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         console.print(f"Resuming run {args.run_id}", highlight=False)
         with render.make_reporter(console, args.quiet, args.verbose, args.progress) as reporter:
             run = runner.resume(args.run_id, home, reporter)
+        return _until_undecided(run, console, args, isinstance(reporter, render.LiveReporter))
+    if cmd == "rerun":
+        console.print(f"Rerunning the failed jobs of run {args.run_id}", highlight=False)
+        with render.make_reporter(console, args.quiet, args.verbose, args.progress) as reporter:
+            run = runner.rerun_failed(args.run_id, home, reporter, args.user or runner.default_user(),
+                                      _queue_secrets(args, args.secret_environment))
         return _until_undecided(run, console, args, isinstance(reporter, render.LiveReporter))
     if cmd in ("approve", "reject"):
         decision = "approved" if cmd == "approve" else "rejected"
@@ -289,7 +362,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if cmd == "validate":
         return validate_command.run(args, console, _pairs(args.parameter, "-p"),
                                     {k: Path(v) for k, v in _pairs(args.repo, "--repo").items()},
-                                    _pairs(args.var, "--var"))
+                                    _queue_variables(args))
     if cmd == "expand":
         compiled = runner.compile_pipeline(args.pipeline, _pairs(args.parameter, "-p"),
                                            {k: Path(v) for k, v in _pairs(args.repo, "--repo").items()},
@@ -306,6 +379,17 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         return runner.EXIT_OK
     if cmd == "init":
         return _init(args, console)
+    if cmd == "list":
+        from emulator import graph
+        from emulator.cli import outline
+
+        compiled = runner.compile_pipeline(args.pipeline, _pairs(args.parameter, "-p"),
+                                           {k: Path(v) for k, v in _pairs(args.repo, "--repo").items()},
+                                           environments_file=args.environments, tasks_file=args.tasks,
+                                           variable_groups_file=args.variable_groups)
+        rows = outline.items(graph.build_graph(compiled.pipeline, compiled.environments))
+        listing.show(console, rows, args, outline.table(rows, str(args.pipeline)))
+        return runner.EXIT_OK
     if cmd == "runs":
         if getattr(args, "runs_command", None) == "show":
             run = runstore.load(home, args.run_id)
@@ -352,20 +436,15 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         else:
             sys.stdout.write(recipes.format_list(library))
         return runner.EXIT_OK
-    if cmd in ("endpoints", "down"):
-        from emulator.azureml.compute.tracking_server import stop_server
-        from emulator.azureml.context import Context
-        from emulator.azureml.serving.endpoints import list_endpoints, stop_all_endpoints
+    if cmd == "down" or (cmd == "endpoints" and args.action == "down"):
+        for line in _down(home):
+            console.print(line, highlight=False)
+        return runner.EXIT_OK
+    if cmd == "endpoints":
+        from emulator.azureml.serving.endpoints import list_endpoints
 
-        if cmd == "down" or args.action == "down":
-            stopped = stop_all_endpoints(home)
-            console.print(f"Stopped {len(stopped)} endpoint deployment(s): {', '.join(stopped) or '-'}",
-                          highlight=False)
-            if stop_server(Context(home)):
-                console.print("Stopped the MLflow tracking server", highlight=False)
-        else:
-            endpoints = list_endpoints(home)
-            listing.show(console, endpoints, args, render.endpoints_table(endpoints))
+        endpoints = list_endpoints(home)
+        listing.show(console, endpoints, args, render.endpoints_table(endpoints))
         return runner.EXIT_OK
     if cmd == "graph":
         return _graph(args, home, console)
@@ -376,6 +455,22 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
 
         return serve(home, args.port, console)
     raise AssertionError(cmd)  # pragma: no cover - argparse rejects unknown commands
+
+
+def _down(home: Path) -> list[str]:
+    """Stop what the emulator keeps running for the state folder; a line per thing stopped."""
+    from emulator.azureml.compute.tracking_server import stop_server
+    from emulator.azureml.context import Context
+    from emulator.azureml.resident.client import stop_workers
+    from emulator.azureml.serving.endpoints import stop_all_endpoints
+
+    stopped = stop_all_endpoints(home)
+    lines = [f"Stopped {len(stopped)} endpoint deployment(s): {', '.join(stopped) or '-'}"]
+    if stop_server(Context(home)):
+        lines.append("Stopped the MLflow tracking server")
+    if workers := stop_workers(home):
+        lines.append(f"Stopped {workers} resident az worker(s)")
+    return lines
 
 
 def _run_item(record: RunRecord) -> dict[str, Any]:

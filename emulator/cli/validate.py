@@ -28,7 +28,8 @@ from emulator.findings import Finding, count
 from emulator.recipes import is_pipeline
 from emulator.tasks.connections import for_pipeline
 from emulator.templates.references import find_repo_root
-from emulator.validation import Report, check_decisions, validate
+from emulator.validation import Report, check_decisions
+from emulator.validation_cache import cached_validate
 
 FORMATS = ("text", "json", "sarif", "vso")
 _STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
@@ -37,6 +38,8 @@ _STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
 def add_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--var", action="append", metavar="NAME=VALUE",
                     help="a queue-time variable the pipeline's conditions may read (repeatable)")
+    sp.add_argument("--var-file", action="append", type=Path, metavar="FILE",
+                    help="queue-time variables from a YAML mapping (NAME: value); --var wins over it")
     sp.add_argument("--approve", action="append", metavar="ENV", default=[],
                     help="check that ENV can be approved in advance, as mlops run --approve ENV (repeatable)")
     sp.add_argument("--reject", action="append", metavar="ENV", default=[],
@@ -95,7 +98,7 @@ def validate_file(path: Path, args: argparse.Namespace, parameters: dict[str, st
                                            tasks_file=args.tasks, variable_groups_file=args.variable_groups,
                                            check_plan=False)
         root = compiled.expanded.repo_root
-        report = validate(
+        report = cached_validate(
             compiled.pipeline, compiled.expanded.document, root, runner.local_tasks(compiled),
             connections=for_pipeline(path.resolve(), compiled.environments_path, root),
             queue_variables=list(variables),

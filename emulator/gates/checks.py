@@ -83,13 +83,26 @@ def _timed_out(run: Mapping[str, Any], stage: str, env: str, minutes: int, now: 
     return since is not None and now - since > timedelta(minutes=minutes)
 
 
+def _attempt_since(run: Mapping[str, Any], stage: str) -> str | None:
+    """When the stage's current attempt began, if the run was rerun (see runtime/rerun.py): the checks
+    of a stage that runs again need new decisions."""
+    for srec in run.get("stages") or ():
+        if str(srec.get("name", "")).lower() == stage.lower():
+            since = srec.get("rerunAt")
+            return str(since) if since else None
+    return None
+
+
 def _decisions(
     run: Mapping[str, Any], config: EnvironmentConfig, stage: str, home: Path | None
 ) -> tuple[list[Mapping[str, Any]], int]:
     valid: list[Mapping[str, Any]] = []
     forged = 0
+    since = _attempt_since(run, stage)
     for d in run.get("approvals") or ():
         if str(d.get("environment", "")).lower() != config.name.lower():
+            continue
+        if since and str(d.get("at") or "") < since:  # given to an earlier attempt of the stage
             continue
         if d.get("stage") not in (None, "") and str(d.get("stage")).lower() != stage.lower():
             continue

@@ -31,7 +31,7 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, cast
+from typing import Any
 
 from emulator.errors import MlopsError, PipelineError
 from emulator.gates import checks as gate_checks
@@ -40,7 +40,7 @@ from emulator.plan import RuntimeJob, expand_job, job_graph, job_record, stage_d
 from emulator.plan import initial_record as plan_initial_record
 from emulator.records import JobRecord, StageRecord
 from emulator.runtime import conditions as cond
-from emulator.runtime import interrupted
+from emulator.runtime import interrupted, selection
 from emulator.runtime.contexts import RunContexts, phase_result, variables_view
 from emulator.runtime.counters import Counters
 from emulator.runtime.events import Reporter
@@ -49,6 +49,7 @@ from emulator.runtime.json_net import lenient_json
 from emulator.runtime.options import RunOptions, default_parallel
 from emulator.runtime.predefined import ACCESS_TOKEN, Predefined
 from emulator.runtime.process import Cancellation
+from emulator.runtime.rerun import reset_job
 from emulator.runtime.run_variables import RunVariables
 from emulator.runtime.secrets import RunSecrets
 from emulator.runtime.services import JobServices
@@ -267,28 +268,8 @@ class Engine:
                 if jrec["state"] not in ACTIVE:
                     continue
                 interrupted.stop_leftovers(self.run, self.options.home, srec["name"], jrec)
-                if jrec["state"] == "running":
-                    jrec.setdefault("attempts", []).append(
-                        {
-                            "attempt": jrec.get("attempt"),
-                            "result": cond.FAILED,
-                            "startedAt": jrec.get("startedAt"),
-                            "finishedAt": self.run.data.get("updatedAt"),
-                            "message": why,
-                        }
-                    )
-                jrec.update({"state": "pending", "result": None, "outputs": {}})
-                for key in ("startedAt", "finishedAt", "message", "seconds", "timedOut"):
-                    cast("dict[str, Any]", jrec).pop(key, None)
-                for step in jrec["steps"]:
-                    st = cast("dict[str, Any]", step)  # the same dict, emptied: the journal knows it
-                    keep: dict[str, Any] = {
-                        k: st[k]
-                        for k in ("index", "name", "displayName", "task", "hook", "iteration")
-                        if k in st
-                    }
-                    st.clear()
-                    st.update(keep, result=None)
+                kept_as = cond.FAILED if jrec["state"] == "running" else None
+                reset_job(jrec, kept_as, why, self.run.data.get("updatedAt"))
                 self.secrets.forget_job(f"{srec['name']}/{jrec['name']}")
                 self.run.event("jobReset", stage=srec["name"], job=jrec["name"], attempt=jrec.get("attempt"))
 
@@ -357,8 +338,9 @@ class Engine:
                 continue
             todo.pop()
             kinds: set[str | None] = set()
-            for dep in self.stage_deps[current]:
-                kinds |= {self._srecs[dep]["result"], *self._upstream[dep]}
+            for dep in self.stage_deps[current]:  # a stage left out at queue time holds nothing back
+                own = () if selection.deselected(self._srecs[dep]) else (self._srecs[dep]["result"],)
+                kinds |= {*own, *self._upstream[dep]}
             self._upstream[current] = frozenset(kinds)
 
         def result_of(other: str) -> str | None:
@@ -369,6 +351,9 @@ class Engine:
         return cond.Upstream(self._upstream[name], result_of)
 
     def _try_start_stage(self, stage: Stage, srec: StageRecord) -> bool:
+        if selection.deselected(srec):
+            self._skip_stage(stage, srec, selection.why("Stage"))
+            return True
         if self.cancellation.aborted:
             self._skip_stage(stage, srec, "the run was stopped", cond.CANCELED)
             return True
@@ -400,7 +385,12 @@ class Engine:
         if stage.name in self._gated:
             return False
         self._gated.add(stage.name)
-        for env in dict.fromkeys(e.name.lower() for e in stage.environments()):
+        # `environment: $(name)`: macros resolve against the variables known when the run is queued
+        # (pipeline-level, queue-time, predefined), not stage or job ones [DOC process/environments.md
+        # "Environment creation happens at compile time, so we have to use variables"; docs issue 5940]
+        known = self.variables.run_scope()
+        targets = (known.expand(e.name).lower() for e in selection.gating_environments(stage, srec))
+        for env in dict.fromkeys(targets):
             outcome = self._gate(stage, env, srec)
             if outcome.status == "pending":
                 srec["state"] = "waiting"
@@ -466,6 +456,10 @@ class Engine:
                 changed = True
                 continue
             for jrec in pending:
+                if selection.deselected(jrec):  # left out at queue time: skipped once its turn comes
+                    self._skip_job(stage, job, jrec, selection.why("Job"))
+                    changed = True
+                    continue
                 if jrec.get("matrixExpression") is not None and jrec.get("leg") is None:
                     changed |= self._expand_dynamic_matrix(stage, job, srec, jrec)
                     break
@@ -563,7 +557,11 @@ class Engine:
             variables.update(rjob.matrix.items())
             condition = job.condition or cond.DEFAULT_CONDITION
             graph = self.job_graphs[stage.name]
-            results = {d: phase_result(srec, d) for d in cond.ancestors(job.name, graph.depends_on)}
+            results = {
+                d: phase_result(srec, d)
+                for d in cond.ancestors(job.name, graph.depends_on)
+                if not selection.phase_deselected(srec, d)
+            }
             ok = resumed or self.services.condition(
                 condition,
                 {**named, "variables": variables_view(variables)},

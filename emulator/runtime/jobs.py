@@ -30,6 +30,7 @@ from typing import IO, cast
 from emulator.errors import MlopsError
 from emulator.model import Job, Stage, Step
 from emulator.plan import DEFAULT_JOB_NAME, RuntimeJob, RuntimeStep
+from emulator.processes import RUNNER_VARIABLE, process_identity
 from emulator.records import JobRecord, StepRecord
 from emulator.runtime import conditions as cond
 from emulator.runtime.agentless import WAITING, run_task
@@ -347,15 +348,20 @@ class JobRunner:
             return rstep.output_prefixes()
         return ("",) if self.rjob.leg == DEFAULT_JOB_NAME else (f"{self.rjob.leg}.",)
 
-    def step_env(self, variables: VariableSet, step: Step) -> dict[str, str]:
+    def step_env(self, variables: VariableSet, rstep: RuntimeStep) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MLOPS_INTERNAL")}
         env.update(variables.environment())
-        for key, value in step.env.items():
+        for key, value in rstep.step.env.items():
             env[key] = variables.expand(value)
         options = self.services.options
         env["MLOPS_HOME"] = str(options.home)
         env["MLOPS_RUN_ID"] = self.run.id
         env[ATTEMPT_MARKER] = f"{self.stage.name}/{self.rjob.name}/{self.jrec.get('attempt')}"
+        # who runs the step, and which attempt of which step it is: an `az` call ends when the runner is
+        # gone, and registers a model once per step across a resume (emulator.azureml)
+        env[RUNNER_VARIABLE] = process_identity()
+        env["MLOPS_STEP"] = f"{self.run.id}/{self.stage.name}/{self.rjob.name}/{rstep.index}"
+        env["MLOPS_STEP_ATTEMPT"] = str(self.jrec.get("attempt") or 1)
         env["MLFLOW_DISABLE_TELEMETRY"] = "true"
         extra = list(reversed(self.prepend_path))
         if options.az_bin:
@@ -515,7 +521,7 @@ class _StepState:
         return StepContext(
             task=step.task,
             inputs=self.variables.expand_any(dict(step.inputs)),
-            env=self.runner.step_env(self.variables, step),
+            env=self.runner.step_env(self.variables, self.rstep),
             sources_dir=sources,
             temp_dir=ws.temp,
             pipeline_workspace=ws.root,

@@ -24,15 +24,17 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def write_json(path: Path, data: Any) -> None:
-    """Write `data` as JSON so that readers see either the old or the new file, never half of one."""
+def write_json(path: Path, data: Any, mode: int = 0o644) -> None:
+    """Write `data` as JSON so that readers see either the old or the new file, never half of one.
+
+    Records are ordinary files (0644); one holding credentials is written with `mode=0o600`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=2, sort_keys=True)
             handle.write("\n")
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; records are ordinary files
+        os.chmod(tmp, mode)  # mkstemp makes 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -33,7 +33,7 @@ from emulator.expressions import (
     to_bool,
     to_string,
 )
-from emulator.expressions.limits import check_length
+from emulator.expressions.limits import MAX_STRING_LENGTH, check_length
 from emulator.templates.directives import Directive, directive_of, is_directive_text
 from emulator.templates.parameters import Declarations, bind, check_schema, parse_declarations
 from emulator.templates.references import MAX_DEPTH, References, TemplateFile
@@ -58,6 +58,11 @@ MAX_NODES = 1_000_000
 """Expanded mappings and lists before the emulator gives up: the service stops at 20 MB of memory
 [DOC templates.md limits]; a million nodes is well past any real pipeline and keeps a runaway
 `each` from exhausting the machine."""
+MAX_EXPANDED_CHARS = MAX_STRING_LENGTH
+"""The text of the whole expanded pipeline (keys and values): the 20 MB the service allows while it
+parses a pipeline [DOC templates.md 2025-02-26 "Imposed limits": "no more than 20 megabytes of memory
+consumed while parsing the YAML"], as UTF-16 (two bytes a character). Counted as values are made, so a
+pipeline that would pass it is refused before it is built, whatever the size of its files."""
 
 
 # ---- the expander ---------------------------------------------------------------------------
@@ -70,6 +75,8 @@ class Expander:
     used_files: list[str] = field(default_factory=list)
     extends_files: list[str] = field(default_factory=list)
     nodes: int = 0
+    chars: int = 0  # text of the expanded pipeline so far (see MAX_EXPANDED_CHARS)
+    _sizes: dict[int, int] = field(default_factory=dict)  # id of an inserted list/mapping -> its text
     _checked: set[str] = field(default_factory=set)
     _directives: dict[str, Directive | None] = field(default_factory=dict)
     _segments: dict[str, list[Segment]] = field(default_factory=dict)
@@ -135,7 +142,9 @@ class Expander:
     # ---- values ---------------------------------------------------------------------------------
     def node(self, value: Any, scope: Scope, key: str | None = None) -> Any:
         if isinstance(value, str):
-            return self.scalar(value, scope) if "${{" in value else value
+            out = self.scalar(value, scope) if "${{" in value else value
+            self._add_text(out, location_of(value))
+            return out
         if isinstance(value, dict):
             return self.mapping(value, scope)
         if isinstance(value, list):
@@ -195,6 +204,7 @@ class Expander:
         `own_scope=False`: the mapping is itself a variables block, where `variables` is just a name."""
         loc = location_of(node) or scope.file_location()
         self._count(len(node), loc)
+        self._add_chars(sum(len(k) for k in node), loc)
         out = YMap(loc)
         seen: dict[str, str] = {}
         key_locs = node.key_locs if isinstance(node, YMap) else {}
@@ -361,6 +371,7 @@ class Expander:
                 value: Any = self.mapping(item, scope)
             elif isinstance(item, str) and "${{" in item:
                 value = self.scalar(item, scope)
+                self._add_text(value, location_of(item))
                 if isinstance(value, list):  # an array inserted into an array is flattened [DOC]
                     self._extend_evaluated(out, value, kind, scope, record)
                     continue
@@ -371,6 +382,7 @@ class Expander:
                 value = self.sequence(item, scope, None)
             else:
                 value = item
+                self._add_text(value, location_of(item))
             out.append(value)
             if record is not None:
                 record(value)
@@ -555,6 +567,42 @@ class Expander:
             raise TemplateError("The expanded pipeline is too large", loc,
                                 hint="the service stops at 20 MB of memory while expanding templates; "
                                      "check for an 'each' that multiplies more than intended")
+
+    def _add_text(self, value: Any, loc: Location | None) -> None:
+        """Count a value the expansion produced: a string, or a list or mapping an expression inserted
+        whole (measured once, however often it is inserted)."""
+        if isinstance(value, str):
+            self._add_chars(len(value), loc)
+        elif isinstance(value, dict | list):
+            size = self._sizes.get(id(value))
+            if size is None:
+                size = self._sizes[id(value)] = _text_size(value)
+            self._add_chars(size, loc)
+
+    def _add_chars(self, n: int, loc: Location | None) -> None:
+        self.chars += n
+        if self.chars > MAX_EXPANDED_CHARS:
+            raise TemplateError(
+                f"The expanded pipeline would be more than {MAX_EXPANDED_CHARS:,} characters (the 20 MB "
+                "the service allows while it parses a pipeline)", loc,
+                hint="this value takes it past the limit; a template or an 'each' that repeats large values "
+                     "can't run on Azure Pipelines either: pass smaller values, or split the pipeline")
+
+
+def _text_size(value: Any) -> int:
+    """Characters of the keys and strings in a list or mapping (without recursion: nesting is deep)."""
+    total = 0
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            total += len(item)
+        elif isinstance(item, dict):
+            total += sum(len(str(k)) for k in item)
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+    return total
 
 def _variable_items(block: YMap) -> list[Any]:
     """A mapping-form variables block as the `{name, value}` items of a variables list."""

@@ -1,7 +1,8 @@
 """pytest plugin (entry point `pytest11: mlops`): fixtures that give each test its own emulator state.
 
 `mlops_home` points MLOPS_HOME at a fresh folder so runs, the MLflow registry and endpoints of one
-test never touch another's; endpoints and the tracking server a test started are stopped when it ends.
+test never touch another's; endpoints, the tracking server and the resident `az` worker a test
+started are stopped when it ends.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ def mlops_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     try:
         from emulator.azureml.compute.tracking_server import stop_server
         from emulator.azureml.context import Context
+        from emulator.azureml.resident.client import stop_workers
         from emulator.azureml.serving.endpoints import stop_all_endpoints
     except ImportError:  # pragma: no cover - the azureml edge is part of the package
         return
     stop_all_endpoints(home)
     stop_server(Context(home))
+    stop_workers(home)
 
 
 # The modules of the Gherkin step library that define steps, in the order docs/steps.md lists them.

@@ -167,5 +167,5 @@ def test_az_ml_names_the_extra_it_needs(outside: Outside) -> None:
     done = outside.run("python", "-m", "emulator.azureml", "ml", "job", "list", "-g", "g", "-w", "w",
                        check=False)
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert done.stderr == ("ERROR: az ml needs the 'azureml' extra: azure-ai-ml, mlflow are not installed\n"
-                           f"hint: {INSTALL_AZUREML}\n")
+    assert done.stderr == ("ERROR: az ml needs the 'azureml' extra: azure-ai-ml, mlflow, aiohttp are not "
+                           f"installed\nhint: {INSTALL_AZUREML}\n")

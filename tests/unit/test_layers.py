@@ -3,10 +3,11 @@ functions, so that no cycle can hide in one).
 
 - The pure core (expressions, templates, model, plan, normalize, yamlio, errors, manual_validation,
   records) imports nothing from the edges.
-- The emulated Azure ML is layered, `az -> serving -> compute -> assets -> {errors, context}`: a module
-  imports only from its own layer or the layers below, and from outside the package only the
-  project's errors, which extras are installed (`extras`), the state folder (`store`) and process
-  identity (`processes`).
+- The emulated Azure ML is layered, `resident -> az -> serving -> compute -> assets -> {errors,
+  context}`: a module imports only from its own layer or the layers below, and from outside the
+  package only the project's errors, which extras are installed (`extras`), the state folder (`store`)
+  and process identity (`processes`); the thin `az` client (what the shim runs without `site`) imports
+  only the standard library.
 - No import cycle among the modules of the emulated Azure ML, nor among those of the runtime.
 - No module of the package over 800 lines.
 """
@@ -14,6 +15,7 @@ functions, so that no cycle can hide in one).
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,7 +48,9 @@ EDGES = (
 AZUREML = "emulator.azureml"
 RUNTIME = "emulator.runtime"
 # From the top down; a module may import its own layer and the layers below it.
-LAYERS = ("__main__", "az", "serving", "compute", "assets", "base")
+LAYERS = ("__main__", "resident", "az", "serving", "compute", "assets", "base")
+# What the `az` shim runs with `python -S` before anything else: the standard library only.
+THIN_CLIENT = ("emulator.azureml.__main__", "emulator.azureml.resident.client")
 AZUREML_MAY_USE = ("emulator.errors", "emulator.extras", "emulator.store", "emulator.processes")
 MAX_LINES = 800
 
@@ -166,6 +170,23 @@ def test_a_cycle_is_seen() -> None:
 def test_no_module_is_over_800_lines(module: str) -> None:
     lines = len(MODULES[module].read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{module} has {lines} lines; split it by concept"
+
+
+def test_the_thin_client_imports_only_the_standard_library() -> None:
+    """The shim starts Python without `site`; the client may import the emulator only to run a call in
+    process (inside a function), never at module level."""
+    broken = []
+    for module in THIN_CLIENT:
+        tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+        for node in tree.body:
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                top = name.split(".")[0]
+                if top not in sys.stdlib_module_names and top != "__future__" and \
+                        name not in ("emulator.azureml.resident.client",):
+                    broken.append(f"{module} imports {name} at module level (line {node.lineno})")
+    assert broken == [], "the thin az client must start without site-packages:\n" + "\n".join(broken)
 
 
 def test_the_rules_see_the_package() -> None:

@@ -28,6 +28,7 @@ class EndpointRecords:
 
     @property
     def endpoints(self) -> RecordStore:
+        """Endpoint records: private files (0600), as they hold the endpoint's keys."""
         kind = self.kind
         return RecordStore(
             self.root,
@@ -36,6 +37,7 @@ class EndpointRecords:
                 f"{kind} endpoint {name!r} was not found in the emulated workspace",
                 hint=f"create it with `az ml {kind}-endpoint create --file <endpoint.yml>`",
             ),
+            mode=0o600,
         )
 
     def deployments(self, endpoint: str) -> RecordStore:

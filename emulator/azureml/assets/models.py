@@ -8,6 +8,8 @@ them. Azure-only attributes (type, the Azure version string, the source job) are
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -20,12 +22,13 @@ from urllib.parse import unquote, urlparse
 import yaml
 
 from emulator.azureml.assets import tracking
+from emulator.azureml.assets.digests import content_digest
 from emulator.azureml.assets.job_records import load_job
 from emulator.azureml.assets.names import check_asset_name
 from emulator.azureml.assets.records import utc_now
 from emulator.azureml.assets.uris import parse_asset_reference, resolve_job_uri
 from emulator.azureml.assets.workspace import Workspace, creation_context
-from emulator.azureml.context import Context
+from emulator.azureml.context import Context, Sink
 from emulator.azureml.errors import AzArgumentError, AzError, AzNotFoundError
 from emulator.errors import Location
 
@@ -52,6 +55,24 @@ class RegisteredModel:
     def model_dir(self) -> Path:
         """AZUREML_MODEL_DIR: the folder that contains the model folder (or file), as on Azure ML."""
         return self.files.parent
+
+
+@dataclass(frozen=True)
+class StepAttempt:
+    """The pipeline step (and which attempt of its job) that runs this `az`: `$MLOPS_STEP` and
+    `$MLOPS_STEP_ATTEMPT`, which the runner sets for each step."""
+
+    key: str
+    attempt: str
+
+    @classmethod
+    def current(cls, ctx: Context) -> StepAttempt | None:
+        step, attempt = os.environ.get("MLOPS_STEP"), os.environ.get("MLOPS_STEP_ATTEMPT")
+        if not step or not attempt:
+            return None
+        # run ids repeat across state folders, which may share one MLflow server
+        key = hashlib.sha256(f"{ctx.home.resolve()}\0{step}".encode()).hexdigest()[:32]
+        return cls(key, attempt)
 
 
 def _azure_version(mv: MlflowModelVersion) -> str:
@@ -240,8 +261,16 @@ def create_model(
     description: str | None = None,
     tags: dict[str, str] | None = None,
     cwd: Path,
+    step: StepAttempt | None = None,
+    warn: Sink | None = None,
 ) -> dict[str, Any]:
-    """Register a model version; the files are copied so deleting the job later does not break it."""
+    """Register a model version; the files are copied so deleting the job later does not break it.
+
+    From a pipeline step (`step`), a registration is idempotent across the attempts of the step's job:
+    a step run again after an interruption gets, call by call, the versions its earlier attempts
+    registered with the same name and files, and registers only when none is left. Within one attempt
+    every call registers, as on Azure.
+    """
     check_asset_name(name, "model")
     if model_type not in MODEL_TYPES:
         raise AzArgumentError(
@@ -254,13 +283,27 @@ def create_model(
             hint="point --path at the folder mlflow.<flavor>.save_model wrote, or use --type custom_model",
         )
     mlflow = tracking.client(ctx)
+    all_tags = {str(k): str(v) for k, v in (tags or {}).items()}
+    if step is not None:
+        all_tags[_TAG + "step"] = step.key
+        all_tags[_TAG + "step_attempts"] = step.attempt
+        all_tags[_TAG + "content"] = content_digest(source)
+        with tracking.store_lock(ctx):
+            earlier = _earlier_attempt(mlflow, name, version, all_tags, step)
+        if earlier is not None:
+            if warn is not None:
+                warn(
+                    f"model {name} version {_azure_version(earlier)} was registered with the same files "
+                    "by an earlier attempt of this step (the run was interrupted and resumed): it is "
+                    "returned instead of a new version"
+                )
+            return _view(ctx, ws, earlier)
     files: Path | None = None
     if tracking.is_server(ctx.tracking_uri):
         stored, run_id = _upload(ctx, mlflow, name, source, run_id)
     else:
         files = _copy_into_registry(ctx, source, name)
         stored = str(files)
-    all_tags = {str(k): str(v) for k, v in (tags or {}).items()}
     all_tags[_TAG + "type"] = model_type
     all_tags[_TAG + "created_at"] = utc_now()
     all_tags[_TAG + "source_path"] = path
@@ -295,6 +338,30 @@ def create_model(
             shutil.rmtree(files.parent, ignore_errors=True)
         raise
     return _view(ctx, ws, created)
+
+
+def _earlier_attempt(
+    mlflow: MlflowClient, name: str, version: str | None, tags: dict[str, str], step: StepAttempt | None
+) -> MlflowModelVersion | None:
+    """The first version an earlier attempt of `step` registered with these files that this attempt has
+    not had yet, now marked as had (call with the store lock held)."""
+    if step is None:
+        return None
+    for mv in _all_versions(mlflow, name):
+        mine = mv.tags or {}
+        attempts = str(mine.get(_TAG + "step_attempts", "")).split(",")
+        if (
+            mine.get(_TAG + "step") == step.key
+            and mine.get(_TAG + "content") == tags[_TAG + "content"]
+            and step.attempt not in attempts
+            and (version is None or _azure_version(mv) == str(version))
+        ):
+            claimed = ",".join([*attempts, step.attempt])
+            tracking.with_retry(
+                partial(mlflow.set_model_version_tag, name, mv.version, _TAG + "step_attempts", claimed)
+            )
+            return mv
+    return None
 
 
 def _find(mlflow: MlflowClient, name: str, version: str | None, label: str | None) -> MlflowModelVersion:

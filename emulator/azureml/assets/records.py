@@ -42,12 +42,14 @@ def _not_found(name: str) -> AzNotFoundError:
 
 @dataclass(frozen=True)
 class RecordStore:
-    """The records of one kind under `root`; `file` names the record in a folder of its own, and
-    `missing` is the error `load` raises for a name that has no record."""
+    """The records of one kind under `root`; `file` names the record in a folder of its own,
+    `missing` is the error `load` raises for a name that has no record, and `mode` is the records'
+    file mode (0600 for records that hold credentials)."""
 
     root: Path
     file: str | None = None
     missing: Callable[[str], AzNotFoundError] = _not_found
+    mode: int = 0o644
 
     def folder(self, name: str) -> Path:
         return self.root / name
@@ -77,7 +79,7 @@ class RecordStore:
             yield from (entry / self.file for entry in sorted(self.root.iterdir()) if entry.is_dir())
 
     def write(self, name: str, record: Record) -> None:
-        write_json(self.path(name), record)
+        write_json(self.path(name), record, self.mode)
 
     def lock(self, name: str) -> AbstractContextManager[None]:
         return locked(self.path(name))

@@ -23,6 +23,15 @@ if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
 
 T = TypeVar("T")
+# The settings of an MLflow client that reach a team tracking server (mlflow's own variable names).
+_CLIENT_SETTINGS = (
+    "MLFLOW_TRACKING_USERNAME",
+    "MLFLOW_TRACKING_PASSWORD",
+    "MLFLOW_TRACKING_TOKEN",
+    "MLFLOW_TRACKING_INSECURE_TLS",
+    "MLFLOW_TRACKING_SERVER_CERT_PATH",
+    "MLFLOW_TRACKING_CLIENT_CERT_PATH",
+)
 
 
 def is_local_store(uri: str) -> bool:
@@ -32,6 +41,15 @@ def is_local_store(uri: str) -> bool:
 def is_server(uri: str) -> bool:
     """Whether `uri` is a tracking server (a team's, over HTTP) rather than a store opened directly."""
     return uri.startswith(("http://", "https://"))
+
+
+def client_credentials(uri: str) -> dict[str, str]:
+    """What a job logging to `uri` needs to reach it when it is a team's tracking server (as Azure ML
+    hands a job its workspace's token): this environment's MLflow client settings; nothing for the
+    state folder's store or its own server (on 127.0.0.1)."""
+    if not is_server(uri) or uri.startswith(("http://127.0.0.1:", "http://localhost:")):
+        return {}
+    return {k: v for k, v in os.environ.items() if k in _CLIENT_SETTINGS}
 
 
 def quiet_mlflow() -> None:

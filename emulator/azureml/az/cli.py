@@ -17,11 +17,13 @@ from typing import TextIO
 
 from emulator import extras
 from emulator.azureml.az.commands import COMMANDS
+from emulator.azureml.az.commands.account import version_text
 from emulator.azureml.az.output import render
 from emulator.azureml.az.parser import Invocation, help_text, parse
 from emulator.azureml.context import Context
 from emulator.azureml.errors import AzError
 from emulator.errors import MlopsError
+from emulator.processes import exit_with_runner
 
 
 def run(
@@ -36,6 +38,9 @@ def run(
     err = stderr or sys.stderr
     debug = "--debug" in argv
     try:
+        if list(argv[:1]) == ["--version"]:
+            out.write(version_text())
+            return 0
         command, args, options = parse(argv, COMMANDS)
         if command is None or args.get("help"):
             out.write(help_text(command, list(args.get("group", [])), COMMANDS))
@@ -84,4 +89,12 @@ def _terminate(signum: int, frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     signal.signal(signal.SIGTERM, _terminate)
+    gone = exit_with_runner()
+    if gone is not None:
+        sys.stderr.write(
+            f"ERROR: the pipeline runner that started this step (pid {gone.split(':')[0]}) is gone; "
+            "an orphaned step does not act on the workspace\n"
+            "hint: `mlops resume <run>` runs the step again\n"
+        )
+        return 1
     return run(list(sys.argv[1:] if argv is None else argv))

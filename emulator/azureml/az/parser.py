@@ -17,12 +17,14 @@ from emulator.azureml.assets.workspace import Workspace, resolve_workspace
 from emulator.azureml.az.output import FORMATS
 from emulator.azureml.context import Context, Sink
 from emulator.azureml.errors import AzArgumentError
-from emulator.errors import did_you_mean
+
+_BOOLEANS = ("true", "false", "yes", "no", "on", "off", "1", "0", "t", "f", "y", "n")
 
 
 @dataclass(frozen=True)
 class Option:
-    """One command-line option: `value` takes one token, `multi` one or more (repeatable), `flag` none."""
+    """One command-line option: `value` takes one token, `multi` one or more (repeatable), `flag` none,
+    `switch` an optional true/false."""
 
     flags: tuple[str, ...]
     dest: str
@@ -43,6 +45,8 @@ class Command:
     summary: str
     options: tuple[Option, ...] = ()
     workspace: bool = True
+    # args[remainder]: the first positional word and all after it (with no options of its own: any word)
+    remainder: str | None = None
 
     @property
     def name(self) -> str:
@@ -133,15 +137,6 @@ def _option_table(command: Command | None) -> dict[str, Option]:
     return table
 
 
-def _abbreviation(flag: str, table: dict[str, Option]) -> Option | None:
-    """The option an unambiguous prefix of a long flag names (`--endpoint` for `--endpoint-name`), as
-    argparse, under az's parser, accepts."""
-    if not flag.startswith("--") or len(flag) < 3:
-        return None
-    found = {id(o): o for f, o in table.items() if f.startswith("--") and f.startswith(flag)}
-    return next(iter(found.values())) if len(found) == 1 else None
-
-
 def _match_command(words: list[str], commands: Sequence[Command]) -> tuple[Command | None, int]:
     best: Command | None = None
     for command in commands:
@@ -186,10 +181,13 @@ def parse(
         token = rest[position]
         position += 1
         flag, eq, inline = token.partition("=") if token.startswith("--") else (token, "", "")
-        option = table.get(flag) or _abbreviation(flag, table)
+        option = table.get(flag) or _by_prefix(flag, table)
+        if option is None and command.remainder and (not token.startswith("-") or not command.options):
+            args[command.remainder] = [token, *rest[position:]]
+            break
         if option is None:
-            candidates = sorted(table)
-            hint = did_you_mean(flag, candidates) if flag.startswith("-") else None
+            close = nearest(flag, list(table)) if flag.startswith("-") else None
+            hint = f"did you mean '{close}'?" if close else None
             raise AzArgumentError(
                 f"unrecognized arguments: {token}",
                 hint=hint or f"see `{command.name} --help` for the emulated options",
@@ -197,6 +195,12 @@ def parse(
         target = options if option in GLOBAL_OPTIONS else args
         if option.kind == "flag":
             target[option.dest] = True
+            continue
+        if option.kind == "switch":  # az's three-state flags: `--all`, `--all true`, `--all=false`
+            word = inline if eq else (rest[position] if position < len(rest) else "")
+            if not eq and word.lower() in _BOOLEANS:
+                position += 1
+            target[option.dest] = word.lower() not in ("false", "no", "off", "0", "f", "n")
             continue
         values: list[str] = [inline] if eq else []
         if not eq:
@@ -222,10 +226,56 @@ def parse(
     return command, args, options
 
 
+def _by_prefix(flag: str, table: dict[str, Option]) -> Option | None:
+    """The option a long flag abbreviates, as argparse (and so az) accepts: `--endpoint` for
+    `--endpoint-name` when no other option starts so; an ambiguous prefix is an error, as there."""
+    if not flag.startswith("--") or len(flag) < 3:
+        return None
+    matches = {f: o for f, o in table.items() if f.startswith("--") and f.startswith(flag)}
+    if len(set(matches.values())) > 1:
+        raise AzArgumentError(f"ambiguous option: {flag} could match {', '.join(sorted(matches))}")
+    return next(iter(matches.values()), None)
+
+
+def _distance(a: str, b: str) -> int:
+    """Edits (insert, delete, substitute, swap two neighbours) from a to b."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        row = [i]
+        for j, y in enumerate(b, 1):
+            cost = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (x != y))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                cost = min(cost, previous2[j - 2] + 1)
+            row.append(cost)
+        previous2, previous = previous, row
+    return previous[-1]
+
+
+def nearest(word: str, candidates: Sequence[str]) -> str | None:
+    """The candidate a typo most likely meant, only when it is close: one edit for a short word, two
+    for a longer one (`jbo` -> `job`, `--nmae` -> `--name`; `register` is not `restore`)."""
+    allowed = 1 if len(word.lstrip("-")) <= 4 else 2
+    scored = sorted((_distance(word.lower(), c.lower()), c) for c in candidates)
+    return scored[0][1] if scored and scored[0][0] <= allowed else None
+
+
 def _command_hint(words: list[str], commands: Sequence[Command]) -> str | None:
-    """Suggest the nearest emulated command for a misspelt one."""
-    names = [" ".join(c.words) for c in commands]
-    return did_you_mean(" ".join(words), names)
+    """Suggest the emulated command a misspelt one meant: the first unknown word against the words
+    that can follow the known ones."""
+    for depth in range(len(words)):
+        known = tuple(words[:depth])
+        following = {c.words[depth] for c in commands if c.words[:depth] == known and len(c.words) > depth}
+        if words[depth] in following:
+            continue
+        close = nearest(words[depth], sorted(following))
+        if close is None:
+            return None
+        guess = (*known, close, *words[depth + 1 :])
+        if not any(c.words[: len(guess)] == guess for c in commands):
+            guess = (*known, close)
+        return f"did you mean '{' '.join(guess)}'?"
+    return None
 
 
 def help_text(command: Command | None, group: list[str], commands: Sequence[Command]) -> str:

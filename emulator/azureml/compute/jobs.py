@@ -27,6 +27,7 @@ from emulator.azureml.assets.job_records import (
     job_dir,
     job_file,
     job_output_path,
+    job_store,
     load_job,
     run_artifact_dir,
     update_job,
@@ -43,15 +44,20 @@ from emulator.azureml.compute.bindings import (
     resolve_inputs,
     substitute,
 )
-from emulator.azureml.compute.runtimes import Runtime
+from emulator.azureml.compute.runtimes import Runtime, machine_environment
 from emulator.azureml.context import Context, Sink
 from emulator.azureml.errors import AzError, AzNotFoundError, JobFailedError
 from emulator.errors import Location
-from emulator.processes import is_running, kill_group, process_start_ticks
+from emulator.processes import identity_running, is_running, kill_group, process_identity, process_start_ticks
 
 TERMINAL = ("Completed", "Failed", "Canceled", "NotResponding", "Paused")
+SUPERVISOR = "emulator.supervisor"  # the az process running the job (process_identity): it records the end
+REASON = "emulator.failure_reason"
+INTERRUPTED = (
+    "the az call running the job was interrupted (its pipeline step was canceled, or the pipeline runner "
+    "that started the step ended), and the job with it"
+)
 _SNAPSHOT_IGNORE = {"__pycache__", ".git", ".venv", ".mlops", "node_modules", ".pytest_cache", ".mypy_cache"}
-_CLEAN_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP")
 
 
 @dataclass(frozen=True)
@@ -114,16 +120,13 @@ def default_experiment_name(cwd: Path) -> str:
 def _job_environment(
     job: CommandJob, ws: Workspace, runtime: Runtime, run_id: str | None, tracking_uri: str
 ) -> dict[str, str]:
-    env = dict(os.environ)
-    if runtime.manager == "isolated":
-        for key in _CLEAN_ENV:
-            env.pop(key, None)
+    """What Azure ML gives a job: its `environment_variables`, the AZUREML_* and MLflow settings of the
+    run, its environment's interpreter first on PATH; nothing of the step that ran `az ml job create`."""
+    env = machine_environment(runtime.python.parent)
+    env.update(tracking.client_credentials(tracking_uri))
     for key, value in job.environment_variables.items():
         env[str(key)] = value
-    env["PATH"] = str(runtime.python.parent) + os.pathsep + env.get("PATH", "")
     env["VIRTUAL_ENV"] = str(runtime.prefix)
-    env["PYTHONUNBUFFERED"] = "1"
-    env["MLFLOW_DISABLE_TELEMETRY"] = "true"
     env["MLFLOW_TRACKING_URI"] = tracking_uri
     env["MLFLOW_EXPERIMENT_NAME"] = job.experiment
     if run_id:
@@ -151,11 +154,68 @@ def start_mlflow_run(
     return str(run.info.run_id), experiment_id
 
 
-def end_mlflow_run(ctx: Context, run_id: str, status: str) -> None:
+def end_mlflow_run(ctx: Context, run_id: str, status: str, reason: str | None = None) -> None:
     mlflow = tracking.client(ctx)
     state = {"Completed": "FINISHED", "Canceled": "KILLED"}.get(status, "FAILED")
     with tracking.store_lock(ctx):
+        if reason:
+            tracking.with_retry(lambda: mlflow.set_tag(run_id, REASON, reason))
         tracking.with_retry(lambda: mlflow.set_terminated(run_id, state))
+
+
+def end_job(ctx: Context, name: str, status: str, reason: str) -> None:
+    """Record the end of a job that cannot finish by itself: its status and why (in its properties and
+    at the end of its log, as Azure ML reports a lost job), and its MLflow run's status. A job that has
+    ended meanwhile is left as it is."""
+    ended = utc_now()
+    changed = False
+
+    def end(record: dict[str, Any]) -> None:
+        nonlocal changed
+        if str(record.get("status")) in TERMINAL:
+            return
+        changed = True
+        record["status"] = status
+        created = (record.get("creation_context") or {}).get("created_at") or ended
+        record["creation_context"] = creation_context(created, ended)
+        properties = record.setdefault("properties", {})
+        properties["EndTimeUtc"] = ended
+        properties[REASON] = reason
+        for key in ("emulator.pid", "emulator.start_ticks", SUPERVISOR):
+            properties.pop(key, None)
+
+    record = update_job(ctx, name, end)
+    if not changed:
+        return
+    log = job_dir(ctx, name) / "user_logs" / "std_log.txt"
+    if log.parent.is_dir():
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(f"\n{status}: {reason}\n")
+    run_id = (record.get("properties") or {}).get("mlflow.runId")
+    if run_id:
+        end_mlflow_run(ctx, str(run_id), status, reason)
+
+
+class CallerGone(KeyboardInterrupt):
+    """Raised in an `az` call served by the resident worker when its caller was killed outright
+    (SIGKILL): the job ends as it would have with an `az` process of its own that was killed."""
+
+
+def _lost_reason(supervisor: str) -> str:
+    return (
+        f"the az process that ran the job (pid {supervisor}) ended before the job did (killed, or "
+        "the machine restarted); its processes were stopped"
+    )
+
+
+def abandon_job(ctx: Context, name: str, exc: BaseException) -> None:
+    """End a job its `az` stops running because of `exc`: Canceled when interrupted, else Failed."""
+    if isinstance(exc, CallerGone):
+        end_job(ctx, name, "Failed", _lost_reason(str(os.getpid())))
+    elif isinstance(exc, KeyboardInterrupt | SystemExit):
+        end_job(ctx, name, "Canceled", INTERRUPTED)
+    else:
+        end_job(ctx, name, "Failed", f"the emulator could not run the job: {type(exc).__name__}: {exc}")
 
 
 def run_command_job(
@@ -210,6 +270,7 @@ def run_command_job(
             "emulator.runtime": runtime.source,
             "mlflow.runId": run_id,
             "mlflow.experimentId": experiment_id,
+            SUPERVISOR: process_identity(),
         },
         "resourceGroup": ws.resource_group,
         "resources": job.resources or {"instance_count": 1},
@@ -242,9 +303,8 @@ def run_command_job(
 
     try:
         exit_code = _run(command, code_dir, env, log_path, log, started)
-    except BaseException:  # interrupted (Ctrl-C, SIGTERM of the step): the job was stopped with us
-        update_job(ctx, job.name, lambda r: r.update(status="Canceled"))
-        end_mlflow_run(ctx, run_id, "Canceled")
+    except BaseException as exc:  # interrupted (Ctrl-C, SIGTERM of the step): the job was stopped with us
+        abandon_job(ctx, job.name, exc)
         raise
     finished = utc_now()
 
@@ -254,8 +314,8 @@ def run_command_job(
         current["creation_context"] = creation_context(created, finished)
         current["properties"]["EndTimeUtc"] = finished
         current["properties"]["emulator.exit_code"] = str(exit_code)
-        current["properties"].pop("emulator.pid", None)
-        current["properties"].pop("emulator.start_ticks", None)
+        for key in ("emulator.pid", "emulator.start_ticks", SUPERVISOR):
+            current["properties"].pop(key, None)
 
     record = update_job(ctx, job.name, finish)
     end_mlflow_run(ctx, run_id, str(record["status"]))
@@ -380,7 +440,44 @@ def cancel_job(ctx: Context, name: str) -> None:
         kill_group(pid)
         return
     # no live process (the `az` that ran it was killed): nothing will finish the record but us
-    update_job(ctx, name, lambda r: r.update(status="Canceled"))
+    end_job(ctx, name, "Canceled", "canceled by `az ml job cancel`; no process was running it")
+
+
+def settle_lost_jobs(ctx: Context) -> None:
+    """Jobs still "Running" whose `az` process is gone (killed with SIGKILL, the machine restarted):
+    stop what is left of their processes and mark them Failed (Canceled if a cancel was asked) with the
+    reason, their MLflow runs too. Steps first, then the pipelines they belong to."""
+    lost = [record for record in job_store(ctx).all() if _lost(record)]
+    for record in sorted(lost, key=lambda r: r.get("type") == "pipeline" and bool(r.get("jobs"))):
+        properties = record.get("properties") or {}
+        pid, ticks = properties.get("emulator.pid"), properties.get("emulator.start_ticks")
+        if isinstance(pid, int) and isinstance(ticks, int) and is_running(pid, ticks):
+            kill_group(pid, grace=0)
+        supervisor = str(properties[SUPERVISOR]).partition(":")[0]
+        status = "Canceled" if record.get("status") == "CancelRequested" else "Failed"
+        if record.get("jobs"):
+            _settle_steps(ctx, str(record["name"]))
+        end_job(ctx, str(record["name"]), status, _lost_reason(supervisor))
+
+
+def _lost(record: dict[str, Any]) -> bool:
+    supervisor = (record.get("properties") or {}).get(SUPERVISOR)
+    running = str(record.get("status")) not in TERMINAL
+    return running and isinstance(supervisor, str) and not identity_running(supervisor)
+
+
+def _settle_steps(ctx: Context, pipeline: str) -> None:
+    """A lost pipeline's steps take their jobs' (settled) statuses; steps that never started, Canceled."""
+
+    def settle(record: dict[str, Any]) -> None:
+        for info in record["jobs"].values():
+            child = info.get("name")
+            if str(info.get("status")) in TERMINAL:
+                continue
+            found = load_job(ctx, child).get("status") if child and job_file(ctx, child).is_file() else None
+            info["status"] = str(found) if found in TERMINAL else "Canceled"
+
+    update_job(ctx, pipeline, settle)
 
 
 def _copy_into(source: Path, destination: Path) -> None:

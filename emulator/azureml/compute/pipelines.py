@@ -29,6 +29,7 @@ from emulator.azureml.compute import bindings, jobs, runtimes
 from emulator.azureml.context import Context, Sink
 from emulator.azureml.errors import AzNotEmulatedError, AzSpecError, JobFailedError
 from emulator.errors import did_you_mean
+from emulator.processes import process_identity
 
 BINDING_RE = re.compile(
     r"^\$\{\{\s*parent\.(?:inputs\.(?P<input>[A-Za-z_][\w]*)"
@@ -395,6 +396,7 @@ def create_pipeline_job(
             "emulator.step_order": ",".join(s.name for s in ordered),
             "mlflow.runId": run_id,
             "mlflow.experimentId": experiment_id,
+            jobs.SUPERVISOR: process_identity(),
         },
         "resourceGroup": ws.resource_group,
         "services": {"Tracking": {"endpoint": ctx.tracking_uri, "type": "Tracking"}},
@@ -468,9 +470,8 @@ def create_pipeline_job(
 
                 job_records.update_job(ctx, name, bind)
             _set_step(ctx, name, step.name, status=str(result["status"]))
-    except BaseException:
-        job_records.update_job(ctx, name, lambda r: r.update(status="Canceled"))
-        jobs.end_mlflow_run(ctx, run_id, "Canceled")
+    except BaseException as exc:
+        jobs.abandon_job(ctx, name, exc)
         raise
     finished = utc_now()
 
@@ -481,6 +482,7 @@ def create_pipeline_job(
             r["status"] = "Failed" if failed else "Completed"
         r["creation_context"] = creation_context(created, finished)
         r["properties"]["EndTimeUtc"] = finished
+        r["properties"].pop(jobs.SUPERVISOR, None)
         for key in parent_outputs:  # outputs no step wrote to are empty folders, as on Azure
             target = folder / "outputs" / key
             if not target.exists():

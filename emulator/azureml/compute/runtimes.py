@@ -22,6 +22,11 @@ from emulator.errors import Location
 
 ENV_MANAGER_VAR = "MLOPS_JOB_ENV_MANAGER"
 ENV_MANAGERS = ("isolated", "local")
+# What a job or scoring server takes from this machine: what a container's environment also has (home,
+# user, language, time zone, temporary folder) and the standard PATH of a Linux image. Nothing of the
+# pipeline step that ran `az`: its variables, the secrets it maps with `env:`, the agent's settings.
+_MACHINE_VARIABLES = ("HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR")
+SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,16 @@ class Runtime:
     python: Path
     env_key: str | None
     source: str
+
+
+def machine_environment(bin_dir: Path | None = None) -> dict[str, str]:
+    """The environment a process the emulated Azure ML starts begins with: the machine's basics, the
+    system PATH after `bin_dir` (its interpreter's folder), MLflow telemetry off, unbuffered Python."""
+    env = {k: v for k, v in os.environ.items() if k in _MACHINE_VARIABLES or k.startswith("LC_")}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{SYSTEM_PATH}" if bin_dir is not None else SYSTEM_PATH
+    env["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
 
 
 def env_manager() -> str:

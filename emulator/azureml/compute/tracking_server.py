@@ -31,6 +31,7 @@ from typing import Any
 from emulator.azureml.assets import tracking
 from emulator.azureml.assets.records import locked, read_json, utc_now, write_json
 from emulator.azureml.compute.loopback import HOST, free_port, wait_answering
+from emulator.azureml.compute.runtimes import machine_environment
 from emulator.azureml.context import Context, Sink
 from emulator.processes import is_running, process_start_ticks, stop_group
 
@@ -169,8 +170,12 @@ def server_command(ctx: Context, backend: str, port: int) -> list[str]:
 
 def _start(ctx: Context, backend: str) -> TrackingServer:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in _NOT_INHERITED}
-    env["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    # the machine's basics and what reaches the store (MLflow's and libpq's settings, e.g. PGPASSWORD);
+    # nothing else of the pipeline step whose `az` starts it
+    env = machine_environment(Path(sys.executable).parent)
+    env.update(
+        (k, v) for k, v in os.environ.items() if k.startswith(("MLFLOW_", "PG")) and k not in _NOT_INHERITED
+    )
     env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"  # no queue of GenAI jobs: six fewer processes
     with open(log_path(ctx), "ab") as log:
         log.write(f"--- {utc_now()} port {port}\n".encode())

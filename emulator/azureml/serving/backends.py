@@ -12,6 +12,7 @@ its log later take the record alone.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import uuid
 from collections.abc import Callable
@@ -95,6 +96,10 @@ class Deployment:
     def log_path(self) -> Path:
         return self.workdir / "server.log"
 
+    def socket_folder(self) -> Path:
+        """Where its server's unix socket goes (one folder per deployment of a state folder)."""
+        return server.socket_folder(str(self.workdir.resolve()))
+
 
 @dataclass(frozen=True)
 class Started:
@@ -153,6 +158,7 @@ class ProcessBackend:
             model_dir=deployment.model.model_dir,
             cwd=code_dir,
             log_path=deployment.log_path,
+            socket_path=deployment.socket_folder() / server.SOCKET_NAME,
             environment=deployment.env_vars,
             workers=deployment.workers,
         )
@@ -163,8 +169,7 @@ class ProcessBackend:
                 "mode_reason": self.reason,
                 "pid": started.pid,
                 "start_ticks": started.start_ticks,
-                "port": started.port,
-                "scoring_uri": f"{started.base_url}/score",
+                "socket": str(started.socket),
                 "env_key": built.key,
                 "env_path": str(built.path),
                 "env_reused": built.reused,
@@ -177,7 +182,7 @@ class ProcessBackend:
         )
 
     def wait_healthy(self, local: dict[str, Any]) -> float:
-        process = ServerProcess(local["pid"], local["start_ticks"], local["port"], Path(local["log"]))
+        process = ServerProcess(local["pid"], local["start_ticks"], Path(local["socket"]), Path(local["log"]))
         return server.wait_healthy(process)
 
     def stop(self, local: dict[str, Any]) -> bool:
@@ -215,6 +220,7 @@ class ContainerBackend:
             endpoint=deployment.endpoint,
             deployment=deployment.name,
             environment=deployment.env_vars,
+            socket_folder=deployment.socket_folder(),
             workers=deployment.workers,
         )
         return Started(
@@ -236,8 +242,7 @@ class ContainerBackend:
                 "context_digest": digest,
                 "pid": container.pid,
                 "start_ticks": container.start_ticks,
-                "port": container.port,
-                "scoring_uri": f"{container.base_url}/score",
+                "socket": str(container.socket),
                 "model_dir": str(deployment.model.model_dir),
                 "entry_script": f"{packaging.APP_ROOT}/code/{deployment.code.scoring_script}",
                 "log": str(deployment.log_path),
@@ -294,8 +299,9 @@ class ContainerBackend:
         return built, str(context), digest
 
     def wait_healthy(self, local: dict[str, Any]) -> float:
+        socket = Path(local["socket"])
         started = RunningContainer(
-            local["container_id"], local["container_name"], local["port"], local["pid"], local["start_ticks"]
+            local["container_id"], local["container_name"], socket, local["pid"], local["start_ticks"]
         )
         return containers.wait_healthy(self.daemon, started)
 
@@ -308,8 +314,17 @@ class ContainerBackend:
 
 
 def _copy_code(source: Path, target: Path) -> None:
+    """Copy the scoring code, without caches, VCS data, or the folder that holds the copy (the state
+    folder, when the code folder is the repository root that holds `.mlops/`)."""
     staging = target.with_name(f".{target.name}-{uuid.uuid4().hex[:8]}")
-    shutil.copytree(source, staging, ignore=shutil.ignore_patterns("__pycache__", ".git", "*.pyc"))
+    patterns = shutil.ignore_patterns("__pycache__", ".git", "*.pyc")
+    inside = target.parent.resolve()
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        holders = {n for n in names if inside.is_relative_to((Path(folder) / n).resolve())}
+        return set(patterns(folder, names)) | holders
+
+    shutil.copytree(source, staging, ignore=ignore)
     if target.exists():
         shutil.rmtree(target)
     staging.rename(target)
@@ -346,12 +361,19 @@ def deployment_running(record: dict[str, Any]) -> bool:
 
 
 def stop_deployment(record: dict[str, Any]) -> bool:
-    """Stop a deployment of either mode; a container is removed (its log kept in `emulator.log`).
+    """Stop a deployment of either mode; a container is removed (its log kept in `emulator.log`), the
+    socket and its folder too.
 
     True if something was running.
     """
     local = _local(record)
-    return recorded_backend(local).stop(local)
+    stopped = recorded_backend(local).stop(local)
+    if local.get("socket"):
+        socket = Path(str(local["socket"]))
+        socket.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            socket.parent.rmdir()
+    return stopped
 
 
 def deployment_log(record: dict[str, Any], lines: int = 0) -> str:

@@ -1,7 +1,9 @@
-"""Deployment containers: run an inference image on 127.0.0.1, probe it, read its logs, remove it.
+"""Deployment containers: run an inference image, probe it, read its logs, remove it.
 
-Containers use the host network (these machines have no bridge) and the server binds 127.0.0.1 on a
-free port chosen by the emulator (passed through gunicorn's `GUNICORN_CMD_ARGS`). Every container is
+Containers use the host network (these machines have no bridge), and the server listens on a unix
+socket in the deployment's socket folder, mounted into the container (gunicorn's `GUNICORN_CMD_ARGS`
+says where), so only the endpoint's front reaches it. The folder is writable by the image's non-root
+user; the folder above it is closed to other users of the host. Every container is
 labelled with the state folder, endpoint and deployment, so `mlops endpoints down` and a sweep can
 find exactly the emulator's containers and nothing else. A container's main process is also visible
 as a host process: its pid and start time go into the deployment record like a process-mode server's,
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emulator.azureml.compute import loopback
 from emulator.azureml.errors import AzError
 from emulator.azureml.serving import server
 from emulator.azureml.serving.docker_daemon import Daemon, connect, docker_host
@@ -32,19 +35,18 @@ KIND = "online-deployment"
 _CONTAINER_ID_RE = re.compile(r"[0-9a-f]{64}")
 
 
+SOCKET_MOUNT = "/var/run/azureml-server"
+
+
 @dataclass(frozen=True)
 class RunningContainer:
     """A started container: what the deployment record keeps to find, probe and stop it."""
 
     container_id: str
     name: str
-    port: int
+    socket: Path
     pid: int
     start_ticks: int
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
 
 def _name(endpoint: str, deployment: str) -> str:
@@ -60,15 +62,15 @@ def run_container(
     endpoint: str,
     deployment: str,
     environment: dict[str, str],
+    socket_folder: Path,
     workers: int = 1,
-    port: int | None = None,
 ) -> RunningContainer:
-    """Start the image detached, host network, bound to 127.0.0.1:<free port>, labelled."""
+    """Start the image detached, host network, serving on a unix socket in `socket_folder`, labelled."""
     from docker.errors import DockerException
 
-    chosen = port or server.free_port()
+    socket_folder.chmod(0o777)  # the image's user creates its socket there
     env = dict(environment)
-    env["GUNICORN_CMD_ARGS"] = gunicorn_args(chosen, workers)
+    env["GUNICORN_CMD_ARGS"] = gunicorn_args(f"unix:{SOCKET_MOUNT}/{server.SOCKET_NAME}", workers)
     labels = {
         LABEL_KIND: KIND,
         LABEL_HOME: str(home.resolve()),
@@ -83,13 +85,15 @@ def run_container(
             network_mode="host",
             environment=env,
             labels=labels,
+            volumes={str(socket_folder): {"bind": SOCKET_MOUNT, "mode": "rw"}},
         )
         container.reload()
     except DockerException as exc:
         raise AzError(f"docker could not start a container from {image}: {exc}") from None
     pid = int((container.attrs.get("State") or {}).get("Pid") or 0)
     ticks = (process_start_ticks(pid) or 0) if pid else 0
-    return RunningContainer(str(container.id), str(container.name), chosen, pid, ticks)
+    socket = socket_folder / server.SOCKET_NAME
+    return RunningContainer(str(container.id), str(container.name), socket, pid, ticks)
 
 
 def _get(daemon: Daemon, container_id: str) -> Any | None:
@@ -121,16 +125,12 @@ def wait_healthy(daemon: Daemon, started: RunningContainer, timeout: float = 180
                 f"the scoring container {started.name} exited before becoming healthy",
                 hint=f"container log:\n{tail}" if tail else "the container left no log",
             )
-        try:
-            status, _ = server.http_request("GET", started.base_url + "/", timeout=2.0)
-            if status == 200:
-                return time.monotonic() - begun
-        except OSError:
-            pass
+        if loopback.answers(started.socket):
+            return time.monotonic() - begun
         time.sleep(0.25)
     tail = logs(daemon, started.container_id, 40).rstrip()
     raise AzError(
-        f"the scoring container {started.name} did not answer on {started.base_url}/ within {int(timeout)} s",
+        f"the scoring container {started.name} did not answer on {started.socket} within {int(timeout)} s",
         hint=f"container log:\n{tail}",
     )
 

@@ -306,5 +306,5 @@ def delete_deployment(ctx: Context, endpoint: str, name: str) -> None:
         if name in traffic:
             traffic.pop(name)
             current["traffic"] = traffic
-            write_json(endpoint_path, current)
+            endpoints.save_endpoint(ctx, endpoint, current)
     shutil.rmtree(endpoints.deployment_dir(ctx, endpoint, name), ignore_errors=True)

@@ -11,7 +11,6 @@ so endpoints survive the emulator's processes and reboots of the machine alike.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from emulator.azureml.assets.names import check_endpoint_name, generate_key
 from emulator.azureml.assets.records import locked, read_json, utc_now, write_json
 from emulator.azureml.assets.workspace import Workspace, creation_context
 from emulator.azureml.assets.yamlspec import Spec
+from emulator.azureml.compute.runtimes import machine_environment
 from emulator.azureml.context import Context
 from emulator.azureml.errors import AzArgumentError, AzError
 from emulator.azureml.serving.backends import deployment_running, stop_deployment
@@ -50,6 +50,11 @@ def deployment_file(ctx: Context, endpoint: str, name: str) -> Path:
 
 def load_endpoint(ctx: Context, name: str) -> dict[str, Any]:
     return EndpointRecords.online(ctx).endpoints.load(name)
+
+
+def save_endpoint(ctx: Context, name: str, record: dict[str, Any]) -> None:
+    """Write the endpoint's record (a private file: it holds the keys)."""
+    EndpointRecords.online(ctx).endpoints.write(name, record)
 
 
 def load_deployment(ctx: Context, endpoint: str, name: str) -> dict[str, Any]:
@@ -101,9 +106,8 @@ def _start_front(ctx: Context, name: str, port: int) -> dict[str, Any]:
     state = ctx.home.resolve()
     ready = folder / f".front-{uuid.uuid4().hex[:8]}.ready"
     log_path = folder / "front.log"
-    env = dict(os.environ)
-    project_root = str(Path(__file__).resolve().parents[3])
-    env["PYTHONPATH"] = project_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env = machine_environment(Path(sys.executable).parent)
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[3])  # the emulator, installed or not
     command = [
         sys.executable,
         "-m",
@@ -164,7 +168,7 @@ def ensure_front(ctx: Context, name: str) -> dict[str, Any]:
         previous = (record.get("emulator") or {}).get("front") or {}
         slot = _start_front(ctx, name, int(previous.get("port") or 0))
         record.setdefault("emulator", {})["front"] = slot
-        write_json(path, record)
+        save_endpoint(ctx, name, record)
     return record
 
 
@@ -212,7 +216,7 @@ def create_endpoint(ctx: Context, ws: Workspace, spec: Spec, *, name: str | None
             record["mirror_traffic"] = _checked_mirror(
                 ctx, endpoint_name, {str(k): v for k, v in spec.data["mirror_traffic"].items()}, traffic
             )
-        write_json(path, record)
+        save_endpoint(ctx, endpoint_name, record)
     return endpoint_view(ctx, ensure_front(ctx, endpoint_name))
 
 
@@ -318,7 +322,7 @@ def update_endpoint(
         record["creation_context"] = creation_context(
             (record.get("creation_context") or {}).get("created_at") or utc_now(), utc_now()
         )
-        write_json(path, record)
+        save_endpoint(ctx, name, record)
     return endpoint_view(ctx, ensure_front(ctx, name))
 
 
@@ -330,7 +334,7 @@ def set_traffic(ctx: Context, name: str, traffic: dict[str, int]) -> None:
         record["traffic"] = _checked_traffic(ctx, name, traffic)
         mirror = record.get("mirror_traffic") or {}
         record["mirror_traffic"] = {k: v for k, v in mirror.items() if int(record["traffic"].get(k, 0)) == 0}
-        write_json(path, record)
+        save_endpoint(ctx, name, record)
 
 
 def get_credentials(ctx: Context, name: str) -> dict[str, Any]:
@@ -428,8 +432,7 @@ def list_endpoints(home: Path) -> list[dict[str, Any]]:
                     "model": record.get("model"),
                     "environment": record.get("environment"),
                     "pid": local.get("pid"),
-                    "port": local.get("port"),
-                    "scoring_uri": local.get("scoring_uri"),
+                    "socket": local.get("socket"),
                     "running": deployment_running(record),
                     "log": local.get("log"),
                     "traffic": int((view.get("traffic") or {}).get(record["name"], 0)),

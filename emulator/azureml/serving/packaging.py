@@ -11,16 +11,14 @@ deployment of the same model, code and environment reuses the package's image.
 
 The image serves the model the way an Azure ML inference image does: the Azure ML inference server
 (`azureml-inference-server-http`) under gunicorn, from a venv holding the environment's pip
-dependencies, as a non-root user. It listens on 127.0.0.1:5001 (Azure ML's inference port): the
-emulator runs containers with host networking (there is no bridge), so a service must bind loopback;
-`GUNICORN_CMD_ARGS` moves it to another port at `docker run`.
+dependencies, as a non-root user. It listens on 127.0.0.1:5001 (Azure ML's inference port) when run by
+hand (`docker run --network host`: there is no bridge, so a service must bind loopback);
+`GUNICORN_CMD_ARGS` moves it elsewhere, as the emulator's deployment containers do (to a unix socket).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from emulator.azureml.assets.digests import content_digest
 from emulator.azureml.assets.environments import register_environment_record, resolve_environment
 from emulator.azureml.assets.models import resolve_model
 from emulator.azureml.assets.records import write_json
@@ -68,29 +67,13 @@ def default_progress(text: str) -> None:
     _log.info("%s", text.rstrip("\n"))
 
 
-def gunicorn_args(port: int, workers: int = 1, timeout: int = 120) -> str:
-    """The server's command-line options, passed through gunicorn's GUNICORN_CMD_ARGS variable."""
-    return f"--bind 127.0.0.1:{port} --workers {workers} --timeout {timeout}"
+def gunicorn_args(bind: str, workers: int = 1, timeout: int = 120) -> str:
+    """The server's command-line options (`bind`: `HOST:PORT` or `unix:PATH`), passed through gunicorn's
+    GUNICORN_CMD_ARGS variable."""
+    return f"--bind {bind} --workers {workers} --timeout {timeout}"
 
 
 NOT_INPUTS = ("package.json", "build.log", f"{BUILD_AIDS}/ca-certificates.crt")
-
-
-def content_digest(folder: Path, exclude: tuple[str, ...] = NOT_INPUTS) -> str:
-    """sha256 over every file's relative path, executable bit and bytes, in sorted order.
-
-    The host's CA bundle (a build aid: pip inside `docker build` needs it here) is not an input of the
-    package and is left out, so the digest depends only on model, code and environment.
-    """
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        relative = path.relative_to(folder).as_posix()
-        if relative in exclude:
-            continue
-        digest.update(relative.encode() + b"\0")
-        digest.update(b"x" if os.access(path, os.X_OK) else b"-")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return "sha256:" + digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -140,9 +123,9 @@ def dockerfile(inputs: ContextInputs) -> str:
         "(az ml model package, emulated).",
         "# Build: docker build --network host --build-arg SOURCE_COMMIT=$(git rev-parse HEAD) -t NAME .",
         f"# Run:   docker run --network host NAME   (serves http://127.0.0.1:{SERVER_PORT}/score);",
-        f'#        another port: -e GUNICORN_CMD_ARGS="{gunicorn_args(8080)}"',
+        f'#        another port: -e GUNICORN_CMD_ARGS="{gunicorn_args("127.0.0.1:8080")}"',
         f"FROM {inputs.base_image}",
-        f'ENV GUNICORN_CMD_ARGS="{gunicorn_args(SERVER_PORT)}" \\',
+        f'ENV GUNICORN_CMD_ARGS="{gunicorn_args(f"127.0.0.1:{SERVER_PORT}")}" \\',
         "    MLFLOW_DISABLE_TELEMETRY=true \\",
         "    PIP_DISABLE_PIP_VERSION_CHECK=1 \\",
         "    PYTHONUNBUFFERED=1",
@@ -205,7 +188,8 @@ def write_context(root: Path, name: str, inputs: ContextInputs, source: str = "c
         else:
             ca_bundle.write_bytes(b"")
         (staging / "Dockerfile").write_text(dockerfile(inputs), encoding="utf-8")
-        digest = content_digest(staging)
+        # the host's CA bundle (a build aid: pip inside `docker build` needs it) is not an input
+        digest = content_digest(staging, NOT_INPUTS)
         if final.exists():
             retired = root / f".old-{name}-{uuid.uuid4().hex[:8]}"
             final.rename(retired)

@@ -1,26 +1,32 @@
-"""Scoring servers as processes: the Azure ML inference server under gunicorn, bound to 127.0.0.1.
+"""Scoring servers as processes: the Azure ML inference server under gunicorn, on a unix socket.
 
-What the process backend runs (see `backends.py`), and the HTTP and log helpers both backends use.
-`azmlinfsrv` always binds 0.0.0.0, so its WSGI app is run under gunicorn directly (the way the
-environment notes prescribe). Processes are detached (own session) so they outlive the `az` command
-that started them; they are identified by pid *and* start time so a recycled pid is never killed.
+What the process backend runs (see `backends.py`), and the socket and log helpers both backends use.
+A deployment listens on a unix socket in a folder only this user can enter (`socket_folder`), never on
+a TCP port: the endpoint's front is the only way to it, as azureml-fe is on Azure, so its key is never
+bypassed. (`azmlinfsrv` would bind 0.0.0.0, so its WSGI app is run under gunicorn directly.) Servers
+get the environment Azure ML gives a deployment, nothing of the step that ran `az`. Processes are
+detached (own session) so they outlive the `az` command that started them; they are identified by
+pid *and* start time so a recycled pid is never killed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import stat
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from emulator.azureml.compute.loopback import free_port as free_port
-from emulator.azureml.compute.loopback import http_request as http_request
 from emulator.azureml.compute.loopback import log_tail as log_tail
 from emulator.azureml.compute.loopback import wait_answering
+from emulator.azureml.compute.runtimes import machine_environment
+from emulator.azureml.errors import AzError
 from emulator.processes import process_start_ticks, stop_group
 
 APP = "azureml_inference_server_http.server.entry:app"
-_CLEAN_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_NAME")
+SOCKET_NAME = "server.sock"
 
 
 @dataclass(frozen=True)
@@ -29,12 +35,24 @@ class ServerProcess:
 
     pid: int
     start_ticks: int
-    port: int
+    socket: Path
     log_path: Path
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+
+def socket_folder(key: str) -> Path:
+    """A folder for one deployment's socket, inside `<runtime dir>/mlops-<uid>` (mode 0700, checked):
+    short enough for a socket path (about 100 bytes at most), and closed to other users."""
+    base = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()) / f"mlops-{os.getuid()}"
+    base.mkdir(mode=0o700, exist_ok=True)
+    info = base.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
+        raise AzError(
+            f"{base} must be a folder of yours that only you can enter; it is not",
+            hint="remove it (deployments create it again with mode 0700), or set XDG_RUNTIME_DIR",
+        )
+    folder = base / hashlib.sha256(key.encode()).hexdigest()[:16]
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
 
 
 def start_server(
@@ -44,27 +62,23 @@ def start_server(
     model_dir: Path,
     cwd: Path,
     log_path: Path,
+    socket_path: Path,
     environment: dict[str, str],
-    port: int | None = None,
     workers: int = 1,
     timeout: int = 120,
 ) -> ServerProcess:
-    """Start gunicorn with the inference server app, detached, logging to `log_path`."""
-    chosen = port or free_port()
-    env = {k: v for k, v in os.environ.items() if k not in _CLEAN_ENV}
+    """Start gunicorn with the inference server app on `socket_path`, detached, logging to `log_path`."""
+    env = machine_environment(python.parent)
     env.update(environment)
     env["AZUREML_ENTRY_SCRIPT"] = str(entry_script)
     env["AZUREML_MODEL_DIR"] = str(model_dir)
     env["AZUREML_SOURCE_DIRECTORY"] = str(cwd)
-    env["MLFLOW_DISABLE_TELEMETRY"] = "true"
-    env["PYTHONUNBUFFERED"] = "1"
-    env["PATH"] = str(python.parent) + os.pathsep + env.get("PATH", "")
     command = [
         str(python),
         "-m",
         "gunicorn",
         "-b",
-        f"127.0.0.1:{chosen}",
+        f"unix:{socket_path}",
         "-w",
         str(workers),
         "--timeout",
@@ -87,16 +101,17 @@ def start_server(
             start_new_session=True,
         )
     ticks = process_start_ticks(process.pid) or 0
-    return ServerProcess(pid=process.pid, start_ticks=ticks, port=chosen, log_path=log_path)
+    return ServerProcess(pid=process.pid, start_ticks=ticks, socket=socket_path, log_path=log_path)
 
 
 def wait_healthy(server: ServerProcess, timeout: float = 180.0) -> float:
     """Seconds until GET / answers 200; raises with the server log tail if it dies or times out."""
     return wait_answering(
-        server.pid, server.start_ticks, server.base_url + "/", server.log_path, "the scoring server", timeout
+        server.pid, server.start_ticks, server.socket, server.log_path, "the scoring server", timeout
     )
 
 
 def stop_server(pid: int, start_ticks: int, grace: float = 10.0) -> bool:
     """Stop the server's whole process group (gunicorn master and workers); True if it was running."""
     return stop_group(pid, start_ticks, grace)
+

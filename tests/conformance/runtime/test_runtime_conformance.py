@@ -6,7 +6,8 @@ what must come out, citing the documentation it follows (`doc`). What expected.j
 
     request       {"variables": {}, "secrets": {}, "parallel": N, "parameters": {}, "minuteSeconds": s,
                   "taskPolicy": "fail"|"skip", "repos": {alias: folder of the feature},
-                  "env": {NAME: value}}
+                  "env": {NAME: value}, "stages": [..], "skipStages": [..], "jobs": [..]}
+                  (the last three: "Stages to run" at queue time, `mlops run --stage/--skip-stage/--job`)
     error         the run must not start: a located error whose message contains this text
     result        the run's result
     stages        {stage: {"result", "message"?, "jobs": {job: {"result", "outputs", "steps": {step: result},
@@ -34,6 +35,7 @@ from emulator import runner
 from emulator.errors import MlopsError
 from emulator.model import Job, Stage, Step
 from emulator.runtime.events import SilentReporter
+from emulator.runtime.selection import Selection
 from emulator.store.runs import Run
 
 HERE = Path(__file__).parent
@@ -162,6 +164,8 @@ def run_feature(
         repos={alias: repo / folder for alias, folder in req.get("repos", {}).items()},
         user="tester",
         task_policy=req.get("taskPolicy", "fail"),
+        selection=Selection(tuple(req.get("stages", ())), tuple(req.get("skipStages", ())),
+                            tuple(req.get("jobs", ()))),
     )
     try:
         run = runner.start(request, home, reporter)

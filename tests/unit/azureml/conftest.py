@@ -130,10 +130,12 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     yield folder
     from emulator.azureml.compute.tracking_server import stop_server
     from emulator.azureml.context import Context
+    from emulator.azureml.resident.client import stop_workers
     from emulator.azureml.serving.endpoints import stop_all_endpoints
 
     stop_all_endpoints(folder)
     stop_server(Context(folder))
+    stop_workers(folder)
 
 
 @pytest.fixture

@@ -157,3 +157,49 @@ def test_group_workspace_and_compute_records(az: AzRunner, tmp_path: Path) -> No
     assert az("ml", "workspace", "show", "-n", "ws-new", check=False).code == 1
     assert az("ml", "compute", "list").json() == []
     assert az("group", "show", "-n", "rg-new", check=False).code == 1
+
+
+def test_long_options_accept_unambiguous_prefixes_like_argparse(az_ws: AzRunner) -> None:
+    """az parses with argparse, which takes `--endpoint` for `--endpoint-name` when nothing else starts
+    so, and refuses an ambiguous prefix."""
+    missing = az_ws("ml", "online-deployment", "show", "--endpoint", "ep", "--na", "blue", check=False)
+    assert missing.code == 1 and "online endpoint 'ep' was not found" in missing.stderr
+    inline = az_ws("ml", "online-deployment", "list", "--endpoint=ep", "--out", "tsv", check=False)
+    assert inline.code == 1 and "online endpoint 'ep' was not found" in inline.stderr
+    ambiguous = az_ws("ml", "job", "list", "--o", "json", check=False)
+    assert ambiguous.code == 2
+    assert "ambiguous option: --o could match --only-show-errors, --output" in ambiguous.stderr
+
+
+def test_did_you_mean_only_when_close(az: AzRunner) -> None:
+    close = az("ml", "modle", "list", check=False)
+    assert close.code == 2 and "did you mean 'ml model list'?" in close.stderr
+    far = az("ml", "model", "frobnicate", check=False)
+    assert far.code == 2 and "did you mean" not in far.stderr
+    option = az("extension", "show", "--nmae", "ml", check=False)
+    assert option.code == 2 and "did you mean '--name'?" in option.stderr
+    unrelated = az("extension", "show", "--colour", "ml", check=False)
+    assert "did you mean" not in unrelated.stderr and "az extension show --help" in unrelated.stderr
+
+
+def test_extension_update_remove_and_upgrade_are_accepted(az: AzRunner) -> None:
+    update = az("extension", "update", "-n", "ml", "--allow-preview", "true")
+    assert update.stdout == "" and "No updates available for 'ml'" in update.stderr
+    removed = az("extension", "remove", "--name", "ml", "--yes")
+    assert "stays installed" in removed.stderr
+    assert az("extension", "show", "-n", "ml", "--query", "name", "-o", "tsv").stdout == "ml\n"
+    upgrade = az("upgrade", "--yes", "--all", "false")
+    assert upgrade.code == 0 and "nothing to upgrade" in upgrade.stderr
+    assert az("extension", "update", "-n", "azure-devops", check=False).code == 1
+
+
+def test_version_flag_is_shaped_like_az(az: AzRunner) -> None:
+    text = az("--version").stdout
+    lines = text.splitlines()
+    assert lines[0].split() == ["azure-cli", "2.67.0"] and "Extensions:" in lines
+    assert lines[lines.index("Extensions:") + 1].split()[0] == "ml"
+    assert any(line.startswith("Python location '") for line in lines)
+    assert any(line.startswith("Python (") for line in lines)
+    assert lines[-1] == "Your CLI is up-to-date."
+    as_json = az("version").json()
+    assert as_json["azure-cli-core"] == as_json["azure-cli"] == "2.67.0"

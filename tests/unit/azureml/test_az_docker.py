@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from conftest import AzResult, make_runner
 
@@ -277,7 +278,11 @@ def test_container_deployments_answer_like_the_process_deployment(docker_scenari
         assert (
             record["provisioning_state"] == "Succeeded" and local["mode"] == "container" and local["running"]
         )
-        assert local["scoring_uri"] == f"http://127.0.0.1:{local['port']}/score"
+        assert Path(local["socket"]).is_socket() and "port" not in local  # only the front reaches it
+        server = psutil.Process(local["pid"])  # host network: a TCP listener would be the host's
+        assert not [
+            c for p in (server, *server.children(recursive=True)) for c in p.net_connections(kind="inet")
+        ]
         container = docker_scenario.daemon.client.containers.get(local["container_id"])
         assert container.status == "running" and container.attrs["HostConfig"]["NetworkMode"] == "host"
         assert container.labels["org.mlops-emulator.home"] == str(docker_scenario.home.resolve())

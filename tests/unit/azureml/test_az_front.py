@@ -36,6 +36,7 @@ class Stub:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.0" if close else "HTTP/1.1"
+            disable_nagle_algorithm = True  # as gunicorn and uvicorn do: a head and body written apart
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 return

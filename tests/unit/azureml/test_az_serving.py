@@ -103,7 +103,8 @@ def test_deployment_is_served_behind_the_front(scenario: Scenario) -> None:
     endpoint = az("ml", "online-endpoint", "show", "-n", "fixture-ep").json()
     assert endpoint["traffic"] == {"blue": 100} and endpoint["provisioning_state"] == "Succeeded"
     front = endpoint["emulator"]["front"]
-    assert front["running"] is True and front["port"] != blue["emulator"]["port"]
+    assert front["running"] is True and "port" not in blue["emulator"]  # blue listens on a unix socket
+    assert Path(blue["emulator"]["socket"]).is_socket()
     assert endpoint["scoring_uri"] == f"http://127.0.0.1:{front['port']}/score"  # the front, not blue
     assert "keys" not in endpoint and endpoint["auth_mode"] == "key"
     keys = az("ml", "online-endpoint", "get-credentials", "-n", "fixture-ep").json()
@@ -166,7 +167,7 @@ def test_blue_green_rollout(scenario: Scenario) -> None:
     ).json()
     assert green["emulator"]["env_reused"] is True
     assert green["emulator"]["env_key"] == blue["emulator"]["env_key"]
-    assert green["emulator"]["port"] != blue["emulator"]["port"]
+    assert green["emulator"]["socket"] != blue["emulator"]["socket"]
     assert az("ml", "online-endpoint", "show", "-n", "fixture-ep", "--query", "traffic").json() == {
         "blue": 100
     }

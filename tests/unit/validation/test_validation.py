@@ -118,3 +118,28 @@ def test_a_template_expression_keeps_its_type_in_task_inputs(tmp_path: Path, ser
     compiled = compile_pipeline(pipe)
     report = validate(compiled.pipeline, compiled.expanded.document, compiled.expanded.repo_root)
     assert not report.errors, [e.render() for e in report.errors]
+
+
+def test_variables_and_working_directory_lead_to_the_azure_ml_file(tmp_path: Path) -> None:
+    """mlops-templates writes `az ml $(endpoint_type)-deployment create -f F` with `endpoint_type` a
+    pipeline variable, and steps with a `workingDirectory`: the file is found as the agent would."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "endpoint.yml").write_text("name: ep\nauth_mode: password\n")
+    pipe = tmp_path / "pipe.yml"
+    pipe.write_text(
+        "variables:\n  endpoint_type: online\n  endpoint_file: endpoint.yml\n"
+        "  later: $[ variables.endpoint_type ]\n"
+        "steps:\n- task: AzureCLI@2\n  inputs:\n    azureSubscription: conn\n    scriptType: bash\n"
+        "    scriptLocation: inlineScript\n"
+        "    workingDirectory: $(System.DefaultWorkingDirectory)/deploy\n"
+        "    inlineScript: |\n"
+        "      az ml $(endpoint_type)-endpoint create --name x -f $(endpoint_file)\n"
+        "      az ml $(later)-endpoint create -f endpoint.yml\n"
+        "      az ml online-endpoint create -f $(Runtime.Value)\n")
+    compiled = compile_pipeline(pipe)
+    report = validate(compiled.pipeline, compiled.expanded.document, compiled.expanded.repo_root)
+    assert [(f.kind, f.path) for f in report.azureml_files] == [
+        ("online_endpoint", (tmp_path / "deploy" / "endpoint.yml").resolve())]
+    assert len(report.errors) == 1 and "auth_mode" in report.errors[0].render()
+    assert report.skipped and "$(Runtime.Value)" in report.skipped[0]

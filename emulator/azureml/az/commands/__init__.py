@@ -14,6 +14,7 @@ from emulator.azureml.az.commands import (
     job,
     model,
     online,
+    v1,
     workspace,
 )
 from emulator.azureml.az.parser import Command
@@ -28,4 +29,5 @@ COMMANDS: tuple[Command, ...] = (
     *compute.COMMANDS,
     *online.COMMANDS,
     *batch.COMMANDS,
+    *v1.COMMANDS,
 )

@@ -1,8 +1,10 @@
-"""`az extension`, `az login`, `az account`, `az configure`, `az version`: what a pipeline calls
-before `az ml`; no-ops or local records."""
+"""`az extension`, `az login`, `az account`, `az configure`, `az version`, `az upgrade`: what a
+pipeline calls before `az ml`; no-ops or local records."""
 
 from __future__ import annotations
 
+import platform
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +17,13 @@ from emulator.azureml.az.commands.arguments import (
     NAME_REQUIRED,
     YES,
 )
+from emulator.azureml.az.commands.v1 import EXTENSION_NOTE
 from emulator.azureml.az.parser import Command, Invocation, Option
 from emulator.azureml.errors import AzArgumentError, AzNotEmulatedError
 
 ML_EXTENSION_VERSION = "2.39.0"
+AZURE_CLI_VERSION = "2.67.0"
+TELEMETRY_VERSION = "1.1.0"
 
 
 def _extension_record() -> dict[str, Any]:
@@ -41,14 +46,33 @@ def _check_extension(name: str) -> None:
 
 
 def extension_add(inv: Invocation) -> Any:
-    _check_extension(str(inv.arg("name", "")))
+    name = str(inv.arg("name", ""))
+    if name == "azure-cli-ml":  # CLI v1: recognized, see commands/v1.py
+        inv.warn(EXTENSION_NOTE)
+        return None
+    _check_extension(name)
     return None
 
 
 def extension_update(inv: Invocation) -> Any:
-    """The built-in 'ml' is always the emulated version: nothing to update."""
+    """az warns and succeeds when the installed extension is the latest."""
+    name = str(inv.arg("name", ""))
+    _check_extension(name)
+    inv.warn(f"No updates available for '{name}'. Use --debug for more information.")
+    return None
+
+
+def extension_remove(inv: Invocation) -> Any:
     _check_extension(str(inv.arg("name", "")))
-    inv.warn("Latest version of 'ml' is already installed.")
+    inv.warn("the emulated 'ml' extension is part of the MLOps emulator: it stays installed")
+    return None
+
+
+def upgrade(inv: Invocation) -> Any:
+    inv.warn(
+        f"az is emulated by the MLOps emulator: azure-cli {AZURE_CLI_VERSION} and its 'ml' extension "
+        "come with the emulator, there is nothing to upgrade"
+    )
     return None
 
 
@@ -97,7 +121,44 @@ def configure(inv: Invocation) -> Any:
 
 
 def version(inv: Invocation) -> Any:
-    return {"azure-cli": "2.67.0", "emulated": True, "extensions": {"ml": ML_EXTENSION_VERSION}}
+    return {
+        "azure-cli": AZURE_CLI_VERSION,
+        "azure-cli-core": AZURE_CLI_VERSION,
+        "azure-cli-telemetry": TELEMETRY_VERSION,
+        "emulated": True,
+        "extensions": {"ml": ML_EXTENSION_VERSION},
+    }
+
+
+def version_text() -> str:
+    """`az --version`: az's text layout (components, extensions, Python), naming the emulator."""
+
+    def row(name: str, value: str) -> str:
+        return f"{name:<34}{value:>6}"
+
+    python = f"Python ({platform.system()}) {sys.version}"
+    return "\n".join(
+        [
+            row("azure-cli", AZURE_CLI_VERSION),
+            "",
+            row("core", AZURE_CLI_VERSION),
+            row("telemetry", TELEMETRY_VERSION),
+            "",
+            "Extensions:",
+            row("ml", ML_EXTENSION_VERSION),
+            "",
+            f"Python location '{sys.executable}'",
+            f"Extensions directory '{Path(__file__).parents[2]}'",
+            "",
+            python,
+            "",
+            "Emulated locally by the MLOps emulator (emulator.azureml): no Azure subscription is used.",
+            "",
+            "",
+            "Your CLI is up-to-date.",
+            "",
+        ]
+    )
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -110,14 +171,37 @@ COMMANDS: tuple[Command, ...] = (
             YES,
             Option(("--upgrade",), "upgrade", kind="flag", help="accepted"),
             Option(("--version",), "ext_version", help="accepted"),
+            Option(("--allow-preview",), "allow_preview", kind="switch", help="accepted"),
         ),
         workspace=False,
     ),
     Command(
         ("extension", "update"),
         extension_update,
-        "Update an extension (the built-in 'ml' is always current).",
-        (NAME_REQUIRED,),
+        "Update an extension (the built-in 'ml' is the latest).",
+        (
+            NAME_REQUIRED,
+            Option(("--allow-preview",), "allow_preview", kind="switch", help="accepted"),
+            Option(("--version",), "ext_version", help="accepted"),
+        ),
+        workspace=False,
+    ),
+    Command(
+        ("extension", "remove"),
+        extension_remove,
+        "Remove an extension (the built-in 'ml' stays).",
+        (NAME_REQUIRED, YES),
+        workspace=False,
+    ),
+    Command(
+        ("upgrade",),
+        upgrade,
+        "Nothing to upgrade: the emulated az comes with the emulator.",
+        (
+            YES,
+            Option(("--all",), "all", kind="switch", help="accepted"),
+            Option(("--allow-preview",), "allow_preview", kind="switch", help="accepted"),
+        ),
         workspace=False,
     ),
     Command(

@@ -27,6 +27,7 @@ def job_create(inv: Invocation) -> Any:
     if inv.arg("experiment_name"):
         extra.append(("experiment_name", inv.arg("experiment_name")))
     spec = read_spec(inv, "job", extra)
+    jobs.settle_lost_jobs(inv.ctx)  # a step rerun after a crash: its first job is marked, not left Running
     sink = inv.stream_sink() if inv.arg("stream") else None
     return submit.create_job(
         inv.ctx,
@@ -43,11 +44,13 @@ def job_create(inv: Invocation) -> Any:
 
 def job_show(inv: Invocation) -> Any:
     inv.workspace()
+    jobs.settle_lost_jobs(inv.ctx)
     return job_records.load_job(inv.ctx, str(inv.arg("name")))
 
 
 def job_list(inv: Invocation) -> Any:
     inv.workspace()
+    jobs.settle_lost_jobs(inv.ctx)
     records = job_records.list_jobs(inv.ctx, parent=inv.arg("parent_job_name"))
     limit = inv.arg("max_results")
     if limit is not None and not inv.arg("all_results"):

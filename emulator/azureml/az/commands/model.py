@@ -54,6 +54,8 @@ def model_create(inv: Invocation) -> Any:
         description=description,
         tags=tags,
         cwd=base,
+        step=models.StepAttempt.current(inv.ctx),
+        warn=inv.warn,
     )
 
 
