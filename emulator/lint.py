@@ -65,7 +65,7 @@ def _functions(scope: str) -> Mapping[str, Callable[..., Any]]:
 
 
 def _names(scope: str) -> tuple[str, ...]:
-    """The top-level values the engine gives each place (runtime/engine.py, runtime/jobs.py)."""
+    """The top-level values the engine gives each place (runtime/contexts.py)."""
     return {
         "stage": ("dependencies", "variables", "pipeline"),
         "job": ("dependencies", "stageDependencies", "variables", "pipeline"),

@@ -17,6 +17,7 @@ from emulator import task_catalog
 from emulator.errors import ExpressionError, Location, MlopsError, PipelineError, did_you_mean
 from emulator.expressions import parse
 from emulator.model import Hook, Job, Pipeline, ScopeVariable, Stage, Step, VariableGroup
+from emulator.records import JobRecord, StageRecord, StepRecord
 
 
 @dataclass(frozen=True)
@@ -453,7 +454,7 @@ def expand_job(
     return (RuntimeJob(stage, job, job.name, leg, job.display_name, 1, 1, {}, steps),)
 
 
-def job_record(rjob: RuntimeJob) -> dict[str, Any]:
+def job_record(rjob: RuntimeJob) -> JobRecord:
     """The record skeleton of one runtime job."""
     job = rjob.job
     return {
@@ -476,7 +477,7 @@ def job_record(rjob: RuntimeJob) -> dict[str, Any]:
     }
 
 
-def pending_matrix_record(job: Job) -> dict[str, Any]:
+def pending_matrix_record(job: Job) -> JobRecord:
     """A placeholder for a job whose matrix is a runtime expression (replaced by its legs when known)."""
     return {
         "name": job.name,
@@ -497,7 +498,7 @@ def pending_matrix_record(job: Job) -> dict[str, Any]:
     }
 
 
-def step_record(s: RuntimeStep) -> dict[str, Any]:
+def step_record(s: RuntimeStep) -> StepRecord:
     return {
         "index": s.index,
         "name": s.ident,
@@ -509,12 +510,12 @@ def step_record(s: RuntimeStep) -> dict[str, Any]:
     }
 
 
-def initial_record(pipeline: Pipeline) -> list[dict[str, Any]]:
+def initial_record(pipeline: Pipeline) -> list[StageRecord]:
     """The stage/job/step skeleton of a run record, before anything ran."""
     deps = stage_dependencies(pipeline.stages)
-    stages: list[dict[str, Any]] = []
+    stages: list[StageRecord] = []
     for s in pipeline.stages:
-        jobs: list[dict[str, Any]] = []
+        jobs: list[JobRecord] = []
         for j in s.jobs:
             if j.matrix_expression is not None:
                 jobs.append(pending_matrix_record(j))

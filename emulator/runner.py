@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from emulator.errors import Location, MlopsError, RunError, did_you_mean
 from emulator.gates import approvals, manual
@@ -25,12 +25,14 @@ from emulator.gitmeta import read_head
 from emulator.model import Pipeline, build
 from emulator.normalize import normalize
 from emulator.plan import check
+from emulator.records import RunRecord
 from emulator.runtime import interrupted, rerun
 from emulator.runtime import repositories as repofile
 from emulator.runtime import selection as run_selection
 from emulator.runtime import variable_groups as groupfile
-from emulator.runtime.engine import Engine, RunOptions, initial_record
+from emulator.runtime.engine import Engine, initial_record
 from emulator.runtime.events import Reporter
+from emulator.runtime.options import RunOptions
 from emulator.runtime.process import Cancellation
 from emulator.store import runs as runstore
 from emulator.store.files import utc_now
@@ -485,9 +487,9 @@ def rerun_failed(
         if not jobs:
             raise RunError(f"Run {run.id} has no failed or canceled job to rerun", None)
         rerun.keep_logs(run.dir, jobs, run.data)
-        run.data.update(status="queued", result=None, waiting=None)
+        run.data.update({"status": "queued", "result": None, "waiting": None})
         for key in ("finishedAt", "message"):
-            run.data.pop(key, None)
+            cast("dict[str, Any]", run.data).pop(key, None)
         names = [f"{s}.{j}" for s, j in jobs]
         run.data.setdefault("reruns", []).append({"at": now, "by": user, "jobs": names})
         run.save()
@@ -603,7 +605,7 @@ def _decision(
         jobs = next(s["jobs"] for s in run.data["stages"] if s["name"] == wait.stage)
         steps = next(j["steps"] for j in jobs if j["name"] == wait.job)
         waiting = [st for st in steps if st.get("waitingSince") and st.get("result") is None]
-        step: dict[str, Any] = waiting[0] if waiting else {}
+        step: Mapping[str, Any] = waiting[0] if waiting else {}
         rules = step.get("validation") or {}
         why = manual.refusal(
             list(rules.get("approvers") or []),
@@ -636,7 +638,7 @@ def _decision(
     return approvals.sign(home, entry)
 
 
-def shown(run: runstore.Run) -> dict[str, Any]:
+def shown(run: runstore.Run) -> RunRecord:
     """The record as it should be shown: a run that says "running" while no mlops process holds it was
     interrupted (see runtime/interrupted.py)."""
     if run.data.get("status") in ("running", "queued") and not run.executing():

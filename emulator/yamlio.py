@@ -301,6 +301,11 @@ def load_file(path: Path, display: str | None = None, *, text_scalars: bool = Fa
         raise YamlError(f"File {name} not found", Location(name)) from None
     except OSError as exc:
         raise YamlError(f"Cannot read {name}: {exc.strerror or exc}", Location(name)) from None
+    return load_bytes(raw, str(path) if display is None else display, text_scalars=text_scalars)
+
+
+def load_bytes(raw: bytes, name: str, *, text_scalars: bool = False) -> Any:
+    """Parse a YAML file's content, read by the caller; errors name the file as `name`."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -310,7 +315,7 @@ def load_file(path: Path, display: str | None = None, *, text_scalars: bool = Fa
         raise YamlError(f"{name} is not UTF-8 text: byte 0x{raw[exc.start]:02x} can't be decoded",
                         Location(name, line, col), expected="a file encoded as UTF-8",
                         hint="save the file as UTF-8 (Azure Pipelines reads YAML files as UTF-8)") from None
-    return loads(text, str(path) if display is None else display, text_scalars=text_scalars)
+    return loads(text, name, text_scalars=text_scalars)
 
 
 def plain(value: Any) -> Any:

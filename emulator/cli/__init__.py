@@ -21,6 +21,7 @@ from emulator import __version__, runner
 from emulator.cli import listing, render
 from emulator.cli import validate as validate_command
 from emulator.errors import MlopsError, did_you_mean
+from emulator.records import RunRecord
 from emulator.report.times import durations
 from emulator.runtime.selection import Selection
 from emulator.store import runs as runstore
@@ -472,7 +473,7 @@ def _down(home: Path) -> list[str]:
     return lines
 
 
-def _run_item(record: dict[str, Any]) -> dict[str, Any]:
+def _run_item(record: RunRecord) -> dict[str, Any]:
     """A run as `mlops runs -o json` lists it."""
     keys = ("id", "pipeline", "status", "result", "requestedBy", "startedAt", "finishedAt", "waiting")
     return {k: record.get(k) for k in keys}

@@ -34,6 +34,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from emulator.records import RunRecord
 from emulator.report.times import duration
 
 if TYPE_CHECKING:  # annotations only: the gates and model modules stay free to move things
@@ -554,7 +555,7 @@ def _yes(value: Any) -> str:
     return "[green]yes[/green]" if value else "[dim]no[/dim]"
 
 
-def runs_table(runs: list[dict[str, Any]]) -> Table:
+def runs_table(runs: Sequence[RunRecord]) -> Table:
     table = Table(title="Runs")
     for col in ("id", "pipeline", "result", "requested by", "started", "waiting for"):
         table.add_column(col)

@@ -25,82 +25,50 @@ Ctrl-C cancels as the service does: running steps are stopped unless their condi
 from __future__ import annotations
 
 import heapq
-import os
 import signal
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
-from emulator.errors import ExpressionError, Location, MlopsError, PipelineError
-from emulator.expressions import CaseInsensitiveDict, EvalContext, evaluate_text, to_bool
+from emulator.errors import MlopsError, PipelineError
 from emulator.gates import checks as gate_checks
-from emulator.gates.environments import Environments
 from emulator.model import Job, Pipeline, Stage, matrix_legs
 from emulator.plan import RuntimeJob, expand_job, job_graph, job_record, stage_dependencies, stage_graph
 from emulator.plan import initial_record as plan_initial_record
+from emulator.records import JobRecord, StageRecord
 from emulator.runtime import conditions as cond
 from emulator.runtime import interrupted, selection
+from emulator.runtime.contexts import RunContexts, phase_result, variables_view
 from emulator.runtime.counters import Counters
 from emulator.runtime.events import Reporter
 from emulator.runtime.jobs import JobRunner
 from emulator.runtime.json_net import lenient_json
+from emulator.runtime.options import RunOptions, default_parallel
+from emulator.runtime.predefined import ACCESS_TOKEN, Predefined
 from emulator.runtime.process import Cancellation
 from emulator.runtime.rerun import reset_job
-from emulator.runtime.run_variables import ACCESS_TOKEN, RunVariables
+from emulator.runtime.run_variables import RunVariables
 from emulator.runtime.secrets import RunSecrets
-from emulator.runtime.variable_groups import NONE as NO_GROUPS
-from emulator.runtime.variable_groups import VariableGroups
+from emulator.runtime.services import JobServices
 from emulator.runtime.variables import VariableSet
 from emulator.store.files import utc_now
 from emulator.store.runs import Run
-from emulator.tasks.base import Registry, ServiceConnections
+from emulator.tasks.base import Registry
 
 PAUSED = "paused"
 POLL_SECONDS = 0.25
 ACTIVE = ("queued", "running")
 
 
-def default_minute_seconds() -> float:
-    """How long a minute of `timeoutInMinutes` lasts: 60 s, unless MLOPS_INTERNAL_MINUTE_SECONDS says
-    otherwise (a knob for the emulator's own tests, so timeouts can be exercised in seconds)."""
-    try:
-        return float(os.environ.get("MLOPS_INTERNAL_MINUTE_SECONDS", "60"))
-    except ValueError:
-        return 60.0
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    home: Path
-    repo_root: Path
-    environments: Environments
-    requester: str
-    check_policy: str = "fail"
-    queue_variables: Mapping[str, str] = field(default_factory=dict)
-    az_bin: Path | None = None  # folder holding the `az` shim, put first on PATH
-    parallel: int = 0  # jobs at once (0: the number of CPU cores)
-    secret_variables: Mapping[str, str] = field(default_factory=dict)  # queue-time secrets
-    connections: ServiceConnections | None = None
-    variable_groups: VariableGroups = NO_GROUPS  # Library variable groups (variable-groups.yml)
-    repositories: Mapping[str, Path] = field(default_factory=dict)  # lower-case alias -> local folder
-    minute_seconds: float = field(default_factory=default_minute_seconds)  # a timeoutInMinutes minute
-
-
-def default_parallel() -> int:
-    return os.cpu_count() or 1
-
-
-def initial_record(pipeline: Pipeline) -> list[dict[str, Any]]:
+def initial_record(pipeline: Pipeline) -> list[StageRecord]:
     """The stage/job/step skeleton of a run record, before anything ran (see plan.initial_record)."""
     return plan_initial_record(pipeline)
 
 
-def _find(items: list[dict[str, Any]], name: str) -> dict[str, Any]:
+def _find(items: list[JobRecord], name: str) -> JobRecord:
     return next(i for i in items if i["name"] == name)
 
 
@@ -120,7 +88,6 @@ class Engine:
         self.pipeline = pipeline
         self.options = options
         self.reporter = reporter
-        self.registry = registry
         self.cancellation = cancellation or Cancellation()
         self.counters = Counters(options.home, str(run.data.get("pipeline", "")), run.id)
         self.parallel = (
@@ -135,12 +102,24 @@ class Engine:
             run, options.secret_variables, [ACCESS_TOKEN, *options.variable_groups.secrets(pipeline.groups())]
         )
         self.masker = self.secrets.masker
-        self.variables = RunVariables(
-            run, pipeline, options, self.counters, self.secrets, self._pipeline_context
+        self.predefined = Predefined(
+            run, pipeline, options.repo_root, options.requester, options.home, self.counters, self.secrets
         )
-        self.agent_variables = self.variables.agent
-        self.hook_variables = self.variables.hook
-        self.variables_view = self.variables.view
+        self.contexts = RunContexts(run, self.stage_deps, self.job_graphs, self.secrets)
+        self.variables = RunVariables(
+            run, pipeline, options, self.counters, self.secrets, self.predefined, self.contexts.pipeline
+        )
+        self.services = JobServices(
+            run,
+            options,
+            pipeline.repositories,
+            registry,
+            reporter,
+            self.cancellation,
+            self.secrets,
+            self.predefined,
+            self.counters,
+        )
         self._stages = {s.name: s for s in pipeline.stages}
         self._order = {name: i for i, name in enumerate(stage_graph(pipeline).order())}
         self._srecs = {srec["name"]: srec for srec in run.data["stages"]}
@@ -200,7 +179,7 @@ class Engine:
             data["parallel"] = self.parallel
             self._recover()
             if not data.get("buildNumber") or data.get("buildNumber") == self.run.id:
-                data["buildNumber"] = self.secrets.recorded_build_number(self.variables.build_number())
+                data["buildNumber"] = self.secrets.recorded_build_number(self.predefined.build_number())
             self.variables.queue_time_warnings()
             self.run.save()
             self._plan()
@@ -238,7 +217,7 @@ class Engine:
                 data["result"] = PAUSED
                 self.run.save()
                 self.run.event(
-                    "paused", stage=data.get("waiting", {}).get("stage") if data.get("waiting") else None
+                    "paused", stage=(data.get("waiting") or {}).get("stage")
                 )
                 return PAUSED
             self._cancel_rest()
@@ -252,7 +231,7 @@ class Engine:
                 result = cond.FAILED
             elif result == cond.SKIPPED:
                 result = cond.SUCCEEDED
-            data.update(status="completed", result=result, finishedAt=utc_now(), waiting=None)
+            data.update({"status": "completed", "result": result, "finishedAt": utc_now(), "waiting": None})
             self.run.save()
             self.secrets.forget()  # the run can no longer resume: no secret stays at rest
         self.run.event("finished", result=result)
@@ -265,13 +244,17 @@ class Engine:
                 continue
             for jrec in srec["jobs"]:
                 if jrec["state"] != "completed":
-                    jrec.update(state="completed", result=cond.CANCELED)
+                    jrec.update({"state": "completed", "result": cond.CANCELED})
                     for st in jrec["steps"]:
                         st["result"] = st.get("result") or cond.CANCELED
             srec.update(
-                state="completed",
-                result=cond.worst(j["result"] for j in srec["jobs"]) if srec["jobs"] else cond.CANCELED,
-                finishedAt=utc_now(),
+                {
+                    "state": "completed",
+                    "result": (
+                        cond.worst(j["result"] for j in srec["jobs"]) if srec["jobs"] else cond.CANCELED
+                    ),
+                    "finishedAt": utc_now(),
+                }
             )
             if srec["result"] == cond.SKIPPED:
                 srec["result"] = cond.CANCELED
@@ -367,7 +350,7 @@ class Engine:
 
         return cond.Upstream(self._upstream[name], result_of)
 
-    def _try_start_stage(self, stage: Stage, srec: dict[str, Any]) -> bool:
+    def _try_start_stage(self, stage: Stage, srec: StageRecord) -> bool:
         if selection.deselected(srec):
             self._skip_stage(stage, srec, selection.why("Stage"))
             return True
@@ -380,14 +363,9 @@ class Engine:
                 return True
             condition = stage.condition or cond.DEFAULT_CONDITION
             try:
-                named = {
-                    "dependencies": self._stage_dependencies_context(stage),
-                    "variables": self.variables_view(self.variables.run_scope()),
-                    "pipeline": self._pipeline_context(),
-                }
-                ok = self.condition(
+                ok = self.services.condition(
                     condition,
-                    named,
+                    self.contexts.stage_condition(stage, self.variables.run_scope()),
                     cond.status_functions(self._upstream_of(stage.name), self.cancellation.requested),
                     stage.condition_location or stage.location,
                     f"stage {stage.name}",
@@ -423,27 +401,35 @@ class Engine:
                     stage, srec, f"Environment '{outcome.environment}': {outcome.message}", cond.FAILED
                 )
                 return True
-        srec.update(state="running", startedAt=srec.get("startedAt") or utc_now())
+        srec.update({"state": "running", "startedAt": srec.get("startedAt") or utc_now()})
         srec.pop("message", None)
-        if self.run.data.get("waiting") and self.run.data["waiting"].get("stage") == stage.name:
+        waiting = self.run.data.get("waiting")
+        if waiting and waiting.get("stage") == stage.name:
             self.run.data["waiting"] = None
         self.run.save(srec)
         self.run.event("stageStarted", stage=stage.name)
         self.reporter.stage_started(stage)
         return True
 
-    def _skip_stage(self, stage: Stage, srec: dict[str, Any], why: str, result: str = cond.SKIPPED) -> None:
+    def _skip_stage(self, stage: Stage, srec: StageRecord, why: str, result: str = cond.SKIPPED) -> None:
         """A stage that does not run: its jobs and steps are skipped (nothing under a skipped parent runs)."""
-        srec.update(state="completed", result=result, message=self.masker(why), finishedAt=utc_now())
+        srec.update(
+            {
+                "state": "completed",
+                "result": result,
+                "message": self.masker(why),
+                "finishedAt": utc_now(),
+            }
+        )
         for jrec in srec["jobs"]:
-            jrec.update(state="completed", result=cond.SKIPPED)
+            jrec.update({"state": "completed", "result": cond.SKIPPED})
             for st in jrec["steps"]:
                 st["result"] = cond.SKIPPED
         self.run.save(srec)
         self.run.event("stageFinished", stage=stage.name, result=result)
         self.reporter.stage_finished(stage, result, srec["message"])
 
-    def _schedule_jobs(self, stage: Stage, srec: dict[str, Any], pool: ThreadPoolExecutor) -> bool:
+    def _schedule_jobs(self, stage: Stage, srec: StageRecord, pool: ThreadPoolExecutor) -> bool:
         changed = False
         graph = self.job_graphs[stage.name]
         starved = False
@@ -462,7 +448,7 @@ class Engine:
             pending = [j for j in records if j["state"] == "pending"]
             if not pending:
                 continue
-            if not all(self._phase_result(srec, d) is not None for d in graph.depends_on[phase]):
+            if not all(phase_result(srec, d) is not None for d in graph.depends_on[phase]):
                 continue
             if self.cancellation.aborted:
                 for jrec in pending:
@@ -494,25 +480,18 @@ class Engine:
             heapq.heappush(self._starved, (self._order[stage.name], stage.name))
         return changed
 
-    def _finish_stage(self, stage: Stage, srec: dict[str, Any]) -> None:
+    def _finish_stage(self, stage: Stage, srec: StageRecord) -> None:
         result = cond.worst(j["result"] for j in srec["jobs"])
-        srec.update(state="completed", result=result, finishedAt=utc_now())
+        srec.update({"state": "completed", "result": result, "finishedAt": utc_now()})
         self.run.save(srec)
         self.run.event("stageFinished", stage=stage.name, result=result)
         self.reporter.stage_finished(stage, result, srec.get("message"))
 
-    def _phase_result(self, srec: dict[str, Any], phase: str) -> str | None:
-        """A YAML job's result: its legs rolled up; None while any of them is not finished."""
-        records = [j for j in srec["jobs"] if j.get("phase", j["name"]) == phase]
-        if any(j["state"] != "completed" for j in records):
-            return None
-        return cond.worst(j["result"] for j in records)
-
-    def _runtime_job(self, stage: Stage, job: Job, srec: dict[str, Any], jrec: dict[str, Any]) -> RuntimeJob:
+    def _runtime_job(self, stage: Stage, job: Job, srec: StageRecord, jrec: JobRecord) -> RuntimeJob:
         legs: Mapping[str, Mapping[str, str]] | None = None
         if job.matrix_expression is not None:
             legs = {
-                j["leg"]: j.get("matrix") or {}
+                str(j["leg"]): j.get("matrix") or {}
                 for j in srec["jobs"]
                 if j.get("phase") == job.name and j.get("leg") is not None
             }
@@ -526,27 +505,33 @@ class Engine:
         )
 
     def _expand_dynamic_matrix(
-        self, stage: Stage, job: Job, srec: dict[str, Any], jrec: dict[str, Any]
+        self, stage: Stage, job: Job, srec: StageRecord, jrec: JobRecord
     ) -> bool:
         """`matrix: $[ ... ]`: evaluated once its dependencies are done; the legs replace the placeholder."""
         assert job.matrix_expression is not None
         try:
-            named = self._job_named(stage, job, self._stage_variables(stage))
-            value = self._evaluate(job.matrix_expression, named, self.counters.functions(), job.location)
+            named = self.contexts.job(stage, job, self._stage_variables(stage))
+            functions = self.counters.functions()
+            value = self.services.evaluate(job.matrix_expression, named, functions, job.location)
             if isinstance(value, str):
                 value = lenient_json(value) if value.strip() else {}
             legs = matrix_legs(dict(value) if isinstance(value, Mapping) else value, job.location)
         except (MlopsError, ValueError) as exc:
             message = exc.render() if isinstance(exc, MlopsError) else f"The matrix is not valid JSON: {exc}"
             jrec.update(
-                state="completed", result=cond.FAILED, message=self.masker(message), finishedAt=utc_now()
+                {
+                    "state": "completed",
+                    "result": cond.FAILED,
+                    "message": self.masker(message),
+                    "finishedAt": utc_now(),
+                }
             )
             self.run.save(jrec)
             self.reporter.job_finished(stage, job, cond.FAILED)
             return True
         index = srec["jobs"].index(jrec)
         if not legs:
-            jrec.update(state="completed", result=cond.SKIPPED, message="the matrix has no legs")
+            jrec.update({"state": "completed", "result": cond.SKIPPED, "message": "the matrix has no legs"})
             self.run.save(jrec)
             return True
         new = [job_record(r) for r in expand_job(stage.name, job, legs)]
@@ -557,9 +542,9 @@ class Engine:
     def _start_job(
         self,
         stage: Stage,
-        srec: dict[str, Any],
+        srec: StageRecord,
         job: Job,
-        jrec: dict[str, Any],
+        jrec: JobRecord,
         pool: ThreadPoolExecutor,
         resumed: bool = False,
     ) -> None:
@@ -567,19 +552,19 @@ class Engine:
         view = replace(job, name=rjob.name, display_name=rjob.display_name)
         try:
             variables = self._stage_variables(stage)
-            named = self._job_named(stage, job, variables)
+            named = self.contexts.job(stage, job, variables)
             self.variables.apply(variables, job.variables, named, static_only=True)
             variables.update(rjob.matrix.items())
             condition = job.condition or cond.DEFAULT_CONDITION
             graph = self.job_graphs[stage.name]
             results = {
-                d: self._phase_result(srec, d)
+                d: phase_result(srec, d)
                 for d in cond.ancestors(job.name, graph.depends_on)
                 if not selection.phase_deselected(srec, d)
             }
-            ok = resumed or self.condition(
+            ok = resumed or self.services.condition(
                 condition,
-                {**named, "variables": self.variables_view(variables)},
+                {**named, "variables": variables_view(variables)},
                 cond.status_functions(results, self.cancellation.requested),
                 job.condition_location or job.location,
                 f"job {job.name}",
@@ -598,7 +583,12 @@ class Engine:
                 )
         except MlopsError as exc:
             jrec.update(
-                state="completed", result=cond.FAILED, message=self.masker(exc.render()), finishedAt=utc_now()
+                {
+                    "state": "completed",
+                    "result": cond.FAILED,
+                    "message": self.masker(exc.render()),
+                    "finishedAt": utc_now(),
+                }
             )
             for st in jrec["steps"]:
                 st["result"] = st.get("result") or cond.SKIPPED
@@ -608,14 +598,14 @@ class Engine:
             return
         jrec["state"] = "queued"
         self._revisited.add((stage.name, jrec["name"]))
-        runner = JobRunner(self, stage, rjob, jrec, variables, resumed=resumed)
+        runner = JobRunner(self.services, stage, rjob, jrec, variables, resumed=resumed)
         future = pool.submit(runner.execute)
         self._running[future] = (stage.name, rjob.name)
 
     def _skip_job(
-        self, stage: Stage, job: Job, jrec: dict[str, Any], why: str, result: str = cond.SKIPPED
+        self, stage: Stage, job: Job, jrec: JobRecord, why: str, result: str = cond.SKIPPED
     ) -> None:
-        jrec.update(state="completed", result=result, message=why, finishedAt=utc_now())
+        jrec.update({"state": "completed", "result": result, "message": why, "finishedAt": utc_now()})
         for st in jrec["steps"]:
             st["result"] = st.get("result") or cond.SKIPPED
         self.run.save(jrec)
@@ -626,11 +616,18 @@ class Engine:
         with self.run.lock:
             jrec = _find(self._srecs[stage_name]["jobs"], job_name)
             if jrec["state"] != "completed":
-                jrec.update(state="completed", result=cond.FAILED, message=message, finishedAt=utc_now())
+                jrec.update(
+                    {
+                        "state": "completed",
+                        "result": cond.FAILED,
+                        "message": message,
+                        "finishedAt": utc_now(),
+                    }
+                )
                 self.run.save(jrec)
 
     # ---- gates --------------------------------------------------------------------------------
-    def _gate(self, stage: Stage, env: str, srec: dict[str, Any]) -> gate_checks.GateOutcome:
+    def _gate(self, stage: Stage, env: str, srec: StageRecord) -> gate_checks.GateOutcome:
         envs = self.options.environments
         config = envs.get(env)
         context = gate_checks.GateContext(home=self.options.home, check_policy=self.options.check_policy)
@@ -661,114 +658,5 @@ class Engine:
         self.reporter.gate(stage, outcome)
         return outcome
 
-    # ---- expression contexts ------------------------------------------------------------------
-    def _pipeline_context(self) -> CaseInsensitiveDict:
-        started = self.run.data.get("startedAt") or utc_now()
-        try:
-            start = datetime.fromisoformat(started)
-        except ValueError:
-            start = datetime.now(UTC)
-        return CaseInsensitiveDict({"startTime": start})
-
-    def _job_outputs(self, stage: str, jrec: dict[str, Any]) -> dict[str, str]:
-        return self.secrets.outputs_of(f"{stage}/{jrec['name']}", jrec.get("outputs") or {})
-
-    def _phase_context(self, stage: str, srec: dict[str, Any], phase: str) -> CaseInsensitiveDict:
-        records = [j for j in srec["jobs"] if j.get("phase", j["name"]) == phase]
-        outputs: dict[str, str] = {}
-        for jrec in records:
-            outputs.update(self._job_outputs(stage, jrec))
-        result = self._phase_result(srec, phase)
-        return CaseInsensitiveDict(
-            {"result": cond.expression_result(result), "outputs": CaseInsensitiveDict(outputs)}
-        )
-
-    def _stage_dependencies_context(self, stage: Stage) -> CaseInsensitiveDict:
-        """`dependencies` in a stage's condition and variables: the stages it depends on directly, with
-        outputs named `<job>.<step>.<var>` [DOC expressions.md "Stage to stage dependencies"]."""
-        out: dict[str, Any] = {}
-        for dep in self.stage_deps[stage.name]:
-            srec = self._srecs[dep]
-            outputs: dict[str, str] = {}
-            for jrec in srec["jobs"]:
-                phase = jrec.get("phase", jrec["name"])
-                for key, value in self._job_outputs(dep, jrec).items():
-                    outputs[f"{phase}.{key}"] = value
-            out[dep] = CaseInsensitiveDict(
-                {"result": cond.expression_result(srec["result"]), "outputs": CaseInsensitiveDict(outputs)}
-            )
-        return CaseInsensitiveDict(out)
-
-    def _stage_job_dependencies(self, stage: Stage) -> CaseInsensitiveDict:
-        """`stageDependencies.<stage>.<job>` in a job: only stages this stage depends on directly
-        [DOC variables.md: "Output variables are only visible to stages that depend on the producer"]."""
-        out: dict[str, Any] = {}
-        for dep in self.stage_deps[stage.name]:
-            srec = self._srecs[dep]
-            phases = dict.fromkeys(j.get("phase", j["name"]) for j in srec["jobs"])
-            out[dep] = CaseInsensitiveDict({p: self._phase_context(dep, srec, p) for p in phases})
-        return CaseInsensitiveDict(out)
-
-    def _job_named(self, stage: Stage, job: Job, variables: VariableSet) -> dict[str, Any]:
-        srec = self._srecs[stage.name]
-        deps = self.job_graphs[stage.name].depends_on[job.name]
-        return {
-            "dependencies": CaseInsensitiveDict({d: self._phase_context(stage.name, srec, d) for d in deps}),
-            "stageDependencies": self._stage_job_dependencies(stage),
-            "variables": self.variables_view(variables),
-            "pipeline": self._pipeline_context(),
-        }
-
     def _stage_variables(self, stage: Stage) -> VariableSet:
-        named = {
-            "dependencies": self._stage_dependencies_context(stage),
-            "stageDependencies": self._stage_job_dependencies(stage),
-            "pipeline": self._pipeline_context(),
-        }
-        return self.variables.stage_scope(stage, named)
-
-    # ---- secrets --------------------------------------------------------------------------------
-    def recorded_outputs(
-        self, stage: str, job: str, outputs: Mapping[str, str], secret_outputs: Mapping[str, str]
-    ) -> dict[str, str]:
-        """A job's outputs as its record shows them (masked); later jobs read the real values."""
-        return self.secrets.recorded_outputs(f"{stage}/{job}", outputs, secret_outputs)
-
-    def remember_secret_value(self, value: str) -> None:
-        self.secrets.remember(value)
-
-    def set_build_number(self, number: str) -> None:
-        """`build.updatebuildnumber`: the record shows it masked; Build.BuildNumber is the real one."""
-        with self.run.lock:
-            self.run.data["buildNumber"] = self.secrets.recorded_build_number(number)
-
-    def add_build_tag(self, tag: str) -> None:
-        with self.run.lock:
-            tags = self.run.data.setdefault("tags", [])
-            if self.masker(tag) not in tags:
-                tags.append(self.masker(tag))
-
-    # ---- expressions --------------------------------------------------------------------------
-    def _evaluate(
-        self, text: str, named: Mapping[str, Any], functions: Mapping[str, Callable[..., Any]], loc: Location
-    ) -> Any:
-        return evaluate_text(text, EvalContext(named=named, functions=functions, location=loc), loc)
-
-    def condition(
-        self,
-        text: str,
-        named: Mapping[str, Any],
-        functions: Mapping[str, Callable[..., Any]],
-        loc: Location,
-        what: str,
-    ) -> bool:
-        all_functions = {**self.counters.functions(), **functions}
-        try:
-            return to_bool(self._evaluate(text, named, all_functions, loc))
-        except ExpressionError as exc:
-            raise ExpressionError(
-                f"Condition of {what}: {exc.message}",
-                exc.location or loc,
-                expected=exc.expected,
-                hint=exc.hint,
-            ) from None
+        return self.variables.stage_scope(stage, self.contexts.stage_variables(stage))

@@ -11,9 +11,10 @@ import copy
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from emulator.processes import kill_group, process_alive
+from emulator.records import JobRecord, RunRecord
 from emulator.runtime import conditions as cond
 from emulator.store.runs import Run
 
@@ -29,9 +30,9 @@ def message(data: Mapping[str, Any]) -> str:
     return MESSAGE.format(at=data.get("updatedAt") or "an unknown time", run=data.get("id"))
 
 
-def view(data: Mapping[str, Any]) -> dict[str, Any]:
+def view(data: RunRecord) -> RunRecord:
     """The record of a run that no process executes although it says "running", as it should be shown."""
-    shown = copy.deepcopy(dict(data))
+    shown: dict[str, Any] = copy.deepcopy(dict(data))
     why = message(shown)
     for srec in shown.get("stages") or ():
         cut = False
@@ -47,10 +48,10 @@ def view(data: Mapping[str, Any]) -> dict[str, Any]:
         if cut:
             srec.update(state="completed", result=cond.FAILED, message=why)
     shown.update(status=STATUS, result=cond.FAILED, message=why)
-    return shown
+    return cast(RunRecord, shown)
 
 
-def stop_leftovers(run: Run, home: Path, stage: str, jrec: Mapping[str, Any]) -> None:
+def stop_leftovers(run: Run, home: Path, stage: str, jrec: JobRecord) -> None:
     """Stop what an interrupted attempt left running: the step process groups the timeline names, and
     any process that carries the attempt's marker in its environment (a step killed before its pid
     was recorded, or a process it moved out of its group)."""

@@ -25,24 +25,24 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from itertools import groupby
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, cast
 
 from emulator.errors import MlopsError
 from emulator.model import Job, Stage, Step
 from emulator.plan import DEFAULT_JOB_NAME, RuntimeJob, RuntimeStep
 from emulator.processes import RUNNER_VARIABLE, process_identity
+from emulator.records import JobRecord, StepRecord
 from emulator.runtime import conditions as cond
+from emulator.runtime.agentless import WAITING, run_task
+from emulator.runtime.contexts import step_context
 from emulator.runtime.interrupted import ATTEMPT_MARKER
 from emulator.runtime.logcommands import FormatCommand, LogCommand, parse_line
 from emulator.runtime.process import CANCEL, TIMEOUT, Cancellation, ProcessResult, run_streaming
-from emulator.runtime.server import WAITING, run_task
+from emulator.runtime.services import JobServices
 from emulator.runtime.variables import VariableSet
 from emulator.runtime.workspace import Workspace, copy_repository, plan_checkout
 from emulator.store.files import utc_now
 from emulator.tasks.base import StepContext, TaskOutcome
-
-if TYPE_CHECKING:
-    from emulator.runtime.engine import Engine
 
 ON_HOOKS = ("on.success", "on.failure")
 
@@ -52,17 +52,17 @@ class JobRunner:
 
     def __init__(
         self,
-        engine: Engine,
+        services: JobServices,
         stage: Stage,
         rjob: RuntimeJob,
-        jrec: dict[str, Any],
+        jrec: JobRecord,
         variables: VariableSet,
         resumed: bool = False,
     ) -> None:
-        self.engine = engine
+        self.services = services
         self.server = rjob.job.server and not rjob.job.deployment  # agentless: runs in the "service"
         self.resumed = resumed  # an agentless job that waited: its finished steps keep their results
-        self.run = engine.run
+        self.run = services.run
         self.stage = stage
         self.rjob = rjob
         self.jrec = jrec
@@ -70,7 +70,7 @@ class JobRunner:
         self.view: Job = replace(rjob.job, name=rjob.name, display_name=rjob.display_name)
         # a job that starts after the run was canceled (its condition allowed it) runs normally: only
         # jobs running when the cancel comes are canceled [DOC conditions.md "Job example 1"]
-        self.cancel = Cancellation(parent=None if engine.cancellation.requested else engine.cancellation)
+        self.cancel = Cancellation(parent=None if services.cancellation.requested else services.cancellation)
         self.outputs: dict[str, str] = {}
         self.secret_outputs: dict[str, str] = {}
         self.prepend_path: list[str] = []
@@ -83,27 +83,29 @@ class JobRunner:
     def execute(self) -> str:
         job = self.rjob.job
         started = time.monotonic()
-        minute = self.engine.options.minute_seconds
+        minute = self.services.options.minute_seconds
         self.deadline = started + job.timeout_minutes * minute if job.timeout_minutes > 0 else None
         if not self.server:
             if self.workspace.root.exists():  # an interrupted attempt: the job reruns from its start
                 shutil.rmtree(self.workspace.root, ignore_errors=True)
             self.workspace.create()
-        self.engine.agent_variables(self.base, self.stage, self.rjob, self.workspace)
+        self.services.predefined.agent(self.base, self.stage, self.rjob, self.workspace)
         with self.run.lock:
             if self.resumed:
-                self.jrec.update(state="running", result=None)
+                self.jrec.update({"state": "running", "result": None})
             else:
                 self.jrec.update(
-                    state="running",
-                    startedAt=utc_now(),
-                    result=None,
-                    attempt=int(self.jrec.get("attempt") or 0) + 1,
+                    {
+                        "state": "running",
+                        "startedAt": utc_now(),
+                        "result": None,
+                        "attempt": int(self.jrec.get("attempt") or 0) + 1,
+                    }
                 )
             self.jrec.pop("finishedAt", None)
             self.run.save(self.jrec)
         self.run.event("jobStarted", stage=self.stage.name, job=self.rjob.name, attempt=self.jrec["attempt"])
-        self.engine.reporter.job_started(self.stage, self.view)
+        self.services.reporter.job_started(self.stage, self.view)
         try:
             if job.containers:
                 status = self._refuse_containers()
@@ -129,16 +131,18 @@ class JobRunner:
             result = cond.WITH_ISSUES
         if not self.server:
             shutil.rmtree(self.workspace.temp, ignore_errors=True)  # the agent cleans _temp after each job
-        outputs = self.engine.recorded_outputs(
-            self.stage.name, self.rjob.name, self.outputs, self.secret_outputs
+        outputs = self.services.secrets.recorded_outputs(
+            f"{self.stage.name}/{self.rjob.name}", self.outputs, self.secret_outputs
         )
         with self.run.lock:
             self.jrec.update(
-                state="completed",
-                result=result,
-                finishedAt=utc_now(),
-                seconds=round(time.monotonic() - started, 3),
-                outputs=outputs,
+                {
+                    "state": "completed",
+                    "result": result,
+                    "finishedAt": utc_now(),
+                    "seconds": round(time.monotonic() - started, 3),
+                    "outputs": outputs,
+                }
             )
             if self.timed_out:
                 self.jrec["timedOut"] = True
@@ -150,7 +154,7 @@ class JobRunner:
             result=result,
             attempt=self.jrec["attempt"],
         )
-        self.engine.reporter.job_finished(self.stage, self.view, result)
+        self.services.reporter.job_finished(self.stage, self.view, result)
         return result
 
     def _wait(self) -> str:
@@ -189,7 +193,7 @@ class JobRunner:
     def _job_message(self, text: str) -> None:
         with self.run.lock:
             previous = self.jrec.get("message")
-            self.jrec["message"] = self.engine.masker(f"{previous}\n{text}" if previous else text)
+            self.jrec["message"] = self.services.masker(f"{previous}\n{text}" if previous else text)
 
     def _deployment(self) -> str:
         """Hooks in order; each starts from the job's variables with a fresh Agent.JobStatus."""
@@ -212,7 +216,7 @@ class JobRunner:
                 )
                 continue
             variables = self.base.copy()
-            self.engine.hook_variables(variables, self.rjob, steps[0])
+            self.services.predefined.hook(variables, self.rjob, steps[0])
             hook_status = self._steps(steps, variables, cond.SUCCEEDED)
             status = cond.merge(status, hook_status) if hook_status != cond.SUCCEEDED else status
         return status
@@ -220,7 +224,7 @@ class JobRunner:
     def _skip(self, steps: Sequence[RuntimeStep], why: str) -> None:
         with self.run.lock:
             for rstep in steps:
-                self.jrec["steps"][rstep.index].update(result=cond.SKIPPED, message=why)
+                self.jrec["steps"][rstep.index].update({"result": cond.SKIPPED, "message": why})
             self.run.save(self.jrec)
 
     def _steps(self, steps: Sequence[RuntimeStep], variables: VariableSet, status: str) -> str:
@@ -241,21 +245,21 @@ class JobRunner:
             done = str(srec["result"])
             seconds = float(srec.get("seconds") or 0.0)
             message = srec.get("message")
-            self.engine.reporter.step_finished(self.stage, self.view, step, done, seconds, message)
+            self.services.reporter.step_finished(self.stage, self.view, step, done, seconds, message)
             return cond.merge(status, done) if done in (cond.WITH_ISSUES, cond.FAILED) else status
-        if self.engine.cancellation.aborted:
+        if self.services.cancellation.aborted:
             with self.run.lock:
-                srec.update(result=cond.CANCELED, message="the run was stopped")
+                srec.update({"result": cond.CANCELED, "message": "the run was stopped"})
             return cond.CANCELED
         if not step.enabled:
             with self.run.lock:
-                srec.update(result=cond.SKIPPED, message="the step is disabled (enabled: false)")
+                srec.update({"result": cond.SKIPPED, "message": "the step is disabled (enabled: false)"})
             return status
         condition = step.condition or cond.DEFAULT_CONDITION
         try:
-            run_it = self.engine.condition(
+            run_it = self.services.condition(
                 condition,
-                {"variables": self.engine.variables_view(variables)},
+                step_context(variables),
                 cond.step_functions(status),
                 step.condition_location or step.location,
                 f"step {rstep.ident}",
@@ -263,27 +267,33 @@ class JobRunner:
         except MlopsError as exc:
             with self.run.lock:
                 srec.update(
-                    result=cond.FAILED, message=self.engine.masker(exc.render()), finishedAt=utc_now()
+                    {
+                        "result": cond.FAILED,
+                        "message": self.services.masker(exc.render()),
+                        "finishedAt": utc_now(),
+                    }
                 )
                 self.run.save(self.jrec)
-            self.engine.reporter.step_finished(self.stage, self.view, step, cond.FAILED, 0.0, exc.message)
+            self.services.reporter.step_finished(self.stage, self.view, step, cond.FAILED, 0.0, exc.message)
             return cond.merge(status, cond.FAILED)
         if not run_it:
             with self.run.lock:
-                srec.update(result=cond.SKIPPED, message=f"condition '{condition}' was false")
-            self.engine.reporter.step_finished(self.stage, self.view, step, cond.SKIPPED, 0.0, None)
+                srec.update({"result": cond.SKIPPED, "message": f"condition '{condition}' was false"})
+            self.services.reporter.step_finished(self.stage, self.view, step, cond.SKIPPED, 0.0, None)
             return status
-        view = replace(step, display_name=self.engine.masker(variables.expand(step.display_name)))
+        view = replace(step, display_name=self.services.masker(variables.expand(step.display_name)))
         log_path = self.run.log_path(self.stage.name, self.rjob.name, rstep.index, rstep.ident)
         started = time.monotonic()
         with self.run.lock:  # saved with the step's result: a crash reruns the whole job anyway
             srec.update(
-                startedAt=utc_now(),
-                displayName=view.display_name,
-                log=str(log_path.relative_to(self.run.dir)),
-                result=None,
+                {
+                    "startedAt": utc_now(),
+                    "displayName": view.display_name,
+                    "log": str(log_path.relative_to(self.run.dir)),
+                    "result": None,
+                }
             )
-        self.engine.reporter.step_started(self.stage, self.view, view)
+        self.services.reporter.step_started(self.stage, self.view, view)
         state = _StepState(self, rstep, view, variables, status, srec)
         with log_path.open("a" if self.resumed else "w", encoding="utf-8") as log:
             state.log = log
@@ -298,9 +308,9 @@ class JobRunner:
         message = outcome.message
         if result == WAITING:
             with self.run.lock:
-                srec.update(result=None, message=message, **(outcome.data or {}))
+                srec.update(cast(StepRecord, {"result": None, "message": message, **(outcome.data or {})}))
                 self.run.save(self.jrec)
-            self.engine.reporter.step_finished(self.stage, self.view, view, WAITING, 0.0, message)
+            self.services.reporter.step_finished(self.stage, self.view, view, WAITING, 0.0, message)
             return WAITING
         if result == cond.FAILED and step.continue_on_error:
             result = cond.WITH_ISSUES
@@ -309,13 +319,15 @@ class JobRunner:
         elif result in (cond.WITH_ISSUES, cond.FAILED):
             status = cond.merge(status, result)
         seconds = time.monotonic() - started
-        mask = self.engine.masker
+        mask = self.services.masker
         with self.run.lock:
             srec.update(
-                result=result,
-                finishedAt=utc_now(),
-                seconds=round(seconds, 3),
-                message=mask(message) if message else None,
+                {
+                    "result": result,
+                    "finishedAt": utc_now(),
+                    "seconds": round(seconds, 3),
+                    "message": mask(message) if message else None,
+                }
             )
             if outcome.data:
                 srec.update(mask.deep(dict(outcome.data)))
@@ -323,7 +335,7 @@ class JobRunner:
         self.run.event(
             "stepFinished", stage=self.stage.name, job=self.rjob.name, step=rstep.index, result=result
         )
-        self.engine.reporter.step_finished(
+        self.services.reporter.step_finished(
             self.stage, self.view, view, result, seconds, mask(message) if message else None
         )
         return status
@@ -341,7 +353,7 @@ class JobRunner:
         env.update(variables.environment())
         for key, value in rstep.step.env.items():
             env[key] = variables.expand(value)
-        options = self.engine.options
+        options = self.services.options
         env["MLOPS_HOME"] = str(options.home)
         env["MLOPS_RUN_ID"] = self.run.id
         env[ATTEMPT_MARKER] = f"{self.stage.name}/{self.rjob.name}/{self.jrec.get('attempt')}"
@@ -370,10 +382,10 @@ class _StepState:
         view: Step,
         variables: VariableSet,
         status: str,
-        srec: dict[str, Any],
+        srec: StepRecord,
     ) -> None:
         self.runner = runner
-        self.engine = runner.engine
+        self.services = runner.services
         self.rstep = rstep
         self.view = view
         self.variables = variables
@@ -387,7 +399,7 @@ class _StepState:
 
     # output -----------------------------------------------------------------------------------------
     def write(self, line: str, kind: str) -> None:
-        masked = self.engine.masker(line)
+        masked = self.services.masker(line)
         if self.log is not None and (kind != "debug" or self.debug):
             prefix = {
                 "error": "##[error]",
@@ -398,7 +410,7 @@ class _StepState:
                 "endgroup": "##[endgroup]",
             }.get(kind, "")
             self.log.write(prefix + masked + "\n")
-        self.engine.reporter.step_line(self.runner.stage, self.runner.view, self.view, masked, kind)
+        self.services.reporter.step_line(self.runner.stage, self.runner.view, self.view, masked, kind)
 
     def on_line(self, line: str, is_err: bool) -> None:
         command = parse_line(line)
@@ -414,7 +426,7 @@ class _StepState:
         """Polled while the step's process runs: TIMEOUT, CANCEL or None (keep going)."""
         now = time.monotonic()
         runner = self.runner
-        minute = self.engine.options.minute_seconds
+        minute = self.services.options.minute_seconds
         if runner.deadline is not None and now > runner.deadline and not runner.timed_out:
             runner.timed_out = True
             runner.cancel.cancel("timeout")
@@ -435,9 +447,9 @@ class _StepState:
             # the agent re-evaluates the running step's condition once when the job is canceled
             condition = self.rstep.step.condition or cond.DEFAULT_CONDITION
             try:
-                keep = self.engine.condition(
+                keep = self.services.condition(
                     condition,
-                    {"variables": self.engine.variables_view(self.variables)},
+                    step_context(self.variables),
                     cond.step_functions(cond.CANCELED),
                     self.rstep.step.location,
                     f"step {self.rstep.ident}",
@@ -451,7 +463,7 @@ class _StepState:
 
     def run_process(self, argv: Sequence[str], cwd: Path, env: Mapping[str, str]) -> ProcessResult:
         def started(pid: int) -> None:
-            self.engine.run.event(
+            self.services.run.event(
                 "process",
                 stage=self.runner.stage.name,
                 job=self.runner.rjob.name,
@@ -461,14 +473,14 @@ class _StepState:
             )
 
         return run_streaming(
-            argv, cwd, env, self.on_line, self.stop, started, abort=lambda: self.engine.cancellation.aborted
+            argv, cwd, env, self.on_line, self.stop, started, abort=lambda: self.services.cancellation.aborted
         )
 
     # running ----------------------------------------------------------------------------------------
     def execute(self) -> TaskOutcome:
         step = self.rstep.step
         if step.timeout_minutes > 0:
-            self.deadline = time.monotonic() + step.timeout_minutes * self.engine.options.minute_seconds
+            self.deadline = time.monotonic() + step.timeout_minutes * self.services.options.minute_seconds
         try:
             outcome = self._execute()
         except MlopsError as exc:
@@ -497,7 +509,7 @@ class _StepState:
         if step.task == "download-none":
             self.write("Artifacts are not downloaded (download: none)", "section")
             return TaskOutcome(cond.SUCCEEDED)
-        task = self.engine.registry.get(step.task, step.location)
+        task = self.services.registry.get(step.task, step.location)
         return task(self.context())
 
     def context(self, agent: bool = True) -> StepContext:
@@ -513,13 +525,13 @@ class _StepState:
             sources_dir=sources,
             temp_dir=ws.temp,
             pipeline_workspace=ws.root,
-            artifacts_dir=self.engine.run.artifacts_dir,
+            artifacts_dir=self.services.run.artifacts_dir,
             location=step.location,
             run=self.run_process if agent else self._no_agent,
             log=lambda text: self.write(text, "command"),
             emit=self._emit,
             variables=self.variables.expanded(),
-            connections=self.engine.options.connections,
+            connections=self.services.options.connections,
             step_name=step.name,
         )
 
@@ -540,11 +552,11 @@ class _StepState:
         if target.lower() == "none":
             self.write("Skipping checkout (checkout: none)", "section")
             return TaskOutcome(cond.SUCCEEDED)
-        options = self.engine.options
+        options = self.services.options
         hook = [s.step for s in self.runner.rjob.steps if s.hook == self.rstep.hook]
         checkouts = [s for s in hook if s.task == "checkout" and (s.checkout or "").lower() != "none"]
         ws = self.runner.workspace
-        plan = plan_checkout(step, ws, options.repo_root, self.engine.pipeline.repositories,
+        plan = plan_checkout(step, ws, options.repo_root, self.services.repositories,
                              options.repositories, multiple=len(checkouts) > 1)
         for name, value in plan.variables.items():
             self.runner.base.set(name, value, readonly=True)
@@ -562,10 +574,10 @@ class _StepState:
     def _issue(self, kind: str, message: str, **props: str | None) -> None:
         issue = {
             "type": kind,
-            "message": self.engine.masker(message),
+            "message": self.services.masker(message),
             **{k: v for k, v in props.items() if v not in (None, "")},
         }
-        with self.engine.run.lock:
+        with self.services.run.lock:
             self.srec.setdefault("issues", []).append(issue)
         self.write(message, "error" if kind == "error" else "warning")
 
@@ -599,7 +611,7 @@ class _StepState:
             if "\n" in value:
                 self._issue("error", "A secret variable can't have several lines")
                 return
-            self.engine.remember_secret_value(value)
+            self.services.secrets.remember(value)
         runner = self.runner
         if output:
             ident = self.rstep.ident
@@ -623,7 +635,7 @@ class _StepState:
 
     def set_secret(self, cmd: LogCommand) -> None:
         if cmd.message:
-            self.engine.remember_secret_value(cmd.message)
+            self.services.secrets.remember(cmd.message)
 
     def log_issue(self, cmd: LogCommand) -> None:
         kind = (cmd.get("type") or "").strip().lower()
@@ -657,8 +669,8 @@ class _StepState:
             value = max(0, min(100, int(cmd.get("value") or "0")))
         except ValueError:
             value = 0
-        with self.engine.run.lock:
-            self.srec["progress"] = {"value": value, "message": self.engine.masker(cmd.message)}
+        with self.services.run.lock:
+            self.srec["progress"] = {"value": value, "message": self.services.masker(cmd.message)}
         self.write(f"Progress {value}%: {cmd.message}", "debug")
 
     def prepend_path(self, cmd: LogCommand) -> None:
@@ -674,16 +686,16 @@ class _StepState:
         if not source.is_file():
             self._issue("warning", f"{cmd.key}: file '{source}' does not exist")
             return
-        folder = self.engine.run.attachments_dir / self.runner.stage.name / self.runner.rjob.name
+        folder = self.services.run.attachments_dir / self.runner.stage.name / self.runner.rjob.name
         folder.mkdir(parents=True, exist_ok=True)
         dest = folder / f"{self.rstep.index + 1:02d}-{cmd.get('name') or source.name}"
         shutil.copy2(source, dest)
-        with self.engine.run.lock:
+        with self.services.run.lock:
             self.srec.setdefault("attachments", []).append(
                 {
                     "type": kind,
                     "name": cmd.get("name") or source.name,
-                    "path": str(dest.relative_to(self.engine.run.dir)),
+                    "path": str(dest.relative_to(self.services.run.dir)),
                 }
             )
         self.write(f"Attached {source} ({kind})", "debug")
@@ -709,7 +721,7 @@ class _StepState:
         if not source.exists():
             self._issue("error", f"artifact.upload: path '{source}' does not exist")
             return
-        dest = self.engine.run.artifacts_dir / name / (cmd.get("containerfolder") or "").strip("/")
+        dest = self.services.run.artifacts_dir / name / (cmd.get("containerfolder") or "").strip("/")
         dest.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
             shutil.copytree(source, dest / source.name, dirs_exist_ok=True)
@@ -722,7 +734,7 @@ class _StepState:
         if not number:
             self._issue("error", "build.updatebuildnumber needs a build number")
             return
-        self.engine.set_build_number(number)
+        self.services.set_build_number(number)
         for vs in (self.variables, self.runner.base):
             vs.set("Build.BuildNumber", number, readonly=True)
         self.write(f"Build number: {number}", "section")
@@ -731,7 +743,7 @@ class _StepState:
         tag = cmd.message.strip()
         if not tag:
             return
-        self.engine.add_build_tag(tag)
+        self.services.add_build_tag(tag)
         self.write(f"Build tag: {tag}", "debug")
 
     def ignored(self, cmd: LogCommand) -> None:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from emulator.model import Pipeline
 from emulator.plan import job_graph, stage_dependencies, stage_graph
+from emulator.records import JobRecord, RunRecord
 from emulator.runtime import conditions as cond
 from emulator.runtime.selection import deselected
 
@@ -25,9 +26,10 @@ _RAN_ONLY = ("startedAt", "finishedAt", "message", "seconds", "timedOut")
 _STEP_KEYS = ("index", "name", "displayName", "task", "hook", "iteration")
 
 
-def reset_job(jrec: dict[str, Any], kept_as: str | None, why: str | None, finished_at: Any) -> None:
+def reset_job(record: JobRecord, kept_as: str | None, why: str | None, finished_at: Any) -> None:
     """The job runs again from its start; an attempt that ran is kept (`kept_as`: its result) in
     `attempts`, as the service keeps every attempt of a job."""
+    jrec = cast("dict[str, Any]", record)  # the same dicts, emptied in place: the journal knows them
     if kept_as is not None:
         jrec.setdefault("attempts", []).append(
             {
@@ -47,7 +49,7 @@ def reset_job(jrec: dict[str, Any], kept_as: str | None, why: str | None, finish
         st.update(keep, result=None)
 
 
-def reset_failed(data: dict[str, Any], pipeline: Pipeline, now: str) -> list[tuple[str, str]]:
+def reset_failed(data: RunRecord, pipeline: Pipeline, now: str) -> list[tuple[str, str]]:
     """Make a finished run's record ready for its next attempt; returns the (stage, job) reset.
 
     A stage runs again when it did not succeed, or when a stage it depends on runs again and it did
@@ -69,13 +71,13 @@ def reset_failed(data: dict[str, Any], pipeline: Pipeline, now: str) -> list[tup
             reset_job(jrec, jrec["result"] if ran else None, jrec.get("message"), jrec.get("finishedAt"))
             reset.append((name, jrec["name"]))
         again.add(name)
-        srec.update(state="pending", result=None, rerunAt=now)
+        srec.update({"state": "pending", "result": None, "rerunAt": now})
         for key in ("finishedAt", "message", "conditionMet"):
-            srec.pop(key, None)
+            cast("dict[str, Any]", srec).pop(key, None)
     return reset
 
 
-def _in_job_order(pipeline: Pipeline, stage: str, jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _in_job_order(pipeline: Pipeline, stage: str, jobs: list[JobRecord]) -> list[JobRecord]:
     order = {n: i for i, n in enumerate(job_graph(pipeline.stage(stage)).order())}
     return sorted(jobs, key=lambda j: order.get(j.get("phase", j["name"]), 0))
 

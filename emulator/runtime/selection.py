@@ -22,6 +22,7 @@ from typing import Any
 
 from emulator.errors import MlopsError, did_you_mean
 from emulator.model import Environment, Pipeline, Stage
+from emulator.records import StageRecord
 
 NOT_SELECTED = "not selected to run when the run was queued"
 
@@ -95,7 +96,7 @@ def resolve(pipeline: Pipeline, selection: Selection) -> tuple[list[str], list[t
     return out_stages, out_jobs
 
 
-def mark(stages: list[dict[str, Any]], left_out: tuple[Sequence[str], Sequence[tuple[str, str]]]) -> None:
+def mark(stages: list[StageRecord], left_out: tuple[Sequence[str], Sequence[tuple[str, str]]]) -> None:
     """Record what is left out before the run starts (`deselected`). The engine skips it when its turn
     comes, after what it depends on has finished: what depends on it waits for that too."""
     out_stages, out_jobs = set(left_out[0]), set(left_out[1])

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.errors import Location
+from emulator.expressions import to_string
 from emulator.expressions.limits import check_length
 
 MACRO_PREFIX = "$("
@@ -30,6 +31,11 @@ MACRO_SUFFIX = ")"
 MAX_DEPTH = 50
 RESERVED_PREFIXES = ("endpoint", "input", "secret", "path", "securefile")
 MASK = "***"
+
+
+def text_of(value: Any) -> str:
+    """A YAML variable's value as the text a variable holds."""
+    return value if isinstance(value, str) else to_string(value)
 
 
 def env_name(name: str) -> str:

@@ -32,9 +32,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from emulator.errors import Location, RunError
+from emulator.records import RunRecord
 from emulator.store import journal, keys
 from emulator.store.files import LockBusy, locked, read_json, utc_now, write_json
 from emulator.store.paths import runs_dir
@@ -56,7 +57,7 @@ class Run:
 
     id: str
     dir: Path
-    data: dict[str, Any]
+    data: RunRecord
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
     problem: str | None = field(default=None, repr=False, compare=False)  # why the record is not trusted
     _seq: int = field(default=0, repr=False, compare=False)
@@ -125,6 +126,11 @@ class Run:
         return self.dir / "attachments"
 
     @property
+    def _json(self) -> dict[str, Any]:
+        """The record as the JSON the snapshot and the journal write, whatever its keys."""
+        return cast("dict[str, Any]", self.data)
+
+    @property
     def timeline_path(self) -> Path:
         return self.dir / TIMELINE
 
@@ -156,15 +162,15 @@ class Run:
                 if len(op[0]) == 1:
                     key = str(op[0][0])
                     if key in self.data:
-                        self._written[key] = copy.deepcopy(self.data[key])
+                        self._written[key] = copy.deepcopy(self._json[key])
                     else:
                         self._written.pop(key, None)
 
     def _snapshot(self) -> None:
         """Write the whole record atomically (compact JSON: the C encoder is ~10x faster than an indented
         dump), then clear the journal it now includes."""
-        self.data[JOURNAL_SEQ] = self._seq
-        self.data.pop(SIGNATURE, None)
+        self._json[JOURNAL_SEQ] = self._seq
+        self._json.pop(SIGNATURE, None)
         text = json.dumps(self.data, sort_keys=True, separators=(",", ":"))
         signature = keys.sign(self.home, RECORD_KEY, text.encode())
         text = f'{text[:-1]},"{SIGNATURE}":"{signature}"}}' if len(text) > 2 else text
@@ -290,7 +296,7 @@ def create(home: Path, data: dict[str, Any]) -> Run:
     run_id = _next_id(root)
     run_dir = root / run_id
     run_dir.mkdir(parents=True, exist_ok=False)
-    run = Run(run_id, run_dir, {"id": run_id, **data, "createdAt": utc_now()})
+    run = Run(run_id, run_dir, cast(RunRecord, {"id": run_id, **data, "createdAt": utc_now()}))
     run.save()
     run.event("queued")
     return run
@@ -331,7 +337,7 @@ def _read(run_dir: Path, run_id: str) -> Run | None:
             continue
         if (before.st_ino, before.st_mtime_ns) != (after.st_ino, after.st_mtime_ns):
             continue
-        run = Run(run_id, run_dir, data, problem=problem or replay.problem)
+        run = Run(run_id, run_dir, cast(RunRecord, data), problem=problem or replay.problem)
         run._seq = replay.seq
         run._snapshot_bytes = len(raw)
         run._journal_bytes = replay.size
@@ -360,9 +366,9 @@ def load(home: Path, run_id: str) -> Run:
     return run
 
 
-def list_runs(home: Path) -> list[dict[str, Any]]:
+def list_runs(home: Path) -> list[RunRecord]:
     root = runs_dir(home)
-    out: list[dict[str, Any]] = []
+    out: list[RunRecord] = []
     if not root.is_dir():
         return out
     for child in root.iterdir():

@@ -15,11 +15,12 @@ from typing import Any
 from emulator.errors import Location, MlopsError, TemplateError
 from emulator.expressions import CaseInsensitiveDict
 from emulator.templates.expand import Expander, Frame, Scope, VariableLayer, expand_error, merge_extended
+from emulator.templates.files import FileProvider, FileSystem
 from emulator.templates.parameters import bind_runtime, parse_declarations
 from emulator.templates.references import References, Repository, find_repo_root, root_file
 from emulator.yamlio import YMap, display_path, location_of, no_cyclic_gc
 
-__all__ = ["Expanded", "expand_pipeline"]
+__all__ = ["Expanded", "FileProvider", "FileSystem", "expand_pipeline"]
 
 _ROOT_BODIES = ("stages", "jobs", "steps", "phases")
 
@@ -39,18 +40,19 @@ class Expanded:
 def expand_pipeline(path: Path, parameters: Mapping[str, str] | None = None,
                     repos: Mapping[str, Path] | None = None,
                     predefined: Mapping[str, str] | None = None,
-                    repo_root: Path | None = None) -> Expanded:
+                    repo_root: Path | None = None, files: FileProvider | None = None) -> Expanded:
     """Expand a pipeline file the way the service does before a run starts.
 
     `parameters`: runtime parameter values (`-p NAME=VALUE`); `repos`: local folders of the
     `resources.repositories` aliases; `predefined`: predefined variables available to templates;
-    `repo_root`: the pipeline's repository (default: the git work tree holding it).
+    `repo_root`: the pipeline's repository (default: the git work tree holding it); `files`: where the
+    files are read (default: the file system).
     """
     path = path.resolve()
     display = display_path(path)
     try:
         with no_cyclic_gc():
-            return _expand(path, display, parameters, repos, predefined, repo_root)
+            return _expand(path, display, parameters, repos, predefined, repo_root, files or FileSystem())
     except MlopsError:
         raise
     except Exception as err:  # noqa: BLE001 - the contract: only located errors leave this function
@@ -58,12 +60,12 @@ def expand_pipeline(path: Path, parameters: Mapping[str, str] | None = None,
 
 
 def _expand(path: Path, display: str, parameters: Mapping[str, str] | None, repos: Mapping[str, Path] | None,
-            predefined: Mapping[str, str] | None, repo_root: Path | None) -> Expanded:
+            predefined: Mapping[str, str] | None, repo_root: Path | None, files: FileProvider) -> Expanded:
     root_dir = (repo_root or find_repo_root(path)).resolve()
     if not path.is_relative_to(root_dir):
         root_dir = path.parent
     self_repo = Repository("self", root_dir)
-    refs = References(self_repo, dict(repos or {}))
+    refs = References(self_repo, dict(repos or {}), provider=files)
     top = root_file(path, self_repo)
     doc = refs.load(top, Location(display), count=False)
     if doc is None:

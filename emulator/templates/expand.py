@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from emulator.errors import ExpressionError, Location, MlopsError, TemplateError
@@ -471,13 +472,20 @@ class Expander:
         given_locs = {k: key_locs.get(k, call_loc) for k in given}
         values = bind(decls, given, given_locs, call_loc, target.display())
         schema = target.path.parent / "schema.json"
-        if target.path.name in RECIPE_TEMPLATE_NAMES and schema.is_file():
+        if target.path.name in RECIPE_TEMPLATE_NAMES and self.refs.provider.is_file(schema):
             value_locs = {k: location_of(given[k]) or given_locs[k] for k in given}
-            check_schema(schema, values, value_locs, call_loc)
+            check_schema(schema, self._schema_text(schema), values, value_locs, call_loc)
         chain = scope.chain
         self._check_chain(target, values, chain, call_loc)
         frame = Frame(target, values)
         return Scope.make(CaseInsensitiveDict(values, strict=True), scope.variables, {}, (*chain, frame))
+
+    def _schema_text(self, schema: Path) -> str:
+        try:
+            return self.refs.provider.read(schema).decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TemplateError(f"Cannot read the parameter schema {schema}: {exc}",
+                                Location(str(schema))) from None
 
     def _check_chain(self, target: TemplateFile, values: Mapping[str, Any], chain: tuple[Frame, ...],
                      loc: Location) -> None:

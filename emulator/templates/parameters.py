@@ -467,12 +467,12 @@ def bind_runtime(decls: Declarations, given: Mapping[str, str], pipeline_loc: Lo
 # ---- recipe schemas ---------------------------------------------------------------------------
 
 @lru_cache(maxsize=64)
-def _validator(schema_path: str, mtime: float) -> Any:
+def _validator(schema_path: str, text: str) -> Any:
     import jsonschema
 
     try:
-        schema = json.loads(Path(schema_path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        schema = json.loads(text)
+    except json.JSONDecodeError as exc:
         raise TemplateError(f"Cannot read the parameter schema {schema_path}: {exc}",
                             Location(schema_path)) from None
     try:
@@ -484,14 +484,11 @@ def _validator(schema_path: str, mtime: float) -> Any:
     return validator_cls(schema)
 
 
-def check_schema(schema_path: Path, values: Mapping[str, Any], given_locs: Mapping[str, Location],
-                 call_loc: Location) -> None:
-    """Validate bound parameters against a recipe's JSON Schema; errors point at the caller."""
-    try:
-        mtime = schema_path.stat().st_mtime
-    except OSError:
-        mtime = 0.0
-    validator = _validator(str(schema_path), mtime)
+def check_schema(schema_path: Path, schema_text: str, values: Mapping[str, Any],
+                 given_locs: Mapping[str, Location], call_loc: Location) -> None:
+    """Validate bound parameters against a recipe's JSON Schema (`schema_text`, read from `schema_path`);
+    errors point at the caller."""
+    validator = _validator(str(schema_path), schema_text)
     errors = sorted(validator.iter_errors(plain(dict(values))),
                     key=lambda e: [str(p) for p in e.absolute_path])
     if not errors:

@@ -13,15 +13,15 @@ File names are compared case-sensitively, as in a git tree, whatever the local f
 from __future__ import annotations
 
 import difflib
-import os
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulator.errors import Location, TemplateError, did_you_mean
-from emulator.yamlio import display_path, load_file, location_of
+from emulator.errors import Location, TemplateError, YamlError, did_you_mean
+from emulator.templates.files import FileProvider, FileSystem, outside_link
+from emulator.yamlio import display_path, load_bytes, location_of
 
 MAX_FILES = 100          # [DOC templates.md 2025-02-26 "Imposed limits"]: separate YAML files included
 MAX_DEPTH = 100          # same: levels of template nesting (the docs before 2023 said 20)
@@ -88,7 +88,8 @@ def root_file(path: Path, repo: Repository) -> TemplateFile:
 
 @dataclass
 class References:
-    """Resolves and loads referenced files once, counting files and bytes against the limits."""
+    """Resolves and loads referenced files once (read through `provider`), counting files and bytes
+    against the limits."""
 
     self_repo: Repository
     local_repos: Mapping[str, Path] = field(default_factory=dict)  # alias -> folder (--repo)
@@ -98,6 +99,7 @@ class References:
     loaded_bytes: int = 0
     _listings: dict[Path, frozenset[str]] = field(default_factory=dict)
     _by_display: dict[str, TemplateFile] = field(default_factory=dict)
+    provider: FileProvider = field(default_factory=FileSystem)
 
     def declare_repositories(self, node: Any) -> None:
         """Record `resources.repositories` so `@alias` references can be checked."""
@@ -166,24 +168,24 @@ class References:
                                          "(directly or indirectly)")
         if not self._exists(target.path, target.repo.root):
             raise TemplateError(self._not_found(target), loc, hint=self._not_found_hint(target))
-        escape = outside_link(target.path, target.repo.root)
+        escape = outside_link(self.provider, target.path, target.repo.root)
         if escape is not None:
             raise TemplateError(f"Template {target.display()} is a symbolic link to {escape}, outside "
                                 f"repository {target.repo.alias} ({target.repo.root})", loc,
                                 hint="the service reads templates from the repository's own files; copy the "
                                      "template into the repository instead of linking to it")
+        display = display_path(target.path)
         try:
-            size = target.path.stat().st_size
-        except OSError:
-            size = 0
-        self.loaded_bytes += size
+            raw = self.provider.read(target.path)
+        except OSError as exc:
+            raise YamlError(f"Cannot read {display}: {exc.strerror or exc}", Location(display)) from None
+        self.loaded_bytes += len(raw)
         if self.loaded_bytes > MAX_MEMORY_BYTES:
             raise TemplateError("The pipeline's YAML exceeds the 20 MB the service allows while parsing", loc,
                                 hint="split the pipeline or trim the templates it includes")
         if count:
             self.included.add(target.path)
-        display = display_path(target.path)
-        node = load_file(target.path, display=display, text_scalars=True)
+        node = load_bytes(raw, display, text_scalars=True)
         self.files[target.path] = node
         self._by_display.setdefault(display, target)
         return node
@@ -197,8 +199,7 @@ class References:
         return f"File {target.repo_path} not found in repository {where} ({target.repo.root})"
 
     def _not_found_hint(self, target: TemplateFile) -> str:
-        folder = target.path.parent
-        names = sorted(self._listing(folder)) if folder.is_dir() else []
+        names = sorted(self._listing(target.path.parent))
         same = [n for n in names if n.lower() == target.path.name.lower()]
         if same:
             return f"file names are case-sensitive: the file is spelled '{same[0]}'"
@@ -210,36 +211,32 @@ class References:
     def _close_path(self, target: TemplateFile) -> str | None:
         """'did you mean /recipes/train/template.yml?' when folders of the path are misspelt: each
         missing segment replaced by the closest name in its folder, if that makes an existing file."""
-        root = target.repo.root.resolve()
+        root = self.provider.real_path(target.repo.root)
         try:
-            parts = target.path.resolve().relative_to(root).parts
+            parts = self.provider.real_path(target.path).relative_to(root).parts
         except ValueError:
             return None
         current = root
         for part in parts:
-            if not (current / part).exists():
+            if part not in self._listing(current):
                 close = difflib.get_close_matches(part, sorted(self._listing(current)), n=1, cutoff=0.6)
                 if not close:
                     return None
                 part = close[0]
             current = current / part
-        if not current.is_file():
+        if not self.provider.is_file(current):
             return None
         return f"did you mean '/{current.relative_to(root).as_posix()}'?"
 
     def _listing(self, folder: Path) -> frozenset[str]:
         cached = self._listings.get(folder)
         if cached is None:
-            try:
-                cached = frozenset(os.listdir(folder))
-            except OSError:
-                cached = frozenset()
-            self._listings[folder] = cached
+            cached = self._listings[folder] = self.provider.names(folder)
         return cached
 
     def _exists(self, path: Path, root: Path) -> bool:
         """A file exists with exactly this spelling, segment by segment below the repository root."""
-        if not path.is_file():
+        if not self.provider.is_file(path):
             return False
         try:
             parts = path.relative_to(root).parts
@@ -251,14 +248,6 @@ class References:
                 return False
             folder = folder / part
         return True
-
-
-def outside_link(path: Path, root: Path) -> Path | None:
-    """Where `path` really is when a symbolic link (the file or a folder on the way) takes it out of the
-    repository `root`; None when it stays inside. A link never lets a repository file stand for a file
-    elsewhere on the machine: neither for templates nor for checkouts."""
-    real = Path(os.path.realpath(path))
-    return None if real.is_relative_to(Path(os.path.realpath(root))) else real
 
 
 _NOT_LOADED: Any = object()

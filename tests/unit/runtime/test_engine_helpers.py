@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.runtime.engine import default_minute_seconds, default_parallel
 from emulator.runtime.json_net import lenient_json
+from emulator.runtime.options import default_minute_seconds, default_parallel
 
 
 def test_lenient_json_accepts_single_quotes() -> None:

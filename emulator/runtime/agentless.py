@@ -12,28 +12,71 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from emulator.gates import approvals, manual
+from emulator.model import Stage
+from emulator.plan import RuntimeJob, RuntimeStep
+from emulator.records import JobRecord, RunRecord, StepRecord
 from emulator.runtime import conditions as cond
 from emulator.runtime.process import CANCEL, TIMEOUT
+from emulator.runtime.services import JobServices
+from emulator.runtime.variables import VariableSet
 from emulator.store.files import utc_now
-from emulator.tasks.base import TaskOutcome
+from emulator.tasks.base import StepContext, TaskOutcome
 
-if TYPE_CHECKING:
-    from emulator.runtime.jobs import _StepState
+
+class AgentlessJob(Protocol):
+    """What an agentless task reads of its job (a JobRunner), and its timeout flag."""
+
+    timed_out: bool
+
+    @property
+    def stage(self) -> Stage: ...
+
+    @property
+    def rjob(self) -> RuntimeJob: ...
+
+    @property
+    def jrec(self) -> JobRecord: ...
+
+
+class AgentlessStep(Protocol):
+    """What an agentless task uses of the step that runs it (the runner's step state): declared here so
+    that this module needs nothing of jobs.py, which calls it."""
+
+    @property
+    def services(self) -> JobServices: ...
+
+    @property
+    def runner(self) -> AgentlessJob: ...
+
+    @property
+    def rstep(self) -> RuntimeStep: ...
+
+    @property
+    def srec(self) -> StepRecord: ...
+
+    @property
+    def variables(self) -> VariableSet: ...
+
+    def write(self, line: str, kind: str) -> None: ...
+
+    def stop(self) -> str | None: ...
+
+    def context(self, agent: bool = True) -> StepContext: ...
 
 WAITING = "waiting"  # a step's outcome while it waits for a person: its job waits, the run pauses
 POLL_SECONDS = 0.1
 
 
-def run_task(state: _StepState) -> TaskOutcome:
+def run_task(state: AgentlessStep) -> TaskOutcome:
     step = state.rstep.step
     if step.task.lower() in {t.lower() for t in manual.TASKS}:
         return manual_validation(state)
     if step.task.lower() == "delay@1":
         return delay(state)
-    task = state.engine.registry.get(step.task, step.location)
+    task = state.services.registry.get(step.task, step.location)
     return task(state.context(agent=False))
 
 
@@ -48,7 +91,7 @@ def _minutes_between(start: str, end: str | None, minute_seconds: float) -> floa
 
 
 def decisions_for(
-    run: dict[str, Any], home: Path | None, stage: str, job: str
+    run: RunRecord, home: Path | None, stage: str, job: str
 ) -> tuple[list[dict[str, Any]], int]:
     """The signed decisions on this job's manual validation; how many were ignored as forged."""
     valid: list[dict[str, Any]] = []
@@ -63,28 +106,28 @@ def decisions_for(
     return valid, forged
 
 
-def manual_validation(state: _StepState) -> TaskOutcome:
+def manual_validation(state: AgentlessStep) -> TaskOutcome:
     """Settled by the first valid decision made in time; else by onTimeout once the wait is over;
     the job's own timeout, when it comes first, cancels the job as on an agent."""
-    runner, engine, srec = state.runner, state.engine, state.srec
+    runner, services, srec = state.runner, state.services, state.srec
     step = state.rstep.step
     mv = manual.parse(
         step.task, state.variables.expand_any(dict(step.inputs)), step.timeout_minutes, step.location
     )
-    minute = engine.options.minute_seconds
-    with engine.run.lock:
+    minute = services.options.minute_seconds
+    with services.run.lock:
         srec.setdefault("waitingSince", utc_now())
     since = str(srec["waitingSince"])
     limit = manual.wait_limit(mv)
     decisions, forged = decisions_for(
-        engine.run.data, engine.options.home, runner.stage.name, runner.rjob.name
+        services.run.data, services.options.home, runner.stage.name, runner.rjob.name
     )
     if forged:
         state.write(f"{forged} decision(s) ignored: not recorded by mlops (signature mismatch)", "warning")
     in_time = [d for d in decisions if _minutes_between(since, str(d.get("at") or ""), minute) < limit]
-    requester = str(engine.run.data.get("requestedBy", ""))
+    requester = str(services.run.data.get("requestedBy", ""))
     verdict = manual.verdict(
-        mv, in_time, requester, engine.options.environments.members, _minutes_between(since, None, minute)
+        mv, in_time, requester, services.options.environments.members, _minutes_between(since, None, minute)
     )
     job_minutes = runner.rjob.job.timeout_minutes
     job_started = str(runner.jrec.get("startedAt") or since)
@@ -118,9 +161,9 @@ def manual_validation(state: _StepState) -> TaskOutcome:
     return TaskOutcome(result, verdict.message, {**data, "decidedBy": verdict.decided_by})
 
 
-def _audit(state: _StepState, verdict: manual.Verdict) -> None:
+def _audit(state: AgentlessStep, verdict: manual.Verdict) -> None:
     """Every evaluation of a manual validation goes to the run's audit trail (`validations`)."""
-    run = state.engine.run
+    run = state.services.run
     with run.lock:
         run.data.setdefault("validations", []).append(
             {
@@ -134,7 +177,7 @@ def _audit(state: _StepState, verdict: manual.Verdict) -> None:
         )
 
 
-def delay(state: _StepState) -> TaskOutcome:
+def delay(state: AgentlessStep) -> TaskOutcome:
     """`Delay@1`: wait `delayForMinutes`, unless the job is canceled or times out first."""
     text = (state.variables.expand(str(_input(state, "delayForMinutes") or "0"))).strip()
     try:
@@ -142,7 +185,7 @@ def delay(state: _StepState) -> TaskOutcome:
     except ValueError:
         return TaskOutcome(cond.FAILED, f"delayForMinutes must be a number of minutes, not '{text}'")
     state.write(f"Waiting {text} minute(s)", "section")
-    end = time.monotonic() + minutes * state.engine.options.minute_seconds
+    end = time.monotonic() + minutes * state.services.options.minute_seconds
     while time.monotonic() < end:
         verdict = state.stop()
         if verdict == CANCEL:
@@ -153,7 +196,7 @@ def delay(state: _StepState) -> TaskOutcome:
     return TaskOutcome(cond.SUCCEEDED)
 
 
-def _input(state: _StepState, name: str) -> Any:
+def _input(state: AgentlessStep, name: str) -> Any:
     for key, value in state.rstep.step.inputs.items():
         if key.lower() == name.lower():
             return value
