@@ -29,10 +29,19 @@ _UNBOUNDED = 100_000  # columns: wider than any table
 def add_arguments(sp: argparse.ArgumentParser, nested: bool = False) -> None:
     """`-o/--output` and `--query`; `nested`: a sub-command repeating its parent's options."""
     default: Any = argparse.SUPPRESS if nested else None
-    sp.add_argument("-o", "--output", choices=OUTPUTS, default=default,
-                    help="table (default), json, yaml or tsv, as the Azure CLI prints")
-    sp.add_argument("--query", metavar="JMESPATH", default=default,
-                    help="a JMESPath query applied to the JSON before it is printed (as az --query)")
+    sp.add_argument(
+        "-o",
+        "--output",
+        choices=OUTPUTS,
+        default=default,
+        help="table (default), json, yaml or tsv, as the Azure CLI prints",
+    )
+    sp.add_argument(
+        "--query",
+        metavar="JMESPATH",
+        default=default,
+        help="a JMESPath query applied to the JSON before it is printed (as az --query)",
+    )
 
 
 def print_wide(console: Console, renderable: RenderableType) -> None:
@@ -49,8 +58,9 @@ def print_wide(console: Console, renderable: RenderableType) -> None:
         console.width = width
 
 
-def show(console: Console, items: Sequence[Mapping[str, Any]], args: argparse.Namespace,
-         table: Table) -> None:
+def show(
+    console: Console, items: Sequence[Mapping[str, Any]], args: argparse.Namespace, table: Table
+) -> None:
     """Print a list: `table` is how it looks by default; `items` its JSON (what -o and --query see)."""
     data: Any = [dict(item) for item in items]
     query = getattr(args, "query", None)
@@ -58,8 +68,11 @@ def show(console: Console, items: Sequence[Mapping[str, Any]], args: argparse.Na
         try:
             data = jmespath.search(query, data)
         except jmespath.exceptions.JMESPathError as exc:
-            raise MlopsError(f"--query {query!r} is not a valid JMESPath query: {exc}", None,
-                             hint="e.g. --query \"[?result=='failed'].id\"") from None
+            raise MlopsError(
+                f"--query {query!r} is not a valid JMESPath query: {exc}",
+                None,
+                hint="e.g. --query \"[?result=='failed'].id\"",
+            ) from None
     output = getattr(args, "output", None) or "table"
     if output == "json":
         sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")

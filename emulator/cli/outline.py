@@ -21,17 +21,19 @@ def items(graph: PipelineGraph) -> list[dict[str, Any]]:
             checks = gates.get((job.environment or "").lower(), []) if job.environment else []
             if job.validations:
                 checks = [*checks, "manual validation"]
-            out.append({
-                "stage": stage.name,
-                "stageDependsOn": list(stage.depends_on),
-                "job": job.name,
-                "displayName": job.display_name,
-                "kind": kind,
-                "environment": job.environment,
-                "checks": checks,
-                "dependsOn": list(job.depends_on),
-                "steps": job.steps,
-            })
+            out.append(
+                {
+                    "stage": stage.name,
+                    "stageDependsOn": list(stage.depends_on),
+                    "job": job.name,
+                    "displayName": job.display_name,
+                    "kind": kind,
+                    "environment": job.environment,
+                    "checks": checks,
+                    "dependsOn": list(job.depends_on),
+                    "steps": job.steps,
+                }
+            )
     return out
 
 

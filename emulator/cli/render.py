@@ -41,16 +41,40 @@ if TYPE_CHECKING:  # annotations only: the gates and model modules stay free to 
     from emulator.gates.checks import GateOutcome
     from emulator.model import Job, Stage, Step
 
-STYLE = {"succeeded": "green", "succeededWithIssues": "yellow", "failed": "red", "canceled": "magenta",
-         "skipped": "dim", "paused": "cyan", "running": "blue", "interrupted": "red", None: "dim"}
-ICON = {"succeeded": "✔", "succeededWithIssues": "!", "failed": "✘", "canceled": "⊘", "skipped": "–",
-        "paused": "⏸", "interrupted": "✘"}
-LINE_STYLE = {"error": "red", "warning": "yellow", "err": "", "command": "blue", "section": "bold",
-              "debug": "dim", "error-more": "red", "warning-more": "yellow"}  # -more: a message's next lines
+STYLE = {
+    "succeeded": "green",
+    "succeededWithIssues": "yellow",
+    "failed": "red",
+    "canceled": "magenta",
+    "skipped": "dim",
+    "paused": "cyan",
+    "running": "blue",
+    "interrupted": "red",
+    None: "dim",
+}
+ICON = {
+    "succeeded": "✔",
+    "succeededWithIssues": "!",
+    "failed": "✘",
+    "canceled": "⊘",
+    "skipped": "–",
+    "paused": "⏸",
+    "interrupted": "✘",
+}
+LINE_STYLE = {
+    "error": "red",
+    "warning": "yellow",
+    "err": "",
+    "command": "blue",
+    "section": "bold",
+    "debug": "dim",
+    "error-more": "red",
+    "warning-more": "yellow",
+}  # -more: a message's next lines
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-RUNNING_TAIL = 5      # output lines shown under a running step
-FAILED_TAIL = 15      # output lines kept under a failed step
-MAX_ISSUES = 5        # errors/warnings kept visible under a step, even when folded
+RUNNING_TAIL = 5  # output lines shown under a running step
+FAILED_TAIL = 15  # output lines kept under a failed step
+MAX_ISSUES = 5  # errors/warnings kept visible under a step, even when folded
 
 
 def result_text(result: str | None) -> str:
@@ -77,8 +101,9 @@ class PlainReporter:
     def __enter__(self) -> PlainReporter:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         return None
 
     def _print(self, text: str, **kw: Any) -> None:
@@ -117,21 +142,27 @@ class PlainReporter:
             self._print(f"      │ [{style}]{prefix}{text}[/{style}]" if style else f"      │ {text}")
             prefix = ""
 
-    def step_finished(self, stage: Stage, job: Job, step: Step, result: str, seconds: float,
-                      message: str | None) -> None:
+    def step_finished(
+        self, stage: Stage, job: Job, step: Step, result: str, seconds: float, message: str | None
+    ) -> None:
         extra = f" — {escape(message)}" if message and result != "succeeded" else ""
-        self._print(f"    {result_text(result)} {escape(step.display_name)} [dim]({seconds:.1f}s)[/dim]"
-                    f"{extra}")
+        self._print(
+            f"    {result_text(result)} {escape(step.display_name)} [dim]({seconds:.1f}s)[/dim]{extra}"
+        )
 
     def gate(self, stage: Stage, outcome: GateOutcome) -> None:
         if outcome.status == "passed":
             deciders = ", ".join(dict.fromkeys(outcome.decided_by))
             who = f" (approved by {deciders})" if deciders else ""
-            self._print(f"[green]✔ Checks passed[/green] for environment [cyan]{escape(outcome.environment)}"
-                        f"[/cyan]{escape(who)}")
+            self._print(
+                f"[green]✔ Checks passed[/green] for environment [cyan]{escape(outcome.environment)}"
+                f"[/cyan]{escape(who)}"
+            )
         elif outcome.status == "rejected":
-            self._print(f"[red]✘ Checks failed[/red] for environment [cyan]{escape(outcome.environment)}"
-                        f"[/cyan]: {escape(outcome.message)}")
+            self._print(
+                f"[red]✘ Checks failed[/red] for environment [cyan]{escape(outcome.environment)}"
+                f"[/cyan]: {escape(outcome.message)}"
+            )
 
 
 ConsoleReporter = PlainReporter  # the name this reporter had first
@@ -141,7 +172,7 @@ ConsoleReporter = PlainReporter  # the name this reporter had first
 @dataclass
 class _StepView:
     name: str
-    state: str = "pending"                 # pending | running | <result>
+    state: str = "pending"  # pending | running | <result>
     started: float | None = None
     seconds: float | None = None
     message: str | None = None
@@ -168,29 +199,36 @@ class _StageView:
     started: float | None = None
     seconds: float | None = None
     message: str | None = None
-    notes: list[str] = field(default_factory=list)   # gate outcomes (markup)
+    notes: list[str] = field(default_factory=list)  # gate outcomes (markup)
 
 
 class LiveReporter:
     """A live stage/job/step tree on an interactive terminal (use as a context manager)."""
 
-    def __init__(self, console: Console, quiet: bool = False, verbose: bool = False,
-                 refresh_per_second: float = 8) -> None:
+    def __init__(
+        self, console: Console, quiet: bool = False, verbose: bool = False, refresh_per_second: float = 8
+    ) -> None:
         self.console = console
         self.quiet = quiet
         self.verbose = verbose
         self._lock = threading.RLock()
         self._stages: dict[str, _StageView] = {}
-        self._live = Live(console=console, get_renderable=self._renderable,
-                          refresh_per_second=refresh_per_second, transient=False,
-                          redirect_stdout=False, redirect_stderr=False)
+        self._live = Live(
+            console=console,
+            get_renderable=self._renderable,
+            refresh_per_second=refresh_per_second,
+            transient=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
 
     def __enter__(self) -> LiveReporter:
         self._live.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._live.stop()
 
     # -- state (under the lock, no console calls) --
@@ -286,8 +324,9 @@ class LiveReporter:
                 text = _line_text(part, kind if i == 0 or not important else f"{kind}-more")
                 self._print_static(Text.assemble((f"{job.display_name} │ ", "dim"), text))
 
-    def step_finished(self, stage: Stage, job: Job, step: Step, result: str, seconds: float,
-                      message: str | None) -> None:
+    def step_finished(
+        self, stage: Stage, job: Job, step: Step, result: str, seconds: float, message: str | None
+    ) -> None:
         with self._lock:
             view = self._step(stage, job, step)
             view.state, view.seconds, view.message = result, seconds, message
@@ -299,15 +338,20 @@ class LiveReporter:
             if outcome.status == "passed":
                 deciders = ", ".join(dict.fromkeys(outcome.decided_by))
                 who = f" (approved by {deciders})" if deciders else ""
-                view.notes.append(f"[green]✔ checks passed[/green] for environment [cyan]{env}[/cyan]"
-                                  f"{escape(who)}")
+                view.notes.append(
+                    f"[green]✔ checks passed[/green] for environment [cyan]{env}[/cyan]{escape(who)}"
+                )
             elif outcome.status == "rejected":
-                view.notes.append(f"[red]✘ checks failed[/red] for environment [cyan]{env}[/cyan]: "
-                                  f"{escape(outcome.message)}")
+                view.notes.append(
+                    f"[red]✘ checks failed[/red] for environment [cyan]{env}[/cyan]: "
+                    f"{escape(outcome.message)}"
+                )
             else:
                 view.state = "paused"
-                view.notes.append(f"[bold cyan]⏸ waiting[/bold cyan] for environment [cyan]{env}[/cyan]: "
-                                  f"{escape(outcome.message)}")
+                view.notes.append(
+                    f"[bold cyan]⏸ waiting[/bold cyan] for environment [cyan]{env}[/cyan]: "
+                    f"{escape(outcome.message)}"
+                )
         self._live.refresh()
 
     # -- rendering --
@@ -317,8 +361,13 @@ class LiveReporter:
         return Group(*trees) if trees else Text("")
 
     def _stage_tree(self, view: _StageView, final: bool) -> Tree:
-        label = Text.assemble(_state_mark(view.state), " ", ("Stage ", "bold"), (view.name, "bold"),
-                              _time(view.state, view.started, view.seconds))
+        label = Text.assemble(
+            _state_mark(view.state),
+            " ",
+            ("Stage ", "bold"),
+            (view.name, "bold"),
+            _time(view.state, view.started, view.seconds),
+        )
         if view.message:
             label.append(f" — {view.message}", style=STYLE.get(view.state, ""))
         tree = Tree(label, guide_style="dim")
@@ -340,8 +389,9 @@ class LiveReporter:
         return tree
 
     def _step_node(self, parent: Tree, step: _StepView, final: bool) -> None:
-        label = Text.assemble(_state_mark(step.state), " ", step.name,
-                              _time(step.state, step.started, step.seconds))
+        label = Text.assemble(
+            _state_mark(step.state), " ", step.name, _time(step.state, step.started, step.seconds)
+        )
         folded = step.state in ("succeeded", "skipped") and step.lines
         if folded:
             label.append(f"  ({step.lines} line{'s' if step.lines != 1 else ''})", style="dim")
@@ -379,8 +429,9 @@ def _line_text(line: str, kind: str) -> Text:
     return Text(prefix + line, style=LINE_STYLE.get(kind, ""), no_wrap=True, overflow="ellipsis")
 
 
-def make_reporter(console: Console, quiet: bool = False, verbose: bool = False,
-                  progress: str = "auto") -> PlainReporter | LiveReporter:
+def make_reporter(
+    console: Console, quiet: bool = False, verbose: bool = False, progress: str = "auto"
+) -> PlainReporter | LiveReporter:
     """The reporter for this console: live on an interactive terminal, plain lines elsewhere."""
     if wants_live(console, progress):
         return LiveReporter(console, quiet=quiet, verbose=verbose)
@@ -388,8 +439,9 @@ def make_reporter(console: Console, quiet: bool = False, verbose: bool = False,
 
 
 # ---- after the run -----------------------------------------------------------------------------------
-def waiting_banner(run_id: str, waiting: Mapping[str, Any], checks: Sequence[Mapping[str, Any]] = (),
-                   boxed: bool = False) -> RenderableType:
+def waiting_banner(
+    run_id: str, waiting: Mapping[str, Any], checks: Sequence[Mapping[str, Any]] = (), boxed: bool = False
+) -> RenderableType:
     """What a paused run waits for and the exact commands to go on (a Panel on a terminal)."""
     approvers = ", ".join(waiting.get("approvers") or []) or "anyone"
     if waiting.get("job"):
@@ -410,18 +462,25 @@ def waiting_banner(run_id: str, waiting: Mapping[str, Any], checks: Sequence[Map
     if waiting.get("instructions"):
         lines.append(f"  instructions: {escape(waiting['instructions'])}")
     for check in checks if len(checks) > 1 else ():  # one check: its message is already above
-        mark = {"passed": "[green]✔[/green]", "rejected": "[red]✘[/red]"}.get(str(check.get("status")),
-                                                                             "[cyan]⏸[/cyan]")
-        lines.append(f"  {mark} check {escape(str(check.get('type')))}: "
-                     f"{escape(str(check.get('message') or ''))}")
+        mark = {"passed": "[green]✔[/green]", "rejected": "[red]✘[/red]"}.get(
+            str(check.get("status")), "[cyan]⏸[/cyan]"
+        )
+        lines.append(
+            f"  {mark} check {escape(str(check.get('type')))}: {escape(str(check.get('message') or ''))}"
+        )
     lines += [
         "  approve: " + escape(f"mlops approve {run_id} {option} --as USER [--comment TEXT]"),
         "  reject:  " + escape(f"mlops reject {run_id} {option} --as USER [--comment TEXT]"),
         "  then:    " + escape(f"mlops resume {run_id}"),
     ]
     if boxed:
-        return Panel(Text.from_markup("\n".join(line.removeprefix("  ") for line in lines[1:])),
-                     title=Text.from_markup(lines[0]), title_align="left", border_style="cyan", expand=False)
+        return Panel(
+            Text.from_markup("\n".join(line.removeprefix("  ") for line in lines[1:])),
+            title=Text.from_markup(lines[0]),
+            title_align="left",
+            border_style="cyan",
+            expand=False,
+        )
     return Group(*(Text.from_markup(line) for line in lines))
 
 
@@ -464,13 +523,17 @@ def gate_checks(record: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 SUMMARY_STAGES = 60  # a larger run lists its notable stages and counts the others
 
 
-def summary_table(summary: Mapping[str, Any], times: Mapping[tuple[str, ...], float] | None = None,
-                  limit: int = SUMMARY_STAGES) -> Table:
+def summary_table(
+    summary: Mapping[str, Any],
+    times: Mapping[tuple[str, ...], float] | None = None,
+    limit: int = SUMMARY_STAGES,
+) -> Table:
     """The run's stages and jobs. Beyond `limit` stages, those that succeeded or were skipped are
     counted on one line instead of listed (a table of 10,000 stages takes seconds to draw and nobody
     reads it; `mlops runs show RUN --json` has them all)."""
-    table = Table(title=f"Run {summary['id']} · {summary.get('pipeline')} · {summary.get('result')}",
-                  show_lines=False)
+    table = Table(
+        title=f"Run {summary['id']} · {summary.get('pipeline')} · {summary.get('result')}", show_lines=False
+    )
     table.add_column("stage")
     table.add_column("job")
     table.add_column("result")
@@ -499,8 +562,11 @@ def summary_table(summary: Mapping[str, Any], times: Mapping[tuple[str, ...], fl
     if hidden:
         counts = ", ".join(f"{n:,} {result}" for result, n in hidden.most_common())
         row = [f"… {sum(hidden.values()):,} more", "", counts]
-        table.add_row(*row, *([""] if times is not None else []),
-                      f"mlops runs show {summary['id']} --json lists them all")
+        table.add_row(
+            *row,
+            *([""] if times is not None else []),
+            f"mlops runs show {summary['id']} --json lists them all",
+        )
     return table
 
 
@@ -519,8 +585,9 @@ def _why(job: Mapping[str, Any]) -> str:
     """The first line of why a job failed: its own message, else its first failed step's."""
     if job.get("result") not in ("failed", "canceled"):
         return ""
-    messages = [job.get("message")] + [st.get("message") for st in job.get("steps") or []
-                                       if st.get("result") in ("failed", "canceled")]
+    messages = [job.get("message")] + [
+        st.get("message") for st in job.get("steps") or [] if st.get("result") in ("failed", "canceled")
+    ]
     first = next((str(m) for m in messages if m), "")
     return first.splitlines()[0] if first else ""
 
@@ -532,12 +599,25 @@ def endpoints_table(endpoints: list[dict[str, Any]]) -> Table:
         table.add_column(col)
     for ep in endpoints:
         front = ep.get("front") or {}
-        table.add_row(f"[bold]{escape(str(ep['name']))}[/bold]", "", "", _yes(front.get("running")),
-                      escape(str(front.get("port") or "")), "", escape(str(ep.get("scoring_uri") or "")))
+        table.add_row(
+            f"[bold]{escape(str(ep['name']))}[/bold]",
+            "",
+            "",
+            _yes(front.get("running")),
+            escape(str(front.get("port") or "")),
+            "",
+            escape(str(ep.get("scoring_uri") or "")),
+        )
         for d in ep.get("deployments") or []:
-            table.add_row("", escape(str(d["name"])), f"{d.get('traffic', 0)}%", _yes(d.get("running")),
-                          escape(str(d.get("port") or "")), escape(str(d.get("model") or "")),
-                          escape(str(d.get("scoring_uri") or "")))
+            table.add_row(
+                "",
+                escape(str(d["name"])),
+                f"{d.get('traffic', 0)}%",
+                _yes(d.get("running")),
+                escape(str(d.get("port") or "")),
+                escape(str(d.get("model") or "")),
+                escape(str(d.get("scoring_uri") or "")),
+            )
     return table
 
 
@@ -562,7 +642,12 @@ def runs_table(runs: Sequence[RunRecord]) -> Table:
     for r in runs:
         waiting = r.get("waiting") or {}
         result = "interrupted" if r.get("status") == "interrupted" else r.get("result")
-        table.add_row(r["id"], escape(str(r.get("pipeline"))), result_text(result),
-                      escape(str(r.get("requestedBy") or "")), str(r.get("startedAt") or "")[:19],
-                      escape(_waiting_for(waiting)) if waiting else "")
+        table.add_row(
+            r["id"],
+            escape(str(r.get("pipeline"))),
+            result_text(result),
+            escape(str(r.get("requestedBy") or "")),
+            str(r.get("startedAt") or "")[:19],
+            escape(_waiting_for(waiting)) if waiting else "",
+        )
     return table

@@ -29,9 +29,22 @@ READY_TIMEOUT = 120.0
 
 def server_command(home: Path, port: int) -> list[str]:
     """The `mlflow server` command line for the state folder's sqlite store and artifact folder."""
-    return [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", mlflow_tracking_uri(home),
-            "--default-artifact-root", mlflow_artifacts_dir(home).as_uri(),
-            "--host", HOST, "--port", str(port), "--workers", "1"]
+    return [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "server",
+        "--backend-store-uri",
+        mlflow_tracking_uri(home),
+        "--default-artifact-root",
+        mlflow_artifacts_dir(home).as_uri(),
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ]
 
 
 def _port_free(port: int) -> bool:
@@ -75,8 +88,11 @@ def serve(home: Path, port: int, console: Console) -> int:
     if not 0 < port < 65536:
         raise MlopsError(f"--port {port} is not a TCP port", None, expected="a number from 1 to 65535")
     if not _port_free(port):
-        raise MlopsError(f"Port {port} on {HOST} is already in use", None,
-                         hint=f"pass another one, e.g. mlops ui --port {port + 1}")
+        raise MlopsError(
+            f"Port {port} on {HOST} is already in use",
+            None,
+            hint=f"pass another one, e.g. mlops ui --port {port + 1}",
+        )
     home.mkdir(parents=True, exist_ok=True)
     mlflow_artifacts_dir(home).mkdir(parents=True, exist_ok=True)
     url = f"http://{HOST}:{port}"
@@ -92,11 +108,15 @@ def serve(home: Path, port: int, console: Console) -> int:
         deadline = time.monotonic() + READY_TIMEOUT
         while not _ready(url):
             if proc.poll() is not None:
-                raise MlopsError(f"The MLflow server stopped (exit code {proc.returncode}) before it "
-                                 "was ready", None, hint="its messages are above; try another --port")
+                raise MlopsError(
+                    f"The MLflow server stopped (exit code {proc.returncode}) before it was ready",
+                    None,
+                    hint="its messages are above; try another --port",
+                )
             if time.monotonic() > deadline:
-                raise MlopsError(f"The MLflow server did not answer on {url} within {READY_TIMEOUT:.0f} s",
-                                 None)
+                raise MlopsError(
+                    f"The MLflow server did not answer on {url} within {READY_TIMEOUT:.0f} s", None
+                )
             time.sleep(0.3)
         console.print(f"[bold green]MLflow UI:[/bold green] {url}  (Ctrl-C stops it)", highlight=False)
         proc.wait()

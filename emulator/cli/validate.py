@@ -36,21 +36,49 @@ _STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
 
 
 def add_arguments(sp: argparse.ArgumentParser) -> None:
-    sp.add_argument("--var", action="append", metavar="NAME=VALUE",
-                    help="a queue-time variable the pipeline's conditions may read (repeatable)")
-    sp.add_argument("--var-file", action="append", type=Path, metavar="FILE",
-                    help="queue-time variables from a YAML mapping (NAME: value); --var wins over it")
-    sp.add_argument("--approve", action="append", metavar="ENV", default=[],
-                    help="check that ENV can be approved in advance, as mlops run --approve ENV (repeatable)")
-    sp.add_argument("--reject", action="append", metavar="ENV", default=[],
-                    help="check that ENV can be rejected in advance, as mlops run --reject ENV (repeatable)")
-    sp.add_argument("--format", choices=FORMATS, default="text",
-                    help="stdout: text (default), json, sarif (SARIF 2.1.0) or vso (##vso[task.logissue] "
-                         "lines for Azure DevOps)")
-    sp.add_argument("--sarif", type=Path, metavar="FILE",
-                    help="also write the findings as SARIF 2.1.0 to FILE")
-    sp.add_argument("--junit", type=Path, metavar="FILE",
-                    help="also write JUnit XML to FILE (a testcase per pipeline file)")
+    sp.add_argument(
+        "--var",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a queue-time variable the pipeline's conditions may read (repeatable)",
+    )
+    sp.add_argument(
+        "--var-file",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help="queue-time variables from a YAML mapping (NAME: value); --var wins over it",
+    )
+    sp.add_argument(
+        "--approve",
+        action="append",
+        metavar="ENV",
+        default=[],
+        help="check that ENV can be approved in advance, as mlops run --approve ENV (repeatable)",
+    )
+    sp.add_argument(
+        "--reject",
+        action="append",
+        metavar="ENV",
+        default=[],
+        help="check that ENV can be rejected in advance, as mlops run --reject ENV (repeatable)",
+    )
+    sp.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="stdout: text (default), json, sarif (SARIF 2.1.0) or vso (##vso[task.logissue] "
+        "lines for Azure DevOps)",
+    )
+    sp.add_argument(
+        "--sarif", type=Path, metavar="FILE", help="also write the findings as SARIF 2.1.0 to FILE"
+    )
+    sp.add_argument(
+        "--junit",
+        type=Path,
+        metavar="FILE",
+        help="also write JUnit XML to FILE (a testcase per pipeline file)",
+    )
     sp.add_argument("--strict", action="store_true", help="warnings fail the validation too")
 
 
@@ -69,9 +97,11 @@ def expand_paths(patterns: Sequence[Path]) -> list[Path]:
             continue
         pipelines = [m for m in matches if m.is_file() and is_pipeline(m)]
         if not pipelines:
-            raise MlopsError(f"No pipeline matches {pattern}", Location(text),
-                             hint="a pipeline is a YAML file with stages:, jobs:, steps: or extends: at its "
-                             "top")
+            raise MlopsError(
+                f"No pipeline matches {pattern}",
+                Location(text),
+                hint="a pipeline is a YAML file with stages:, jobs:, steps: or extends: at its top",
+            )
         found.update(dict.fromkeys(pipelines))
     return list(found)
 
@@ -91,15 +121,29 @@ def _summary(compiled: runner.Compiled, report: Report) -> dict[str, object]:
     }
 
 
-def validate_file(path: Path, args: argparse.Namespace, parameters: dict[str, str],
-                  repos: dict[str, Path], variables: dict[str, str]) -> formats.FileResult:
+def validate_file(
+    path: Path,
+    args: argparse.Namespace,
+    parameters: dict[str, str],
+    repos: dict[str, Path],
+    variables: dict[str, str],
+) -> formats.FileResult:
     try:
-        compiled = runner.compile_pipeline(path, parameters, repos, environments_file=args.environments,
-                                           tasks_file=args.tasks, variable_groups_file=args.variable_groups,
-                                           check_plan=False)
+        compiled = runner.compile_pipeline(
+            path,
+            parameters,
+            repos,
+            environments_file=args.environments,
+            tasks_file=args.tasks,
+            variable_groups_file=args.variable_groups,
+            check_plan=False,
+        )
         root = compiled.expanded.repo_root
         report = cached_validate(
-            compiled.pipeline, compiled.expanded.document, root, runner.local_tasks(compiled),
+            compiled.pipeline,
+            compiled.expanded.document,
+            root,
+            runner.local_tasks(compiled),
             connections=for_pipeline(path.resolve(), compiled.environments_path, root),
             queue_variables=list(variables),
         )
@@ -112,8 +156,12 @@ def validate_file(path: Path, args: argparse.Namespace, parameters: dict[str, st
         return formats.FileResult(path, (Finding.of(exc),))
     findings = (*decisions, *sorted([*report.findings, *local], key=_position))
     if args.strict:
-        findings = tuple(Finding("error", f.rule, f.message, f.location, f.expected, f.hint)
-                         if f.severity == "warning" else f for f in findings)
+        findings = tuple(
+            Finding("error", f.rule, f.message, f.location, f.expected, f.hint)
+            if f.severity == "warning"
+            else f
+            for f in findings
+        )
     return formats.FileResult(path, findings, _summary(compiled, report))
 
 
@@ -123,8 +171,13 @@ def _position(finding: Finding) -> tuple[str, int, int]:
     return (where.file, where.line, where.col) if where else ("", 0, 0)
 
 
-def run(args: argparse.Namespace, console: Console, parameters: dict[str, str], repos: dict[str, Path],
-        variables: dict[str, str]) -> int:
+def run(
+    args: argparse.Namespace,
+    console: Console,
+    parameters: dict[str, str],
+    repos: dict[str, Path],
+    variables: dict[str, str],
+) -> int:
     from emulator.cli import write_file
 
     files = expand_paths(args.pipeline)
@@ -161,9 +214,11 @@ def _text(results: Sequence[formats.FileResult], console: Console) -> None:
     if len(results) > 1:
         findings = [f for r in results for f in r.findings]
         valid = sum(1 for r in results if r.valid)
-        console.print(f"{len(results)} pipelines: {valid} valid, {len(results) - valid} not valid; "
-                      f"{count(findings, 'error')} error(s), {count(findings, 'warning')} warning(s)",
-                      highlight=False)
+        console.print(
+            f"{len(results)} pipelines: {valid} valid, {len(results) - valid} not valid; "
+            f"{count(findings, 'error')} error(s), {count(findings, 'warning')} warning(s)",
+            highlight=False,
+        )
 
 
 def _headline(result: formats.FileResult) -> str:
@@ -173,8 +228,10 @@ def _headline(result: formats.FileResult) -> str:
         return f"[red]✘[/red] {escape(str(result.path))} is not valid: {n_errors} error(s){warned}"
     s = result.summary
     envs = s.get("environments") or []
-    return (f"[green]✔[/green] {escape(str(result.path))} is valid: {s['stages']} stages, {s['jobs']} jobs, "
-            f"{s['steps']} steps" + (f"; environments: {', '.join(map(str, envs))}" if envs else "") + warned)
+    return (
+        f"[green]✔[/green] {escape(str(result.path))} is valid: {s['stages']} stages, {s['jobs']} jobs, "
+        f"{s['steps']} steps" + (f"; environments: {', '.join(map(str, envs))}" if envs else "") + warned
+    )
 
 
 def _details(result: formats.FileResult) -> list[str]:
@@ -182,14 +239,21 @@ def _details(result: formats.FileResult) -> list[str]:
     skipped = ", ".join(map(str, s.get("notChecked") or []))
     not_checked = f"; not checked (named at run time): {escape(skipped)}" if skipped else ""
     lines = [f"Azure ML YAML checked (azure-ai-ml): {len(s.get('azuremlFiles') or [])} file(s){not_checked}"]
-    schema = (f"checked ({escape(str(s['serviceSchema']))})" if s.get("serviceSchema")
-              else "not checked (set MLOPS_SERVICE_SCHEMA to Azure's service-schema.json)")
+    schema = (
+        f"checked ({escape(str(s['serviceSchema']))})"
+        if s.get("serviceSchema")
+        else "not checked (set MLOPS_SERVICE_SCHEMA to Azure's service-schema.json)"
+    )
     lines.append(f"Azure Pipelines schema: {schema}")
     if s.get("noLocalBehaviour"):
         names = escape(", ".join(map(str, s["noLocalBehaviour"])))
-        lines.append("[yellow]no local behaviour[/yellow] (the step fails when it runs, unless tasks.yml "
-                     f"gives it a stand-in, or --task-policy skip): {names}")
+        lines.append(
+            "[yellow]no local behaviour[/yellow] (the step fails when it runs, unless tasks.yml "
+            f"gives it a stand-in, or --task-policy skip): {names}"
+        )
     if s.get("containerJobs"):
-        lines.append("[yellow]container jobs[/yellow] (the run fails them: containers are not run locally): "
-                     f"{escape(', '.join(map(str, s['containerJobs'])))}")
+        lines.append(
+            "[yellow]container jobs[/yellow] (the run fails them: containers are not run locally): "
+            f"{escape(', '.join(map(str, s['containerJobs'])))}"
+        )
     return lines

@@ -106,8 +106,9 @@ def to_vso(results: Sequence[FileResult], root: Path) -> str:
             props += [f"linenumber={where.line}"] if where.line else []
             props += [f"columnnumber={where.col}"] if where.col else []
             props.append(f"code=mlops.{finding.rule}")
-            lines.append(f"##vso[task.logissue {';'.join(escape(p) for p in props)}]"
-                         f"{escape(_one_line(finding))}")
+            lines.append(
+                f"##vso[task.logissue {';'.join(escape(p) for p in props)}]{escape(_one_line(finding))}"
+            )
     return "".join(f"{line}\n" for line in lines)
 
 
@@ -120,7 +121,8 @@ def to_sarif(results: Sequence[FileResult], root: Path, command: str) -> str:
             where = _where(finding, result)
             relative = _relative(where.file, root)
             artifact = (
-                {"uri": quote(relative), "uriBaseId": "SRCROOT"} if relative is not None
+                {"uri": quote(relative), "uriBaseId": "SRCROOT"}
+                if relative is not None
                 else {"uri": Path(where.file).resolve().as_uri()}
             )
             physical: dict[str, Any] = {"artifactLocation": artifact}
@@ -130,31 +132,40 @@ def to_sarif(results: Sequence[FileResult], root: Path, command: str) -> str:
             text = finding.message
             text += f"\nexpected: {finding.expected}" if finding.expected else ""
             text += f"\nhint: {finding.hint}" if finding.hint else ""
-            sarif_results.append({
-                "ruleId": finding.rule,
-                "ruleIndex": index[finding.rule],
-                "level": finding.severity,
-                "message": {"text": text},
-                "locations": [{"physicalLocation": physical}],
-            })
+            sarif_results.append(
+                {
+                    "ruleId": finding.rule,
+                    "ruleIndex": index[finding.rule],
+                    "level": finding.severity,
+                    "message": {"text": text},
+                    "locations": [{"physicalLocation": physical}],
+                }
+            )
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": TOOL,
-                "version": __version__,
-                "rules": [
-                    {"id": rule, "shortDescription": {"text": RULES.get(rule, rule)}} for rule in rules
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": TOOL,
+                        "version": __version__,
+                        "rules": [
+                            {"id": rule, "shortDescription": {"text": RULES.get(rule, rule)}}
+                            for rule in rules
+                        ],
+                    }
+                },
+                "originalUriBaseIds": {"SRCROOT": {"uri": root.resolve().as_uri() + "/"}},
+                "invocations": [
+                    {
+                        "commandLine": command,
+                        "executionSuccessful": True,
+                    }
                 ],
-            }},
-            "originalUriBaseIds": {"SRCROOT": {"uri": root.resolve().as_uri() + "/"}},
-            "invocations": [{
-                "commandLine": command,
-                "executionSuccessful": True,
-            }],
-            "results": sarif_results,
-        }],
+                "results": sarif_results,
+            }
+        ],
     }
     return json.dumps(log, indent=2) + "\n"
 
@@ -163,14 +174,16 @@ def to_junit(results: Sequence[FileResult]) -> str:
     """A testsuite `mlops validate`, a testcase per pipeline file: its errors are the failure."""
     failures = sum(1 for r in results if not r.valid)
     root = ET.Element("testsuites", name=TOOL, tests=str(len(results)), failures=str(failures))
-    suite = ET.SubElement(root, "testsuite", name=TOOL, tests=str(len(results)), failures=str(failures),
-                          errors="0", skipped="0")
+    suite = ET.SubElement(
+        root, "testsuite", name=TOOL, tests=str(len(results)), failures=str(failures), errors="0", skipped="0"
+    )
     for result in results:
         case = ET.SubElement(suite, "testcase", classname="validate", name=str(result.path), time="0")
         errors = [f for f in result.findings if f.severity == "error"]
         if errors:
-            failure = ET.SubElement(case, "failure", type="invalid",
-                                    message=f"{len(errors)} error(s): {_one_line(errors[0])}")
+            failure = ET.SubElement(
+                case, "failure", type="invalid", message=f"{len(errors)} error(s): {_one_line(errors[0])}"
+            )
             failure.text = "\n\n".join(f.render() for f in errors)
         others = [f for f in result.findings if f.severity != "error"]
         if others:

@@ -80,8 +80,9 @@ stages:
 """
 
 
-def write_project(root: Path, pipeline: str, environments: str | None = ENVIRONMENTS,
-                  name: str = "pipe.yml") -> Path:
+def write_project(
+    root: Path, pipeline: str, environments: str | None = ENVIRONMENTS, name: str = "pipe.yml"
+) -> Path:
     """A folder with a pipeline (and environments.yml beside it); returns the pipeline's path."""
     root.mkdir(parents=True, exist_ok=True)
     path = root / name
@@ -91,16 +92,29 @@ def write_project(root: Path, pipeline: str, environments: str | None = ENVIRONM
     return path
 
 
-def mlops(args: list[str], home: Path, cwd: Path, timeout: float = 120,
-          extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def mlops(
+    args: list[str], home: Path, cwd: Path, timeout: float = 120, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """`python -m emulator ARGS` with stdout a pipe (plain output), 100 columns, an isolated state folder."""
-    env = {**os.environ, "MLOPS_HOME": str(home), "MLFLOW_DISABLE_TELEMETRY": "true", "COLUMNS": "100",
-           "MLOPS_USER": "tester", "PYTHONPATH": str(REPO)}
+    env = {
+        **os.environ,
+        "MLOPS_HOME": str(home),
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "COLUMNS": "100",
+        "MLOPS_USER": "tester",
+        "PYTHONPATH": str(REPO),
+    }
     for key in ("MLFLOW_TRACKING_URI", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
         env.pop(key, None)
     env.update(extra_env or {})
-    return subprocess.run([sys.executable, "-m", "emulator", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "emulator", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

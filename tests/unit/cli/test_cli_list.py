@@ -62,7 +62,11 @@ def test_table_yaml_tsv_and_query(project: tuple[Path, Path, Path]) -> None:
 
 
 def test_a_pipeline_that_does_not_compile_is_a_located_error(tmp_path: Path) -> None:
-    pipe = write_project(tmp_path / "repo", "stages:\n  - stage: A\n    dependsOn: Nope\n    jobs:\n"
-                         "      - job: J\n        steps:\n          - script: echo\n", environments=None)
+    pipe = write_project(
+        tmp_path / "repo",
+        "stages:\n  - stage: A\n    dependsOn: Nope\n    jobs:\n"
+        "      - job: J\n        steps:\n          - script: echo\n",
+        environments=None,
+    )
     out = mlops(["list", str(pipe)], tmp_path / "home", tmp_path)
     assert out.returncode == 2 and "Nope" in out.stderr and "Traceback" not in out.stderr

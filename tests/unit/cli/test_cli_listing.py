@@ -23,7 +23,8 @@ def finished(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("listing")
     condition = "    condition: checkTheReleasePolicyOfTheModelRegistry()\n"
     text = FAILING.replace("the answer was not 42", LONG).replace(
-        "  - stage: Deploy\n", "  - stage: Deploy\n" + condition)
+        "  - stage: Deploy\n", "  - stage: Deploy\n" + condition
+    )
     pipe = write_project(root / "repo", text, environments=None)
     home = root / "home"
     out = mlops(["run", str(pipe), "--progress", "plain"], home, root, extra_env={"COLUMNS": "80"})
@@ -46,8 +47,9 @@ def test_runs_print_as_the_azure_cli_does(finished: tuple[Path, Path]) -> None:
     assert [(r["id"], r["result"]) for r in as_json] == [("1", "failed")]
     queried = mlops(["runs", "list", "--query", "[?result=='failed'].id", "-o", "tsv"], home, root)
     assert queried.stdout == "1\n"
-    as_yaml = yaml.safe_load(mlops(["runs", "-o", "yaml", "--query", "[0].{id: id, by: requestedBy}"],
-                                   home, root).stdout)
+    as_yaml = yaml.safe_load(
+        mlops(["runs", "-o", "yaml", "--query", "[0].{id: id, by: requestedBy}"], home, root).stdout
+    )
     assert as_yaml == {"id": "1", "by": "tester"}
     bad = mlops(["runs", "--query", "[?"], home, root)
     assert bad.returncode == 2 and "is not a valid JMESPath query" in bad.stderr
@@ -59,8 +61,9 @@ def test_endpoints_and_recipes_list_as_tables_or_data(finished: tuple[Path, Path
     assert table.returncode == 0 and "endpoint" in table.stdout and "scoring URI" in table.stdout
     assert json.loads(mlops(["endpoints", "-o", "json"], home, root).stdout) == []
     repo = Path(__file__).resolve().parents[3]
-    names = mlops(["recipes", "list", "--root", str(repo), "--query", "[?kind=='stages'].name", "-o", "tsv"],
-                  home, root).stdout.split()
+    names = mlops(
+        ["recipes", "list", "--root", str(repo), "--query", "[?kind=='stages'].name", "-o", "tsv"], home, root
+    ).stdout.split()
     assert "conformance-gate" in names and "aml-cli-setup" not in names
 
 

@@ -15,18 +15,24 @@ from emulator.cli import render
 from emulator.gates.checks import GateOutcome
 from emulator.model import Pipeline
 
-PARALLEL = """\
+PARALLEL = (
+    """\
 stages:
   - stage: Build
     jobs:
-""" + "".join(f"""\
+"""
+    + "".join(
+        f"""\
       - job: J{i}
         steps:
           - script: echo {i}
             displayName: Step {i}a
           - script: echo {i}
             displayName: Step {i}b
-""" for i in range(6)) + """\
+"""
+        for i in range(6)
+    )
+    + """\
   - stage: Deploy
     jobs:
       - deployment: Ship
@@ -37,6 +43,7 @@ stages:
               steps:
                 - script: echo ship
 """
+)
 
 
 @pytest.fixture
@@ -47,8 +54,9 @@ def pipeline(tmp_path: Path) -> Pipeline:
 
 def _console() -> tuple[Console, io.StringIO]:
     out = io.StringIO()
-    return Console(file=out, force_terminal=True, force_interactive=True, width=100, color_system=None,
-                   record=True), out
+    return Console(
+        file=out, force_terminal=True, force_interactive=True, width=100, color_system=None, record=True
+    ), out
 
 
 def test_tree_folds_succeeded_steps_and_keeps_failure_tails(pipeline: Pipeline) -> None:
@@ -76,12 +84,12 @@ def test_tree_folds_succeeded_steps_and_keeps_failure_tails(pipeline: Pipeline) 
         rep.stage_finished(stage, "failed", None)
     text = console.export_text()
     assert "✘ Stage Build" in text
-    assert "✔ Step 0a  1.2s  (13 lines)" in text       # folded: a line count, not the lines
-    assert "##[warning]mind this" in text               # warnings stay visible when folded
+    assert "✔ Step 0a  1.2s  (13 lines)" in text  # folded: a line count, not the lines
+    assert "##[warning]mind this" in text  # warnings stay visible when folded
     assert "ok line 3" not in text.split("✘ Stage Build", 1)[1]
     assert "✘ Step 1a  2.0s — Bash exited with code '1'." in text
     assert "bad line 29" in text and "##[error]it broke" in text and "at line 3" in text
-    assert "bad line 5" not in text.split("✘ Stage Build", 1)[1]   # only the tail is kept
+    assert "bad line 5" not in text.split("✘ Stage Build", 1)[1]  # only the tail is kept
 
 
 def test_gate_waiting_is_shown_and_the_display_stops_cleanly(pipeline: Pipeline) -> None:
@@ -202,7 +210,7 @@ def test_the_implicit_checkout_shows_first_as_it_ran_first(pipeline: Pipeline) -
     stage = pipeline.stages[0]
     job = stage.jobs[0]
     steps = [r.step for r in runtime_steps(job)]
-    assert steps[0].display_name == "Checkout self"   # the agent's, not in the YAML
+    assert steps[0].display_name == "Checkout self"  # the agent's, not in the YAML
     with render.LiveReporter(console, refresh_per_second=50) as rep:
         rep.stage_started(stage)
         rep.job_started(stage, job)

@@ -22,8 +22,9 @@ def test_gated_run_pauses_then_resumes(tmp_path: Path, snapshot: Callable[[str, 
     assert run.stderr == ""
     snapshot("gated_run", normalize(run.stdout, home, pipe.parent))
 
-    approve = mlops(["approve", "1", "--environment", "test", "--as", "alice", "--comment", "fine"], home,
-                    pipe.parent)
+    approve = mlops(
+        ["approve", "1", "--environment", "test", "--as", "alice", "--comment", "fine"], home, pipe.parent
+    )
     assert approve.returncode == 0, approve.stderr
     snapshot("approve", normalize(approve.stdout, home, pipe.parent))
 
@@ -65,8 +66,12 @@ def test_json_goes_last_on_stdout_and_progress_to_stderr(tmp_path: Path) -> None
 def test_plain_is_chosen_in_ci_even_when_forced_to_a_terminal(tmp_path: Path) -> None:
     home = tmp_path / "home"
     pipe = write_project(tmp_path / "project", FAILING, environments=None)
-    run = mlops(["run", pipe.name, "--as", "bob"], home, pipe.parent,
-                extra_env={"CI": "true", "TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1"})
+    run = mlops(
+        ["run", pipe.name, "--as", "bob"],
+        home,
+        pipe.parent,
+        extra_env={"CI": "true", "TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1"},
+    )
     assert "▶ Stage Build" in run.stdout
     assert "\x1b[?25l" not in run.stdout  # no live display (it hides the cursor)
 

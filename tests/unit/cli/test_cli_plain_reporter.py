@@ -24,8 +24,9 @@ def test_plain_reporter_format(mode: str, tmp_path: Path, snapshot: Callable[[st
     build, deploy = pipeline.stages
     compile_job, ship = build.jobs[0], deploy.jobs[0]
     out = io.StringIO()
-    rep = render.PlainReporter(Console(file=out, width=100, color_system=None),
-                               quiet=mode == "quiet", verbose=mode == "verbose")
+    rep = render.PlainReporter(
+        Console(file=out, width=100, color_system=None), quiet=mode == "quiet", verbose=mode == "verbose"
+    )
     rep.stage_started(build)
     rep.job_started(build, compile_job)
     say, _, warn = compile_job.steps[-3:]
@@ -43,7 +44,7 @@ def test_plain_reporter_format(mode: str, tmp_path: Path, snapshot: Callable[[st
     rep.stage_finished(build, "failed", None)
     rep.gate(deploy, GateOutcome("passed", "test", "all checks passed", decided_by=("alice", "alice")))
     rep.gate(deploy, GateOutcome("rejected", "test", "approval rejected by bob: not yet"))
-    rep.gate(deploy, GateOutcome("pending", "test", "waiting"))          # pending: the banner says it
+    rep.gate(deploy, GateOutcome("pending", "test", "waiting"))  # pending: the banner says it
     rep.job_finished(deploy, ship, "skipped")
     rep.stage_finished(deploy, "skipped", "condition 'succeeded()' was false")
     snapshot(f"plain_reporter_{mode}", out.getvalue())

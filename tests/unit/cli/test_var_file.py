@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.cli import _queue_variables, _var_file
+from emulator.cli.arguments import queue_variables, var_file
 from emulator.errors import MlopsError
 
 GOOD = [
@@ -33,27 +33,28 @@ BAD = [
 def test_values_are_kept_as_written(tmp_path: Path, text: str, expected: dict[str, str]) -> None:
     path = tmp_path / "vars.yml"
     path.write_text(text)
-    assert _var_file(path) == expected
+    assert var_file(path) == expected
 
 
 @pytest.mark.parametrize(("text", "where", "message"), BAD)
-def test_bad_files_are_located_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, where: str,
-                                      message: str) -> None:
+def test_bad_files_are_located_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, where: str, message: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     Path("bad.yml").write_text(text)
     with pytest.raises(MlopsError) as caught:
-        _var_file(Path("bad.yml"))
+        var_file(Path("bad.yml"))
     rendered = caught.value.render()
     assert rendered.startswith(where) and message in rendered, rendered
 
 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(MlopsError, match="not found"):
-        _var_file(tmp_path / "nope.yml")
+        var_file(tmp_path / "nope.yml")
 
 
 def test_later_files_then_var_win(tmp_path: Path) -> None:
     (tmp_path / "a.yml").write_text("x: from-a\ny: from-a\nz: from-a\n")
     (tmp_path / "b.yml").write_text("y: from-b\nz: from-b\n")
     args = argparse.Namespace(var_file=[tmp_path / "a.yml", tmp_path / "b.yml"], var=["z=from-var"])
-    assert _queue_variables(args) == {"x": "from-a", "y": "from-b", "z": "from-var"}
+    assert queue_variables(args) == {"x": "from-a", "y": "from-b", "z": "from-var"}
