@@ -22,7 +22,7 @@ demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
 # Tests run on up to 4 workers (one per core), a file per worker at a time: scenarios that share a
-# module-scoped fixture or a Docker image stay together.
+# module-scoped fixture or a Docker image stay together; the files of minutes start first (tests/conftest.py).
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto --maxprocesses=4 --dist loadfile
 

@@ -7,6 +7,7 @@ Tiers (markers, registered in pyproject.toml):
 - `integration`: needs a subprocess (steps, `mlops`, `az`), a server on 127.0.0.1 or MLflow. Everything under
   the folders of INTEGRATION_DIRS is integration by where it lives.
 - `e2e`, `docker`: integration tests that are also end to end through the CLI / need a Docker daemon.
+- `slow`: a file that takes minutes (a public pipeline end to end).
 `make test` runs every tier; the heaviest files start first so no xdist worker is left with a long file
 at the end.
 """
@@ -46,10 +47,17 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "thorough"))
 # Where every test drives `mlops`/`az`, runs steps or trains and serves models.
 INTEGRATION_DIRS = ("tests/features/", "tests/e2e/", "tests/realworld/", "tests/hardening/",
                     "tests/unit/azureml/", "tests/unit/ml/", "tests/conformance/runtime/")
-# Start order under `make test` (xdist, a file per worker at a time): Docker first, then end-to-end, then
-# the other integration files, then the pure ones.
-_WEIGHT = (("docker", 0), ("e2e", 1), ("integration", 2))
+# Start order under `make test` (xdist, a file per worker at a time): the files of minutes first, then
+# Docker, then end-to-end, then the other integration files, then the pure ones.
+_WEIGHT = (("slow", 0), ("docker", 1), ("e2e", 2), ("integration", 3))
 CHECK_TIER = os.environ.get("MLOPS_TEST_TIER") == "check"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # xdist would send the files in the order of their number of tests, which starts the two tests of
+    # minutes last; keep the order set below.
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

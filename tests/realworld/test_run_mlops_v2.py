@@ -33,6 +33,8 @@ from pathlib import Path
 import pytest
 from realworld_corpus import REPO, realworld
 
+pytestmark = pytest.mark.slow
+
 ROOT = "mlops-v2-classical-aml-cli-v2"
 TRAINING = "mlops/devops-pipelines/deploy-model-training-pipeline.yml"
 ONLINE = "mlops/devops-pipelines/deploy-online-endpoint-pipeline.yml"
@@ -74,6 +76,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, di
         subprocess.run(["git", *command], cwd=project, check=True)
     agent = root / "agent-python"  # the hosted agent's Python, which the template pip-installs into
     subprocess.run([sys.executable, "-m", "venv", str(agent)], check=True)
+    # Its pip does not byte-compile: each pipeline installs azure-cli 2.35 (~1 GB, 20,000 modules that
+    # nothing imports), and compiling them was two thirds of the install's CPU. (pip reads a `no-`
+    # option's value inverted: `false` sets --no-compile.)
+    (agent / "pip.conf").write_text("[install]\nno-compile = false\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
     env.update(MLOPS_HOME=str(root / "state"), MLFLOW_DISABLE_TELEMETRY="true", PYTHONPATH=str(REPO),
                COLUMNS="200", CI="true", PATH=f"{agent / 'bin'}{os.pathsep}{env.get('PATH', '')}")
