@@ -34,6 +34,7 @@ check: lint typecheck
 
 lint: $(STAMP)
 	$(BIN)/ruff check emulator tests code dataset benchmarks scripts
+	$(BIN)/ruff format --check emulator tests code dataset benchmarks scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -53,8 +53,10 @@ def main() -> None:
             timed(shim, home, ("configure", "--defaults", "group=rg", "workspace=ws"), work)
             first = timed(shim, home, ("ml", "workspace", "list"), work)
             print(f"first az ml call of the state folder (the zygote forks its worker): {first:6.2f} s")
-            print(f"{'call':<28} {'in its own process':>19} {'warm worker':>12} {'ratio':>7}"
-                  f"   (median of {repeats})")
+            print(
+                f"{'call':<28} {'in its own process':>19} {'warm worker':>12} {'ratio':>7}"
+                f"   (median of {repeats})"
+            )
             for label, args in CALLS:
                 alone = [timed(shim, home, args, work, MLOPS_AZ_WORKER="off") for _ in range(repeats)]
                 warm = [timed(shim, home, args, work) for _ in range(repeats)]

@@ -187,12 +187,18 @@ def main() -> None:
             alone_s = emulated(Path(tmp) / "alone", MLOPS_AZ_WORKER="off") if without_worker else None
         rows.append((bare_s, emulated_s, alone_s))
         extra = f", without the worker {alone_s:.1f} s ({alone_s / bare_s:.2f}x)" if alone_s else ""
-        print(f"round {number}: bare {bare_s:.1f} s, emulated {emulated_s:.1f} s "
-              f"({emulated_s / bare_s:.2f}x){extra}")
-    print(f"bare work (train + register + serve + 1 request), median:             "
-          f"{statistics.median(r[0] for r in rows):7.1f} s")
-    print(f"emulated scenario (run + 2 approvals + 2 resumes, 5 stages), median: "
-          f"{statistics.median(r[1] for r in rows):7.1f} s")
+        print(
+            f"round {number}: bare {bare_s:.1f} s, emulated {emulated_s:.1f} s "
+            f"({emulated_s / bare_s:.2f}x){extra}"
+        )
+    print(
+        f"bare work (train + register + serve + 1 request), median:             "
+        f"{statistics.median(r[0] for r in rows):7.1f} s"
+    )
+    print(
+        f"emulated scenario (run + 2 approvals + 2 resumes, 5 stages), median: "
+        f"{statistics.median(r[1] for r in rows):7.1f} s"
+    )
     ratio = statistics.median(r[1] / r[0] for r in rows)
     print(f"ratio emulated / bare (median of {rounds} rounds): {ratio:.2f}x")
     if without_worker:

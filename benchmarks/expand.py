@@ -70,8 +70,10 @@ steps:
 
 
 def write_pipeline(folder: Path, jobs: int) -> Path:
-    items = "\n".join(f"  - name: job{i}\n    os: {'ubuntu' if i % 2 else 'windows'}\n    flags: [a{i}, b{i}]"
-                      for i in range(jobs))
+    items = "\n".join(
+        f"  - name: job{i}\n    os: {'ubuntu' if i % 2 else 'windows'}\n    flags: [a{i}, b{i}]"
+        for i in range(jobs)
+    )
     (folder / "steps.yml").write_text(STEPS, encoding="utf-8")
     path = folder / "azure-pipelines.yml"
     path.write_text(PIPELINE.format(jobs=items), encoding="utf-8")
@@ -117,8 +119,10 @@ def main() -> int:
         base = rows[0][1] / rows[0][0]
         print(f"{'jobs':>6} {'expand s':>9} {'ms/job':>8} {'scaling':>8} {'+normalize s':>13} {'ms/job':>8}")
         for size, expand, total in rows:
-            print(f"{size:>6} {expand:>9.3f} {expand / size * 1000:>8.3f} {expand / size / base:>8.2f}"
-                  f" {total:>13.3f} {total / size * 1000:>8.3f}")
+            print(
+                f"{size:>6} {expand:>9.3f} {expand / size * 1000:>8.3f} {expand / size / base:>8.2f}"
+                f" {total:>13.3f} {total / size * 1000:>8.3f}"
+            )
         thousand = next((e for s, e, _ in rows if s == 1000), None)
         if thousand is not None:
             verdict = "meets" if thousand < 0.5 else "MISSES"

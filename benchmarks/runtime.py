@@ -30,7 +30,7 @@ REPEATS = 3
 
 def _pipeline(steps: int) -> str:
     lines = ["jobs:", "- job: J", "  steps:", "  - checkout: none"]
-    lines += [f"  - script: echo \"step {i}\"" for i in range(steps)]
+    lines += [f'  - script: echo "step {i}"' for i in range(steps)]
     return "\n".join(lines) + "\n"
 
 
@@ -48,8 +48,9 @@ def _emulated(yaml: str, work: Path, parallel: int | None = None) -> float:
     home = work / "home"
     os.environ["MLOPS_HOME"] = str(home)
     started = time.perf_counter()
-    run = runner.start(runner.RunRequest(repo / "pipeline.yml", user="bench", parallel=parallel), home,
-                       SilentReporter())
+    run = runner.start(
+        runner.RunRequest(repo / "pipeline.yml", user="bench", parallel=parallel), home, SilentReporter()
+    )
     elapsed = time.perf_counter() - started
     assert run.data["result"] == "succeeded", run.data["result"]
     return elapsed

@@ -27,10 +27,19 @@ from tests.hardening.test_scale import one_step_stages as pipeline  # noqa: E402
 
 
 def _start(work: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "MLOPS_HOME": str(work / "home"), "MLFLOW_DISABLE_TELEMETRY": "true",
-           "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "emulator", "run", "pipeline.yml", "-q", "--progress",
-                             "plain"], cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "MLOPS_HOME": str(work / "home"),
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "emulator", "run", "pipeline.yml", "-q", "--progress", "plain"],
+        cwd=work,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def full_run(stages: int) -> float:

@@ -23,8 +23,14 @@ PIPELINE = "mlops_pipelines/BasicBuildRelease.yml"
 def timed(cache: Path) -> float:
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "MLOPS_VALIDATION_CACHE": str(cache)}
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "emulator", "validate", PIPELINE], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "emulator", "validate", PIPELINE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     elapsed = time.perf_counter() - started
     assert done.returncode == 0, done.stderr[-2000:]
     return elapsed

@@ -147,8 +147,10 @@ def main(argv: list[str] | None = None) -> int:
         wanted = [m.strip() for m in args.metrics.split(",") if m.strip()]
         missing = [m for m in wanted if m not in metrics]
         if missing:
-            print(f"run {args.run} logged no {', '.join(missing)} (it has: {', '.join(sorted(metrics))})",
-                  file=sys.stderr)
+            print(
+                f"run {args.run} logged no {', '.join(missing)} (it has: {', '.join(sorted(metrics))})",
+                file=sys.stderr,
+            )
             return 1
         for name in wanted:
             print(f"{name}={metrics[name]:.6g}")
@@ -156,8 +158,10 @@ def main(argv: list[str] | None = None) -> int:
 
     metrics = run_metrics(args.tracking_uri, args.candidate_run)
     if args.metric not in metrics:
-        print(f"error: the candidate run {args.candidate_run} logged no '{args.metric}' "
-              f"(it has: {', '.join(sorted(metrics)) or 'no metrics'})")
+        print(
+            f"error: the candidate run {args.candidate_run} logged no '{args.metric}' "
+            f"(it has: {', '.join(sorted(metrics)) or 'no metrics'})"
+        )
         if args.vso:
             print(f"##vso[task.logissue type=error]The candidate logged no metric '{args.metric}'")
         return 1
@@ -166,8 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     decision = decide(metrics[args.metric], champion_score, args.direction, args.min_improvement)
     who = f"{champion.get('name')}:{champion.get('version')}" if champion else "none"
     shown_champion = "-" if champion_score is None else format(champion_score, ".4f")
-    print(f"candidate {args.metric}={decision.candidate:.4f}; "
-          f"champion ({who}) {args.metric}={shown_champion} ({args.direction})")
+    print(
+        f"candidate {args.metric}={decision.candidate:.4f}; "
+        f"champion ({who}) {args.metric}={shown_champion} ({args.direction})"
+    )
     print(("PROMOTE: " if decision.promote else "KEEP THE CHAMPION: ") + decision.reason)
     if args.vso:
         print(f"##vso[task.setvariable variable=promote;isOutput=true]{str(decision.promote).lower()}")

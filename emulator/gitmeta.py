@@ -61,7 +61,8 @@ def read_head(root: Path) -> Head:
         if not text.startswith("ref:"):
             return Head(commit=text, branch="HEAD")
         ref = text.removeprefix("ref:").strip()
-        return Head(commit=_resolve_ref(ref, git_dir, _common_dir(git_dir)),
-                    branch=ref.removeprefix("refs/heads/"))
+        return Head(
+            commit=_resolve_ref(ref, git_dir, _common_dir(git_dir)), branch=ref.removeprefix("refs/heads/")
+        )
     except (OSError, UnicodeDecodeError):
         return Head()

@@ -32,11 +32,23 @@ PALETTE: dict[str | None, tuple[str, str, str]] = {
     None: ("#ffffff", "#64748b", "#0f172a"),
 }
 GATE_PALETTE: dict[str | None, tuple[str, str, str]] = {
-    "passed": PALETTE["succeeded"], "rejected": PALETTE["failed"], "pending": PALETTE["paused"],
+    "passed": PALETTE["succeeded"],
+    "rejected": PALETTE["failed"],
+    "pending": PALETTE["paused"],
     None: ("#ede9fe", "#7c3aed", "#3b0764"),
 }
-ICON = {"succeeded": "✔", "succeededWithIssues": "!", "failed": "✘", "canceled": "⊘", "skipped": "–",
-        "running": "▶", "paused": "⏸", "passed": "✔", "rejected": "✘", "pending": "⏸"}
+ICON = {
+    "succeeded": "✔",
+    "succeededWithIssues": "!",
+    "failed": "✘",
+    "canceled": "⊘",
+    "skipped": "–",
+    "running": "▶",
+    "paused": "⏸",
+    "passed": "✔",
+    "rejected": "✘",
+    "pending": "⏸",
+}
 FORMATS = ("mmd", "svg", "png")
 
 
@@ -45,8 +57,8 @@ class GateNode:
     """The checks of one environment a stage targets; evaluated before any of the stage's jobs run."""
 
     environment: str
-    checks: tuple[str, ...]          # human descriptions, e.g. "approval: alice, bob"
-    status: str | None = None        # passed | rejected | pending (from a run's checks audit)
+    checks: tuple[str, ...]  # human descriptions, e.g. "approval: alice, bob"
+    status: str | None = None  # passed | rejected | pending (from a run's checks audit)
 
     def label(self) -> str:
         return f"{self.environment} · {'; '.join(self.checks) or 'no checks'}"
@@ -62,8 +74,8 @@ class JobNode:
     deployment: bool = False
     environment: str | None = None
     result: str | None = None
-    server: bool = False             # agentless (pool: server)
-    validations: int = 0             # ManualValidation steps: the job waits for a person
+    server: bool = False  # agentless (pool: server)
+    validations: int = 0  # ManualValidation steps: the job waits for a person
 
 
 @dataclass(frozen=True)
@@ -81,7 +93,7 @@ class StageNode:
 class PipelineGraph:
     title: str
     stages: tuple[StageNode, ...]
-    colored: bool = False            # True when results come from a run
+    colored: bool = False  # True when results come from a run
 
     def stage(self, name: str) -> StageNode:
         return next(s for s in self.stages if s.name == name)
@@ -149,8 +161,12 @@ def _record_results(record: Mapping[str, Any] | None) -> tuple[dict[str, Any], d
     return stages, jobs
 
 
-def build_graph(pipeline: Pipeline, environments: Any = None, record: Mapping[str, Any] | None = None,
-                title: str | None = None) -> PipelineGraph:
+def build_graph(
+    pipeline: Pipeline,
+    environments: Any = None,
+    record: Mapping[str, Any] | None = None,
+    title: str | None = None,
+) -> PipelineGraph:
     """The drawable graph of a pipeline; `environments` (gates.environments.Environments) names the
     checks on each gate, `record` (a run's run.json) colours nodes by result."""
     stage_deps = stage_dependencies(pipeline.stages)
@@ -160,24 +176,49 @@ def build_graph(pipeline: Pipeline, environments: Any = None, record: Mapping[st
     waiting = (record or {}).get("waiting") or {}
     stages: list[StageNode] = []
     for stage in pipeline.stages:
-        stages.append(_stage_node(stage, stage_deps[stage.name], stage_layer[stage.name], environments,
-                                  stage_results, job_results, gate_status, waiting))
+        stages.append(
+            _stage_node(
+                stage,
+                stage_deps[stage.name],
+                stage_layer[stage.name],
+                environments,
+                stage_results,
+                job_results,
+                gate_status,
+                waiting,
+            )
+        )
     name = title or pipeline.name or (record or {}).get("pipeline") or "pipeline"
     return PipelineGraph(str(name), tuple(stages), colored=record is not None)
 
 
-def _stage_node(stage: Stage, deps: tuple[str, ...], layer: int, environments: Any,
-                stage_results: Mapping[str, Any], job_results: Mapping[tuple[str, str], Any],
-                gate_status: Mapping[tuple[str, str], str], waiting: Mapping[str, Any]) -> StageNode:
+def _stage_node(
+    stage: Stage,
+    deps: tuple[str, ...],
+    layer: int,
+    environments: Any,
+    stage_results: Mapping[str, Any],
+    job_results: Mapping[tuple[str, str], Any],
+    gate_status: Mapping[tuple[str, str], str],
+    waiting: Mapping[str, Any],
+) -> StageNode:
     graph = job_graph(stage)
     job_layer = _layers(graph.nodes, graph.depends_on)
-    jobs = tuple(JobNode(
-        name=j.name, display_name=j.display_name, depends_on=graph.depends_on[j.name],
-        layer=job_layer[j.name], steps=len(j.all_steps()), deployment=j.deployment,
-        environment=j.environment.name if j.environment else None,
-        result=job_results.get((stage.name, j.name)), server=j.server,
-        validations=sum(1 for s in j.all_steps() if s.task.lower().startswith("manualvalidation@")))
-        for j in stage.jobs)
+    jobs = tuple(
+        JobNode(
+            name=j.name,
+            display_name=j.display_name,
+            depends_on=graph.depends_on[j.name],
+            layer=job_layer[j.name],
+            steps=len(j.all_steps()),
+            deployment=j.deployment,
+            environment=j.environment.name if j.environment else None,
+            result=job_results.get((stage.name, j.name)),
+            server=j.server,
+            validations=sum(1 for s in j.all_steps() if s.task.lower().startswith("manualvalidation@")),
+        )
+        for j in stage.jobs
+    )
     gates: list[GateNode] = []
     for env_name in dict.fromkeys(e.name for e in stage.environments()):
         config = environments.get(env_name) if environments is not None else None
@@ -195,8 +236,11 @@ def _stage_node(stage: Stage, deps: tuple[str, ...], layer: int, environments: A
 # ---- Mermaid ------------------------------------------------------------------------------------
 def _mm_label(*lines: str) -> str:
     """A quoted Mermaid label: quotes and angle brackets as entity codes, lines joined by <br/>."""
-    return '"' + "<br/>".join(t.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
-                              for t in lines) + '"'
+    return (
+        '"'
+        + "<br/>".join(t.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;") for t in lines)
+        + '"'
+    )
 
 
 def _mm_id(*parts: str) -> str:
@@ -307,8 +351,10 @@ def _stage_size(stage: StageNode) -> tuple[float, float, dict[str, tuple[float, 
         col_h = len(jobs) * JOB_H + (len(jobs) - 1) * JOB_GAP_Y
         y0 = top + (inner_h - col_h) / 2
         for i, job in enumerate(jobs):
-            offsets[job.name] = (PAD + (inner_w - jobs_w) / 2 + layer * (JOB_W + JOB_GAP_X),
-                                 y0 + i * (JOB_H + JOB_GAP_Y))
+            offsets[job.name] = (
+                PAD + (inner_w - jobs_w) / 2 + layer * (JOB_W + JOB_GAP_X),
+                y0 + i * (JOB_H + JOB_GAP_Y),
+            )
     return inner_w + 2 * PAD, top + inner_h + PAD, offsets
 
 
@@ -327,10 +373,13 @@ def layout(graph: PipelineGraph) -> tuple[float, float, list[_StageLayout]]:
         for s in columns[layer]:
             w, h, offsets = sizes[s.name]
             box = _Box(x, y, col_w, h)
-            jobs = {n: _Box(x + ox + (col_w - w) / 2, y + oy, JOB_W, JOB_H)
-                    for n, (ox, oy) in offsets.items()}
-            gates = [_Box(x + PAD, y + HEADER + i * (GATE_H + GATE_GAP), col_w - 2 * PAD, GATE_H)
-                     for i in range(len(s.gates))]
+            jobs = {
+                n: _Box(x + ox + (col_w - w) / 2, y + oy, JOB_W, JOB_H) for n, (ox, oy) in offsets.items()
+            }
+            gates = [
+                _Box(x + PAD, y + HEADER + i * (GATE_H + GATE_GAP), col_w - 2 * PAD, GATE_H)
+                for i in range(len(s.gates))
+            ]
             out.append(_StageLayout(s, box, jobs, gates))
             y += h + STAGE_GAP_Y
         height = max(height, y - STAGE_GAP_Y)
@@ -341,21 +390,28 @@ def layout(graph: PipelineGraph) -> tuple[float, float, list[_StageLayout]]:
 
 def _arrow(x1: float, y1: float, x2: float, y2: float, cls: str, marker: str) -> str:
     dx = max((x2 - x1) / 2, 16)
-    return (f'<path class="{cls}" d="M{x1:.1f},{y1:.1f} C{x1 + dx:.1f},{y1:.1f} {x2 - dx:.1f},{y2:.1f} '
-            f'{x2:.1f},{y2:.1f}" fill="none" marker-end="url(#{marker})"/>')
+    return (
+        f'<path class="{cls}" d="M{x1:.1f},{y1:.1f} C{x1 + dx:.1f},{y1:.1f} {x2 - dx:.1f},{y2:.1f} '
+        f'{x2:.1f},{y2:.1f}" fill="none" marker-end="url(#{marker})"/>'
+    )
 
 
-def _text(x: float, y: float, text: str, size: float, color: str, weight: str = "normal",
-          anchor: str = "start") -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" font-weight="{weight}" fill="{color}" '
-            f'text-anchor="{anchor}">{escape(text)}</text>')
+def _text(
+    x: float, y: float, text: str, size: float, color: str, weight: str = "normal", anchor: str = "start"
+) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" font-weight="{weight}" fill="{color}" '
+        f'text-anchor="{anchor}">{escape(text)}</text>'
+    )
 
 
 def _lock(x: float, y: float, color: str) -> str:
     """A small padlock drawn with primitives (fonts with a lock glyph are not everywhere)."""
-    return (f'<path d="M{x + 2:.1f},{y + 6:.1f} v-2.5 a3.5,3.5 0 0 1 7,0 v2.5" fill="none" stroke="{color}" '
-            f'stroke-width="1.6"/><rect x="{x:.1f}" y="{y + 6:.1f}" width="11" height="8" rx="1.5" '
-            f'fill="{color}"/>')
+    return (
+        f'<path d="M{x + 2:.1f},{y + 6:.1f} v-2.5 a3.5,3.5 0 0 1 7,0 v2.5" fill="none" stroke="{color}" '
+        f'stroke-width="1.6"/><rect x="{x:.1f}" y="{y + 6:.1f}" width="11" height="8" rx="1.5" '
+        f'fill="{color}"/>'
+    )
 
 
 def to_svg(graph: PipelineGraph, id_prefix: str = "g") -> str:
@@ -363,8 +419,9 @@ def to_svg(graph: PipelineGraph, id_prefix: str = "g") -> str:
     width, height, stages = layout(graph)
     by_name = {s.node.name: s for s in stages}
     # Edges that skip a column run in channels below the stages, so they don't hide behind boxes.
-    skips = [(dep, s) for s in stages for dep in s.node.depends_on
-             if s.node.layer - by_name[dep].node.layer > 1]
+    skips = [
+        (dep, s) for s in stages for dep in s.node.depends_on if s.node.layer - by_name[dep].node.layer > 1
+    ]
     bottom = max((s.box.y + s.box.h for s in stages), default=height - MARGIN)
     if skips:
         height = max(height, bottom + 10 + CHANNEL_GAP * len(skips) + MARGIN)
@@ -375,7 +432,7 @@ def to_svg(graph: PipelineGraph, id_prefix: str = "g") -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
-        f'aria-label={quoteattr("Pipeline " + graph.title)} '
+        f"aria-label={quoteattr('Pipeline ' + graph.title)} "
         f'font-family="{FONT}" class="mlops-graph">',
         f"<title>{escape(graph.title)}</title>",
         f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
@@ -393,19 +450,25 @@ def to_svg(graph: PipelineGraph, id_prefix: str = "g") -> str:
     for k, (dep, s) in enumerate(skips):
         d, t = by_name[dep].box, s.box
         x1, x2, y = d.right - 24 - 8 * k, t.x + 24 + 8 * k, bottom + 10 + CHANNEL_GAP * (k + 1)
-        parts.append(f'<path class="stage-edge" d="M{x1:.1f},{d.y + d.h:.1f} V{y - 6:.1f} Q{x1:.1f},{y:.1f} '
-                     f'{x1 + 6:.1f},{y:.1f} H{x2 - 6:.1f} Q{x2:.1f},{y:.1f} {x2:.1f},{y - 6:.1f} '
-                     f'V{t.y + t.h:.1f}" fill="none" marker-end="url(#{marker})"/>')
+        parts.append(
+            f'<path class="stage-edge" d="M{x1:.1f},{d.y + d.h:.1f} V{y - 6:.1f} Q{x1:.1f},{y:.1f} '
+            f"{x1 + 6:.1f},{y:.1f} H{x2 - 6:.1f} Q{x2:.1f},{y:.1f} {x2:.1f},{y - 6:.1f} "
+            f'V{t.y + t.h:.1f}" fill="none" marker-end="url(#{marker})"/>'
+        )
     for s in stages:
         fill, stroke, color = PALETTE.get(s.node.result, PALETTE[None])
         b = s.box
-        parts.append(f'<g class="stage" data-name={quoteattr(s.node.name)} data-result='
-                     f'{quoteattr(s.node.result or "")}>')
+        parts.append(
+            f'<g class="stage" data-name={quoteattr(s.node.name)} data-result='
+            f"{quoteattr(s.node.result or '')}>"
+        )
         tip = f"Stage {s.node.name}" + (f" · {s.node.result}" if s.node.result else "")
         parts.append(f"<title>{escape(tip)}</title>")
         stage_fill = fill if graph.colored and s.node.result else "#f8fafc"
-        parts.append(f'<rect x="{b.x:.1f}" y="{b.y:.1f}" width="{b.w:.1f}" height="{b.h:.1f}" rx="10" '
-                     f'fill="{stage_fill}" stroke="{stroke}" stroke-width="1.5"/>')
+        parts.append(
+            f'<rect x="{b.x:.1f}" y="{b.y:.1f}" width="{b.w:.1f}" height="{b.h:.1f}" rx="10" '
+            f'fill="{stage_fill}" stroke="{stroke}" stroke-width="1.5"/>'
+        )
         badge = f"{SVG_ICON.get(s.node.result or '', '')} {s.node.result}" if s.node.result else ""
         title_w = b.w - 2 * PAD - (len(badge) * 7 + 8 if badge else 0)
         parts.append(_text(b.x + PAD, b.y + 22, _fit(s.node.display_name, title_w, 13), 13, color, "bold"))
@@ -413,11 +476,15 @@ def to_svg(graph: PipelineGraph, id_prefix: str = "g") -> str:
             parts.append(_text(b.right - PAD, b.y + 22, badge, 11, stroke, "bold", "end"))
         for gate, gb in zip(s.node.gates, s.gates, strict=True):
             gfill, gstroke, gcolor = GATE_PALETTE.get(gate.status, GATE_PALETTE[None])
-            parts.append(f'<g class="gate" data-environment={quoteattr(gate.environment)} '
-                         f'data-status={quoteattr(gate.status or "")}><title>{escape("Gate " + gate.label())}'
-                         "</title>")
-            parts.append(f'<rect x="{gb.x:.1f}" y="{gb.y:.1f}" width="{gb.w:.1f}" height="{gb.h:.1f}" '
-                         f'rx="12" fill="{gfill}" stroke="{gstroke}"/>')
+            parts.append(
+                f'<g class="gate" data-environment={quoteattr(gate.environment)} '
+                f"data-status={quoteattr(gate.status or '')}><title>{escape('Gate ' + gate.label())}"
+                "</title>"
+            )
+            parts.append(
+                f'<rect x="{gb.x:.1f}" y="{gb.y:.1f}" width="{gb.w:.1f}" height="{gb.h:.1f}" '
+                f'rx="12" fill="{gfill}" stroke="{gstroke}"/>'
+            )
             parts.append(_lock(gb.x + 9, gb.y + 4, gstroke))
             parts.append(_text(gb.x + 27, gb.y + 16, _fit(_gate_text(gate), gb.w - 36, 11), 11, gcolor))
             parts.append("</g>")
@@ -429,16 +496,23 @@ def to_svg(graph: PipelineGraph, id_prefix: str = "g") -> str:
         for job in s.node.jobs:
             jb = s.jobs[job.name]
             jfill, jstroke, jcolor = PALETTE.get(job.result, PALETTE[None])
-            detail = (f"deployment → {job.environment}" if job.deployment and job.environment
-                      else f"{job.steps} step{'s' if job.steps != 1 else ''}")
+            detail = (
+                f"deployment → {job.environment}"
+                if job.deployment and job.environment
+                else f"{job.steps} step{'s' if job.steps != 1 else ''}"
+            )
             if job.result:
                 detail = f"{SVG_ICON.get(job.result, '')} {job.result} · {detail}"
-            parts.append(f'<g class="job" data-stage={quoteattr(s.node.name)} '
-                         f'data-name={quoteattr(job.name)} '
-                         f'data-result={quoteattr(job.result or "")}>')
+            parts.append(
+                f'<g class="job" data-stage={quoteattr(s.node.name)} '
+                f"data-name={quoteattr(job.name)} "
+                f"data-result={quoteattr(job.result or '')}>"
+            )
             parts.append(f"<title>{escape(f'Job {s.node.name}.{job.name}: {job.display_name}')}</title>")
-            parts.append(f'<rect x="{jb.x:.1f}" y="{jb.y:.1f}" width="{jb.w:.1f}" height="{jb.h:.1f}" rx="6" '
-                         f'fill="{jfill}" stroke="{jstroke}" stroke-width="1.3"/>')
+            parts.append(
+                f'<rect x="{jb.x:.1f}" y="{jb.y:.1f}" width="{jb.w:.1f}" height="{jb.h:.1f}" rx="6" '
+                f'fill="{jfill}" stroke="{jstroke}" stroke-width="1.3"/>'
+            )
             name = _fit(job.display_name, jb.w - 20, 12)
             parts.append(_text(jb.x + 10, jb.y + 19, name, 12, jcolor, "bold"))
             parts.append(_text(jb.x + 10, jb.y + 36, _fit(detail, jb.w - 20, 10.5), 10.5, jcolor))
@@ -446,8 +520,10 @@ def to_svg(graph: PipelineGraph, id_prefix: str = "g") -> str:
         parts.append("</g>")
     if graph.colored:
         parts.append(_legend(height - MARGIN - 12))
-    parts.append("<style>.stage-edge{stroke:#475569;stroke-width:1.6}.job-edge{stroke:#64748b;"
-                 "stroke-width:1.2}</style>")
+    parts.append(
+        "<style>.stage-edge{stroke:#475569;stroke-width:1.6}.job-edge{stroke:#64748b;"
+        "stroke-width:1.2}</style>"
+    )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
@@ -458,8 +534,10 @@ def _legend(y: float) -> str:
     out = []
     for name in items:
         fill, stroke, _ = PALETTE[name]
-        out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="12" height="12" rx="2" fill="{fill}" '
-                   f'stroke="{stroke}"/>' + _text(x + 16, y + 10, name, 10, "#334155"))
+        out.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="12" height="12" rx="2" fill="{fill}" '
+            f'stroke="{stroke}"/>' + _text(x + 16, y + 10, name, 10, "#334155")
+        )
         x += len(name) * 6.2 + 30
     return '<g class="legend">' + "".join(out) + "</g>"
 
@@ -470,9 +548,12 @@ def svg_to_png(svg: str, scale: float = 2.0) -> bytes:
     try:
         import cairosvg
     except (ImportError, OSError) as exc:
-        raise MlopsError(f"PNG output needs cairosvg (the 'png' extra) and the cairo library: {exc}", None,
-                         hint=f"pip install {extras.install_spec('png')}; on Debian: apt-get install -y "
-                              "libcairo2 (or write .svg / .mmd instead)") from None
+        raise MlopsError(
+            f"PNG output needs cairosvg (the 'png' extra) and the cairo library: {exc}",
+            None,
+            hint=f"pip install {extras.install_spec('png')}; on Debian: apt-get install -y "
+            "libcairo2 (or write .svg / .mmd instead)",
+        ) from None
     png = cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=scale)
     assert isinstance(png, bytes)
     return png
@@ -484,8 +565,11 @@ def output_format(path: str, explicit: str | None = None) -> str:
     fmt = (explicit or (name.rsplit(".", 1)[-1] if "." in name else "")).lower()
     fmt = {"mermaid": "mmd"}.get(fmt, fmt)
     if fmt not in FORMATS:
-        raise MlopsError(f"Can't tell the graph format of '{path}'", None,
-                         expected="a file name ending in .mmd, .svg or .png (or --format mmd|svg|png)")
+        raise MlopsError(
+            f"Can't tell the graph format of '{path}'",
+            None,
+            expected="a file name ending in .mmd, .svg or .png (or --format mmd|svg|png)",
+        )
     return fmt
 
 

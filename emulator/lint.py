@@ -44,8 +44,17 @@ from emulator.runtime.conditions import status_functions, step_functions
 
 # Predefined variables: every name under these prefixes is set by the agent or the service.
 PREDEFINED_PREFIXES = (
-    "agent.", "build.", "common.", "environment.", "pipeline.", "release.", "resources.", "strategy.",
-    "system.", "task.", "checks.",
+    "agent.",
+    "build.",
+    "common.",
+    "environment.",
+    "pipeline.",
+    "release.",
+    "resources.",
+    "strategy.",
+    "system.",
+    "task.",
+    "checks.",
 )
 PREDEFINED_NAMES = frozenset({"tf_build"})
 _SETVARIABLE = re.compile(r"##vso\[task\.setvariable\s+[^\]]*?variable=([^;\]\s]+)", re.IGNORECASE)
@@ -170,8 +179,16 @@ def check(pipeline: Pipeline, queue_variables: Iterable[str] = ()) -> list[Findi
         try:
             check_names(tree, context)
         except ExpressionError as exc:
-            found.append(Finding("error", "expression", f"The {expr.what}: {exc.message}", exc.location,
-                                 exc.expected, _hint(exc.hint, expr.scope)))
+            found.append(
+                Finding(
+                    "error",
+                    "expression",
+                    f"The {expr.what}: {exc.message}",
+                    exc.location,
+                    exc.expected,
+                    _hint(exc.hint, expr.scope),
+                )
+            )
             continue
         for path, offset in references(tree):
             finding = _reference(path, expr, definitions, stage_deps, pipeline)
@@ -184,9 +201,13 @@ def check(pipeline: Pipeline, queue_variables: Iterable[str] = ()) -> list[Findi
 
 def _hint(hint: str | None, scope: str) -> str:
     place = {"stage": "a stage condition", "job": "a job condition", "step": "a step condition"}.get(
-        scope, "a $[ ] value here")
-    functions = {"stage": "the status functions", "job": "the status functions",
-                 "step": "the status functions (without arguments)"}.get(scope, "counter")
+        scope, "a $[ ] value here"
+    )
+    functions = {
+        "stage": "the status functions",
+        "job": "the status functions",
+        "step": "the status functions (without arguments)",
+    }.get(scope, "counter")
     where = f"{place} has {', '.join(_names(scope))}, the built-in functions and {functions}"
     return f"{hint}; {where}" if hint else where
 

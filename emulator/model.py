@@ -184,8 +184,11 @@ class Pipeline:
 
     def groups(self) -> tuple[VariableGroup, ...]:
         """Every `- group:` reference, pipeline scope first."""
-        scopes = [self.variables, *(s.variables for s in self.stages),
-                  *(j.variables for s in self.stages for j in s.jobs)]
+        scopes = [
+            self.variables,
+            *(s.variables for s in self.stages),
+            *(j.variables for s in self.stages for j in s.jobs),
+        ]
         return tuple(v for scope in scopes for v in scope if isinstance(v, VariableGroup))
 
     def stage(self, name: str) -> Stage:
@@ -258,7 +261,7 @@ def inline_repository(step: Step) -> Repository | None:
     target = step.checkout or ""
     if not target.lower().startswith(INLINE_PREFIX):
         return None
-    name, _, ref = target[len(INLINE_PREFIX):].partition("@")
+    name, _, ref = target[len(INLINE_PREFIX) :].partition("@")
     if name.count("/") != 1 or not all(name.split("/")):
         raise PipelineError(
             f"'{target}' is not a repository Azure Repos can check out",
@@ -349,8 +352,11 @@ def _stage(node: YMap, index: int) -> Stage:
         jobs,
         node.loc,
         _condition_loc(node),
-        as_bool(node.get("isSkippable", True), node.value_loc("isSkippable") if "isSkippable" in node
-                else node.loc, "isSkippable"),
+        as_bool(
+            node.get("isSkippable", True),
+            node.value_loc("isSkippable") if "isSkippable" in node else node.loc,
+            "isSkippable",
+        ),
     )
 
 
@@ -610,8 +616,12 @@ def _step(node: YMap, index: int) -> Step:
             **common,
         )
     if "getPackage" in node:  # a package of resources.packages (Azure Artifacts): run time decides
-        return Step(task="getPackage", display_name=as_text(node.get("displayName")) or "Get package",
-                    inputs={k: plain(v) for k, v in node.items()}, **common)
+        return Step(
+            task="getPackage",
+            display_name=as_text(node.get("displayName")) or "Get package",
+            inputs={k: plain(v) for k, v in node.items()},
+            **common,
+        )
     if "download" in node:  # `download: none` only (other forms became DownloadPipelineArtifact@2)
         return Step(task="download-none", display_name="Download (none)", inputs={}, **common)
     task = as_text(node.get("task"))

@@ -22,38 +22,123 @@ from typing import Any
 from emulator.errors import Location, PipelineError, did_you_mean
 from emulator.yamlio import PLAIN, YMap, YSeq, YStr, location_of, no_cyclic_gc
 
-_BASE_KEYS = {"name", "parameters", "variables", "trigger", "pr", "schedules", "resources", "lockBehavior",
-              "appendCommitMessageToRunName"}
+_BASE_KEYS = {
+    "name",
+    "parameters",
+    "variables",
+    "trigger",
+    "pr",
+    "schedules",
+    "resources",
+    "lockBehavior",
+    "appendCommitMessageToRunName",
+}
 ROOT_KEYS = {
     "stages": _BASE_KEYS | {"stages", "pool"},
     "jobs": _BASE_KEYS | {"jobs", "pool"},
-    "steps": _BASE_KEYS | {"steps", "pool", "strategy", "continueOnError", "container", "services",
-                           "workspace"},
+    "steps": _BASE_KEYS
+    | {"steps", "pool", "strategy", "continueOnError", "container", "services", "workspace"},
     "phases": _BASE_KEYS | {"phases"},
 }
 """[SCHEMA pipeline: one branch per root list]."""
 PIPELINE_KEYS = set().union(*ROOT_KEYS.values()) | {"extends"}
-STAGE_KEYS = {"stage", "group", "displayName", "pool", "dependsOn", "condition", "variables", "jobs",
-              "lockBehavior", "trigger", "isSkippable", "templateContext", "checks"}
-JOB_KEYS = {"job", "displayName", "dependsOn", "condition", "continueOnError", "timeoutInMinutes",
-            "cancelTimeoutInMinutes", "variables", "strategy", "pool", "container", "services", "workspace",
-            "uses", "steps", "templateContext"}
-DEPLOYMENT_KEYS = {"deployment", "displayName", "dependsOn", "condition", "continueOnError",
-                   "timeoutInMinutes", "cancelTimeoutInMinutes", "variables", "pool", "environment",
-                   "strategy", "workspace", "uses", "container", "services", "templateContext"}
-STEP_COMMON_KEYS = {"name", "displayName", "condition", "continueOnError", "enabled", "env",
-                    "timeoutInMinutes", "retryCountOnTaskFailure", "target"}
+STAGE_KEYS = {
+    "stage",
+    "group",
+    "displayName",
+    "pool",
+    "dependsOn",
+    "condition",
+    "variables",
+    "jobs",
+    "lockBehavior",
+    "trigger",
+    "isSkippable",
+    "templateContext",
+    "checks",
+}
+JOB_KEYS = {
+    "job",
+    "displayName",
+    "dependsOn",
+    "condition",
+    "continueOnError",
+    "timeoutInMinutes",
+    "cancelTimeoutInMinutes",
+    "variables",
+    "strategy",
+    "pool",
+    "container",
+    "services",
+    "workspace",
+    "uses",
+    "steps",
+    "templateContext",
+}
+DEPLOYMENT_KEYS = {
+    "deployment",
+    "displayName",
+    "dependsOn",
+    "condition",
+    "continueOnError",
+    "timeoutInMinutes",
+    "cancelTimeoutInMinutes",
+    "variables",
+    "pool",
+    "environment",
+    "strategy",
+    "workspace",
+    "uses",
+    "container",
+    "services",
+    "templateContext",
+}
+STEP_COMMON_KEYS = {
+    "name",
+    "displayName",
+    "condition",
+    "continueOnError",
+    "enabled",
+    "env",
+    "timeoutInMinutes",
+    "retryCountOnTaskFailure",
+    "target",
+}
 _SCRIPT_KEYS = {"workingDirectory", "failOnStderr"}
-_STEP_SHORTCUTS = {"task", "script", "bash", "pwsh", "powershell", "checkout", "download", "publish",
-                   "upload", "downloadBuild", "getPackage", "reviewApp", "template"}
+_STEP_SHORTCUTS = {
+    "task",
+    "script",
+    "bash",
+    "pwsh",
+    "powershell",
+    "checkout",
+    "download",
+    "publish",
+    "upload",
+    "downloadBuild",
+    "getPackage",
+    "reviewApp",
+    "template",
+}
 _STEP_EXTRA_KEYS = {
     "task": {"inputs"},
     "script": _SCRIPT_KEYS,
     "bash": _SCRIPT_KEYS,
     "pwsh": _SCRIPT_KEYS | {"errorActionPreference", "ignoreLASTEXITCODE"},
     "powershell": _SCRIPT_KEYS | {"errorActionPreference", "ignoreLASTEXITCODE"},
-    "checkout": {"clean", "fetchDepth", "fetchFilter", "fetchTags", "lfs", "persistCredentials", "submodules",
-                 "path", "sparseCheckoutDirectories", "sparseCheckoutPatterns", "workspaceRepo"},
+    "checkout": {
+        "clean",
+        "fetchDepth",
+        "fetchFilter",
+        "fetchTags",
+        "lfs",
+        "persistCredentials",
+        "submodules",
+        "path",
+        "sparseCheckoutDirectories",
+        "sparseCheckoutPatterns",
+        "workspaceRepo",
+    },
     "download": {"artifact", "patterns"},
     "publish": {"artifact"},
     "upload": {"artifact"},
@@ -83,9 +168,12 @@ def _text(value: str, loc: Location | None = None) -> YStr:
 def _check_keys(node: YMap, allowed: set[str], what: str) -> None:
     for key in node:
         if key not in allowed:
-            raise PipelineError(f"Unexpected value '{key}'", node.key_loc(key),
-                                expected=f"in {what}: " + ", ".join(sorted(allowed)),
-                                hint=did_you_mean(key, allowed))
+            raise PipelineError(
+                f"Unexpected value '{key}'",
+                node.key_loc(key),
+                expected=f"in {what}: " + ", ".join(sorted(allowed)),
+                hint=did_you_mean(key, allowed),
+            )
 
 
 def _copy(node: YMap, key: str, out: YMap, value: Any = None) -> None:
@@ -105,11 +193,16 @@ def _normalize(doc: YMap) -> YMap:
             unknown = [k for k in doc if k not in PIPELINE_KEYS]
             if unknown:
                 _check_keys(doc, PIPELINE_KEYS, "the pipeline")
-            raise PipelineError("A pipeline needs exactly one of 'stages', 'jobs' or 'steps'", doc.loc,
-                                expected="stages:, jobs: or steps: (or extends: a template that has them)")
-        raise PipelineError(f"Unexpected value '{kinds[1]}'", doc.key_loc(kinds[1]),
-                            hint=f"a pipeline has one of stages, jobs or steps; this one already has "
-                                 f"'{kinds[0]}'")
+            raise PipelineError(
+                "A pipeline needs exactly one of 'stages', 'jobs' or 'steps'",
+                doc.loc,
+                expected="stages:, jobs: or steps: (or extends: a template that has them)",
+            )
+        raise PipelineError(
+            f"Unexpected value '{kinds[1]}'",
+            doc.key_loc(kinds[1]),
+            hint=f"a pipeline has one of stages, jobs or steps; this one already has '{kinds[0]}'",
+        )
     kind = kinds[0]
     _check_keys(doc, ROOT_KEYS[kind], "the pipeline")
     out = YMap(doc.loc)
@@ -164,9 +257,11 @@ def _check_packages(doc: YMap) -> None:
     def walk(node: Any) -> None:
         if isinstance(node, YMap):
             if "getPackage" in node and str(node["getPackage"]).lower() not in aliases:
-                raise PipelineError(f"Cannot find package resource for {node['getPackage']}",
-                                    node.value_loc("getPackage"),
-                                    hint="declare it under resources.packages (- package: <alias>)")
+                raise PipelineError(
+                    f"Cannot find package resource for {node['getPackage']}",
+                    node.value_loc("getPackage"),
+                    hint="declare it under resources.packages (- package: <alias>)",
+                )
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
@@ -195,8 +290,12 @@ def variables(node: Any, fallback: Location) -> YSeq:
         raise _err("'variables' must be a mapping or a list", node, loc)
     for item in node:
         if not isinstance(item, YMap):
-            raise _err("A variable must be a mapping with 'name' and 'value' (or 'group')", item, loc,
-                       expected="- name: x\n  value: y")
+            raise _err(
+                "A variable must be a mapping with 'name' and 'value' (or 'group')",
+                item,
+                loc,
+                expected="- name: x\n  value: y",
+            )
         if "group" in item:
             _check_keys(item, {"group"}, "a variable group reference")
         elif "name" in item:
@@ -204,8 +303,11 @@ def variables(node: Any, fallback: Location) -> YSeq:
             _check_variable_value(str(item["name"]), item.get("value"), item.loc)
         else:
             first = next(iter(item), "")
-            raise PipelineError(f"Unexpected value '{first}'", item.key_loc(first) if first else item.loc,
-                                expected="- name: x\n  value: y  (or - group: name, - template: file)")
+            raise PipelineError(
+                f"Unexpected value '{first}'",
+                item.key_loc(first) if first else item.loc,
+                expected="- name: x\n  value: y  (or - group: name, - template: file)",
+            )
         out.append(item)
     return out
 
@@ -213,8 +315,11 @@ def variables(node: Any, fallback: Location) -> YSeq:
 def _check_variable_value(name: str, value: Any, loc: Location) -> None:
     if isinstance(value, dict | list):
         shape = "A mapping" if isinstance(value, dict) else "A sequence"
-        raise PipelineError(f"{shape} was not expected", location_of(value) or loc,
-                            hint=f"variable '{name}' must be text; use convertToJson() to store a structure")
+        raise PipelineError(
+            f"{shape} was not expected",
+            location_of(value) or loc,
+            hint=f"variable '{name}' must be text; use convertToJson() to store a structure",
+        )
 
 
 def _seq(node: Any, what: str, loc: Location) -> list[Any]:
@@ -241,8 +346,12 @@ def stages(node: Any, loc: Location) -> YSeq:
     out = YSeq(location_of(node) or loc)
     for item in _seq(node, "stages", loc):
         if not isinstance(item, YMap) or "stage" not in item:
-            raise _err("A stage must be a mapping that starts with 'stage:'", item, loc,
-                       expected="- stage: Name\n  jobs: ...")
+            raise _err(
+                "A stage must be a mapping that starts with 'stage:'",
+                item,
+                loc,
+                expected="- stage: Name\n  jobs: ...",
+            )
         _check_keys(item, STAGE_KEYS, f"stage '{item.get('stage') or ''}'")
         stage = YMap(item.loc)
         for key, value in item.items():
@@ -265,12 +374,19 @@ def jobs(node: Any, loc: Location) -> YSeq:
     out = YSeq(location_of(node) or loc)
     for item in _seq(node, "jobs", loc):
         if not isinstance(item, YMap) or not ({"job", "deployment"} & set(item)):
-            raise _err("A job must be a mapping that starts with 'job:' or 'deployment:'", item, loc,
-                       expected="- job: Name\n  steps: ...")
+            raise _err(
+                "A job must be a mapping that starts with 'job:' or 'deployment:'",
+                item,
+                loc,
+                expected="- job: Name\n  steps: ...",
+            )
         deployment = "deployment" in item
         name = item.get("deployment") if deployment else item.get("job")
-        _check_keys(item, DEPLOYMENT_KEYS if deployment else JOB_KEYS,
-                    f"{'deployment' if deployment else 'job'} '{name or ''}'")
+        _check_keys(
+            item,
+            DEPLOYMENT_KEYS if deployment else JOB_KEYS,
+            f"{'deployment' if deployment else 'job'} '{name or ''}'",
+        )
         job = YMap(item.loc)
         for key, value in item.items():
             if key in ("job", "deployment"):
@@ -371,10 +487,14 @@ def step(item: Any, loc: Location) -> YMap:
     if not isinstance(item, YMap):
         item = YMap(loc, item)
     if not item:
-        raise _err("Expected at least one key-value pair in the mapping", item, loc,
-                   expected="a step: task:, script:, bash:, checkout: …",
-                   hint="an 'if' or 'each' that produced nothing leaves an empty step behind; give the "
-                        "directive a list ('- ${{ if … }}:' followed by indented '- ' items)")
+        raise _err(
+            "Expected at least one key-value pair in the mapping",
+            item,
+            loc,
+            expected="a step: task:, script:, bash:, checkout: …",
+            hint="an 'if' or 'each' that produced nothing leaves an empty step behind; give the "
+            "directive a list ('- ${{ if … }}:' followed by indented '- ' items)",
+        )
     kinds = [k for k in item if k in _STEP_SHORTCUTS]
     if len(kinds) != 1:
         first = next(iter(item), "")
@@ -382,8 +502,10 @@ def step(item: Any, loc: Location) -> YMap:
             f"Unexpected value '{first}'" if not kinds else f"Unexpected value '{kinds[1]}'",
             item.key_loc(first) if not kinds else item.key_loc(kinds[1]),
             expected="a step starts with one of: " + ", ".join(sorted(_STEP_SHORTCUTS - {"template"})),
-            hint=did_you_mean(first, _STEP_SHORTCUTS) if not kinds
-            else f"this step already is a '{kinds[0]}' step")
+            hint=did_you_mean(first, _STEP_SHORTCUTS)
+            if not kinds
+            else f"this step already is a '{kinds[0]}' step",
+        )
     kind = kinds[0]
     if kind == "template":
         raise PipelineError("A step template reference was not expanded", item.loc)
@@ -450,8 +572,21 @@ def _target(value: Any) -> Any:
     return value
 
 
-_ORDER = ["task", "checkout", "download", "name", "displayName", "condition", "continueOnError", "enabled",
-          "timeoutInMinutes", "retryCountOnTaskFailure", "target", "env", "inputs"]
+_ORDER = [
+    "task",
+    "checkout",
+    "download",
+    "name",
+    "displayName",
+    "condition",
+    "continueOnError",
+    "enabled",
+    "timeoutInMinutes",
+    "retryCountOnTaskFailure",
+    "target",
+    "env",
+    "inputs",
+]
 
 
 def _order(node: YMap) -> YMap:
@@ -463,6 +598,7 @@ def _order(node: YMap) -> YMap:
 
 
 # ---- the service's spelling -------------------------------------------------------------------
+
 
 def final_yaml(doc: YMap) -> YMap:
     """A normalized document with the desugared shortcuts spelled as the service spells them:

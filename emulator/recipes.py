@@ -440,11 +440,13 @@ def _check_schema_document(recipe: Recipe, where: str) -> list[Problem]:
     if schema.get("type") != "object":
         problems.append(Problem(where, "the schema must describe an object (type: object)", name))
     if schema.get("additionalProperties") is not False:
-        problems.append(Problem(where, "additionalProperties must be false (unknown parameters are errors)",
-                                name))
+        problems.append(
+            Problem(where, "additionalProperties must be false (unknown parameters are errors)", name)
+        )
     if not isinstance(schema.get("description"), str) or not schema["description"].strip():
-        problems.append(Problem(where, "no description: say what the recipe does (the catalogue shows it)",
-                                name))
+        problems.append(
+            Problem(where, "no description: say what the recipe does (the catalogue shows it)", name)
+        )
     return problems
 
 
@@ -497,8 +499,10 @@ def _check_parameters(recipe: Recipe, where: str) -> list[Problem]:
             if errors:
                 bad(f"{label}: the default {_value(param.default)} is not valid: {errors[0].message}")
             if "default" in prop and not _same(prop["default"], param.default):
-                bad(f"{label}: schema default {_value(prop['default'])} differs from the template's "
-                    f"{_value(param.default)}")
+                bad(
+                    f"{label}: schema default {_value(prop['default'])} differs from the template's "
+                    f"{_value(param.default)}"
+                )
         elif "default" in prop:
             bad(f"{label} is required in template.yml but has a default in the schema")
         if not isinstance(prop.get("description"), str) or not prop["description"].strip():
@@ -572,8 +576,9 @@ def check(root: Path, *, pipelines: bool = True) -> list[Problem]:
         problems.extend(_check_readme(recipe, root))
         if recipe.feature(root) is None:
             stem = recipe.name.replace("-", "_")
-            problems.append(Problem(f"features/{stem}.feature", "missing: every recipe has a Gherkin spec",
-                                    recipe.name))
+            problems.append(
+                Problem(f"features/{stem}.feature", "missing: every recipe has a Gherkin spec", recipe.name)
+            )
     if pipelines:
         from emulator.runner import compile_pipeline
 

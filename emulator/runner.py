@@ -143,8 +143,11 @@ def compile_pipeline(
     with no_cyclic_gc():  # big trees of small acyclic nodes (see yamlio.no_cyclic_gc)
         document = normalize(expanded.document)
         pipeline = build(document)
-        check(pipeline, default_registry(standins.load(tasks_path)).names() if check_plan else None,
-              problems=check_plan)
+        check(
+            pipeline,
+            default_registry(standins.load(tasks_path)).names() if check_plan else None,
+            problems=check_plan,
+        )
     env_path = environments_file or envfile.find_file(path.resolve(), repo_root)
     environments = envfile.load(env_path)
     groups_path = variable_groups_file or groupfile.find_file(path.resolve(), repo_root)
@@ -217,8 +220,13 @@ def start(
     """Compile and run a pipeline; returns the run (its record says the result)."""
     user = request.user or default_user()
     compiled = compile_pipeline(
-        request.pipeline, request.parameters, request.repos, user, request.environments_file,
-        tasks_file=request.tasks_file, variable_groups_file=request.variable_groups_file,
+        request.pipeline,
+        request.parameters,
+        request.repos,
+        user,
+        request.environments_file,
+        tasks_file=request.tasks_file,
+        variable_groups_file=request.variable_groups_file,
     )
     undeclared, unmapped = compiled.checkout_problems()
     problems = [*undeclared, *unmapped, *compiled.undefined_groups()]
@@ -301,8 +309,11 @@ def _trusted(run: runstore.Run, action: str) -> None:
     loaded under it: what is checked is what is used."""
     problem = run.tampering()
     if problem:
-        raise RunError(f"Refusing to {action} run {run.id}: {problem}", Location(str(run.record_path)),
-                       hint="runs are changed only through mlops; start a new run with mlops run")
+        raise RunError(
+            f"Refusing to {action} run {run.id}: {problem}",
+            Location(str(run.record_path)),
+            hint="runs are changed only through mlops; start a new run with mlops run",
+        )
 
 
 def _pre_decision(
@@ -425,8 +436,10 @@ def _environments_of(run: runstore.Run) -> envfile.Environments:
         return now
     raw = snapshot.read_bytes() if snapshot.is_file() else b""
     if expected and hashlib.sha256(raw).hexdigest() != expected:
-        raise RunError(f"Refusing to use run {run.id}: the environments snapshot {snapshot} was changed "
-                       "outside mlops", Location(str(snapshot)))
+        raise RunError(
+            f"Refusing to use run {run.id}: the environments snapshot {snapshot} was changed outside mlops",
+            Location(str(snapshot)),
+        )
     return envfile.strictest(envfile.loads(raw.decode("utf-8"), str(snapshot)), now)
 
 
@@ -475,11 +488,17 @@ def rerun_failed(
         _trusted(run, "rerun")
         status, result = run.data.get("status"), run.data.get("result")
         if status != "completed":
-            raise RunError(f"Run {run.id} has not finished (status: {shown(run).get('status')})", None,
-                           hint=f"mlops resume {run.id} continues it")
+            raise RunError(
+                f"Run {run.id} has not finished (status: {shown(run).get('status')})",
+                None,
+                hint=f"mlops resume {run.id} continues it",
+            )
         if result in ("succeeded", "succeededWithIssues"):
-            raise RunError(f"Run {run.id} {result}: it has no failed job to rerun", None,
-                           hint="start a new run with mlops run")
+            raise RunError(
+                f"Run {run.id} {result}: it has no failed job to rerun",
+                None,
+                hint="start a new run with mlops run",
+            )
         pipeline = build(loads(run.pipeline_text(), str(run.pipeline_file), text_scalars=True))
         check(pipeline)
         now = utc_now()
@@ -548,9 +567,7 @@ def waits(data: Mapping[str, Any]) -> list[Wait]:
 def _choose(run: runstore.Run, environment: str | None, job: str | None, verb: str) -> Wait:
     pending = waits(run.data) if run.data.get("status") == "paused" else []
     if not pending:
-        raise RunError(
-            f"Run {run.id} is not waiting for a decision (status: {run.data.get('status')})", None
-        )
+        raise RunError(f"Run {run.id} is not waiting for a decision (status: {run.data.get('status')})", None)
     hints = "; ".join(f"mlops {verb} {run.id} {w.option()} --as USER" for w in pending)
     found = [w for w in pending if w.matches(environment, job)]
     if len(found) == 1:

@@ -26,12 +26,30 @@ from emulator.runtime.variables import VariableSet
 from emulator.tasks import connections as connfile
 
 TODO = "TODO"
-CONNECTION_INPUTS = ("azuresubscription", "connectedservicenamearm", "connectedservicename",
-                     "azureresourcemanagerconnection")
+CONNECTION_INPUTS = (
+    "azuresubscription",
+    "connectedservicenamearm",
+    "connectedservicename",
+    "azureresourcemanagerconnection",
+)
 """Task inputs that name an Azure Resource Manager service connection (AzureCLI@2, AzurePowerShell@5,
 AzureResourceManagerTemplateDeployment@3, AzureResourceGroupDeployment@2, ...)."""
-PREDEFINED_PREFIXES = ("agent.", "build.", "system.", "pipeline.", "environment.", "strategy.", "release.",
-                       "resources.", "common.", "task.", "checks.", "date:", "rev:", "dependencies.")
+PREDEFINED_PREFIXES = (
+    "agent.",
+    "build.",
+    "system.",
+    "pipeline.",
+    "environment.",
+    "strategy.",
+    "release.",
+    "resources.",
+    "common.",
+    "task.",
+    "checks.",
+    "date:",
+    "rev:",
+    "dependencies.",
+)
 _MACRO = re.compile(r"\$\(([A-Za-z0-9_.\-]+)\)")
 _RUNTIME_READ = re.compile(r"variables(?:\[\s*'([^']+)'\s*\]|\.([A-Za-z_][A-Za-z0-9_.]*))")
 _SET_VARIABLE = re.compile(r"##vso\[task\.setvariable\s+variable=([^;\]]+)", re.IGNORECASE)
@@ -55,8 +73,9 @@ def user_name() -> str:
     return git_user_name() or default_user()
 
 
-def stand_ins(pipeline: Pipeline, pipeline_path: Path, repo_root: Path, given_repos: Mapping[str, Path],
-              approver: str) -> list[StandIn]:
+def stand_ins(
+    pipeline: Pipeline, pipeline_path: Path, repo_root: Path, given_repos: Mapping[str, Path], approver: str
+) -> list[StandIn]:
     """The four files for `pipeline`, in the order `mlops init` reports them."""
     folder = pipeline_path.parent
     static = _static_variables(pipeline)
@@ -82,22 +101,49 @@ def stand_ins(pipeline: Pipeline, pipeline_path: Path, repo_root: Path, given_re
         return tuple(r.alias for r in repos if repofile.folder_of(r, have) is None)
 
     return [
-        _stand_in("environments", folder / envfile.FILE_NAME, envfile.find_file(pipeline_path, repo_root),
-                  tuple(envs), no_environment, lambda: _environments_text(envs, approver)),
-        _stand_in("service connections", folder / connfile.FILE_NAME,
-                  connfile.find_file([folder, repo_root / "mlops_pipelines"]), tuple(connections),
-                  no_connection, lambda: _connections_text(connections)),
-        _stand_in("variable groups", folder / groupfile.FILE_NAME,
-                  groupfile.find_file(pipeline_path, repo_root), tuple(reads), no_group,
-                  lambda: _groups_text(reads)),
-        _stand_in("repositories", folder / repofile.FILE_NAME, repofile.find_file(pipeline_path, repo_root),
-                  tuple(r.alias for r in repos), no_folder,
-                  lambda: _repositories_text(repos, repofile.merged({}, given_repos), folder)),
+        _stand_in(
+            "environments",
+            folder / envfile.FILE_NAME,
+            envfile.find_file(pipeline_path, repo_root),
+            tuple(envs),
+            no_environment,
+            lambda: _environments_text(envs, approver),
+        ),
+        _stand_in(
+            "service connections",
+            folder / connfile.FILE_NAME,
+            connfile.find_file([folder, repo_root / "mlops_pipelines"]),
+            tuple(connections),
+            no_connection,
+            lambda: _connections_text(connections),
+        ),
+        _stand_in(
+            "variable groups",
+            folder / groupfile.FILE_NAME,
+            groupfile.find_file(pipeline_path, repo_root),
+            tuple(reads),
+            no_group,
+            lambda: _groups_text(reads),
+        ),
+        _stand_in(
+            "repositories",
+            folder / repofile.FILE_NAME,
+            repofile.find_file(pipeline_path, repo_root),
+            tuple(r.alias for r in repos),
+            no_folder,
+            lambda: _repositories_text(repos, repofile.merged({}, given_repos), folder),
+        ),
     ]
 
 
-def _stand_in(kind: str, path: Path, existing: Path | None, names: tuple[str, ...],
-              lacking: Callable[[Path], tuple[str, ...]], text: Callable[[], str]) -> StandIn:
+def _stand_in(
+    kind: str,
+    path: Path,
+    existing: Path | None,
+    names: tuple[str, ...],
+    lacking: Callable[[Path], tuple[str, ...]],
+    text: Callable[[], str],
+) -> StandIn:
     """The file that exists (kept, with what it lacks), or the one to write when the pipeline needs any."""
     if existing is not None:
         return StandIn(kind, existing, None, names, lacking(existing))
@@ -120,6 +166,7 @@ def write(files: list[StandIn]) -> list[StandIn]:
 
 
 # ---- what the pipeline needs ----------------------------------------------------------------------
+
 
 def _static_variables(pipeline: Pipeline) -> VariableSet:
     """Pipeline-level YAML variables known before the run (to read `$(name)` in connection names)."""
@@ -156,8 +203,12 @@ def group_reads(pipeline: Pipeline) -> dict[str, dict[str, list[str]]]:
     """Group name -> variable -> the jobs that read it: the `$(name)` macros and `variables` reads of
     a job that no YAML variable, predefined variable, matrix leg or `task.setvariable` defines,
     where a group is in scope. With several groups in scope, the first one listed gets the variable."""
-    set_by_steps = {m.lower() for _, _, step in _steps(pipeline) for text in _texts(step.inputs)
-                    for m in _SET_VARIABLE.findall(text)}
+    set_by_steps = {
+        m.lower()
+        for _, _, step in _steps(pipeline)
+        for text in _texts(step.inputs)
+        for m in _SET_VARIABLE.findall(text)
+    }
     out: dict[str, dict[str, list[str]]] = {g.name: {} for g in pipeline.groups()}
     for stage in pipeline.stages:
         for job in stage.jobs:
@@ -170,8 +221,11 @@ def group_reads(pipeline: Pipeline) -> dict[str, dict[str, list[str]]]:
             step_names = {s.name.lower() for s in job.all_steps() if s.name}
             for name in sorted(_reads(stage, job), key=str.lower):
                 lowered = name.lower()
-                if (lowered in defined or lowered.startswith(PREDEFINED_PREFIXES)
-                        or lowered.split(".", 1)[0] in step_names):
+                if (
+                    lowered in defined
+                    or lowered.startswith(PREDEFINED_PREFIXES)
+                    or lowered.split(".", 1)[0] in step_names
+                ):
                     continue
                 target = out[groups[0]]
                 key = next((k for k in target if k.lower() == lowered), name)
@@ -206,10 +260,14 @@ def _texts(value: Any) -> list[str]:
 
 # ---- the files ------------------------------------------------------------------------------------
 
+
 def _q(text: str) -> str:
     """A YAML scalar: plain when that reads back as the same text, else double-quoted (JSON)."""
-    if re.fullmatch(r"[A-Za-z_./][A-Za-z0-9_./@ -]*", text) and text == text.strip() and \
-            text.lower() not in ("true", "false", "yes", "no", "on", "off", "null", "y", "n"):
+    if (
+        re.fullmatch(r"[A-Za-z_./][A-Za-z0-9_./@ -]*", text)
+        and text == text.strip()
+        and text.lower() not in ("true", "false", "yes", "no", "on", "off", "null", "y", "n")
+    ):
         return text
     return json.dumps(text)
 
@@ -218,33 +276,44 @@ _HEADER = "# Written by `mlops init` (it never overwrites this file: edit it fre
 
 
 def _environments_text(envs: list[str], approver: str) -> str:
-    lines = [_HEADER,
-             "# The environments the pipeline's deployment jobs target, each with one approval check.",
-             "# Azure DevOps keeps these in Pipelines > Environments > NAME > Approvals and checks.",
-             "# Schema: emulator/gates/environments.schema.json (see the README for every check type).",
-             "environments:"]
+    lines = [
+        _HEADER,
+        "# The environments the pipeline's deployment jobs target, each with one approval check.",
+        "# Azure DevOps keeps these in Pipelines > Environments > NAME > Approvals and checks.",
+        "# Schema: emulator/gates/environments.schema.json (see the README for every check type).",
+        "environments:",
+    ]
     for env in envs:
-        lines += [f"  {_q(env)}:", "    checks:", "      - type: approval",
-                  f"        approvers: [{_q(approver)}]",
-                  f"        instructions: {_q(f'Approve the deployment to {env}.')}"]
+        lines += [
+            f"  {_q(env)}:",
+            "    checks:",
+            "      - type: approval",
+            f"        approvers: [{_q(approver)}]",
+            f"        instructions: {_q(f'Approve the deployment to {env}.')}",
+        ]
     return "\n".join(lines) + "\n"
 
 
 def _connections_text(names: list[str]) -> str:
-    lines = [_HEADER,
-             "# The service connections the pipeline's tasks name (Project settings > Service connections).",
-             "serviceConnections:"]
+    lines = [
+        _HEADER,
+        "# The service connections the pipeline's tasks name (Project settings > Service connections).",
+        "serviceConnections:",
+    ]
     for name in names:
         lines += [f"  {_q(name)}:", "    type: azurerm"]
     return "\n".join(lines) + "\n"
 
 
 def _groups_text(reads: Mapping[str, Mapping[str, list[str]]]) -> str:
-    lines = [_HEADER,
-             "# The variable groups the pipeline links (Pipelines > Library), with every variable it reads",
-             f"# from them set to {TODO}. Mark a secret with {{value: ..., secret: true}}, or read it from",
-             "# the environment at run time with {env: NAME, secret: true}.",
-             "# Schema: emulator/runtime/variable-groups.schema.json", "variableGroups:"]
+    lines = [
+        _HEADER,
+        "# The variable groups the pipeline links (Pipelines > Library), with every variable it reads",
+        f"# from them set to {TODO}. Mark a secret with {{value: ..., secret: true}}, or read it from",
+        "# the environment at run time with {env: NAME, secret: true}.",
+        "# Schema: emulator/runtime/variable-groups.schema.json",
+        "variableGroups:",
+    ]
     for group, variables in reads.items():
         lines.append(f"  {_q(group)}:")
         if not variables:
@@ -264,7 +333,15 @@ def _repositories_text(repos: list[Repository], given: Mapping[str, Path], folde
         where = os.path.relpath(found, folder) if found is not None else TODO
         note = "" if found is not None else f"  # {TODO}: the local folder of {repo.name}"
         lines.append(f"  {_q(key)}: {_q(where)}{note}")
-    return "\n".join([_HEADER,
-                      "# The local folders of the repositories the pipeline uses (folders relative to this",
-                      "# file). `--repo ALIAS=PATH` on the command line wins over them.",
-                      "repositories:", *lines]) + "\n"
+    return (
+        "\n".join(
+            [
+                _HEADER,
+                "# The local folders of the repositories the pipeline uses (folders relative to this",
+                "# file). `--repo ALIAS=PATH` on the command line wins over them.",
+                "repositories:",
+                *lines,
+            ]
+        )
+        + "\n"
+    )

@@ -251,13 +251,20 @@ def check_connections(document: YMap, connections: Connections) -> list[Finding]
             where = location_of(value) or inputs.key_loc(key)
             named = f"Service connection '{text}' of {definition.key}"
             if "$(" in text or "$[" in text:
-                found.append(Finding("note", "not-checked", f"{named} is named at run time: not checked",
-                                     where))
+                found.append(
+                    Finding("note", "not-checked", f"{named} is named at run time: not checked", where)
+                )
             elif connections.entries is None:
-                found.append(Finding("note", "not-checked",
-                                     f"{named} is not checked: no service-connections.yml was found", where,
-                                     hint="list the project's service connections in "
-                                     "mlops_pipelines/service-connections.yml"))
+                found.append(
+                    Finding(
+                        "note",
+                        "not-checked",
+                        f"{named} is not checked: no service-connections.yml was found",
+                        where,
+                        hint="list the project's service connections in "
+                        "mlops_pipelines/service-connections.yml",
+                    )
+                )
             else:
                 try:
                     connections.check(text, where, definition.key)
@@ -277,19 +284,30 @@ def check_decisions(
         for name in names:
             if name.lower() not in targets and not macros:
                 what = f"targets no environment '{name}'" if targets else "targets no environment at all"
-                found.append(Finding(
-                    "error", "environment", f"{flag} {name}: the pipeline {what}", None,
-                    expected="one of: " + ", ".join(sorted(targets.values())) if targets else None,
-                    hint=did_you_mean(name, list(targets.values()))
-                    or "name an environment a deployment job of the pipeline targets"))
+                found.append(
+                    Finding(
+                        "error",
+                        "environment",
+                        f"{flag} {name}: the pipeline {what}",
+                        None,
+                        expected="one of: " + ", ".join(sorted(targets.values())) if targets else None,
+                        hint=did_you_mean(name, list(targets.values()))
+                        or "name an environment a deployment job of the pipeline targets",
+                    )
+                )
                 continue
             config = environments.get(name)
             if config is None or not config.decidable():
                 shown = targets.get(name.lower(), name)
-                found.append(Finding(
-                    "error", "environment", f"{flag} {name}: environment '{shown}' has no approval check to "
-                    "decide on", None,
-                    hint=f"its checks are configured in {environments.source or 'environments.yml'}"))
+                found.append(
+                    Finding(
+                        "error",
+                        "environment",
+                        f"{flag} {name}: environment '{shown}' has no approval check to decide on",
+                        None,
+                        hint=f"its checks are configured in {environments.source or 'environments.yml'}",
+                    )
+                )
     return found
 
 
@@ -310,10 +328,15 @@ def validate(
     findings = [Finding.of(e) for e in plan.plan_problems(pipeline, local_tasks)]
     unchecked = [f for f in files if f.path.is_file()] if absent else []
     if unchecked:
-        findings.append(Finding(
-            "warning", "not-checked",
-            f"{len(unchecked)} Azure ML YAML file(s) not checked: {', '.join(absent)} is not installed",
-            unchecked[0].location, hint=f"pip install {extras.install_spec('azureml')}"))
+        findings.append(
+            Finding(
+                "warning",
+                "not-checked",
+                f"{len(unchecked)} Azure ML YAML file(s) not checked: {', '.join(absent)} is not installed",
+                unchecked[0].location,
+                hint=f"pip install {extras.install_spec('azureml')}",
+            )
+        )
         files = [f for f in files if f not in unchecked]
     findings += lint.check(pipeline, queue_variables)
     findings += [Finding.of(e, "task-input") for e in task_inputs.check(pipeline.document)]

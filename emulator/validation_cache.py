@@ -59,8 +59,9 @@ def cached_validate(
     queued = sorted(queue_variables)
 
     def run() -> Report:
-        return validate(pipeline, expanded, repo_root, local_tasks, connections=connections,
-                        queue_variables=queued)
+        return validate(
+            pipeline, expanded, repo_root, local_tasks, connections=connections, queue_variables=queued
+        )
 
     folder = cache_dir()
     if folder is None:

@@ -167,9 +167,12 @@ class _Builder:
     def deeper(self, event: Any) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.fail(event, f"Maximum object depth exceeded: mappings and sequences nest more than "
-                            f"{MAX_DEPTH} levels deep here",
-                            hint="flatten the structure, or move parts into templates")
+            raise self.fail(
+                event,
+                f"Maximum object depth exceeded: mappings and sequences nest more than "
+                f"{MAX_DEPTH} levels deep here",
+                hint="flatten the structure, or move parts into templates",
+            )
 
     def fail(self, event: Any, message: str, hint: str | None = None) -> YamlError:
         return YamlError(message, _loc(self.file, event.start_mark), hint=hint)
@@ -179,12 +182,18 @@ class _Builder:
 
     def node(self, event: Any) -> Any:
         if isinstance(event, yaml.AliasEvent):
-            raise self.fail(event, "Anchors and aliases are not supported by Azure Pipelines",
-                            hint="repeat the value, or use a template with parameters")
+            raise self.fail(
+                event,
+                "Anchors and aliases are not supported by Azure Pipelines",
+                hint="repeat the value, or use a template with parameters",
+            )
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
-            raise self.fail(event, f"Anchors are not supported by Azure Pipelines ('&{anchor}')",
-                            hint="remove the anchor; use templates to share YAML")
+            raise self.fail(
+                event,
+                f"Anchors are not supported by Azure Pipelines ('&{anchor}')",
+                hint="remove the anchor; use templates to share YAML",
+            )
         tag = getattr(event, "tag", None)
         if tag is not None and tag != "!" and not tag.startswith("tag:yaml.org"):
             raise self.fail(event, f"Custom YAML tags are not supported ('{tag}')")
@@ -230,8 +239,11 @@ class _Builder:
                     key = f"{key}{DIRECTIVE_DUPLICATE_MARK}{n}"
                 else:
                     first = result.key_locs.get(seen[folded])
-                    raise YamlError(f"'{key}' is already defined", key_loc,
-                                    hint=f"keys are compared case-insensitively; first defined at {first}")
+                    raise YamlError(
+                        f"'{key}' is already defined",
+                        key_loc,
+                        hint=f"keys are compared case-insensitively; first defined at {first}",
+                    )
             else:
                 seen[folded] = key
             value = self.node(self.next())
@@ -260,8 +272,9 @@ def _parse(text: str, file: str, text_scalars: bool) -> Any:
         builder.next()  # DocumentEndEvent
         ev = builder.next()
         if not isinstance(ev, yaml.StreamEndEvent):
-            raise builder.fail(ev, "A file may hold only one YAML document",
-                               hint="split the documents into separate files")
+            raise builder.fail(
+                ev, "A file may hold only one YAML document", hint="split the documents into separate files"
+            )
         return root
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -271,19 +284,26 @@ def _parse(text: str, file: str, text_scalars: bool) -> Any:
             loc = Location(file, len(lines), len(lines[-1]) + 1)
         problem = exc.problem or "invalid YAML"
         context = f" {exc.context}" if exc.context else ""
-        raise YamlError(f"YAML syntax error: {problem}{context}", loc,
-                        hint="check the indentation and quoting around this line") from None
+        raise YamlError(
+            f"YAML syntax error: {problem}{context}",
+            loc,
+            hint="check the indentation and quoting around this line",
+        ) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, other controls)
-        raise YamlError(f"YAML syntax error: unacceptable character #x{exc.character:04x}: control "
-                        "characters are not allowed", _position(file, text, exc.position),
-                        hint="remove the character, or write it as an escape in a double-quoted string"
-                        ) from None
+        raise YamlError(
+            f"YAML syntax error: unacceptable character #x{exc.character:04x}: control "
+            "characters are not allowed",
+            _position(file, text, exc.position),
+            hint="remove the character, or write it as an escape in a double-quoted string",
+        ) from None
     except yaml.YAMLError as exc:  # pragma: no cover - non-marked errors are rare
         raise YamlError(f"YAML error: {exc}", Location(file)) from None
     except RecursionError:  # pragma: no cover - MAX_DEPTH stops deep trees first
-        raise YamlError("Maximum object depth exceeded", Location(file),
-                        hint="the YAML is nested too deeply; flatten it or move parts into templates",
-                        ) from None
+        raise YamlError(
+            "Maximum object depth exceeded",
+            Location(file),
+            hint="the YAML is nested too deeply; flatten it or move parts into templates",
+        ) from None
 
 
 def _position(file: str, text: str, offset: int) -> Location:
@@ -312,9 +332,12 @@ def load_bytes(raw: bytes, name: str, *, text_scalars: bool = False) -> Any:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
         col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
-        raise YamlError(f"{name} is not UTF-8 text: byte 0x{raw[exc.start]:02x} can't be decoded",
-                        Location(name, line, col), expected="a file encoded as UTF-8",
-                        hint="save the file as UTF-8 (Azure Pipelines reads YAML files as UTF-8)") from None
+        raise YamlError(
+            f"{name} is not UTF-8 text: byte 0x{raw[exc.start]:02x} can't be decoded",
+            Location(name, line, col),
+            expected="a file encoded as UTF-8",
+            hint="save the file as UTF-8 (Azure Pipelines reads YAML files as UTF-8)",
+        ) from None
     return loads(text, name, text_scalars=text_scalars)
 
 
@@ -340,8 +363,11 @@ class _Dumper(yaml.SafeDumper):  # type: ignore[misc,unused-ignore]  # older typ
 
 
 def _is_block_text(data: str) -> bool:
-    return "\n" in data and all(ch == "\n" or ch == "\t" or ord(ch) >= 32 for ch in data) \
+    return (
+        "\n" in data
+        and all(ch == "\n" or ch == "\t" or ord(ch) >= 32 for ch in data)
         and data == data.rstrip(" ")
+    )
 
 
 def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
@@ -398,8 +424,14 @@ def dumps(value: Any) -> str:
     Null is written `''` as in the service's final YAML (an unnamed job is `job: ''`, [PG C-E04-004]).
     """
     with no_cyclic_gc():
-        text: str = yaml.dump(_unmark(value), Dumper=_Dumper, sort_keys=False, default_flow_style=False,
-                              allow_unicode=True, width=1000000)
+        text: str = yaml.dump(
+            _unmark(value),
+            Dumper=_Dumper,
+            sort_keys=False,
+            default_flow_style=False,
+            allow_unicode=True,
+            width=1000000,
+        )
     return text
 
 

@@ -127,8 +127,11 @@ def build(schema_path: Path, tasks_git: Path) -> dict[str, Any]:
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
     tasks = from_schema(schema)
     commit = _git(tasks_git, "rev-parse", "HEAD").strip()
-    paths = [p for p in _git(tasks_git, "ls-tree", "-r", "--name-only", "HEAD", "Tasks").splitlines()
-             if re.fullmatch(r"Tasks/[^/]+/task\.json", p)]
+    paths = [
+        p
+        for p in _git(tasks_git, "ls-tree", "-r", "--name-only", "HEAD", "Tasks").splitlines()
+        if re.fullmatch(r"Tasks/[^/]+/task\.json", p)
+    ]
     ids: dict[str, str] = {}
     runs_on: dict[str, list[str]] = {}
     for path in paths:
@@ -179,8 +182,12 @@ def dumps(catalog: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--schema", type=Path, required=True, help="service-schema.json")
-    parser.add_argument("--tasks-git", type=Path, required=True,
-                        help="a git directory of microsoft/azure-pipelines-tasks (read at HEAD)")
+    parser.add_argument(
+        "--tasks-git",
+        type=Path,
+        required=True,
+        help="a git directory of microsoft/azure-pipelines-tasks (read at HEAD)",
+    )
     parser.add_argument("-o", "--output", type=Path, default=OUT)
     args = parser.parse_args(argv)
     catalog = build(args.schema, args.tasks_git)

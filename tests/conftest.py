@@ -38,15 +38,24 @@ os.environ.setdefault("MLOPS_DOCKER", "off")
 os.environ.setdefault("MLOPS_AZ_WORKER_IDLE", "60")
 
 # Property tests: `check` keeps the fast tier fast, `thorough` (make test, CI) explores more.
-settings.register_profile("check", max_examples=40, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("thorough", max_examples=200, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "check", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "thorough", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "thorough"))
 
 # Where every test drives `mlops`/`az`, runs steps or trains and serves models.
-INTEGRATION_DIRS = ("tests/features/", "tests/e2e/", "tests/realworld/", "tests/hardening/",
-                    "tests/unit/azureml/", "tests/unit/ml/", "tests/conformance/runtime/")
+INTEGRATION_DIRS = (
+    "tests/features/",
+    "tests/e2e/",
+    "tests/realworld/",
+    "tests/hardening/",
+    "tests/unit/azureml/",
+    "tests/unit/ml/",
+    "tests/conformance/runtime/",
+)
 # Start order under `make test` (xdist, a file per worker at a time): the files of minutes first, then
 # Docker, then end-to-end, then the other integration files, then the pure ones.
 _WEIGHT = (("slow", 0), ("docker", 1), ("e2e", 2), ("integration", 3))
@@ -62,8 +71,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.nodeid.startswith(INTEGRATION_DIRS) or item.get_closest_marker("e2e") \
-                or item.get_closest_marker("docker"):
+        if (
+            item.nodeid.startswith(INTEGRATION_DIRS)
+            or item.get_closest_marker("e2e")
+            or item.get_closest_marker("docker")
+        ):
             item.add_marker(pytest.mark.integration)
 
     def weight(item: pytest.Item) -> int:
@@ -83,9 +95,12 @@ class _TierViolation(Exception):
 
 def _refuse(what: str) -> Any:
     def refuse(*_args: Any, **_kwargs: Any) -> Any:
-        raise _TierViolation(f"this test {what}: mark it @pytest.mark.integration (or move it out of the "
-                             "pure tier); `make check` runs only tests that need no subprocess, network "
-                             "or MLflow")
+        raise _TierViolation(
+            f"this test {what}: mark it @pytest.mark.integration (or move it out of the "
+            "pure tier); `make check` runs only tests that need no subprocess, network "
+            "or MLflow"
+        )
+
     return refuse
 
 

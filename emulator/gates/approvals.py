@@ -58,8 +58,10 @@ def refusal(
     if allowed is not None and user.lower() not in allowed:
         return f"'{user}' is not among the approvers ({', '.join(check.approvers)})"
     if not check.allow_requester and user.lower() == requester.lower():
-        return (f"'{user}' queued this run and the environment does not allow requesters to approve "
-                "their own runs")
+        return (
+            f"'{user}' queued this run and the environment does not allow requesters to approve "
+            "their own runs"
+        )
     if check.sequential and check.approvers:
         done = {e.lower() for e in earlier}
         for entry in check.approvers:

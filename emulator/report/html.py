@@ -23,7 +23,7 @@ from emulator.report.templating import render
 from emulator.report.timeline import gantt_svg
 from emulator.report.times import duration, seconds_of
 
-EXCERPT_LINES = 30          # log lines shown per step (the tail: where failures are)
+EXCERPT_LINES = 30  # log lines shown per step (the tail: where failures are)
 MAX_METRICS = 60
 PROBLEMS = ("failed", "canceled", "succeededWithIssues")  # steps shown open
 LOG_MARKERS = (("##[error]", "err"), ("##[warning]", "warn"), ("##[command]", "cmd"))
@@ -35,7 +35,7 @@ class ReportInput:
 
     record: Mapping[str, Any]
     run_dir: Path
-    graph_svg: str | None     # markup from emulator.graph, which escapes its own labels
+    graph_svg: str | None  # markup from emulator.graph, which escapes its own labels
     graph_note: str | None
     mlflow: MlflowFindings | None
     generated_at: str
@@ -71,8 +71,8 @@ class StepView:
     result: str | None
     took: str
     problem: bool
-    notes: tuple[str, ...]    # its message (unless it succeeded) and its issues
-    log: LogExcerpt | None    # None: the step did not run
+    notes: tuple[str, ...]  # its message (unless it succeeded) and its issues
+    log: LogExcerpt | None  # None: the step did not run
 
 
 @dataclass(frozen=True)
@@ -127,14 +127,20 @@ def _log_excerpt(run_dir: Path, relative: str | None, lines: int) -> LogExcerpt 
     content = read_log(run_dir, relative)
     if content is None:
         return None
-    shown = tuple((next((kind for marker, kind in LOG_MARKERS if line.startswith(marker)), ""), line)
-                  for line in content[-lines:])
+    shown = tuple(
+        (next((kind for marker, kind in LOG_MARKERS if line.startswith(marker)), ""), line)
+        for line in content[-lines:]
+    )
     return LogExcerpt(_text(relative), max(len(content) - lines, 0), shown)
 
 
 def _header(record: Mapping[str, Any]) -> Header:
-    total = seconds_of({"startedAt": record.get("startedAt"),
-                        "finishedAt": record.get("finishedAt") or record.get("updatedAt")})
+    total = seconds_of(
+        {
+            "startedAt": record.get("startedAt"),
+            "finishedAt": record.get("finishedAt") or record.get("updatedAt"),
+        }
+    )
     git = record.get("git") or {}
     meta = [f"requested by {_text(record.get('requestedBy'))}", f"started {_stamp(record.get('startedAt'))}"]
     if record.get("finishedAt"):
@@ -144,25 +150,39 @@ def _header(record: Mapping[str, Any]) -> Header:
     if git.get("commit"):
         branch = f" on {git['branch']}" if git.get("branch") else ""
         meta.append(f"commit {str(git['commit'])[:12]}{branch}")
-    return Header(_text(record.get("id")), _text(record.get("pipeline")),
-                  record.get("result") or record.get("status"), tuple(meta))
+    return Header(
+        _text(record.get("id")),
+        _text(record.get("pipeline")),
+        record.get("result") or record.get("status"),
+        tuple(meta),
+    )
 
 
 def _summary(record: Mapping[str, Any]) -> list[SummaryRow]:
-    rows = [SummaryRow(f"parameter {key}", value if isinstance(value, str) else json.dumps(value))
-            for key, value in (record.get("parameters") or {}).items()]
-    rows += [SummaryRow(f"variable {key}", _text(value))
-             for key, value in (record.get("variables") or {}).items()]
-    rows += [SummaryRow(f"output {s['name']}.{j['name']} · {key}", _text(value))
-             for s in record.get("stages") or [] for j in s.get("jobs") or []
-             for key, value in (j.get("outputs") or {}).items()]
+    rows = [
+        SummaryRow(f"parameter {key}", value if isinstance(value, str) else json.dumps(value))
+        for key, value in (record.get("parameters") or {}).items()
+    ]
+    rows += [
+        SummaryRow(f"variable {key}", _text(value)) for key, value in (record.get("variables") or {}).items()
+    ]
+    rows += [
+        SummaryRow(f"output {s['name']}.{j['name']} · {key}", _text(value))
+        for s in record.get("stages") or []
+        for j in s.get("jobs") or []
+        for key, value in (j.get("outputs") or {}).items()
+    ]
     waiting = record.get("waiting")
     if waiting:
         environment = _text(waiting.get("environment"))
-        rows.append(SummaryRow(
-            "waiting for", f"stage {_text(waiting.get('stage'))}, environment {environment}: "
-                           f"{_text(waiting.get('message'))}. ",
-            f"mlops approve {_text(record.get('id'))} --environment {environment} --as USER"))
+        rows.append(
+            SummaryRow(
+                "waiting for",
+                f"stage {_text(waiting.get('stage'))}, environment {environment}: "
+                f"{_text(waiting.get('message'))}. ",
+                f"mlops approve {_text(record.get('id'))} --environment {environment} --as USER",
+            )
+        )
     return rows
 
 
@@ -170,22 +190,40 @@ def _step(step: Mapping[str, Any], run_dir: Path) -> StepView:
     result = step.get("result")
     message = [step["message"]] if step.get("message") and result != "succeeded" else []
     issues = [f"{_text(i.get('type'))}: {_text(i.get('message'))}" for i in step.get("issues") or []]
-    return StepView(step.get("displayName") or step["name"], result, duration(seconds_of(step)),
-                    result in PROBLEMS, tuple(message + issues),
-                    _log_excerpt(run_dir, step.get("log"), EXCERPT_LINES))
+    return StepView(
+        step.get("displayName") or step["name"],
+        result,
+        duration(seconds_of(step)),
+        result in PROBLEMS,
+        tuple(message + issues),
+        _log_excerpt(run_dir, step.get("log"), EXCERPT_LINES),
+    )
 
 
 def _job(job: Mapping[str, Any], run_dir: Path) -> JobView:
-    return JobView(job["name"], job.get("displayName") or job["name"], job.get("environment"),
-                   job.get("result"), duration(seconds_of(job)), job.get("message"),
-                   tuple(_step(step, run_dir) for step in job.get("steps") or []))
+    return JobView(
+        job["name"],
+        job.get("displayName") or job["name"],
+        job.get("environment"),
+        job.get("result"),
+        duration(seconds_of(job)),
+        job.get("message"),
+        tuple(_step(step, run_dir) for step in job.get("steps") or []),
+    )
 
 
 def _stages(record: Mapping[str, Any], run_dir: Path) -> list[StageView]:
-    return [StageView(stage["name"], stage.get("displayName") or stage["name"], stage.get("result"),
-                      duration(seconds_of(stage)), stage.get("message"),
-                      tuple(_job(job, run_dir) for job in stage.get("jobs") or []))
-            for stage in record.get("stages") or []]
+    return [
+        StageView(
+            stage["name"],
+            stage.get("displayName") or stage["name"],
+            stage.get("result"),
+            duration(seconds_of(stage)),
+            stage.get("message"),
+            tuple(_job(job, run_dir) for job in stage.get("jobs") or []),
+        )
+        for stage in record.get("stages") or []
+    ]
 
 
 def _approvals(record: Mapping[str, Any]) -> Approvals | None:
@@ -195,14 +233,38 @@ def _approvals(record: Mapping[str, Any]) -> Approvals | None:
     if not approvals and not checks and not validations:
         return None
     return Approvals(
-        tuple(GateRow(_stamp(a.get("at")),
-                      f"manual validation of job {a['job']}" if a.get("job") else _text(a.get("environment")),
-                      _text(a.get("stage") or "any (queued)"), _text(a.get("decision")), _text(a.get("by")),
-                      _text(a.get("comment"))) for a in approvals),
-        tuple(GateRow(_stamp(v.get("at")), f"{_text(v.get('stage'))}.{_text(v.get('job'))}", "",
-                      _text(v.get("status")), message=_text(v.get("message"))) for v in validations),
-        tuple(GateRow(_stamp(c.get("at")), _text(c.get("environment")), _text(c.get("stage")),
-                      _text(c.get("status")), message=_text(c.get("message"))) for c in checks))
+        tuple(
+            GateRow(
+                _stamp(a.get("at")),
+                f"manual validation of job {a['job']}" if a.get("job") else _text(a.get("environment")),
+                _text(a.get("stage") or "any (queued)"),
+                _text(a.get("decision")),
+                _text(a.get("by")),
+                _text(a.get("comment")),
+            )
+            for a in approvals
+        ),
+        tuple(
+            GateRow(
+                _stamp(v.get("at")),
+                f"{_text(v.get('stage'))}.{_text(v.get('job'))}",
+                "",
+                _text(v.get("status")),
+                message=_text(v.get("message")),
+            )
+            for v in validations
+        ),
+        tuple(
+            GateRow(
+                _stamp(c.get("at")),
+                _text(c.get("environment")),
+                _text(c.get("stage")),
+                _text(c.get("status")),
+                message=_text(c.get("message")),
+            )
+            for c in checks
+        ),
+    )
 
 
 def render_html(data: ReportInput) -> str:
@@ -213,9 +275,16 @@ def render_html(data: ReportInput) -> str:
     return render(
         "report.html.j2",
         title=f"Run {record.get('id')} · {record.get('pipeline')} · {result}",
-        header=_header(record), summary=_summary(record),
-        graph_svg=Markup(data.graph_svg) if data.graph_svg else None, graph_note=_text(data.graph_note),
+        header=_header(record),
+        summary=_summary(record),
+        graph_svg=Markup(data.graph_svg) if data.graph_svg else None,
+        graph_note=_text(data.graph_note),
         timeline=Markup(gantt) if gantt else None,
-        stages=_stages(record, data.run_dir), approvals=_approvals(record),
-        mlflow=data.mlflow, max_items=MAX_METRICS,
-        version=__version__, generated_at=_stamp(data.generated_at), source=data.run_dir / "run.json")
+        stages=_stages(record, data.run_dir),
+        approvals=_approvals(record),
+        mlflow=data.mlflow,
+        max_items=MAX_METRICS,
+        version=__version__,
+        generated_at=_stamp(data.generated_at),
+        source=data.run_dir / "run.json",
+    )

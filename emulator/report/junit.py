@@ -37,10 +37,16 @@ def junit_xml(record: Mapping[str, Any], run_dir: Any) -> str:
             suite.set("timestamp", str(stage["startedAt"]))
         for check in record.get("checks") or []:
             if check.get("stage") == stage["name"] and check.get("status") == "rejected":
-                case = ET.SubElement(suite, "testcase", classname=f"{stage['name']}.checks",
-                                     name=f"environment {check.get('environment')}", time="0")
-                failure = ET.SubElement(case, "failure", message=_clean(str(check.get("message"))),
-                                        type="checks")
+                case = ET.SubElement(
+                    suite,
+                    "testcase",
+                    classname=f"{stage['name']}.checks",
+                    name=f"environment {check.get('environment')}",
+                    time="0",
+                )
+                failure = ET.SubElement(
+                    case, "failure", message=_clean(str(check.get("message"))), type="checks"
+                )
                 failure.text = _clean(str(check.get("message")))
                 counts["tests"] += 1
                 counts["failures"] += 1
@@ -49,22 +55,34 @@ def junit_xml(record: Mapping[str, Any], run_dir: Any) -> str:
                 seconds = float(step.get("seconds") or 0.0)
                 suite_time += seconds
                 name = str(step.get("displayName") or step.get("name"))
-                case = ET.SubElement(suite, "testcase", classname=f"{stage['name']}.{job['name']}", name=name,
-                                     time=f"{seconds:.3f}")
+                case = ET.SubElement(
+                    suite,
+                    "testcase",
+                    classname=f"{stage['name']}.{job['name']}",
+                    name=name,
+                    time=f"{seconds:.3f}",
+                )
                 counts["tests"] += 1
                 result = step.get("result")
                 message = str(step.get("message") or "")
                 if result == "failed":
                     counts["failures"] += 1
                     tail = log_tail(run_dir, step.get("log"), TAIL_LINES)
-                    failure = ET.SubElement(case, "failure", message=_clean(message or "step failed"),
-                                            type="failed")
+                    failure = ET.SubElement(
+                        case, "failure", message=_clean(message or "step failed"), type="failed"
+                    )
                     failure.text = _clean(tail)
                 elif result in ("skipped", "canceled", None):
                     counts["skipped"] += 1
-                    why = {None: "not run" + (" (the run is waiting for an approval)"
-                                              if record.get("status") == "paused" else ""),
-                           "canceled": "canceled"}.get(result, message or "skipped")
+                    why = {
+                        None: "not run"
+                        + (
+                            " (the run is waiting for an approval)"
+                            if record.get("status") == "paused"
+                            else ""
+                        ),
+                        "canceled": "canceled",
+                    }.get(result, message or "skipped")
                     ET.SubElement(case, "skipped", message=_clean(why))
                 issues = [f"{i.get('type')}: {i.get('message')}" for i in step.get("issues") or []]
                 if result == "succeededWithIssues" or issues:

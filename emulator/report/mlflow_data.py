@@ -32,8 +32,8 @@ PLOTS_DIR = "plots"
 
 @dataclass(frozen=True)
 class Plot:
-    path: str                     # artifact path, e.g. plots/roc_curve.png
-    data_uri: str                 # data:image/png;base64,...
+    path: str  # artifact path, e.g. plots/roc_curve.png
+    data_uri: str  # data:image/png;base64,...
 
 
 @dataclass(frozen=True)
@@ -51,17 +51,17 @@ class TrainingRun:
 @dataclass(frozen=True)
 class ModelVersion:
     name: str
-    version: str                  # the Azure version string (azureml.version tag) or MLflow's
+    version: str  # the Azure version string (azureml.version tag) or MLflow's
     run_id: str | None
     tags: Mapping[str, str]
-    found_by: str                 # how it was matched to the pipeline run
+    found_by: str  # how it was matched to the pipeline run
 
 
 @dataclass(frozen=True)
 class MlflowFindings:
     model: ModelVersion | None = None
     runs: tuple[TrainingRun, ...] = ()
-    note: str | None = None       # why nothing (or less) was found
+    note: str | None = None  # why nothing (or less) was found
     tracking_uri: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -109,8 +109,9 @@ def find(home: Path, record: Mapping[str, Any], max_runs: int = 5) -> MlflowFind
     except extras.MissingExtraError as exc:
         return MlflowFindings(note=f"{exc.message} ({exc.hint})", tracking_uri=uri)
     except Exception as exc:  # noqa: BLE001 - a report shows what it can; MLflow raises many kinds
-        return MlflowFindings(note=f"MLflow could not be read ({type(exc).__name__}: {exc})",
-                              tracking_uri=uri)
+        return MlflowFindings(
+            note=f"MLflow could not be read ({type(exc).__name__}: {exc})", tracking_uri=uri
+        )
 
 
 def _find(client: MlflowClient, record: Mapping[str, Any], max_runs: int, uri: str) -> MlflowFindings:
@@ -121,8 +122,11 @@ def _find(client: MlflowClient, record: Mapping[str, Any], max_runs: int, uri: s
     for job_name in job_names if experiments else []:
         safe = job_name.replace("'", "")
         job_runs += client.search_runs(experiments, f"tags.`azureml.job_name` = '{safe}'")
-    model = _match_model(client, versions, str(record.get("id", "")), {r.info.run_id for r in job_runs}) \
-        if versions else None
+    model = (
+        _match_model(client, versions, str(record.get("id", "")), {r.info.run_id for r in job_runs})
+        if versions
+        else None
+    )
     runs: list[Any] = []
     if model is not None and model.run_id:
         runs.append(client.get_run(model.run_id))
@@ -135,8 +139,11 @@ def _find(client: MlflowClient, record: Mapping[str, Any], max_runs: int, uri: s
             window = f"attributes.start_time >= {start}"
             if end:
                 window += f" AND attributes.start_time <= {end}"
-            runs = list(client.search_runs(experiments, window, max_results=max_runs,
-                                           order_by=["attributes.start_time DESC"]))
+            runs = list(
+                client.search_runs(
+                    experiments, window, max_results=max_runs, order_by=["attributes.start_time DESC"]
+                )
+            )
             note = "no output names a model: showing the MLflow runs started while the pipeline ran"
     if versions and model is None:
         note = f"model version {', '.join(versions)} is not in the registry at {uri}"
@@ -145,8 +152,9 @@ def _find(client: MlflowClient, record: Mapping[str, Any], max_runs: int, uri: s
     return MlflowFindings(model, tuple(_training_run(client, r) for r in runs[:max_runs]), note, uri)
 
 
-def _match_model(client: MlflowClient, versions: list[str], run_id: str,
-                 training: set[str]) -> ModelVersion | None:
+def _match_model(
+    client: MlflowClient, versions: list[str], run_id: str, training: set[str]
+) -> ModelVersion | None:
     """The registered version named by the outputs; ties broken by the build tag and the training run."""
     best: tuple[int, int, Any] | None = None
     for mv in client.search_model_versions(max_results=10000):
@@ -163,18 +171,27 @@ def _match_model(client: MlflowClient, versions: list[str], run_id: str,
     mv = best[2]
     tags = dict(mv.tags or {})
     how = {3: "build tag and training run", 2: "build tag", 1: "training run"}.get(best[0], "version only")
-    return ModelVersion(str(mv.name), str(tags.get("azureml.version") or mv.version), mv.run_id,
-                        {k: str(v) for k, v in tags.items() if not k.startswith("azureml.")}, how)
+    return ModelVersion(
+        str(mv.name),
+        str(tags.get("azureml.version") or mv.version),
+        mv.run_id,
+        {k: str(v) for k, v in tags.items() if not k.startswith("azureml.")},
+        how,
+    )
 
 
 def _training_run(client: MlflowClient, run: Any) -> TrainingRun:
     experiment = client.get_experiment(run.info.experiment_id)
     return TrainingRun(
-        run_id=run.info.run_id, name=str(run.info.run_name or run.info.run_id),
+        run_id=run.info.run_id,
+        name=str(run.info.run_name or run.info.run_id),
         experiment=str(experiment.name),
-        status=str(run.info.status), metrics=dict(sorted(run.data.metrics.items())),
-        params=dict(sorted(run.data.params.items())), plots=tuple(_plots(client, run.info.run_id)),
-        job_name=run.data.tags.get("azureml.job_name"))
+        status=str(run.info.status),
+        metrics=dict(sorted(run.data.metrics.items())),
+        params=dict(sorted(run.data.params.items())),
+        plots=tuple(_plots(client, run.info.run_id)),
+        job_name=run.data.tags.get("azureml.job_name"),
+    )
 
 
 def _image_paths(client: MlflowClient, run_id: str, path: str, depth: int = 0) -> Iterable[str]:

@@ -19,10 +19,15 @@ def _number(value: float) -> str:
 
 @cache
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("emulator.report", "templates"), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
-    env.filters["number"] = _number           # metrics: 4 significant digits
+    env = Environment(
+        loader=PackageLoader("emulator.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["number"] = _number  # metrics: 4 significant digits
     env.filters["px"] = lambda value: f"{value:.1f}"  # SVG coordinates
     return env
 

@@ -97,14 +97,20 @@ def _steps(job: Mapping[str, Any], x: Callable[[datetime], float]) -> tuple[Segm
             continue
         name = step.get("displayName") or step.get("name")
         fill = PALETTE.get(step.get("result"), PALETTE[None])[1]
-        segments.append(Segment(x(s0), max(x(s1) - x(s0), 1.0), fill,
-                                f"{name}: {step.get('result')}, {_clock(float(step.get('seconds') or 0))}"))
+        segments.append(
+            Segment(
+                x(s0),
+                max(x(s1) - x(s0), 1.0),
+                fill,
+                f"{name}: {step.get('result')}, {_clock(float(step.get('seconds') or 0))}",
+            )
+        )
     return tuple(segments)
 
 
 def gantt_svg(record: Mapping[str, Any]) -> str | None:
     """The run's jobs on a time axis, or None when nothing has run yet."""
-    items: list[tuple[bool, str, Mapping[str, Any]]] = []   # (is a stage, label, stage or job)
+    items: list[tuple[bool, str, Mapping[str, Any]]] = []  # (is a stage, label, stage or job)
     stamps: list[datetime] = []
     for stage in record.get("stages") or []:
         jobs = [j for j in stage.get("jobs") or [] if _time(j.get("startedAt"))]
@@ -137,18 +143,40 @@ def gantt_svg(record: Mapping[str, Any]) -> str | None:
             result = item.get("result") or ("running" if item.get("state") == "running" else None)
             fill, stroke, _ = PALETTE.get(result, PALETTE[None])
             secs = _clock(max((t1 - t0).total_seconds(), 0.0))
-            bar = Bar(x(t0), max(x(t1) - x(t0), 2.0), fill, stroke, result or "",
-                      f"{label}: {secs}" if stage else f"{label}: {result}, {secs}",
-                      () if stage else _steps(item, x))
+            bar = Bar(
+                x(t0),
+                max(x(t1) - x(t0), 2.0),
+                fill,
+                stroke,
+                result or "",
+                f"{label}: {secs}" if stage else f"{label}: {result}, {secs}",
+                () if stage else _steps(item, x),
+            )
         rows.append(Row(stage, _fit(label, LABEL_W - indent - 8), indent, TOP + i * ROW_H, bar))
-    marks = [Mark(x(max(at, start)), PALETTE["succeeded" if a.get("decision") == "approved" else "failed"][1],
-                  f"{a.get('environment')}: {a.get('decision')} by {a.get('by')} at {a.get('at')}")
-             for a in approvals if (at := _time(a.get("at")))]
+    marks = [
+        Mark(
+            x(max(at, start)),
+            PALETTE["succeeded" if a.get("decision") == "approved" else "failed"][1],
+            f"{a.get('environment')}: {a.get('decision')} by {a.get('by')} at {a.get('at')}",
+        )
+        for a in approvals
+        if (at := _time(a.get("at")))
+    ]
     height = TOP + len(rows) * ROW_H + (ROW_H if approvals else 0) + BOTTOM
     tick = _nice_step(span)
     ticks: list[tuple[float, str]] = []
     while len(ticks) * tick <= span + 1e-9:
         ticks.append((LABEL_W + len(ticks) * tick * scale, _clock(len(ticks) * tick)))
-    return render("timeline.svg.j2", width=LABEL_W + CHART_W + 20, height=height, font=FONT, top=TOP,
-                  bottom=BOTTOM, bar_h=BAR_H, ticks=ticks, rows=rows,
-                  approvals=marks, approvals_y=TOP + len(rows) * ROW_H)
+    return render(
+        "timeline.svg.j2",
+        width=LABEL_W + CHART_W + 20,
+        height=height,
+        font=FONT,
+        top=TOP,
+        bottom=BOTTOM,
+        bar_h=BAR_H,
+        ticks=ticks,
+        rows=rows,
+        approvals=marks,
+        approvals_y=TOP + len(rows) * ROW_H,
+    )

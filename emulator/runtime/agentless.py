@@ -66,6 +66,7 @@ class AgentlessStep(Protocol):
 
     def context(self, agent: bool = True) -> StepContext: ...
 
+
 WAITING = "waiting"  # a step's outcome while it waits for a person: its job waits, the run pauses
 POLL_SECONDS = 0.1
 

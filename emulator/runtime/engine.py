@@ -216,9 +216,7 @@ class Engine:
                 data["status"] = PAUSED
                 data["result"] = PAUSED
                 self.run.save()
-                self.run.event(
-                    "paused", stage=(data.get("waiting") or {}).get("stage")
-                )
+                self.run.event("paused", stage=(data.get("waiting") or {}).get("stage"))
                 return PAUSED
             self._cancel_rest()
             result = cond.worst(s["result"] for s in stages)
@@ -317,8 +315,10 @@ class Engine:
 
     def _wake_on_cancel(self) -> None:
         """A cancel (or a stop) reaches the stages that wait: each is looked at once more."""
-        if self.cancellation.requested and not self._canceled_seen or (
-            self.cancellation.aborted and not self._aborted_seen
+        if (
+            self.cancellation.requested
+            and not self._canceled_seen
+            or (self.cancellation.aborted and not self._aborted_seen)
         ):
             self._canceled_seen = self.cancellation.requested
             self._aborted_seen = self.cancellation.aborted
@@ -504,9 +504,7 @@ class Engine:
             hint="the pipeline changed since the run was queued",
         )
 
-    def _expand_dynamic_matrix(
-        self, stage: Stage, job: Job, srec: StageRecord, jrec: JobRecord
-    ) -> bool:
+    def _expand_dynamic_matrix(self, stage: Stage, job: Job, srec: StageRecord, jrec: JobRecord) -> bool:
         """`matrix: $[ ... ]`: evaluated once its dependencies are done; the legs replace the placeholder."""
         assert job.matrix_expression is not None
         try:

@@ -15,8 +15,9 @@ class Reporter(Protocol):
     def job_finished(self, stage: Stage, job: Job, result: str) -> None: ...
     def step_started(self, stage: Stage, job: Job, step: Step) -> None: ...
     def step_line(self, stage: Stage, job: Job, step: Step, line: str, kind: str) -> None: ...
-    def step_finished(self, stage: Stage, job: Job, step: Step, result: str, seconds: float,
-                      message: str | None) -> None: ...
+    def step_finished(
+        self, stage: Stage, job: Job, step: Step, result: str, seconds: float, message: str | None
+    ) -> None: ...
     def gate(self, stage: Stage, outcome: GateOutcome) -> None: ...
 
 
@@ -41,8 +42,9 @@ class SilentReporter:
     def step_line(self, stage: Stage, job: Job, step: Step, line: str, kind: str) -> None:
         pass
 
-    def step_finished(self, stage: Stage, job: Job, step: Step, result: str, seconds: float,
-                      message: str | None) -> None:
+    def step_finished(
+        self, stage: Stage, job: Job, step: Step, result: str, seconds: float, message: str | None
+    ) -> None:
         pass
 
     def gate(self, stage: Stage, outcome: GateOutcome) -> None:

@@ -67,8 +67,11 @@ def stop_leftovers(run: Run, home: Path, stage: str, jrec: JobRecord) -> None:
             pid = int(event.get("pid") or 0)
             if pid > 0 and process_alive(pid, marker):
                 groups.add(pid)
-    wanted = {marker.encode(), f"MLOPS_HOME={home}".encode(),
-              f"{ATTEMPT_MARKER}={stage}/{jrec['name']}/{jrec.get('attempt')}".encode()}
+    wanted = {
+        marker.encode(),
+        f"MLOPS_HOME={home}".encode(),
+        f"{ATTEMPT_MARKER}={stage}/{jrec['name']}/{jrec.get('attempt')}".encode(),
+    }
     proc = Path("/proc")
     for entry in proc.iterdir() if proc.is_dir() else ():
         try:

@@ -556,8 +556,14 @@ class _StepState:
         hook = [s.step for s in self.runner.rjob.steps if s.hook == self.rstep.hook]
         checkouts = [s for s in hook if s.task == "checkout" and (s.checkout or "").lower() != "none"]
         ws = self.runner.workspace
-        plan = plan_checkout(step, ws, options.repo_root, self.services.repositories,
-                             options.repositories, multiple=len(checkouts) > 1)
+        plan = plan_checkout(
+            step,
+            ws,
+            options.repo_root,
+            self.services.repositories,
+            options.repositories,
+            multiple=len(checkouts) > 1,
+        )
         for name, value in plan.variables.items():
             self.runner.base.set(name, value, readonly=True)
             self.variables.set(name, value, readonly=True)

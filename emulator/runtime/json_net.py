@@ -21,7 +21,7 @@ def lenient_json(text: str) -> Any:
             end = i + 1
             while end < len(text) and text[end] != '"':
                 end += 2 if text[end] == "\\" else 1
-            out.append(text[i:end + 1])
+            out.append(text[i : end + 1])
             i = end + 1
         elif c == "'":
             end = i + 1

@@ -39,14 +39,19 @@ def load(path: Path | None) -> dict[str, Path]:
     doc = load_file(path, display=display, text_scalars=True)
     root = doc.get("repositories") if isinstance(doc, YMap) else None
     if not isinstance(root, YMap) or any(k != "repositories" for k in doc):
-        raise ConfigError(f"{display} must hold one mapping, 'repositories:'",
-                          location_of(doc) or Location(display, 1, 1),
-                          expected="repositories:\n  ALIAS: path/to/folder")
+        raise ConfigError(
+            f"{display} must hold one mapping, 'repositories:'",
+            location_of(doc) or Location(display, 1, 1),
+            expected="repositories:\n  ALIAS: path/to/folder",
+        )
     out: dict[str, Path] = {}
     for alias, folder in root.items():
         if not isinstance(folder, str) or not folder.strip():
-            raise ConfigError(f"Repository '{alias}' in {display} needs a folder", root.key_loc(alias),
-                              expected=f"{alias}: path/to/folder")
+            raise ConfigError(
+                f"Repository '{alias}' in {display} needs a folder",
+                root.key_loc(alias),
+                expected=f"{alias}: path/to/folder",
+            )
         out[str(alias)] = (path.parent / folder).resolve()
     return out
 
@@ -76,8 +81,9 @@ def checkout_folders(pipeline: Pipeline, mapping: Mapping[str, Path]) -> dict[st
     return out
 
 
-def check_checkouts(pipeline: Pipeline,
-                    mapping: Mapping[str, Path]) -> tuple[list[MlopsError], list[MlopsError]]:
+def check_checkouts(
+    pipeline: Pipeline, mapping: Mapping[str, Path]
+) -> tuple[list[MlopsError], list[MlopsError]]:
     """Located problems of checkout steps: (undeclared repositories, which the service refuses;
     repositories with no local folder, which only stop a local run)."""
     undeclared: list[MlopsError] = []
@@ -94,22 +100,33 @@ def check_checkouts(pipeline: Pipeline,
                 repo = pipeline.repositories.get(key)
                 if repo is None:
                     declared = [r.alias for r in pipeline.repositories.values()]
-                    undeclared.append(PipelineError(  # the service's words [Azure/sap-automation#478]
-                        f"Checkout of repository '{target}' is not supported. Only 'self', 'none', or a "
-                        "repository alias are supported.",
-                        step.location,
-                        hint=did_you_mean(target, declared) or f"declare it under resources.repositories "
-                        f"with 'repository: {target}', or use checkout: git://Project/Repo"))
+                    undeclared.append(
+                        PipelineError(  # the service's words [Azure/sap-automation#478]
+                            f"Checkout of repository '{target}' is not supported. Only 'self', 'none', or a "
+                            "repository alias are supported.",
+                            step.location,
+                            hint=did_you_mean(target, declared)
+                            or f"declare it under resources.repositories "
+                            f"with 'repository: {target}', or use checkout: git://Project/Repo",
+                        )
+                    )
                     continue
                 folder = folder_of(repo, mapping)
                 if folder is None:
-                    unmapped.append(PipelineError(
-                        f"Repository '{repo.alias}' ({repo.name}) is checked out but has no local folder",
-                        step.location,
-                        hint=f"add {repo_flag(repo)} (or list it in {FILE_NAME}); the emulator never "
-                        "fetches repositories"))
+                    unmapped.append(
+                        PipelineError(
+                            f"Repository '{repo.alias}' ({repo.name}) is checked out but has no local folder",
+                            step.location,
+                            hint=f"add {repo_flag(repo)} (or list it in {FILE_NAME}); the emulator never "
+                            "fetches repositories",
+                        )
+                    )
                 elif not folder.is_dir():
-                    unmapped.append(PipelineError(
-                        f"Repository '{repo.alias}' maps to {folder}, which is not a folder", step.location,
-                        hint=f"fix {repo_flag(repo)} or {FILE_NAME}"))
+                    unmapped.append(
+                        PipelineError(
+                            f"Repository '{repo.alias}' maps to {folder}, which is not a folder",
+                            step.location,
+                            hint=f"fix {repo_flag(repo)} or {FILE_NAME}",
+                        )
+                    )
     return undeclared, unmapped

@@ -95,8 +95,11 @@ class RunVariables:
 
     def queue_time_warnings(self) -> None:
         """Queue-time values lose to YAML-defined ones [DOC variables.md "Allow at queue time"]."""
-        scopes = [self.pipeline.variables, *(s.variables for s in self.pipeline.stages),
-                  *(j.variables for s in self.pipeline.stages for j in s.jobs)]
+        scopes = [
+            self.pipeline.variables,
+            *(s.variables for s in self.pipeline.stages),
+            *(j.variables for s in self.pipeline.stages for j in s.jobs),
+        ]
         yaml_names = {v.name.lower() for scope in scopes for v in scope if not isinstance(v, VariableGroup)}
         warnings = self.run.data.setdefault("warnings", [])
         for name in self.options.queue_variables:

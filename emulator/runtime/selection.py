@@ -127,8 +127,7 @@ def phase_deselected(srec: Mapping[str, Any], phase: str) -> bool:
 def gating_environments(stage: Stage, srec: Mapping[str, Any]) -> list[Environment]:
     """The environments whose checks gate the stage: those of the jobs that will run."""
     return [
-        j.environment for j in stage.jobs
-        if j.environment is not None and not phase_deselected(srec, j.name)
+        j.environment for j in stage.jobs if j.environment is not None and not phase_deselected(srec, j.name)
     ]
 
 

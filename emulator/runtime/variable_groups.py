@@ -96,8 +96,13 @@ class VariableGroups:
     def secrets(self, refs: tuple[VariableGroup, ...]) -> list[str]:
         """The secret values of the named groups (masked from a run's first line on)."""
         found = [self.get(ref.name) for ref in refs]
-        return [value for group in found if group is not None
-                for _, value, secret in self.values(group) if secret and value]
+        return [
+            value
+            for group in found
+            if group is not None
+            for _, value, secret in self.values(group)
+            if secret and value
+        ]
 
 
 NONE = VariableGroups({}, None)
@@ -112,9 +117,11 @@ def missing_message(groups: VariableGroups, name: str) -> str:
 def missing_hint(groups: VariableGroups, name: str) -> str:
     close = did_you_mean(name, [g.name for g in groups.groups.values()])
     where = groups.source or f"{FILE_NAME} beside the pipeline or in mlops_pipelines/"
-    return close or (f"Azure DevOps keeps variable groups in Pipelines > Library; define '{name}' under "
-                     f"variableGroups: in {where} (mlops init PIPELINE writes one with every variable "
-                     "the pipeline reads)")
+    return close or (
+        f"Azure DevOps keeps variable groups in Pipelines > Library; define '{name}' under "
+        f"variableGroups: in {where} (mlops init PIPELINE writes one with every variable "
+        "the pipeline reads)"
+    )
 
 
 def find_file(pipeline: Path, repo_root: Path) -> Path | None:
@@ -129,8 +136,11 @@ def load(path: Path | None) -> VariableGroups:
     display = display_path(path)
     doc = load_file(path, display=display, text_scalars=True)
     if doc is None:
-        raise ConfigError(f"{display} is empty", Location(display, 1, 1),
-                          expected="variableGroups:\n  NAME:\n    variables:\n      X: value")
+        raise ConfigError(
+            f"{display} is empty",
+            Location(display, 1, 1),
+            expected="variableGroups:\n  NAME:\n    variables:\n      X: value",
+        )
     _validate(doc, display)
     groups: dict[str, GroupConfig] = {}
     root = doc["variableGroups"]
@@ -141,8 +151,9 @@ def load(path: Path | None) -> VariableGroups:
         items = declared if isinstance(declared, YMap) else YMap(loc)
         variables = tuple(_variable(str(k), v, items.key_loc(k)) for k, v in items.items())
         description = body.get("description")
-        groups[str(name).lower()] = GroupConfig(str(name), str(description) if description else None,
-                                                variables, loc)
+        groups[str(name).lower()] = GroupConfig(
+            str(name), str(description) if description else None, variables, loc
+        )
     return VariableGroups(groups, display, str(path.resolve()))
 
 
@@ -171,12 +182,20 @@ def _typed(value: Any) -> Any:
 
 
 def _validate(doc: Any, display: str) -> None:
-    schemacheck.check(doc, SCHEMA_PATH, display, "variable groups file",
-                      "see emulator/runtime/variable-groups.schema.json and the README's variable-groups.yml "
-                      "section", data=_typed(doc))
+    schemacheck.check(
+        doc,
+        SCHEMA_PATH,
+        display,
+        "variable groups file",
+        "see emulator/runtime/variable-groups.schema.json and the README's variable-groups.yml section",
+        data=_typed(doc),
+    )
 
 
 def check_defined(groups: VariableGroups, names: list[tuple[str, Location]]) -> list[MlopsError]:
     """A located error for each `- group:` the file does not define (validate shows them as warnings)."""
-    return [RunError(missing_message(groups, name), loc, hint=missing_hint(groups, name))
-            for name, loc in names if groups.get(name) is None]
+    return [
+        RunError(missing_message(groups, name), loc, hint=missing_hint(groups, name))
+        for name, loc in names
+        if groups.get(name) is None
+    ]

@@ -102,8 +102,10 @@ class VariableSet:
         key = name.lower()
         if location is not None:
             self.locations[key] = location
-        if self.values.get(key) == value and (not secret or key in self.secrets) and (
-            not readonly or key in self.readonly
+        if (
+            self.values.get(key) == value
+            and (not secret or key in self.secrets)
+            and (not readonly or key in self.readonly)
         ):
             return  # unchanged: keep the cache of expanded values
         self.values[key] = value

@@ -73,8 +73,14 @@ class Checkout:
     notes: tuple[str, ...] = field(default=())
 
 
-def plan_checkout(step: Step, ws: Workspace, self_root: Path, repositories: Mapping[str, Repository],
-                  folders: Mapping[str, Path], multiple: bool) -> Checkout:
+def plan_checkout(
+    step: Step,
+    ws: Workspace,
+    self_root: Path,
+    repositories: Mapping[str, Repository],
+    folders: Mapping[str, Path],
+    multiple: bool,
+) -> Checkout:
     """Where the repository a checkout step names comes from and goes to, and what changes.
 
     `folders`: local folders of repositories by lower-case alias (`--repo`, repositories.yml);
@@ -88,9 +94,11 @@ def plan_checkout(step: Step, ws: Workspace, self_root: Path, repositories: Mapp
         repo = repositories.get(checkout_key(target))
         source_or_none = folders.get(checkout_key(target))
         if repo is None or source_or_none is None:
-            raise RunError(f"Repository '{target}' has no local folder", step.location,
-                           hint=f"map it with {repo_flag(repo or target)} (the emulator never fetches "
-                                "repositories)")
+            raise RunError(
+                f"Repository '{target}' has no local folder",
+                step.location,
+                hint=f"map it with {repo_flag(repo or target)} (the emulator never fetches repositories)",
+            )
         source, folder = source_or_none, repo.folder
         ref = target.partition("@")[2] if target.lower().startswith("git://") else repo.ref
         if ref:
@@ -99,9 +107,12 @@ def plan_checkout(step: Step, ws: Workspace, self_root: Path, repositories: Mapp
     if path not in (None, ""):
         dest = Path(os.path.normpath(ws.root / str(path)))
         if not dest.is_relative_to(ws.root) or dest == ws.root:
-            raise RunError(f"Input path '{path}' should resolve to a directory under '{ws.root}', current "
-                           f"resolved path '{dest}'.", step.location,
-                           hint="checkout paths are relative to $(Agent.BuildDirectory) and stay inside it")
+            raise RunError(
+                f"Input path '{path}' should resolve to a directory under '{ws.root}', current "
+                f"resolved path '{dest}'.",
+                step.location,
+                hint="checkout paths are relative to $(Agent.BuildDirectory) and stay inside it",
+            )
     elif multiple:
         dest = ws.sources / folder
     else:
@@ -165,8 +176,9 @@ def _walk(root: Path) -> list[str]:
     return found
 
 
-def copy_repository(repo_root: Path, dest: Path, location: Location | None,
-                    exclude: Sequence[Path] = ()) -> int:
+def copy_repository(
+    repo_root: Path, dest: Path, location: Location | None, exclude: Sequence[Path] = ()
+) -> int:
     """Copy the repository's files into dest; returns how many were copied. Links are checked before
     anything is copied and recreated as relative links to the copy, so none leads back to the original."""
     root = Path(os.path.realpath(repo_root))
@@ -176,9 +188,12 @@ def copy_repository(repo_root: Path, dest: Path, location: Location | None,
         if (repo_root / rel).is_symlink():
             real = Path(os.path.realpath(repo_root / rel))
             if not real.is_relative_to(root):
-                raise RunError(f"{rel} in {repo_root} is a symbolic link to {real}, outside the repository",
-                               location, hint="a checkout brings only the repository's own files; replace "
-                                              "the link with the file it points to")
+                raise RunError(
+                    f"{rel} in {repo_root} is a symbolic link to {real}, outside the repository",
+                    location,
+                    hint="a checkout brings only the repository's own files; replace "
+                    "the link with the file it points to",
+                )
             links[rel] = real.relative_to(root)
     count = 0
     for rel in files:

@@ -102,12 +102,14 @@ def replay(path: Path, data: dict[str, Any], since: int, home: Path, key: str, r
             continue  # already in the snapshot (a kill between the snapshot and clearing the journal)
         authentic = keys.verify(home, key, _canonical(entry).encode(), signature)
         if not authentic or entry.get("run") != run_id or number != seq + 1:
-            return Replay(seq, f"the journal {path} was changed outside mlops (line {index + 1})", False,
-                          len(raw))
+            return Replay(
+                seq, f"the journal {path} was changed outside mlops (line {index + 1})", False, len(raw)
+            )
         try:
             apply(data, entry.get("ops") or ())
         except (KeyError, IndexError, TypeError, ValueError):
-            return Replay(seq, f"the journal {path} does not fit its record (line {index + 1})", False,
-                          len(raw))
+            return Replay(
+                seq, f"the journal {path} does not fit its record (line {index + 1})", False, len(raw)
+            )
         seq = number
     return Replay(seq, None, False, len(raw))

@@ -103,13 +103,19 @@ class Run:
         try:
             raw = self.pipeline_file.read_bytes()
         except FileNotFoundError:
-            raise RunError(f"Refusing to run {self.id}: the expanded pipeline {self.pipeline_file} was "
-                           "removed outside mlops", Location(str(self.pipeline_file))) from None
+            raise RunError(
+                f"Refusing to run {self.id}: the expanded pipeline {self.pipeline_file} was "
+                "removed outside mlops",
+                Location(str(self.pipeline_file)),
+            ) from None
         expected = self.data.get("pipelineDigest")
         if expected and hashlib.sha256(raw).hexdigest() != expected:
-            raise RunError(f"Refusing to run {self.id}: the expanded pipeline {self.pipeline_file} was "
-                           "changed outside mlops", Location(str(self.pipeline_file)),
-                           hint="runs are changed only through mlops; start a new run with mlops run")
+            raise RunError(
+                f"Refusing to run {self.id}: the expanded pipeline {self.pipeline_file} was "
+                "changed outside mlops",
+                Location(str(self.pipeline_file)),
+                hint="runs are changed only through mlops; start a new run with mlops run",
+            )
         return raw.decode("utf-8")
 
     @property
@@ -139,13 +145,19 @@ class Run:
         line of their size; without, or once the journal is as large as the snapshot, a new snapshot."""
         with self.lock:
             if self.problem:
-                raise RunError(f"Refusing to write run {self.id}: {self.problem}",
-                               Location(str(self.record_path)),
-                               hint="runs are changed only through mlops; start a new run with mlops run")
+                raise RunError(
+                    f"Refusing to write run {self.id}: {self.problem}",
+                    Location(str(self.record_path)),
+                    hint="runs are changed only through mlops; start a new run with mlops run",
+                )
             self.data["updatedAt"] = utc_now()
             paths = [self._path_of(part) for part in parts]
-            if (not parts or self._needs_snapshot or None in paths
-                    or self._journal_bytes >= max(MIN_SNAPSHOT_BYTES, self._snapshot_bytes)):
+            if (
+                not parts
+                or self._needs_snapshot
+                or None in paths
+                or self._journal_bytes >= max(MIN_SNAPSHOT_BYTES, self._snapshot_bytes)
+            ):
                 self._snapshot()
                 return
             ops: list[journal.Op] = []
@@ -307,8 +319,9 @@ def check_id(run_id: str) -> str:
     reaches outside the state folder."""
     text = str(run_id).strip()
     if not text.isdigit() or not text.isascii():
-        raise RunError(f"'{run_id}' is not a run id", None,
-                       expected="the number of a run, as mlops runs list shows it")
+        raise RunError(
+            f"'{run_id}' is not a run id", None, expected="the number of a run, as mlops runs list shows it"
+        )
     return str(int(text))
 
 

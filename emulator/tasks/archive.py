@@ -31,12 +31,18 @@ def archive_files(ctx: StepContext) -> TaskOutcome:
     root = ctx.path_input("rootFolderOrFile", _default(ctx, "Build.BinariesDirectory"))
     assert root is not None
     if not root.exists():
-        raise PipelineError(f"Folder or file '{root}' does not exist", ctx.location,
-                            hint="rootFolderOrFile is relative to $(System.DefaultWorkingDirectory)")
+        raise PipelineError(
+            f"Folder or file '{root}' does not exist",
+            ctx.location,
+            hint="rootFolderOrFile is relative to $(System.DefaultWorkingDirectory)",
+        )
     kind = (ctx.input("archiveType", "zip") or "zip").lower()
     if kind not in ("zip", "tar"):
-        raise PipelineError(f"archiveType '{kind}' needs 7-Zip, which the emulator does not have",
-                            ctx.location, expected="zip or tar")
+        raise PipelineError(
+            f"archiveType '{kind}' needs 7-Zip, which the emulator does not have",
+            ctx.location,
+            expected="zip or tar",
+        )
     build_id = ctx.variable("Build.BuildId") or "1"
     staging = _default(ctx, "Build.ArtifactStagingDirectory", f"/{build_id}.zip")
     target = ctx.path_input("archiveFile", staging)

@@ -76,8 +76,10 @@ def publish_code_coverage(ctx: StepContext) -> TaskOutcome:
         return TaskOutcome("failed", "The code coverage results are empty.")
     tool = ctx.input("codeCoverageTool")
     if tool and summaries and tool.lower() != summaries[0]["tool"].lower():
-        ctx.emit(f"##vso[task.logissue type=warning]codeCoverageTool is {tool} but "
-                 f"{summaries[0]['file']} is a {summaries[0]['tool']} file")
+        ctx.emit(
+            f"##vso[task.logissue type=warning]codeCoverageTool is {tool} but "
+            f"{summaries[0]['file']} is a {summaries[0]['tool']} file"
+        )
     data = {
         "files": [s["file"] for s in summaries],
         "linesCovered": covered,

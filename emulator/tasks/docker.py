@@ -43,8 +43,11 @@ def _daemon(ctx: StepContext) -> None:
 def _images(ctx: StepContext) -> list[str]:
     repository = (ctx.input("repository") or "").strip().lower()
     if not repository:
-        raise PipelineError(f"{ctx.task} needs a repository to name the image", ctx.location,
-                            hint="add 'repository: my-image' under the step's inputs")
+        raise PipelineError(
+            f"{ctx.task} needs a repository to name the image",
+            ctx.location,
+            hint="add 'repository: my-image' under the step's inputs",
+        )
     build_id = ctx.variable("Build.BuildId") or "1"
     tags = [t.strip() for t in (ctx.input("tags") or build_id).replace(",", "\n").splitlines() if t.strip()]
     return [f"{repository}:{tag}" for tag in tags]
@@ -69,8 +72,11 @@ def docker(ctx: StepContext) -> TaskOutcome:
     command = ctx.input("command", "buildAndPush") or "buildAndPush"
     match = next((c for c in COMMANDS if c.lower() == command.lower()), None)
     if match is None:
-        raise PipelineError(f"command '{command}' is not valid for {ctx.task}", ctx.location,
-                            expected="one of: " + ", ".join(COMMANDS))
+        raise PipelineError(
+            f"command '{command}' is not valid for {ctx.task}",
+            ctx.location,
+            expected="one of: " + ", ".join(COMMANDS),
+        )
     if match in ("login", "logout"):
         ctx.log(f"docker {match}: there is no container registry to reach locally; nothing to do")
         return TaskOutcome("succeeded")
@@ -87,7 +93,9 @@ def docker(ctx: StepContext) -> TaskOutcome:
         missing = ctx.run(["docker", "image", "inspect", image], ctx.sources_dir, ctx.env).exit_code != 0
         if missing:
             return TaskOutcome("failed", f"An image does not exist locally with the tag: {image}")
-    message = (f"Not pushed: no container registry is reachable from the emulator; "
-               f"{', '.join(images)} stay(s) in the local daemon")
+    message = (
+        f"Not pushed: no container registry is reachable from the emulator; "
+        f"{', '.join(images)} stay(s) in the local daemon"
+    )
     ctx.emit(f"##vso[task.logissue type=warning]{message}")
     return TaskOutcome("succeededWithIssues", message, data={"images": images})

@@ -37,10 +37,14 @@ class Expanded:
     extends: tuple[str, ...] = field(default=())
 
 
-def expand_pipeline(path: Path, parameters: Mapping[str, str] | None = None,
-                    repos: Mapping[str, Path] | None = None,
-                    predefined: Mapping[str, str] | None = None,
-                    repo_root: Path | None = None, files: FileProvider | None = None) -> Expanded:
+def expand_pipeline(
+    path: Path,
+    parameters: Mapping[str, str] | None = None,
+    repos: Mapping[str, Path] | None = None,
+    predefined: Mapping[str, str] | None = None,
+    repo_root: Path | None = None,
+    files: FileProvider | None = None,
+) -> Expanded:
     """Expand a pipeline file the way the service does before a run starts.
 
     `parameters`: runtime parameter values (`-p NAME=VALUE`); `repos`: local folders of the
@@ -59,8 +63,15 @@ def expand_pipeline(path: Path, parameters: Mapping[str, str] | None = None,
         raise expand_error(err, Location(display, 1, 1)) from None
 
 
-def _expand(path: Path, display: str, parameters: Mapping[str, str] | None, repos: Mapping[str, Path] | None,
-            predefined: Mapping[str, str] | None, repo_root: Path | None, files: FileProvider) -> Expanded:
+def _expand(
+    path: Path,
+    display: str,
+    parameters: Mapping[str, str] | None,
+    repos: Mapping[str, Path] | None,
+    predefined: Mapping[str, str] | None,
+    repo_root: Path | None,
+    files: FileProvider,
+) -> Expanded:
     root_dir = (repo_root or find_repo_root(path)).resolve()
     if not path.is_relative_to(root_dir):
         root_dir = path.parent
@@ -69,19 +80,27 @@ def _expand(path: Path, display: str, parameters: Mapping[str, str] | None, repo
     top = root_file(path, self_repo)
     doc = refs.load(top, Location(display), count=False)
     if doc is None:
-        raise TemplateError("The pipeline file is empty", Location(display, 1, 1),
-                            expected="a mapping with stages:, jobs:, steps: or extends:")
+        raise TemplateError(
+            "The pipeline file is empty",
+            Location(display, 1, 1),
+            expected="a mapping with stages:, jobs:, steps: or extends:",
+        )
     if not isinstance(doc, YMap):
-        raise TemplateError("A pipeline file must be a mapping (stages:, jobs:, steps: or extends:)",
-                            location_of(doc) or Location(display, 1, 1))
+        raise TemplateError(
+            "A pipeline file must be a mapping (stages:, jobs:, steps: or extends:)",
+            location_of(doc) or Location(display, 1, 1),
+        )
     expander = Expander(refs)
     expander.check_file(doc, str(path))
     if "extends" in doc:
         for key in doc:
             if key in _ROOT_BODIES:
-                raise TemplateError(f"Unexpected value '{key}'", doc.key_locs.get(key, doc.loc),
-                                    hint="a pipeline that extends a template gets its stages, jobs or steps "
-                                         "from that template")
+                raise TemplateError(
+                    f"Unexpected value '{key}'",
+                    doc.key_locs.get(key, doc.loc),
+                    hint="a pipeline that extends a template gets its stages, jobs or steps "
+                    "from that template",
+                )
     resources = doc.get("resources")
     if isinstance(resources, dict):
         refs.declare_repositories(resources.get("repositories"))
@@ -101,5 +120,11 @@ def _expand(path: Path, display: str, parameters: Mapping[str, str] | None, repo
     for key, value in own.items():
         result[key] = value
         result.key_locs[key] = own.key_locs.get(key, doc.loc)
-    return Expanded(result, values, tuple(dict.fromkeys(expander.used_files)), path, root_dir,
-                    tuple(expander.extends_files))
+    return Expanded(
+        result,
+        values,
+        tuple(dict.fromkeys(expander.used_files)),
+        path,
+        root_dir,
+        tuple(expander.extends_files),
+    )

@@ -23,8 +23,8 @@ class Directive:
 
     kind: str
     expression: str = ""
-    offset: int = 0        # where `expression` starts in the key text
-    variable: str = ""     # the `each` loop variable
+    offset: int = 0  # where `expression` starts in the key text
+    variable: str = ""  # the `each` loop variable
 
 
 def expression_units(text: str) -> list[tuple[str, int]]:
@@ -81,27 +81,43 @@ def directive_of(key: str, loc: Location) -> Directive | None:
         return Directive(keyword, inner[start:].rstrip(), base + start)
     if keyword in ("else", "insert"):
         if rest:
-            raise TemplateError(f"Exactly 0 parameter(s) were expected following the directive '{keyword}'. "
-                                f"Actual parameter count: {len(rest)}", loc,
-                                hint="write `${{ elseif <condition> }}` for a further condition"
-                                if keyword == "else" else "`${{ insert }}` takes no parameters")
+            raise TemplateError(
+                f"Exactly 0 parameter(s) were expected following the directive '{keyword}'. "
+                f"Actual parameter count: {len(rest)}",
+                loc,
+                hint="write `${{ elseif <condition> }}` for a further condition"
+                if keyword == "else"
+                else "`${{ insert }}` takes no parameters",
+            )
         return Directive(keyword)
     if len(rest) != 3:
-        raise TemplateError("Exactly 3 parameter(s) were expected following the directive 'each'. "
-                            f"Actual parameter count: {len(rest)}", loc,
-                            expected="${{ each <identifier> in <collection> }}")
+        raise TemplateError(
+            "Exactly 3 parameter(s) were expected following the directive 'each'. "
+            f"Actual parameter count: {len(rest)}",
+            loc,
+            expected="${{ each <identifier> in <collection> }}",
+        )
     (name, name_offset), (word, word_offset), (collection, coll_offset) = rest
     if word != "in":
-        raise TemplateError(f"The value '{word}' is unexpected. The expected format of an 'each' expression "
-                            "is: ${ each <identifier> in <value> }", loc.shifted(base + word_offset),
-                            hint="the separator is the lower-case word 'in'")
+        raise TemplateError(
+            f"The value '{word}' is unexpected. The expected format of an 'each' expression "
+            "is: ${ each <identifier> in <value> }",
+            loc.shifted(base + word_offset),
+            hint="the separator is the lower-case word 'in'",
+        )
     if name.lower() in BUILTINS:
-        raise TemplateError(f"Expected '(' to follow a function: '{name}'", loc.shifted(base + name_offset),
-                            hint="a loop variable can't be named like a function")
+        raise TemplateError(
+            f"Expected '(' to follow a function: '{name}'",
+            loc.shifted(base + name_offset),
+            hint="a loop variable can't be named like a function",
+        )
     if not _IDENTIFIER.match(name):
-        raise TemplateError(f"The value '{name}' is unexpected. The expected format of an 'each' expression "
-                            "is: ${ each <identifier> in <value> }", loc.shifted(base + name_offset),
-                            expected="a name of letters, digits and '_', not starting with a digit")
+        raise TemplateError(
+            f"The value '{name}' is unexpected. The expected format of an 'each' expression "
+            "is: ${ each <identifier> in <value> }",
+            loc.shifted(base + name_offset),
+            expected="a name of letters, digits and '_', not starting with a digit",
+        )
     return Directive("each", collection, base + coll_offset, name)
 
 
@@ -112,6 +128,7 @@ def is_directive_text(value: str) -> bool:
     inner = value[3:-2].strip()
     word = inner.split(None, 1)[0] if inner else ""
     return word in KEYWORDS
+
 
 def first_directive(node: Any) -> Location | None:
     if isinstance(node, dict):

@@ -50,8 +50,13 @@ from emulator.yamlio import DIRECTIVE_DUPLICATE_MARK, YMap, YSeq, YStr, location
 
 __all__ = ["Expander", "Frame", "Scope", "VariableLayer", "expand_error", "merge_extended"]
 
-LIST_KINDS = {"stages": "stages", "jobs": "jobs", "phases": "jobs", "steps": "steps",
-              "variables": "variables"}
+LIST_KINDS = {
+    "stages": "stages",
+    "jobs": "jobs",
+    "phases": "jobs",
+    "steps": "steps",
+    "variables": "variables",
+}
 """Lists whose items may be `- template:` references, by key [SCHEMA stage/job/phase/step/variable]."""
 RECIPE_TEMPLATE_NAMES = ("template.yml", "template.yaml")  # a recipe's schema.json describes these
 MAX_NODES = 1_000_000
@@ -66,6 +71,7 @@ pipeline that would pass it is refused before it is built, whatever the size of 
 
 
 # ---- the expander ---------------------------------------------------------------------------
+
 
 @dataclass
 class Expander:
@@ -112,9 +118,12 @@ class Expander:
         elif isinstance(node, str) and "${{" in node:
             sloc = location_of(node) or loc or Location("<unknown>")
             if is_directive_text(node):
-                raise TemplateError(f"Unexpected value '{clip(str(node))}'", sloc,
-                                    hint="directives (if, elseif, else, each, insert) only work as mapping "
-                                         "keys: end the line with ':' and indent what it applies to")
+                raise TemplateError(
+                    f"Unexpected value '{clip(str(node))}'",
+                    sloc,
+                    hint="directives (if, elseif, else, each, insert) only work as mapping "
+                    "keys: end the line with ':' and indent what it applies to",
+                )
             self._parse_all(node, sloc)
 
     def _parse_all(self, text: str, loc: Location) -> None:
@@ -160,8 +169,11 @@ class Expander:
         segments = self.segments(text, loc)
         if len(segments) == 1 and segments[0].kind == "expr":
             if is_directive_text(text):
-                raise TemplateError(f"Unexpected value '{clip(str(text))}'", loc or scope.file_location(),
-                                    hint="directives only work as mapping keys")
+                raise TemplateError(
+                    f"Unexpected value '{clip(str(text))}'",
+                    loc or scope.file_location(),
+                    hint="directives only work as mapping keys",
+                )
             value = self.evaluate(segments[0].text, scope, hole_location(text, segments[0].offset, loc))
             if isinstance(value, dict | list):
                 return value
@@ -176,9 +188,12 @@ class Expander:
             value = self.evaluate(seg.text, scope, sloc)
             if isinstance(value, dict | list):
                 kind = "Array" if isinstance(value, list) else "Object"
-                raise ExpressionError(f"Unable to convert from {kind} to String. Value: {kind}", sloc,
-                                      hint="a list or mapping can only be inserted as a whole value "
-                                           "(the scalar must be exactly one ${{ }}, without text around it)")
+                raise ExpressionError(
+                    f"Unable to convert from {kind} to String. Value: {kind}",
+                    sloc,
+                    hint="a list or mapping can only be inserted as a whole value "
+                    "(the scalar must be exactly one ${{ }}, without text around it)",
+                )
             parts.append(to_string(value))
         check_length(sum(map(len, parts)), "This value", loc)
         joined = "".join(parts)
@@ -190,15 +205,25 @@ class Expander:
         if len(segments) == 1 and segments[0].kind == "expr":
             value = self.evaluate(segments[0].text, scope, loc.shifted(segments[0].offset))
             if isinstance(value, dict | list):
-                raise TemplateError("Expected a scalar value", loc,
-                                    hint="a key must be text; this expression gives a "
-                                         f"{'list' if isinstance(value, list) else 'mapping'}")
+                raise TemplateError(
+                    "Expected a scalar value",
+                    loc,
+                    hint="a key must be text; this expression gives a "
+                    f"{'list' if isinstance(value, list) else 'mapping'}",
+                )
             return to_string(value)
         return str(self.scalar(YStr(key, loc), scope))
 
     # ---- mappings -------------------------------------------------------------------------------
-    def mapping(self, node: Mapping[str, Any], scope: Scope, record: Recorder | None = None,
-                layer: VariableLayer | None = None, *, own_scope: bool = True) -> YMap:
+    def mapping(
+        self,
+        node: Mapping[str, Any],
+        scope: Scope,
+        record: Recorder | None = None,
+        layer: VariableLayer | None = None,
+        *,
+        own_scope: bool = True,
+    ) -> YMap:
         """Expand a mapping. One with a `variables:` key (pipeline, stage, job) opens a variables
         layer, expanded first so the other keys see it; `layer` is that layer when the caller made it.
         `own_scope=False`: the mapping is itself a variables block, where `variables` is just a name."""
@@ -222,8 +247,11 @@ class Expander:
                 if key == "variables" and pre is not ABSENT:
                     self._merge(out, seen, key, pre, key_loc, record)
                     continue
-                new_key = self.key(key.split(DIRECTIVE_DUPLICATE_MARK, 1)[0], scope, key_loc) \
-                    if "${{" in key else key
+                new_key = (
+                    self.key(key.split(DIRECTIVE_DUPLICATE_MARK, 1)[0], scope, key_loc)
+                    if "${{" in key
+                    else key
+                )
                 self._merge(out, seen, new_key, self.node(value, scope, new_key), key_loc, record)
                 continue
             if d.kind == "each":
@@ -235,9 +263,12 @@ class Expander:
                 chain = None
                 inserted = self.node(value, scope)
                 if not isinstance(inserted, dict):
-                    raise TemplateError("Expected a mapping", location_of(value) or key_loc,
-                                        hint="`${{ insert }}` merges a mapping into this mapping; this "
-                                             f"value is {kind_name(inserted)}")
+                    raise TemplateError(
+                        "Expected a mapping",
+                        location_of(value) or key_loc,
+                        hint="`${{ insert }}` merges a mapping into this mapping; this "
+                        f"value is {kind_name(inserted)}",
+                    )
                 self._merge_all(out, seen, inserted, location_of(value) or key_loc, record)
             else:
                 take, chain = self._branch(d, chain, scope, key_loc)
@@ -246,46 +277,63 @@ class Expander:
                     self._merge_all(out, seen, body, key_loc, record)
         return out
 
-    def _mapping_body(self, body: Any, scope: Scope, key_loc: Location,
-                      record: Recorder | None) -> Mapping[str, Any]:
+    def _mapping_body(
+        self, body: Any, scope: Scope, key_loc: Location, record: Recorder | None
+    ) -> Mapping[str, Any]:
         if body is None:
             return {}
         if not isinstance(body, dict):
-            raise TemplateError("Expected a mapping", location_of(body) or key_loc,
-                                hint="a directive inside a mapping holds key: value pairs indented under it")
+            raise TemplateError(
+                "Expected a mapping",
+                location_of(body) or key_loc,
+                hint="a directive inside a mapping holds key: value pairs indented under it",
+            )
         return self.mapping(body, scope, record)
 
-    def _merge(self, out: YMap, seen: dict[str, str], key: str, value: Any, loc: Location,
-               record: Recorder | None) -> None:
+    def _merge(
+        self, out: YMap, seen: dict[str, str], key: str, value: Any, loc: Location, record: Recorder | None
+    ) -> None:
         folded = key.lower()
         first = seen.get(folded)
         if first is not None:
-            raise TemplateError(f"'{clip(key)}' is already defined", loc,
-                                hint=f"keys are compared ignoring case; '{first}' is defined at "
-                                     f"{out.key_locs.get(first, out.loc)}")
+            raise TemplateError(
+                f"'{clip(key)}' is already defined",
+                loc,
+                hint=f"keys are compared ignoring case; '{first}' is defined at "
+                f"{out.key_locs.get(first, out.loc)}",
+            )
         seen[folded] = key
         out[key] = value
         out.key_locs[key] = loc
         if record is not None:
             record({"name": key, "value": value})
 
-    def _merge_all(self, out: YMap, seen: dict[str, str], extra: Mapping[str, Any], loc: Location,
-                   record: Recorder | None) -> None:
+    def _merge_all(
+        self,
+        out: YMap,
+        seen: dict[str, str],
+        extra: Mapping[str, Any],
+        loc: Location,
+        record: Recorder | None,
+    ) -> None:
         extra_locs = extra.key_locs if isinstance(extra, YMap) else {}
         for k, v in extra.items():
             self._merge(out, seen, k, v, extra_locs.get(k, loc), record)
 
-    def _branch(self, d: Directive, chain: str | None, scope: Scope,
-                key_loc: Location) -> tuple[bool, str | None]:
+    def _branch(
+        self, d: Directive, chain: str | None, scope: Scope, key_loc: Location
+    ) -> tuple[bool, str | None]:
         """One member of an if/elseif/else chain: (take this body?, the chain's next state)."""
         if d.kind == "if":
             taken = to_bool(self.evaluate(d.expression, scope, key_loc.shifted(d.offset)))
             return taken, "taken" if taken else "open"
         if chain is None:
-            raise TemplateError(f"The expression directive '{d.kind}' is not supported in this context",
-                                key_loc,
-                                hint=f"an '{d.kind}' must follow an 'if' (or 'elseif') in the same list or "
-                                     "mapping, and nothing may follow an 'else'")
+            raise TemplateError(
+                f"The expression directive '{d.kind}' is not supported in this context",
+                key_loc,
+                hint=f"an '{d.kind}' must follow an 'if' (or 'elseif') in the same list or "
+                "mapping, and nothing may follow an 'else'",
+            )
         if d.kind == "elseif":
             if chain == "taken":
                 return False, "taken"  # later conditions are not evaluated [PG C-E03-132]
@@ -303,9 +351,11 @@ class Expander:
         elif isinstance(collection, list):
             items = collection
         else:
-            raise TemplateError("'each' needs a sequence or a mapping to iterate, not "
-                                f"{kind_name(collection)}", coll_loc,
-                                hint="iterate a list or an object parameter (type: object)")
+            raise TemplateError(
+                f"'each' needs a sequence or a mapping to iterate, not {kind_name(collection)}",
+                coll_loc,
+                hint="iterate a list or an object parameter (type: object)",
+            )
         if not items:
             return
         yield scope.with_loop(d.variable, items[0], key_loc)  # checks the name once
@@ -316,6 +366,7 @@ class Expander:
     # ---- variables ------------------------------------------------------------------------------
     def variables_block(self, value: Any, scope: Scope, layer: VariableLayer) -> Any:
         """Expand a `variables:` value, defining each variable as it appears [semantics notes 1.7]."""
+
         def record(item: Any) -> None:
             if isinstance(item, dict) and "name" in item and "group" not in item:
                 name = item["name"]
@@ -336,8 +387,9 @@ class Expander:
         return expanded
 
     # ---- sequences ------------------------------------------------------------------------------
-    def sequence(self, node: list[Any], scope: Scope, kind: str | None,
-                 record: Recorder | None = None) -> YSeq:
+    def sequence(
+        self, node: list[Any], scope: Scope, kind: str | None, record: Recorder | None = None
+    ) -> YSeq:
         """Expand a list. An item that is one `if`/`elseif`/`else`/`each` key holding a list splices
         that list; with any other value the item is an ordinary mapping and the directive works
         inside it (so `- ${{ each pair in step }}:` rebuilds one step, as the templates doc's
@@ -388,8 +440,9 @@ class Expander:
                 record(value)
         return out
 
-    def _extend_evaluated(self, out: YSeq, values: list[Any], kind: str | None, scope: Scope,
-                          record: Recorder | None) -> None:
+    def _extend_evaluated(
+        self, out: YSeq, values: list[Any], kind: str | None, scope: Scope, record: Recorder | None
+    ) -> None:
         for produced in values:
             if kind is not None and isinstance(produced, dict) and "template" in produced:
                 out.extend(self.include(produced, kind, scope, record, evaluated=True))
@@ -399,8 +452,15 @@ class Expander:
                 record(produced)
 
     # ---- template references --------------------------------------------------------------------
-    def include(self, item: Mapping[str, Any], kind: str, scope: Scope, record: Recorder | None = None,
-                *, evaluated: bool = False) -> list[Any]:
+    def include(
+        self,
+        item: Mapping[str, Any],
+        kind: str,
+        scope: Scope,
+        record: Recorder | None = None,
+        *,
+        evaluated: bool = False,
+    ) -> list[Any]:
         """Expand `- template: path` in a stages/jobs/steps/variables list into its items.
 
         `evaluated`: the reference came out of an expression, so its values are final and are not
@@ -410,16 +470,20 @@ class Expander:
         key_locs = item.key_locs if isinstance(item, YMap) else {}
         for extra in item:
             if extra not in ("template", "parameters"):
-                raise TemplateError(f"Unexpected value '{clip(extra)}'", key_locs.get(extra, loc),
-                                    expected="template: and parameters: only",
-                                    hint="a template reference takes no other properties; set them inside "
-                                         "the template, or pass them as parameters")
+                raise TemplateError(
+                    f"Unexpected value '{clip(extra)}'",
+                    key_locs.get(extra, loc),
+                    expected="template: and parameters: only",
+                    hint="a template reference takes no other properties; set them inside "
+                    "the template, or pass them as parameters",
+                )
         ref_node = item["template"]
         ref_loc = location_of(ref_node) or key_locs.get("template", loc)
         ref = ref_node if evaluated else self.node(ref_node, scope)
         if not isinstance(ref, str):
-            raise TemplateError("A template reference must be a file path", ref_loc,
-                                expected="template: path/to/file.yml")
+            raise TemplateError(
+                "A template reference must be a file path", ref_loc, expected="template: path/to/file.yml"
+            )
         # A reference that came out of an expression (a stepList parameter, an object) resolves from
         # the file it was written in, not from the template that inserts it.
         including = self.refs.file_written(ref_loc) if evaluated else None
@@ -432,9 +496,11 @@ class Expander:
         if given is None:
             given = YMap(loc)
         if not isinstance(given, dict):
-            raise TemplateError("Expected a mapping",
-                                location_of(given_node) or key_locs.get("parameters", loc),
-                                hint="'parameters' of a template reference maps names to values")
+            raise TemplateError(
+                "Expected a mapping",
+                location_of(given_node) or key_locs.get("parameters", loc),
+                hint="'parameters' of a template reference maps names to values",
+            )
         tscope = self.template_scope(target, doc, given, ref_loc, scope, "template")
         body = doc.get(body_key) if body_key else None
         if body is None:
@@ -445,8 +511,9 @@ class Expander:
             # including list as `{name, value}`, each visible to what follows.
             return _variable_items(self.mapping(body, tscope, record, own_scope=False))
         if not isinstance(body, list):
-            raise TemplateError(f"'{body_key}' in template {target.display()} must be a list",
-                                location_of(body) or ref_loc)
+            raise TemplateError(
+                f"'{body_key}' in template {target.display()} must be a list", location_of(body) or ref_loc
+            )
         return list(self.sequence(body, tscope, kind, record))
 
     def _load(self, target: TemplateFile, loc: Location) -> Mapping[str, Any]:
@@ -455,13 +522,23 @@ class Expander:
         if doc is None:
             return YMap(loc)
         if not isinstance(doc, dict):
-            raise TemplateError(f"Template {target.display()} must be a mapping", location_of(doc) or loc,
-                                expected="parameters: and one of stages:, jobs:, steps:, variables:")
+            raise TemplateError(
+                f"Template {target.display()} must be a mapping",
+                location_of(doc) or loc,
+                expected="parameters: and one of stages:, jobs:, steps:, variables:",
+            )
         self.check_file(doc, str(target.path))
         return doc
 
-    def template_scope(self, target: TemplateFile, doc: Mapping[str, Any], given: Mapping[str, Any],
-                       call_loc: Location, scope: Scope, position: str) -> Scope:
+    def template_scope(
+        self,
+        target: TemplateFile,
+        doc: Mapping[str, Any],
+        given: Mapping[str, Any],
+        call_loc: Location,
+        scope: Scope,
+        position: str,
+    ) -> Scope:
         """Bind the parameters a template is given; the template sees only its own [PG C-E03-319]."""
         decl_key = (target.path, position)
         decls = self._declarations.get(decl_key)
@@ -484,29 +561,37 @@ class Expander:
         try:
             return self.refs.provider.read(schema).decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise TemplateError(f"Cannot read the parameter schema {schema}: {exc}",
-                                Location(str(schema))) from None
+            raise TemplateError(
+                f"Cannot read the parameter schema {schema}: {exc}", Location(str(schema))
+            ) from None
 
-    def _check_chain(self, target: TemplateFile, values: Mapping[str, Any], chain: tuple[Frame, ...],
-                     loc: Location) -> None:
+    def _check_chain(
+        self, target: TemplateFile, values: Mapping[str, Any], chain: tuple[Frame, ...], loc: Location
+    ) -> None:
         """Nesting limit, and a reference cycle: the same file given the same parameters again can only
         recurse forever (the service dies of "Maximum object depth exceeded" [PG C-E03-208])."""
         if len(chain) > MAX_DEPTH:
-            raise TemplateError(f"No more than {MAX_DEPTH} levels of template nesting are allowed", loc,
-                                hint="templates including templates: "
-                                     + chain_text([*chain, Frame(target, {})]))
+            raise TemplateError(
+                f"No more than {MAX_DEPTH} levels of template nesting are allowed",
+                loc,
+                hint="templates including templates: " + chain_text([*chain, Frame(target, {})]),
+            )
         same = [f for f in chain if f.file.path == target.path]
         if same:
             current = plain(dict(values))
             if any(plain(dict(f.parameters)) == current for f in same):
-                raise TemplateError("Maximum object depth exceeded: template reference cycle "
-                                    + chain_text([*chain, Frame(target, values)]), loc,
-                                    hint="the template includes itself with the same parameters, so the "
-                                         "expansion never ends; remove the reference that closes the loop")
+                raise TemplateError(
+                    "Maximum object depth exceeded: template reference cycle "
+                    + chain_text([*chain, Frame(target, values)]),
+                    loc,
+                    hint="the template includes itself with the same parameters, so the "
+                    "expansion never ends; remove the reference that closes the loop",
+                )
 
     # ---- documents and extends ------------------------------------------------------------------
-    def document(self, doc: Mapping[str, Any], scope: Scope,
-                 skip: tuple[str, ...] = ()) -> tuple[YMap, Scope]:
+    def document(
+        self, doc: Mapping[str, Any], scope: Scope, skip: tuple[str, ...] = ()
+    ) -> tuple[YMap, Scope]:
         """Expand a pipeline or extends-template root without the `skip` keys; returns it and the
         scope its body saw (with its variables), which an `extends:` in it continues from."""
         loc = location_of(doc) or scope.file_location()
@@ -529,13 +614,17 @@ class Expander:
         spec = self.node(node, scope)
         loc = location_of(node) or key_loc
         if not isinstance(spec, dict) or "template" not in spec:
-            raise TemplateError("'extends' needs a 'template'", loc,
-                                expected="extends:\n  template: path.yml")
+            raise TemplateError(
+                "'extends' needs a 'template'", loc, expected="extends:\n  template: path.yml"
+            )
         spec_locs = spec.key_locs if isinstance(spec, YMap) else {}
         for k in spec:
             if k not in ("template", "parameters"):
-                raise TemplateError(f"Unexpected value '{clip(k)}'", spec_locs.get(k, loc),
-                                    expected="template: and parameters:")
+                raise TemplateError(
+                    f"Unexpected value '{clip(k)}'",
+                    spec_locs.get(k, loc),
+                    expected="template: and parameters:",
+                )
         ref = spec["template"]
         ref_loc = location_of(ref) or spec_locs.get("template", loc)
         if not isinstance(ref, str):
@@ -564,9 +653,12 @@ class Expander:
     def _count(self, n: int, loc: Location) -> None:
         self.nodes += n + 1
         if self.nodes > MAX_NODES:
-            raise TemplateError("The expanded pipeline is too large", loc,
-                                hint="the service stops at 20 MB of memory while expanding templates; "
-                                     "check for an 'each' that multiplies more than intended")
+            raise TemplateError(
+                "The expanded pipeline is too large",
+                loc,
+                hint="the service stops at 20 MB of memory while expanding templates; "
+                "check for an 'each' that multiplies more than intended",
+            )
 
     def _add_text(self, value: Any, loc: Location | None) -> None:
         """Count a value the expansion produced: a string, or a list or mapping an expression inserted
@@ -584,9 +676,11 @@ class Expander:
         if self.chars > MAX_EXPANDED_CHARS:
             raise TemplateError(
                 f"The expanded pipeline would be more than {MAX_EXPANDED_CHARS:,} characters (the 20 MB "
-                "the service allows while it parses a pipeline)", loc,
+                "the service allows while it parses a pipeline)",
+                loc,
                 hint="this value takes it past the limit; a template or an 'each' that repeats large values "
-                     "can't run on Azure Pipelines either: pass smaller values, or split the pipeline")
+                "can't run on Azure Pipelines either: pass smaller values, or split the pipeline",
+            )
 
 
 def _text_size(value: Any) -> int:
@@ -604,6 +698,7 @@ def _text_size(value: Any) -> int:
             todo.extend(item)
     return total
 
+
 def _variable_items(block: YMap) -> list[Any]:
     """A mapping-form variables block as the `{name, value}` items of a variables list."""
     items: list[Any] = []
@@ -618,7 +713,13 @@ def expand_error(err: Exception, loc: Location) -> MlopsError:
     if isinstance(err, MlopsError):
         return err
     if isinstance(err, RecursionError):
-        return TemplateError("Maximum object depth exceeded", loc,
-                             hint="the pipeline nests too deeply (templates, directives or YAML)")
-    return TemplateError(f"Internal error while expanding templates: {type(err).__name__}: {err}", loc,
-                         hint="this is a bug in the emulator; please report it with the pipeline")
+        return TemplateError(
+            "Maximum object depth exceeded",
+            loc,
+            hint="the pipeline nests too deeply (templates, directives or YAML)",
+        )
+    return TemplateError(
+        f"Internal error while expanding templates: {type(err).__name__}: {err}",
+        loc,
+        hint="this is a bug in the emulator; please report it with the pipeline",
+    )

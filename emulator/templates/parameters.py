@@ -30,29 +30,92 @@ from emulator.errors import Location, MlopsError, TemplateError, did_you_mean
 from emulator.expressions import LiteralNode, find_template_expressions, parse, to_string, try_to_number
 from emulator.yamlio import YMap, YSeq, YStr, location_of, plain, resolve_plain_scalar
 
-TEMPLATE_TYPES = frozenset({
-    "string", "stringList", "number", "boolean", "object", "step", "stepList", "job", "jobList",
-    "deployment", "deploymentList", "stage", "stageList", "container", "containerList", "legacyObject",
-})
+TEMPLATE_TYPES = frozenset(
+    {
+        "string",
+        "stringList",
+        "number",
+        "boolean",
+        "object",
+        "step",
+        "stepList",
+        "job",
+        "jobList",
+        "deployment",
+        "deploymentList",
+        "stage",
+        "stageList",
+        "container",
+        "containerList",
+        "legacyObject",
+    }
+)
 """[SCHEMA templateParameterType; PG C-E03-304: exactly these 16, `stringList` included]."""
-PIPELINE_TYPES = frozenset({
-    "string", "stringList", "number", "boolean", "object", "step", "stepList", "job", "jobList",
-    "deployment", "deploymentList", "stage", "stageList", "container", "containerList", "environment",
-    "filePath", "pool", "secureFile", "serviceConnection",
-})
+PIPELINE_TYPES = frozenset(
+    {
+        "string",
+        "stringList",
+        "number",
+        "boolean",
+        "object",
+        "step",
+        "stepList",
+        "job",
+        "jobList",
+        "deployment",
+        "deploymentList",
+        "stage",
+        "stageList",
+        "container",
+        "containerList",
+        "environment",
+        "filePath",
+        "pool",
+        "secureFile",
+        "serviceConnection",
+    }
+)
 """[SCHEMA pipelineTemplateParameterType; PG C-E03-305: no `legacyObject` at the root]."""
 
 _TYPE_TITLES = {
-    "string": "String", "stringList": "StringList", "number": "Number", "boolean": "Boolean",
-    "object": "Object", "legacyObject": "LegacyObject", "step": "Step", "stepList": "StepList",
-    "job": "Job", "jobList": "JobList", "deployment": "Deployment", "deploymentList": "DeploymentList",
-    "stage": "Stage", "stageList": "StageList", "container": "Container", "containerList": "ContainerList",
-    "environment": "Environment", "filePath": "FilePath", "pool": "Pool", "secureFile": "SecureFile",
+    "string": "String",
+    "stringList": "StringList",
+    "number": "Number",
+    "boolean": "Boolean",
+    "object": "Object",
+    "legacyObject": "LegacyObject",
+    "step": "Step",
+    "stepList": "StepList",
+    "job": "Job",
+    "jobList": "JobList",
+    "deployment": "Deployment",
+    "deploymentList": "DeploymentList",
+    "stage": "Stage",
+    "stageList": "StageList",
+    "container": "Container",
+    "containerList": "ContainerList",
+    "environment": "Environment",
+    "filePath": "FilePath",
+    "pool": "Pool",
+    "secureFile": "SecureFile",
     "serviceConnection": "ServiceConnection",
 }
 _TEXT_TYPES = frozenset({"string", "filePath", "environment", "secureFile", "serviceConnection"})
-_STEP_KEYS = ("task", "script", "bash", "pwsh", "powershell", "checkout", "download", "downloadBuild",
-              "getPackage", "publish", "upload", "reviewApp", "template")
+_STEP_KEYS = (
+    "task",
+    "script",
+    "bash",
+    "pwsh",
+    "powershell",
+    "checkout",
+    "download",
+    "downloadBuild",
+    "getPackage",
+    "publish",
+    "upload",
+    "reviewApp",
+    "template",
+)
 _STRUCTURE_KEYS: dict[str, tuple[str, ...]] = {
     "step": _STEP_KEYS,
     "job": ("job", "deployment", "template"),
@@ -110,55 +173,82 @@ def parse_declarations(node: Any, file_loc: Location, *, position: str = "templa
         return Declarations("none", (), {}, loc)
     if isinstance(node, dict):
         if position != "template":
-            raise TemplateError("A mapping was not expected", loc,
-                                expected="- name: x\n  type: string\n  default: ...",
-                                hint="the pipeline and extends templates declare parameters as a list "
-                                     "(the mapping form is only for included templates)")
+            raise TemplateError(
+                "A mapping was not expected",
+                loc,
+                expected="- name: x\n  type: string\n  default: ...",
+                hint="the pipeline and extends templates declare parameters as a list "
+                "(the mapping form is only for included templates)",
+            )
         return Declarations("legacy", (), dict(node), loc)
     if not isinstance(node, list):
-        raise TemplateError(f"Unexpected value '{_clip(to_text(node))}'", loc,
-                            expected="a list of parameter declarations: - name: x")
+        raise TemplateError(
+            f"Unexpected value '{_clip(to_text(node))}'",
+            loc,
+            expected="a list of parameter declarations: - name: x",
+        )
     allowed = PIPELINE_TYPES if position == "pipeline" else TEMPLATE_TYPES
     specs: list[ParameterSpec] = []
     seen: set[str] = set()
     for item in node:
         iloc = location_of(item) or loc
         if not isinstance(item, dict) or not item:
-            raise TemplateError("A parameter declaration must be a mapping that starts with 'name:'", iloc,
-                                expected="- name: x\n  type: string")
+            raise TemplateError(
+                "A parameter declaration must be a mapping that starts with 'name:'",
+                iloc,
+                expected="- name: x\n  type: string",
+            )
         first = next(iter(item))
         if "name" not in item or first != "name":
             key = first if first != "name" else "name"
-            raise TemplateError(f"Unexpected value '{_clip(key)}'", _key_loc(item, key, iloc),
-                                expected="- name: x\n  type: string",
-                                hint="a parameter declaration starts with 'name:' [SCHEMA templateParameter]")
+            raise TemplateError(
+                f"Unexpected value '{_clip(key)}'",
+                _key_loc(item, key, iloc),
+                expected="- name: x\n  type: string",
+                hint="a parameter declaration starts with 'name:' [SCHEMA templateParameter]",
+            )
         for key in item:
             if key not in _DECLARATION_KEYS:
-                raise TemplateError(f"Unexpected value '{_clip(key)}'", _key_loc(item, key, iloc),
-                                    expected="name, displayName, type, default, values",
-                                    hint=did_you_mean(key, _DECLARATION_KEYS))
+                raise TemplateError(
+                    f"Unexpected value '{_clip(key)}'",
+                    _key_loc(item, key, iloc),
+                    expected="name, displayName, type, default, values",
+                    hint=did_you_mean(key, _DECLARATION_KEYS),
+                )
         raw_name = item["name"]
         if raw_name is None or isinstance(raw_name, dict | list) or to_text(raw_name) == "":
             raise TemplateError("A parameter needs a non-empty 'name'", _value_loc(item, "name", iloc))
         name = to_text(raw_name)
         if name.lower() in seen:
-            raise TemplateError(f"The '{name}' parameter is declared more than once in the parameter list.",
-                                iloc)
+            raise TemplateError(
+                f"The '{name}' parameter is declared more than once in the parameter list.", iloc
+            )
         seen.add(name.lower())
         ptype = "string" if item.get("type") is None else to_text(item["type"])
         if ptype not in allowed:
-            raise TemplateError(f"Unexpected value '{_clip(ptype)}'", _value_loc(item, "type", iloc),
-                                expected="one of " + ", ".join(sorted(allowed)),
-                                hint=_type_hint(ptype, position, allowed))
+            raise TemplateError(
+                f"Unexpected value '{_clip(ptype)}'",
+                _value_loc(item, "type", iloc),
+                expected="one of " + ", ".join(sorted(allowed)),
+                hint=_type_hint(ptype, position, allowed),
+            )
         values = item.get("values")
         if values is not None:
             if not isinstance(values, list) or any(isinstance(v, dict | list) or v is None for v in values):
-                raise TemplateError(f"'values' of the '{name}' parameter must be a list of values",
-                                    _value_loc(item, "values", iloc))
+                raise TemplateError(
+                    f"'values' of the '{name}' parameter must be a list of values",
+                    _value_loc(item, "values", iloc),
+                )
         display = item.get("displayName")
-        spec = ParameterSpec(name=name, type=ptype, default=None, has_default="default" in item,
-                             values=tuple(values) if values is not None else None,
-                             display_name=to_text(display) if display is not None else None, location=iloc)
+        spec = ParameterSpec(
+            name=name,
+            type=ptype,
+            default=None,
+            has_default="default" in item,
+            values=tuple(values) if values is not None else None,
+            display_name=to_text(display) if display is not None else None,
+            location=iloc,
+        )
         if spec.has_default:
             dloc = _value_loc(item, "default", iloc)
             default = _literal_default(item["default"], dloc)
@@ -189,8 +279,11 @@ def _literal_default(value: Any, loc: Location) -> Any:
     if isinstance(value, dict):
         for key, item in value.items():
             if "${{" in key:
-                raise TemplateError(_NOT_ALLOWED_HERE, _key_loc(value, key, loc),
-                                    hint="parameter defaults must be literal values")
+                raise TemplateError(
+                    _NOT_ALLOWED_HERE,
+                    _key_loc(value, key, loc),
+                    hint="parameter defaults must be literal values",
+                )
             _literal_default(item, location_of(item) or loc)
     elif isinstance(value, list):
         for item in value:
@@ -200,6 +293,7 @@ def _literal_default(value: Any, loc: Location) -> Any:
 
 # ---- binding values to types ------------------------------------------------------------------
 
+
 def coerce(spec: ParameterSpec, value: Any, loc: Location) -> Any:
     """Bind a value to the declared type, as the service does, or fail located [PG C-E03-321..328]."""
     t = spec.type
@@ -208,8 +302,12 @@ def coerce(spec: ParameterSpec, value: Any, loc: Location) -> Any:
             return value
         if isinstance(value, dict | list):
             shape = "A sequence was not expected" if isinstance(value, list) else "A mapping was not expected"
-            raise TemplateError(f"{_not_valid(spec)} {shape}", loc, expected="a single value",
-                                hint="declare it with 'type: object' to pass a list or a mapping")
+            raise TemplateError(
+                f"{_not_valid(spec)} {shape}",
+                loc,
+                expected="a single value",
+                hint="declare it with 'type: object' to pass a list or a mapping",
+            )
         return to_text(value)
     if t == "number":
         if isinstance(value, bool) or isinstance(value, dict | list):
@@ -238,14 +336,18 @@ def coerce(spec: ParameterSpec, value: Any, loc: Location) -> Any:
         if not isinstance(value, list):
             if value is None:
                 return []
-            raise TemplateError(f"The '{spec.name}' parameter value '{_clip(_show(value))}' is not a valid "
-                                "StringList.", loc, expected="a list of strings")
+            raise TemplateError(
+                f"The '{spec.name}' parameter value '{_clip(_show(value))}' is not a valid StringList.",
+                loc,
+                expected="a list of strings",
+            )
         items = []
         for item in value:
             if isinstance(item, dict | list):
                 shape = "sequence" if isinstance(item, list) else "mapping"
-                raise TemplateError(f"{_not_valid(spec)} A {shape} was not expected",
-                                    location_of(item) or loc)
+                raise TemplateError(
+                    f"{_not_valid(spec)} A {shape} was not expected", location_of(item) or loc
+                )
             items.append(to_text(item))
         return items
     if t in _STRUCTURE_KEYS:
@@ -254,24 +356,34 @@ def coerce(spec: ParameterSpec, value: Any, loc: Location) -> Any:
         if value is None or value == "":
             return []
         if not isinstance(value, list):
-            raise TemplateError(f"{_not_valid(spec)} Unexpected value '{_clip(_show(value))}'", loc,
-                                expected=f"a list of {t[:-4]}s")
-        return YSeq(location_of(value) or loc,
-                    [_structure(spec, item, t[:-4], location_of(item) or loc) for item in value])
+            raise TemplateError(
+                f"{_not_valid(spec)} Unexpected value '{_clip(_show(value))}'",
+                loc,
+                expected=f"a list of {t[:-4]}s",
+            )
+        return YSeq(
+            location_of(value) or loc,
+            [_structure(spec, item, t[:-4], location_of(item) or loc) for item in value],
+        )
     return value  # pragma: no cover - every declared type is handled above
 
 
 def _structure(spec: ParameterSpec, value: Any, kind: str, loc: Location) -> Any:
     keys = _STRUCTURE_KEYS[kind]
     if not isinstance(value, dict):
-        raise TemplateError(f"{_not_valid(spec)} Unexpected value '{_clip(_show(value))}'", loc,
-                            expected=f"a mapping with one of: {', '.join(keys)}")
+        raise TemplateError(
+            f"{_not_valid(spec)} Unexpected value '{_clip(_show(value))}'",
+            loc,
+            expected=f"a mapping with one of: {', '.join(keys)}",
+        )
     if not any(k in value for k in keys):
         first = next(iter(value), "")
-        raise TemplateError(f"{_not_valid(spec)} Unexpected value '{_clip(first)}'",
-                            _key_loc(value, first, loc) if first else loc,
-                            expected=f"a mapping with one of: {', '.join(keys)}",
-                            hint=did_you_mean(first, keys) if first else None)
+        raise TemplateError(
+            f"{_not_valid(spec)} Unexpected value '{_clip(first)}'",
+            _key_loc(value, first, loc) if first else loc,
+            expected=f"a mapping with one of: {', '.join(keys)}",
+            hint=did_you_mean(first, keys) if first else None,
+        )
     if kind in ("step", "deployment") and "template" not in value:
         # A bound step is already in task form [PG C-E03-328; DOC templates.md, the extends example
         # that rejects `CmdLine@2` steps in a stepList]; so is a bound deployment job: its hooks'
@@ -284,8 +396,9 @@ def _structure(spec: ParameterSpec, value: Any, kind: str, loc: Location) -> Any
             node = value if isinstance(value, YMap) else YMap(loc, value)
             return normalize.jobs(YSeq(loc, [node]), loc)[0]
         except MlopsError as err:
-            raise TemplateError(f"{_not_valid(spec)} {err.message}", err.location or loc,
-                                expected=err.expected, hint=err.hint) from None
+            raise TemplateError(
+                f"{_not_valid(spec)} {err.message}", err.location or loc, expected=err.expected, hint=err.hint
+            ) from None
     return value
 
 
@@ -296,9 +409,12 @@ def _not_valid(spec: ParameterSpec) -> str:
 def _bad_value(spec: ParameterSpec, value: Any, loc: Location, expected: str | None = None) -> TemplateError:
     if isinstance(value, dict | list):
         return TemplateError(_not_valid(spec), loc, expected=expected)
-    return TemplateError(f"The '{spec.name}' parameter value '{_clip(to_text(value))}' is not a valid "
-                         f"{_TYPE_TITLES.get(spec.type, spec.type)}.", loc,
-                         expected=expected or f"a {spec.type}")
+    return TemplateError(
+        f"The '{spec.name}' parameter value '{_clip(to_text(value))}' is not a valid "
+        f"{_TYPE_TITLES.get(spec.type, spec.type)}.",
+        loc,
+        expected=expected or f"a {spec.type}",
+    )
 
 
 def typed_value(value: Any) -> Any:
@@ -351,11 +467,12 @@ def check_values(spec: ParameterSpec, value: Any, loc: Location) -> None:
         if isinstance(item, dict | list):
             continue
         if not any(_same(item, a) for a in allowed):
-            raise TemplateError(f"The '{spec.name}' parameter value '{_clip(to_text(item))}' is not a valid "
-                                "value.",
-                                location_of(item) if isinstance(value, list) and location_of(item) else loc,
-                                expected="one of: " + ", ".join(to_text(a) for a in allowed),
-                                hint=_values_hint(to_text(item), [to_text(a) for a in allowed]))
+            raise TemplateError(
+                f"The '{spec.name}' parameter value '{_clip(to_text(item))}' is not a valid value.",
+                location_of(item) if isinstance(value, list) and location_of(item) else loc,
+                expected="one of: " + ", ".join(to_text(a) for a in allowed),
+                hint=_values_hint(to_text(item), [to_text(a) for a in allowed]),
+            )
 
 
 def _allowed(spec: ParameterSpec, raw: Any, loc: Location) -> Any:
@@ -382,8 +499,13 @@ def _values_hint(text: str, allowed: list[str]) -> str | None:
     return did_you_mean(text, allowed)
 
 
-def bind(decls: Declarations, given: Mapping[str, Any], given_locs: Mapping[str, Location],
-         call_loc: Location, template_name: str) -> dict[str, Any]:
+def bind(
+    decls: Declarations,
+    given: Mapping[str, Any],
+    given_locs: Mapping[str, Location],
+    call_loc: Location,
+    template_name: str,
+) -> dict[str, Any]:
     """The parameter values a template sees, from what the caller passed."""
     if decls.form == "none":
         return dict(given)
@@ -396,18 +518,23 @@ def bind(decls: Declarations, given: Mapping[str, Any], given_locs: Mapping[str,
     by_name = {s.name.lower(): s for s in decls.specs}
     for key in given:
         if key.lower() not in by_name:
-            raise TemplateError(f"Unexpected parameter '{_clip(key)}'", given_locs.get(key, call_loc),
-                                expected=f"one of the parameters {template_name} declares: "
-                                         f"{', '.join(decls.names()) or '(none)'}",
-                                hint=did_you_mean(key, decls.names()))
+            raise TemplateError(
+                f"Unexpected parameter '{_clip(key)}'",
+                given_locs.get(key, call_loc),
+                expected=f"one of the parameters {template_name} declares: "
+                f"{', '.join(decls.names()) or '(none)'}",
+                hint=did_you_mean(key, decls.names()),
+            )
     lowered_given = {k.lower(): k for k in given}
     missing = [s for s in decls.specs if s.name.lower() not in lowered_given and not s.has_default]
     if missing:
         others = ", ".join(f"'{s.name}'" for s in missing[1:])
-        raise TemplateError(f"A value for the '{missing[0].name}' parameter must be provided.", call_loc,
-                            hint=f"pass it under 'parameters:' ({template_name} declares it without a default"
-                                 f" at {missing[0].location})"
-                                 + (f"; also missing: {others}" if others else ""))
+        raise TemplateError(
+            f"A value for the '{missing[0].name}' parameter must be provided.",
+            call_loc,
+            hint=f"pass it under 'parameters:' ({template_name} declares it without a default"
+            f" at {missing[0].location})" + (f"; also missing: {others}" if others else ""),
+        )
     values: dict[str, Any] = {}
     for spec in decls.specs:
         given_key = lowered_given.get(spec.name.lower())
@@ -433,17 +560,22 @@ def bind_runtime(decls: Declarations, given: Mapping[str, str], pipeline_loc: Lo
     cli = Location("command line")
     for key in given:
         if key.lower() not in {n.lower() for n in names}:
-            raise TemplateError(f"Unexpected parameter '{_clip(key)}' (given with -p)", pipeline_loc,
-                                expected=f"one of: {', '.join(names) or '(the pipeline declares none)'}",
-                                hint=did_you_mean(key, names))
+            raise TemplateError(
+                f"Unexpected parameter '{_clip(key)}' (given with -p)",
+                pipeline_loc,
+                expected=f"one of: {', '.join(names) or '(the pipeline declares none)'}",
+                hint=did_you_mean(key, names),
+            )
     values: dict[str, Any] = {}
     for spec in decls.specs:
         raw = next((v for k, v in given.items() if k.lower() == spec.name.lower()), None)
         if raw is not None:
             value: Any = YStr(raw, cli)
-            if (spec.type in ("object", "legacyObject", "stringList", "pool", "container")
-                    or spec.type in _STRUCTURE_KEYS or spec.type.endswith("List")) \
-                    and raw.strip()[:1] in ("[", "{"):
+            if (
+                spec.type in ("object", "legacyObject", "stringList", "pool", "container")
+                or spec.type in _STRUCTURE_KEYS
+                or spec.type.endswith("List")
+            ) and raw.strip()[:1] in ("[", "{"):
                 value = loads(raw, "command line", text_scalars=True)
             elif spec.type in ("object", "legacyObject"):
                 value = YStr(raw, cli, "")
@@ -451,20 +583,28 @@ def bind_runtime(decls: Declarations, given: Mapping[str, str], pipeline_loc: Lo
                 value = coerce(spec, value, cli)
                 check_values(spec, value, cli)
             except TemplateError as exc:  # point at the declaration the command-line value breaks
-                raise TemplateError(f"{exc.message} (given with -p {spec.name}=...)", spec.location,
-                                    expected=exc.expected, hint=exc.hint) from None
+                raise TemplateError(
+                    f"{exc.message} (given with -p {spec.name}=...)",
+                    spec.location,
+                    expected=exc.expected,
+                    hint=exc.hint,
+                ) from None
         elif spec.has_default:
             value = spec.default
         elif spec.values:
             value = coerce(spec, spec.values[0], spec.location)
         else:
-            raise TemplateError(f"A value for the '{spec.name}' parameter must be provided.", spec.location,
-                                hint=f"pass it with -p {spec.name}=VALUE, or give it a default")
+            raise TemplateError(
+                f"A value for the '{spec.name}' parameter must be provided.",
+                spec.location,
+                hint=f"pass it with -p {spec.name}=VALUE, or give it a default",
+            )
         values[spec.name] = value
     return values
 
 
 # ---- recipe schemas ---------------------------------------------------------------------------
+
 
 @lru_cache(maxsize=64)
 def _validator(schema_path: str, text: str) -> Any:
@@ -473,24 +613,33 @@ def _validator(schema_path: str, text: str) -> Any:
     try:
         schema = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise TemplateError(f"Cannot read the parameter schema {schema_path}: {exc}",
-                            Location(schema_path)) from None
+        raise TemplateError(
+            f"Cannot read the parameter schema {schema_path}: {exc}", Location(schema_path)
+        ) from None
     try:
         validator_cls = jsonschema.validators.validator_for(schema)
         validator_cls.check_schema(schema)
     except jsonschema.SchemaError as exc:
-        raise TemplateError(f"The parameter schema {schema_path} is not a valid JSON Schema: {exc.message}",
-                            Location(schema_path)) from None
+        raise TemplateError(
+            f"The parameter schema {schema_path} is not a valid JSON Schema: {exc.message}",
+            Location(schema_path),
+        ) from None
     return validator_cls(schema)
 
 
-def check_schema(schema_path: Path, schema_text: str, values: Mapping[str, Any],
-                 given_locs: Mapping[str, Location], call_loc: Location) -> None:
+def check_schema(
+    schema_path: Path,
+    schema_text: str,
+    values: Mapping[str, Any],
+    given_locs: Mapping[str, Location],
+    call_loc: Location,
+) -> None:
     """Validate bound parameters against a recipe's JSON Schema (`schema_text`, read from `schema_path`);
     errors point at the caller."""
     validator = _validator(str(schema_path), schema_text)
-    errors = sorted(validator.iter_errors(plain(dict(values))),
-                    key=lambda e: [str(p) for p in e.absolute_path])
+    errors = sorted(
+        validator.iter_errors(plain(dict(values))), key=lambda e: [str(p) for p in e.absolute_path]
+    )
     if not errors:
         return
     err = errors[0]
@@ -500,9 +649,12 @@ def check_schema(schema_path: Path, schema_text: str, values: Mapping[str, Any],
     if top is not None:
         loc = next((v for k, v in given_locs.items() if k.lower() == top.lower()), call_loc)
     where = f"parameter '{'.'.join(path)}'" if path else "parameters"
-    raise TemplateError(f"Invalid {where}: {err.message}", loc,
-                        expected=_schema_expectation(err.schema) if isinstance(err.schema, dict) else None,
-                        hint=f"see {schema_path}")
+    raise TemplateError(
+        f"Invalid {where}: {err.message}",
+        loc,
+        expected=_schema_expectation(err.schema) if isinstance(err.schema, dict) else None,
+        hint=f"see {schema_path}",
+    )
 
 
 def _schema_expectation(schema: Mapping[str, Any]) -> str | None:
@@ -516,6 +668,7 @@ def _schema_expectation(schema: Mapping[str, Any]) -> str | None:
 
 
 # ---- small helpers ----------------------------------------------------------------------------
+
 
 def to_text(value: Any) -> str:
     """A scalar's text: source text for YAML text, the service's String form otherwise."""

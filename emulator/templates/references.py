@@ -23,8 +23,8 @@ from emulator.errors import Location, TemplateError, YamlError, did_you_mean
 from emulator.templates.files import FileProvider, FileSystem, outside_link
 from emulator.yamlio import display_path, load_bytes, location_of
 
-MAX_FILES = 100          # [DOC templates.md 2025-02-26 "Imposed limits"]: separate YAML files included
-MAX_DEPTH = 100          # same: levels of template nesting (the docs before 2023 said 20)
+MAX_FILES = 100  # [DOC templates.md 2025-02-26 "Imposed limits"]: separate YAML files included
+MAX_DEPTH = 100  # same: levels of template nesting (the docs before 2023 said 20)
 MAX_MEMORY_BYTES = 20 * 1024 * 1024  # same: "20 megabytes of memory consumed while parsing the YAML"
 
 
@@ -93,7 +93,7 @@ class References:
 
     self_repo: Repository
     local_repos: Mapping[str, Path] = field(default_factory=dict)  # alias -> folder (--repo)
-    declared: dict[str, Location] = field(default_factory=dict)     # resources.repositories aliases
+    declared: dict[str, Location] = field(default_factory=dict)  # resources.repositories aliases
     files: dict[Path, Any] = field(default_factory=dict)
     included: set[Path] = field(default_factory=set)
     loaded_bytes: int = 0
@@ -114,18 +114,18 @@ class References:
         """Where `ref` (as written in `template:`) points, seen from the including file."""
         if ref.strip() == "":
             raise TemplateError("A template reference cannot be empty", loc, expected="a path to a YAML file")
-        text = ref.replace("\\", "/")                       # [PG C-E03-203]
-        path_part, sep, alias = text.partition("@")       # the first '@' [PG C-E03-210]
+        text = ref.replace("\\", "/")  # [PG C-E03-203]
+        path_part, sep, alias = text.partition("@")  # the first '@' [PG C-E03-210]
         if sep:
             repo = self.self_repo if alias == "" or alias.lower() == "self" else self._repository(alias, loc)
         else:
-            repo = including.repo                           # a bare path stays in the frame's repo
+            repo = including.repo  # a bare path stays in the frame's repo
         if path_part == "":
             raise TemplateError("A template reference cannot be empty", loc, expected="a path to a YAML file")
         if path_part.startswith("/"):
             base = ""
         elif repo.key != including.repo.key:
-            base = ""                                       # crossing resets the base [PG C-E03-215]
+            base = ""  # crossing resets the base [PG C-E03-215]
         else:
             base = including.directory
         joined = f"{base}/{path_part}"
@@ -135,8 +135,11 @@ class References:
                 continue
             if segment == "..":
                 if not parts:  # checked on the resolved path, not per step [PG C-E03-206]
-                    raise TemplateError(f"The file path {joined} is invalid", loc,
-                                        hint="a template path can't point above the root of its repository")
+                    raise TemplateError(
+                        f"The file path {joined} is invalid",
+                        loc,
+                        hint="a template path can't point above the root of its repository",
+                    )
                 parts.pop()
                 continue
             parts.append(segment)
@@ -146,14 +149,19 @@ class References:
     def _repository(self, alias: str, loc: Location) -> Repository:
         key = alias.lower()
         if key not in self.declared:
-            raise TemplateError(f"No repository found by name {alias}", loc,
-                                hint=did_you_mean(alias, list(self.declared))
-                                or f"declare it under resources.repositories with 'repository: {alias}'")
+            raise TemplateError(
+                f"No repository found by name {alias}",
+                loc,
+                hint=did_you_mean(alias, list(self.declared))
+                or f"declare it under resources.repositories with 'repository: {alias}'",
+            )
         local = next((p for a, p in self.local_repos.items() if a.lower() == key), None)
         if local is None:
-            raise TemplateError(f"Repository '{alias}' has no local folder", loc,
-                                hint=f"map it with --repo {alias}=PATH (the emulator never fetches "
-                                     "repositories)")
+            raise TemplateError(
+                f"Repository '{alias}' has no local folder",
+                loc,
+                hint=f"map it with --repo {alias}=PATH (the emulator never fetches repositories)",
+            )
         return Repository(alias, Path(local).resolve())
 
     def load(self, target: TemplateFile, loc: Location, *, count: bool = True) -> Any:
@@ -163,17 +171,23 @@ class References:
             return cached
         if count and target.path not in self.included:
             if len(self.included) >= MAX_FILES:
-                raise TemplateError(f"No more than {MAX_FILES} separate YAML files may be included", loc,
-                                    hint="Azure Pipelines limits a pipeline to 100 included template files "
-                                         "(directly or indirectly)")
+                raise TemplateError(
+                    f"No more than {MAX_FILES} separate YAML files may be included",
+                    loc,
+                    hint="Azure Pipelines limits a pipeline to 100 included template files "
+                    "(directly or indirectly)",
+                )
         if not self._exists(target.path, target.repo.root):
             raise TemplateError(self._not_found(target), loc, hint=self._not_found_hint(target))
         escape = outside_link(self.provider, target.path, target.repo.root)
         if escape is not None:
-            raise TemplateError(f"Template {target.display()} is a symbolic link to {escape}, outside "
-                                f"repository {target.repo.alias} ({target.repo.root})", loc,
-                                hint="the service reads templates from the repository's own files; copy the "
-                                     "template into the repository instead of linking to it")
+            raise TemplateError(
+                f"Template {target.display()} is a symbolic link to {escape}, outside "
+                f"repository {target.repo.alias} ({target.repo.root})",
+                loc,
+                hint="the service reads templates from the repository's own files; copy the "
+                "template into the repository instead of linking to it",
+            )
         display = display_path(target.path)
         try:
             raw = self.provider.read(target.path)
@@ -181,8 +195,11 @@ class References:
             raise YamlError(f"Cannot read {display}: {exc.strerror or exc}", Location(display)) from None
         self.loaded_bytes += len(raw)
         if self.loaded_bytes > MAX_MEMORY_BYTES:
-            raise TemplateError("The pipeline's YAML exceeds the 20 MB the service allows while parsing", loc,
-                                hint="split the pipeline or trim the templates it includes")
+            raise TemplateError(
+                "The pipeline's YAML exceeds the 20 MB the service allows while parsing",
+                loc,
+                hint="split the pipeline or trim the templates it includes",
+            )
         if count:
             self.included.add(target.path)
         node = load_bytes(raw, display, text_scalars=True)
@@ -204,9 +221,14 @@ class References:
         if same:
             return f"file names are case-sensitive: the file is spelled '{same[0]}'"
         close = did_you_mean(target.path.name, [n for n in names if n.endswith((".yml", ".yaml"))])
-        return close or self._close_path(target) or (
-            "paths are relative to the including file; start with / for the repository root"
-            + ("" if target.repo.alias == "self" else f" of '{target.repo.alias}'"))
+        return (
+            close
+            or self._close_path(target)
+            or (
+                "paths are relative to the including file; start with / for the repository root"
+                + ("" if target.repo.alias == "self" else f" of '{target.repo.alias}'")
+            )
+        )
 
     def _close_path(self, target: TemplateFile) -> str | None:
         """'did you mean /recipes/train/template.yml?' when folders of the path are misspelt: each

@@ -12,8 +12,12 @@ from emulator.templates.references import TemplateFile
 from emulator.templates.text import clip
 from emulator.yamlio import YMap, YSeq, location_of
 
-TEMPLATE_ROOT_KEYS = {"stages": ("stages",), "jobs": ("jobs", "phases"), "steps": ("steps",),
-                      "variables": ("variables",)}
+TEMPLATE_ROOT_KEYS = {
+    "stages": ("stages",),
+    "jobs": ("jobs", "phases"),
+    "steps": ("steps",),
+    "variables": ("variables",),
+}
 """The list key an included template of each kind has [SCHEMA stagesTemplate, jobsTemplate, stepsTemplate,
 variablesTemplate]."""
 
@@ -26,15 +30,17 @@ def check_directive_positions(doc: Mapping[str, Any]) -> None:
     if isinstance(resources, dict):
         found = first_directive(resources.get("repositories"))
         if found is not None:
-            raise TemplateError("A template expression is not allowed in this context", found,
-                                hint="repositories are resolved before templates are expanded; plain "
-                                     "values (${{ }} without if/each/insert) are allowed")
+            raise TemplateError(
+                "A template expression is not allowed in this context",
+                found,
+                hint="repositories are resolved before templates are expanded; plain "
+                "values (${{ }} without if/each/insert) are allowed",
+            )
     found = first_directive(doc.get("trigger"))
     if found is not None:
-        raise TemplateError("A mapping was not expected", found,
-                            hint="directives are not expanded in 'trigger'")
-
-
+        raise TemplateError(
+            "A mapping was not expected", found, hint="directives are not expanded in 'trigger'"
+        )
 
 
 def merge_extended(own: YMap, extended: YMap) -> YMap:
@@ -56,9 +62,12 @@ def merge_extended(own: YMap, extended: YMap) -> YMap:
         if k == "resources" and isinstance(out[mine], dict) and isinstance(v, dict):
             out[mine] = _merge_resources(out[mine], v, kl)
             continue
-        raise TemplateError(f"'{k}' is already defined", kl,
-                            hint=f"both the pipeline and the template it extends define '{k}' "
-                                 f"(first at {own.key_locs.get(mine, own.loc)}); keep one")
+        raise TemplateError(
+            f"'{k}' is already defined",
+            kl,
+            hint=f"both the pipeline and the template it extends define '{k}' "
+            f"(first at {own.key_locs.get(mine, own.loc)}); keep one",
+        )
     return out
 
 
@@ -90,15 +99,22 @@ def check_extends_root(doc: Mapping[str, Any], target: TemplateFile, loc: Locati
         allowed = _EXTENDS_ALLOWED | set(bodies[:1])
     for k in doc:
         if k not in allowed:
-            raise TemplateError(f"Unexpected value '{clip(k)}'", key_locs.get(k, loc),
-                                expected=f"in an extends template: {', '.join(sorted(allowed))}",
-                                hint=did_you_mean(k, sorted(allowed)) or
-                                (f"{target.display()} can have one of stages, jobs or steps"
-                                 if k in _EXTENDS_BODIES else None))
+            raise TemplateError(
+                f"Unexpected value '{clip(k)}'",
+                key_locs.get(k, loc),
+                expected=f"in an extends template: {', '.join(sorted(allowed))}",
+                hint=did_you_mean(k, sorted(allowed))
+                or (
+                    f"{target.display()} can have one of stages, jobs or steps"
+                    if k in _EXTENDS_BODIES
+                    else None
+                ),
+            )
 
 
-def template_body_key(doc: Mapping[str, Any], target: TemplateFile, allowed: tuple[str, ...], kind: str,
-                       loc: Location) -> str | None:
+def template_body_key(
+    doc: Mapping[str, Any], target: TemplateFile, allowed: tuple[str, ...], kind: str, loc: Location
+) -> str | None:
     """The list key of an included template, checked against where it is used [SCHEMA *Template]."""
     key_locs = doc.key_locs if isinstance(doc, YMap) else {}
     body: str | None = None
@@ -109,9 +125,15 @@ def template_body_key(doc: Mapping[str, Any], target: TemplateFile, allowed: tup
             body = k
             continue
         kinds = [name for name, keys in TEMPLATE_ROOT_KEYS.items() if k in keys]
-        hint = (f"{target.display()} is a {kinds[0]} template; reference it from a '{kinds[0]}:' list"
-                if kinds else did_you_mean(k, ["parameters", *allowed]))
-        raise TemplateError(f"Unexpected value '{clip(k)}'", key_locs.get(k, loc),
-                            expected=f"parameters: and {' or '.join(allowed)}: in a {kind} template",
-                            hint=hint)
+        hint = (
+            f"{target.display()} is a {kinds[0]} template; reference it from a '{kinds[0]}:' list"
+            if kinds
+            else did_you_mean(k, ["parameters", *allowed])
+        )
+        raise TemplateError(
+            f"Unexpected value '{clip(k)}'",
+            key_locs.get(k, loc),
+            expected=f"parameters: and {' or '.join(allowed)}: in a {kind} template",
+            hint=hint,
+        )
     return body

@@ -23,8 +23,9 @@ class VariableLayer(Mapping[str, Any]):
 
     __slots__ = ("_own", "_parent")
 
-    def __init__(self, parent: Mapping[str, Any] | None = None,
-                 initial: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, parent: Mapping[str, Any] | None = None, initial: Mapping[str, Any] | None = None
+    ) -> None:
         self._own: dict[str, tuple[str, Any]] = {}
         self._parent = parent
         if initial:
@@ -92,8 +93,12 @@ class Scope:
     context: EvalContext = field(compare=False, repr=False)
 
     @staticmethod
-    def make(parameters: Mapping[str, Any], variables: Mapping[str, Any], loops: Mapping[str, Any],
-             chain: tuple[Frame, ...]) -> Scope:
+    def make(
+        parameters: Mapping[str, Any],
+        variables: Mapping[str, Any],
+        loops: Mapping[str, Any],
+        chain: tuple[Frame, ...],
+    ) -> Scope:
         named: dict[str, Any] = {"parameters": parameters, "variables": variables}
         named.update(loops)
         return Scope(parameters, variables, loops, chain, EvalContext(named=named))
@@ -112,9 +117,12 @@ class Scope:
     def with_loop(self, name: str, value: Any, loc: Location) -> Scope:
         taken = {"parameters", "variables", *(k.lower() for k in self.loops)}
         if name.lower() in taken:
-            raise TemplateError(f"The idenfifier '{name}' has already been defined within the current scope",
-                                loc, hint="choose another name for the loop variable (the service's message "
-                                          "spells 'identifier' this way)")
+            raise TemplateError(
+                f"The idenfifier '{name}' has already been defined within the current scope",
+                loc,
+                hint="choose another name for the loop variable (the service's message "
+                "spells 'identifier' this way)",
+            )
         return Scope.make(self.parameters, self.variables, {**self.loops, name: value}, self.chain)
 
 
@@ -129,6 +137,7 @@ def variable_text(value: Any) -> Any:
     if isinstance(value, dict | list):
         return value
     return to_string(value)
+
 
 def chain_text(frames: list[Frame]) -> str:
     names = [f.file.display() for f in frames]

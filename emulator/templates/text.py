@@ -36,8 +36,6 @@ def _block_indent(loc: Location, line: int) -> int:
     return len(text) - len(text.lstrip(" "))
 
 
-
-
 def kind_name(value: Any) -> str:
     if value is None:
         return "empty"

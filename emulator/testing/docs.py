@@ -124,15 +124,18 @@ def collect() -> list[DocumentedStep]:
     found = []
     for func, entries in by_function.items():
         keywords = sorted({keyword for keyword, _ in entries}, key=lambda k: _KEYWORDS.get(k, 3))
-        found.append(DocumentedStep(
-            module=func.__module__,
-            keyword="/".join(keywords).title(),
-            patterns=tuple(sorted(pattern for _, pattern in entries)),
-            doc=" ".join((inspect.getdoc(func) or "").split()),
-            line=inspect.getsourcelines(func)[1],
-        ))
-    return sorted(found, key=lambda s: (STEP_MODULES.index(s.module), _KEYWORDS.get(s.keyword.lower(), 3),
-                                        s.line))
+        found.append(
+            DocumentedStep(
+                module=func.__module__,
+                keyword="/".join(keywords).title(),
+                patterns=tuple(sorted(pattern for _, pattern in entries)),
+                doc=" ".join((inspect.getdoc(func) or "").split()),
+                line=inspect.getsourcelines(func)[1],
+            )
+        )
+    return sorted(
+        found, key=lambda s: (STEP_MODULES.index(s.module), _KEYWORDS.get(s.keyword.lower(), 3), s.line)
+    )
 
 
 def _section(module: str, steps: Sequence[DocumentedStep]) -> list[str]:
@@ -162,8 +165,9 @@ def render() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"{REGENERATE}", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 when the page is out of date")
-    parser.add_argument("-o", "--output", type=Path, default=DOCS_PAGE,
-                        help=f"the page (default: {DOCS_PAGE})")
+    parser.add_argument(
+        "-o", "--output", type=Path, default=DOCS_PAGE, help=f"the page (default: {DOCS_PAGE})"
+    )
     args = parser.parse_args(argv)
     text = render()
     current = args.output.read_text(encoding="utf-8") if args.output.is_file() else None

@@ -25,9 +25,9 @@ CARET = re.compile(r"^ *\^$", re.M)
 class Case:
     files: dict[str, str]
     args: tuple[str, ...] = ()
-    file: str = "p.yml"                    # the file the error must name
+    file: str = "p.yml"  # the file the error must name
     line: int | None = None
-    says: str = ""                         # a piece of the message
+    says: str = ""  # a piece of the message
     commands: tuple[str, ...] = ("validate", "run")
     env: dict[str, str] = field(default_factory=dict)
 
@@ -65,72 +65,129 @@ DEPLOYMENT = y("""
     """)
 
 CASES: dict[str, object] = {
-    "bad YAML (mid-file)": Case({"p.yml": "steps:\n  - script: echo hi\n   displayName: x\n  - script: y\n"},
-                                line=3, says="YAML syntax error"),
-    "duplicate key": Case({"p.yml": "steps:\n  - script: echo a\n    script: echo b\n"}, line=3,
-                          says="already defined"),
-    "unknown key": Case({"p.yml": y("""
+    "bad YAML (mid-file)": Case(
+        {"p.yml": "steps:\n  - script: echo hi\n   displayName: x\n  - script: y\n"},
+        line=3,
+        says="YAML syntax error",
+    ),
+    "duplicate key": Case(
+        {"p.yml": "steps:\n  - script: echo a\n    script: echo b\n"}, line=3, says="already defined"
+    ),
+    "unknown key": Case(
+        {
+            "p.yml": y("""
         stages:
           - stage: A
             jobz:
               - job: J
                 steps:
                   - script: echo
-        """)}, line=3, says="Unexpected value 'jobz'"),
-    "misspelt parameter reference": Case({"p.yml": y("""
+        """)
+        },
+        line=3,
+        says="Unexpected value 'jobz'",
+    ),
+    "misspelt parameter reference": Case(
+        {
+            "p.yml": y("""
         parameters:
           - name: greeting
             default: hi
         steps:
           - script: echo ${{ parameters.gretting }}
-        """)}, line=5, says="did you mean 'greeting'"),
+        """)
+        },
+        line=5,
+        says="did you mean 'greeting'",
+    ),
     "missing template": Case({"p.yml": "steps:\n  - template: steps/nope.yml\n"}, line=2, says="not found"),
-    "bad parameter inside a template": Case({
-        "p.yml": "steps:\n  - template: steps/s.yml\n    parameters:\n      count: many\n",
-        "steps/s.yml": y("""
+    "bad parameter inside a template": Case(
+        {
+            "p.yml": "steps:\n  - template: steps/s.yml\n    parameters:\n      count: many\n",
+            "steps/s.yml": y("""
             parameters:
               - name: count
                 type: number
             steps:
               - script: echo ${{ parameters.count }}
-            """)}, line=4, says="not a valid Number"),
-    "recipe schema violation": Case({
-        "p.yml": "steps:\n  - template: recipes/r/template.yml\n    parameters:\n      name: BAD\n",
-        "recipes/r/template.yml": "parameters:\n  - name: name\nsteps:\n"
-                                  "  - script: echo ${{ parameters.name }}\n",
-        "recipes/r/schema.json": '{"type": "object", "properties": {"name": {"pattern": "^[a-z]+$"}}}'},
-        line=4, says="does not match"),
+            """),
+        },
+        line=4,
+        says="not a valid Number",
+    ),
+    "recipe schema violation": Case(
+        {
+            "p.yml": "steps:\n  - template: recipes/r/template.yml\n    parameters:\n      name: BAD\n",
+            "recipes/r/template.yml": "parameters:\n  - name: name\nsteps:\n"
+            "  - script: echo ${{ parameters.name }}\n",
+            "recipes/r/schema.json": '{"type": "object", "properties": {"name": {"pattern": "^[a-z]+$"}}}',
+        },
+        line=4,
+        says="does not match",
+    ),
     "bad expression": Case({"p.yml": "steps:\n  - script: echo ${{ eq(1, }}\n"}, line=2, says="Unclosed"),
-    "unknown dependsOn": Case({"p.yml": TWO_STAGES.format(a="Bild", b="Build", c="[]")}, line=2,
-                              says="did you mean 'Build'"),
-    "dependency cycle": Case({"p.yml": TWO_STAGES.format(a="B", b="B", c="A")}, line=2,
-                             says="cycle: A -> B -> A"),
-    "bad number": Case({"p.yml": "jobs:\n  - job: J\n    timeoutInMinutes: abc\n    steps:\n"
-                                 "      - script: echo\n"}, line=3, says="must be a number"),
-    "bad environments.yml": Case({"p.yml": DEPLOYMENT, "environments.yml": y("""
+    "unknown dependsOn": Case(
+        {"p.yml": TWO_STAGES.format(a="Bild", b="Build", c="[]")}, line=2, says="did you mean 'Build'"
+    ),
+    "dependency cycle": Case(
+        {"p.yml": TWO_STAGES.format(a="B", b="B", c="A")}, line=2, says="cycle: A -> B -> A"
+    ),
+    "bad number": Case(
+        {"p.yml": "jobs:\n  - job: J\n    timeoutInMinutes: abc\n    steps:\n      - script: echo\n"},
+        line=3,
+        says="must be a number",
+    ),
+    "bad environments.yml": Case(
+        {
+            "p.yml": DEPLOYMENT,
+            "environments.yml": y("""
         environments:
           test:
             checks:
               - type: approval
                 approvers: 3
-        """)}, file="environments.yml", line=5, says="not of type 'array'"),
-    "bad YAML (at end of file)": Case({"p.yml": "stages:\n  - stage: A\n    jobs: [\n"},
-                                      says="YAML syntax error"),
-    "misspelt -p parameter": Case({"p.yml": "parameters:\n  - name: greeting\n    default: hi\n" + STEP},
-                                  args=("-p", "gretting=x"), line=1, says="did you mean 'greeting'"),
+        """),
+        },
+        file="environments.yml",
+        line=5,
+        says="not of type 'array'",
+    ),
+    "bad YAML (at end of file)": Case(
+        {"p.yml": "stages:\n  - stage: A\n    jobs: [\n"}, says="YAML syntax error"
+    ),
+    "misspelt -p parameter": Case(
+        {"p.yml": "parameters:\n  - name: greeting\n    default: hi\n" + STEP},
+        args=("-p", "gretting=x"),
+        line=1,
+        says="did you mean 'greeting'",
+    ),
     "unknown task": Case({"p.yml": "steps:\n  - task: NoSuchTask@1\n"}, line=2, says="NoSuchTask@1"),
-    "bad condition": Case({"p.yml": "steps:\n  - script: echo hi\n    condition: eq(variables.a,\n"}, line=3,
-                          says="condition"),
+    "bad condition": Case(
+        {"p.yml": "steps:\n  - script: echo hi\n    condition: eq(variables.a,\n"}, line=3, says="condition"
+    ),
 }
 
 
 def _mlops(command: str, case: Case, root: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MLOPS_HOME": str(root / "home"), "MLFLOW_DISABLE_TELEMETRY": "true",
-           "PYTHONPATH": str(REPO), "MLOPS_USER": "tester", "COLUMNS": "200", **case.env}
+    env = {
+        **os.environ,
+        "MLOPS_HOME": str(root / "home"),
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "PYTHONPATH": str(REPO),
+        "MLOPS_USER": "tester",
+        "COLUMNS": "200",
+        **case.env,
+    }
     env.pop("MLFLOW_TRACKING_URI", None)
     extra = ("--progress", "plain") if command == "run" else ()
-    return subprocess.run([sys.executable, "-m", "emulator", command, "p.yml", *case.args, *extra], cwd=root,
-                          env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "emulator", command, "p.yml", *case.args, *extra],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize("command", ["validate", "run"])
@@ -152,7 +209,7 @@ def test_every_error_carries_a_location(case: Case, command: str, tmp_path: Path
         assert int(where["line"]) == case.line, err
     assert CARET.search(err), f"no caret line in:\n{err}"
     caret_line = next(ln for ln in err.splitlines() if CARET.match(ln))
-    assert caret_line.index("^") == int(where["col"]) + 1   # under the column, after the 2-space indent
+    assert caret_line.index("^") == int(where["col"]) + 1  # under the column, after the 2-space indent
     assert case.says in err
 
 

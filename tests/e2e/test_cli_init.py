@@ -45,12 +45,25 @@ APPROVALS = textwrap.dedent("""
 def _mlops(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     gitconfig = tmp_path / "gitconfig"
     gitconfig.write_text(f"[user]\n\tname = {USER}\n")
-    env = {**os.environ, "MLOPS_HOME": str(tmp_path / "home"), "MLFLOW_DISABLE_TELEMETRY": "true",
-           "PYTHONPATH": str(REPO), "COLUMNS": "200", "GIT_CONFIG_GLOBAL": str(gitconfig),
-           "GIT_CONFIG_NOSYSTEM": "1", "CI": "true"}
+    env = {
+        **os.environ,
+        "MLOPS_HOME": str(tmp_path / "home"),
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "PYTHONPATH": str(REPO),
+        "COLUMNS": "200",
+        "GIT_CONFIG_GLOBAL": str(gitconfig),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "CI": "true",
+    }
     env.pop("MLOPS_USER", None)
-    return subprocess.run([sys.executable, "-m", "emulator", *args], cwd=tmp_path / "repo", env=env,
-                          capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "emulator", *args],
+        cwd=tmp_path / "repo",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 @pytest.fixture
@@ -99,7 +112,8 @@ def test_validate_warns_about_an_undefined_group(tmp_path: Path, repo: Path) -> 
 
 
 def test_an_unmapped_checkout_is_a_warning_in_validate_and_stops_run(tmp_path: Path, repo: Path) -> None:
-    (repo / "pipeline.yml").write_text(textwrap.dedent("""
+    (repo / "pipeline.yml").write_text(
+        textwrap.dedent("""
         resources:
           repositories:
           - repository: tools
@@ -108,7 +122,8 @@ def test_an_unmapped_checkout_is_a_warning_in_validate_and_stops_run(tmp_path: P
         steps:
         - checkout: self
         - checkout: tools
-        """))
+        """)
+    )
     out = _mlops(tmp_path, "validate", "pipeline.yml")
     assert out.returncode == 0, out.stderr  # Azure DevOps accepts it; only a local run needs the folder
     assert "warning: pipeline.yml:9:3: Repository 'tools' (MyProject/Tools) is checked out" in out.stderr

@@ -52,11 +52,25 @@ ENVIRONMENTS = "environments:\n  Prod:\n    checks:\n      - type: approval\n   
 
 
 def _mlops(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MLOPS_HOME": str(tmp_path / "home"), "MLFLOW_DISABLE_TELEMETRY": "true",
-           "PYTHONPATH": str(REPO), "COLUMNS": "200", "CI": "true", "MLOPS_USER": "bob"}
-    return subprocess.run([sys.executable, "-m", "emulator", *args, "--no-prompt"] if args[0] in
-                          ("run", "rerun") else [sys.executable, "-m", "emulator", *args],
-                          cwd=tmp_path / "repo", env=env, capture_output=True, text=True, timeout=180)
+    env = {
+        **os.environ,
+        "MLOPS_HOME": str(tmp_path / "home"),
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "PYTHONPATH": str(REPO),
+        "COLUMNS": "200",
+        "CI": "true",
+        "MLOPS_USER": "bob",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "emulator", *args, "--no-prompt"]
+        if args[0] in ("run", "rerun")
+        else [sys.executable, "-m", "emulator", *args],
+        cwd=tmp_path / "repo",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def _jobs(tmp_path: Path) -> dict[str, dict[str, Any]]:

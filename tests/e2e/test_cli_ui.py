@@ -35,9 +35,14 @@ def _listening(port: int) -> bool:
 
 def test_ui_serves_the_store_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "emulator", "ui", "--port", str(port)], cwd=tmp_path,
-                            env=_env(tmp_path / "home"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "ui", "--port", str(port)],
+        cwd=tmp_path,
+        env=_env(tmp_path / "home"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     seen = ""
     try:
@@ -70,8 +75,14 @@ def test_ui_refuses_a_busy_port(tmp_path: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        proc = subprocess.run([sys.executable, "-m", "emulator", "ui", "--port", str(port)], cwd=tmp_path,
-                              env=_env(tmp_path / "home"), capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-m", "emulator", "ui", "--port", str(port)],
+            cwd=tmp_path,
+            env=_env(tmp_path / "home"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert proc.returncode == 2
     assert f"Port {port} on 127.0.0.1 is already in use" in proc.stderr
     assert f"mlops ui --port {port + 1}" in proc.stderr

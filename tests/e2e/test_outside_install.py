@@ -79,8 +79,11 @@ class Outside:
         """A command of the venv (`mlops`, `python`…) in the project, with none of this checkout's paths."""
         own = ("PYTHON", "MLOPS_", "MLFLOW_", "PYTEST")  # this test session's settings stay here
         env = {k: v for k, v in os.environ.items() if not k.startswith(own)}
-        env.update(MLOPS_HOME=str(self.project / ".mlops"), MLFLOW_DISABLE_TELEMETRY="true",
-                   PATH=f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
+        env.update(
+            MLOPS_HOME=str(self.project / ".mlops"),
+            MLFLOW_DISABLE_TELEMETRY="true",
+            PATH=f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+        )
         command = [str(self.venv / "bin" / str(args[0])), *map(str, args[1:])]
         done = subprocess.run(command, cwd=self.project, env=env, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0 or not check, f"{command}: {done.returncode}\n{done.stdout}{done.stderr}"
@@ -89,8 +92,15 @@ class Outside:
 
 def _pip(venv: Path, *args: str | Path) -> None:
     """This interpreter's pip acting on the venv (the venv needs no pip of its own)."""
-    command: Sequence[str | Path] = [sys.executable, "-m", "pip", "--python", venv / "bin" / "python",
-                                     "--disable-pip-version-check", *args]
+    command: Sequence[str | Path] = [
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        venv / "bin" / "python",
+        "--disable-pip-version-check",
+        *args,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, f"pip {' '.join(map(str, args))}:\n{done.stdout}\n{done.stderr}"
 
@@ -107,8 +117,13 @@ def outside(tmp_path_factory: pytest.TempPathFactory) -> Outside:
         shutil.copy2(feature, source / "features")
     for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md"):
         shutil.copy2(REPO / name, source)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", work / "dist", source],
-                   check=True, capture_output=True, text=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", work / "dist", source],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     (wheel,) = (work / "dist").glob("mlops_recipes_emulator-*.whl")
     venv = work / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True, timeout=120)
@@ -118,7 +133,8 @@ def outside(tmp_path_factory: pytest.TempPathFactory) -> Outside:
     (project / "tests" / "test_arithmetic.py").write_text("def test_adds():\n    assert 1 + 1 == 2\n")
     (project / "pipeline.yml").write_text(PIPELINE)
     (project / "environments.yml").write_text(
-        "environments:\n  production:\n    checks:\n    - type: approval\n      approvers: [carol]\n")
+        "environments:\n  production:\n    checks:\n    - type: approval\n      approvers: [carol]\n"
+    )
     (project / "job.yml").write_text("command: echo hi\nenvironment: azureml:env@latest\n")
     installed = Outside(venv, project)
     # what a user does once: the stand-ins of what Azure keeps outside YAML, with the recipes' folder
@@ -147,7 +163,8 @@ def test_an_unrelated_projects_pytest_runs_with_the_plugin_then_with_the_steps(o
     _pip(outside.venv, "install", "-q", "pytest-bdd")
     (outside.project / "tests" / "pipeline.feature").write_text(FEATURE)
     (outside.project / "tests" / "test_pipeline.py").write_text(
-        "from pytest_bdd import scenarios\n\nscenarios('pipeline.feature')\n")
+        "from pytest_bdd import scenarios\n\nscenarios('pipeline.feature')\n"
+    )
     with_steps = outside.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert "3 passed" in with_steps.stdout, with_steps.stdout[-3000:]
 
@@ -173,11 +190,14 @@ def test_mlops_expands_and_validates_a_pipeline_with_the_shipped_recipes(outside
 
 
 def test_az_ml_names_the_extra_it_needs(outside: Outside) -> None:
-    done = outside.run("python", "-m", "emulator.azureml", "ml", "job", "list", "-g", "g", "-w", "w",
-                       check=False)
+    done = outside.run(
+        "python", "-m", "emulator.azureml", "ml", "job", "list", "-g", "g", "-w", "w", check=False
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert done.stderr == ("ERROR: az ml needs the 'azureml' extra: azure-ai-ml, mlflow, aiohttp are not "
-                           f"installed\nhint: {INSTALL_AZUREML}\n")
+    assert done.stderr == (
+        "ERROR: az ml needs the 'azureml' extra: azure-ai-ml, mlflow, aiohttp are not "
+        f"installed\nhint: {INSTALL_AZUREML}\n"
+    )
 
 
 def test_mlops_report_renders_from_the_wheel_and_names_the_mlflow_extra(outside: Outside) -> None:

@@ -30,9 +30,11 @@ from emulator.azureml.compute.loopback import free_port
 from emulator.azureml.context import Context
 
 REPO = Path(__file__).resolve().parents[2]
-HOW = ("set MLOPS_TEST_POSTGRES_URI=postgresql://USER@127.0.0.1:PORT/DB to run the team-mode tests, e.g. "
-       "`eval \"$(bash scripts/test-postgres.sh start)\"` (a throwaway cluster; "
-       "`bash scripts/test-postgres.sh stop \"$MLOPS_TEST_POSTGRES_DIR\"` removes it)")
+HOW = (
+    "set MLOPS_TEST_POSTGRES_URI=postgresql://USER@127.0.0.1:PORT/DB to run the team-mode tests, e.g. "
+    '`eval "$(bash scripts/test-postgres.sh start)"` (a throwaway cluster; '
+    '`bash scripts/test-postgres.sh stop "$MLOPS_TEST_POSTGRES_DIR"` removes it)'
+)
 MLMODEL = "artifact_path: model\nflavors:\n  python_function:\n    loader_module: mlflow.sklearn\n"
 
 
@@ -88,10 +90,26 @@ def team_server(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     env["MLFLOW_DISABLE_TELEMETRY"] = "true"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", database,
-             "--artifacts-destination", str(folder / "artifacts"), "--host", "127.0.0.1", "--port", str(port),
-             "--workers", "2"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "mlflow",
+                "server",
+                "--backend-store-uri",
+                database,
+                "--artifacts-destination",
+                str(folder / "artifacts"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -112,8 +130,13 @@ def az_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _az(az_bin: Path, home: Path, tracking: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
-    env.update(PATH=f"{az_bin}{os.pathsep}{env.get('PATH', '')}", MLOPS_HOME=str(home),
-               MLFLOW_TRACKING_URI=tracking, MLFLOW_DISABLE_TELEMETRY="true", MLOPS_JOB_ENV_MANAGER="local")
+    env.update(
+        PATH=f"{az_bin}{os.pathsep}{env.get('PATH', '')}",
+        MLOPS_HOME=str(home),
+        MLFLOW_TRACKING_URI=tracking,
+        MLFLOW_DISABLE_TELEMETRY="true",
+        MLOPS_JOB_ENV_MANAGER="local",
+    )
     return subprocess.run(["az", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
@@ -128,8 +151,25 @@ def test_two_state_folders_register_into_one_registry_concurrently(
         _az(az_bin, home, team_server, "configure", "--defaults", "group=rg", "workspace=ws", cwd=tmp_path)
 
     def register(home: Path) -> subprocess.CompletedProcess[str]:
-        return _az(az_bin, home, team_server, "ml", "model", "create", "--name", "shared-model", "--path",
-                   str(model), "--type", "mlflow_model", "--query", "version", "-o", "tsv", cwd=tmp_path)
+        return _az(
+            az_bin,
+            home,
+            team_server,
+            "ml",
+            "model",
+            "create",
+            "--name",
+            "shared-model",
+            "--path",
+            str(model),
+            "--type",
+            "mlflow_model",
+            "--query",
+            "version",
+            "-o",
+            "tsv",
+            cwd=tmp_path,
+        )
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         results = list(pool.map(register, homes * 3))
@@ -138,8 +178,21 @@ def test_two_state_folders_register_into_one_registry_concurrently(
     assert versions == [1, 2, 3, 4, 5, 6]  # distinct: the registry is one
 
     for home in homes:  # either state folder sees every version
-        listed = _az(az_bin, home, team_server, "ml", "model", "list", "-n", "shared-model", "--query",
-                     "[].version", "-o", "tsv", cwd=tmp_path)
+        listed = _az(
+            az_bin,
+            home,
+            team_server,
+            "ml",
+            "model",
+            "list",
+            "-n",
+            "shared-model",
+            "--query",
+            "[].version",
+            "-o",
+            "tsv",
+            cwd=tmp_path,
+        )
         assert sorted(int(v) for v in listed.stdout.split()) == versions
 
     from mlflow.tracking import MlflowClient
@@ -160,8 +213,9 @@ def test_jobs_log_to_the_team_server(team_server: str, az_bin: Path, tmp_path: P
         encoding="utf-8",
     )
     _az(az_bin, home, team_server, "configure", "--defaults", "group=rg", "workspace=ws", cwd=tmp_path)
-    created = _az(az_bin, home, team_server, "ml", "job", "create", "-f", "job.yml", "-o", "json",
-                  cwd=tmp_path)
+    created = _az(
+        az_bin, home, team_server, "ml", "job", "create", "-f", "job.yml", "-o", "json", cwd=tmp_path
+    )
     assert created.returncode == 0, created.stderr
     import json
 

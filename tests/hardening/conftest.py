@@ -65,8 +65,13 @@ class Project:
             (self.repo / "environments.yml").write_text(environments, encoding="utf-8")
         return path
 
-    def run(self, yaml: str, environments: str | None = None, cancellation: Cancellation | None = None,
-            **request: Any) -> Run:
+    def run(
+        self,
+        yaml: str,
+        environments: str | None = None,
+        cancellation: Cancellation | None = None,
+        **request: Any,
+    ) -> Run:
         path = self.write(yaml, environments)
         request.setdefault("user", "tester")
         return runner.start(runner.RunRequest(path, **request), self.home, SilentReporter(), cancellation)
@@ -81,17 +86,27 @@ class Project:
             **extra,
         }
 
-    def mlops(self, *args: str, timeout: float = 120, env: dict[str, str] | None = None,
-              stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    def mlops(
+        self, *args: str, timeout: float = 120, env: dict[str, str] | None = None, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "emulator", *args], cwd=self.repo, env=env or self.env(), text=True,
-            capture_output=True, timeout=timeout, input=stdin,
+            [sys.executable, "-m", "emulator", *args],
+            cwd=self.repo,
+            env=env or self.env(),
+            text=True,
+            capture_output=True,
+            timeout=timeout,
+            input=stdin,
         )
 
     def popen(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            [sys.executable, "-m", "emulator", *args], cwd=self.repo, env=env or self.env(), text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            [sys.executable, "-m", "emulator", *args],
+            cwd=self.repo,
+            env=env or self.env(),
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
 
 

@@ -29,10 +29,15 @@ JOBS = {
     "A": ("S1", None, {}, OUTPUTS),
     "B": ("S1", "A", {"fromBefore": "$[ dependencies.A.outputs['s.v'] ]"}, OUTPUTS),
     "C": ("S2", None, {}, OUTPUTS),
-    "D": ("S2", "C", {"fromBefore": "$[ dependencies.C.outputs['s.v'] ]",
-                      "secretFromC": "$[ dependencies.C.outputs['s.token'] ]"},
-          'test "$TOKEN" = tok-C && '
-          'echo "##vso[task.setvariable variable=v;isOutput=true]D-$(fromBefore)-ok"'),
+    "D": (
+        "S2",
+        "C",
+        {
+            "fromBefore": "$[ dependencies.C.outputs['s.v'] ]",
+            "secretFromC": "$[ dependencies.C.outputs['s.token'] ]",
+        },
+        'test "$TOKEN" = tok-C && echo "##vso[task.setvariable variable=v;isOutput=true]D-$(fromBefore)-ok"',
+    ),
     "E": ("S3", None, {}, OUTPUTS),
 }
 
@@ -47,9 +52,14 @@ def _pipeline() -> dict[str, Any]:
                 continue
             script = "\n".join([MARK.format(what="start"), line, MARK.format(what="done")])
             step = {"bash": script, "name": "s", "env": {"TOKEN": "$(secretFromC)"}}
-            jobs.append({"job": name, **({"dependsOn": after} if after else {}),
-                         **({"variables": job_variables} if job_variables else {}),
-                         "steps": [{"checkout": "none"}, step]})
+            jobs.append(
+                {
+                    "job": name,
+                    **({"dependsOn": after} if after else {}),
+                    **({"variables": job_variables} if job_variables else {}),
+                    "steps": [{"checkout": "none"}, step],
+                }
+            )
         stages.append({"stage": stage, **({"variables": variables} if variables else {}), "jobs": jobs})
     return {"variables": {"fromBefore": "none"}, "stages": stages}
 
@@ -57,8 +67,12 @@ def _pipeline() -> dict[str, Any]:
 PIPELINE = json.dumps(_pipeline(), indent=1)  # JSON is YAML
 
 
-BOUNDARIES = [("stageStarted", n) for n in (1, 2, 3)] + [("jobStarted", n) for n in range(1, 6)] + [
-    ("jobFinished", n) for n in range(1, 6)] + [("stageFinished", n) for n in (1, 2)]
+BOUNDARIES = (
+    [("stageStarted", n) for n in (1, 2, 3)]
+    + [("jobStarted", n) for n in range(1, 6)]
+    + [("jobFinished", n) for n in range(1, 6)]
+    + [("stageFinished", n) for n in (1, 2)]
+)
 
 
 def _results(summary: dict[str, Any]) -> dict[str, Any]:

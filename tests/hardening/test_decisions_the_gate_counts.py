@@ -62,8 +62,9 @@ def test_min_approvers_above_the_approvers_is_refused_where_written(project: Pro
 
 
 def test_min_approvers_within_the_approvers_is_accepted(project: Project) -> None:
-    environments = ENVIRONMENTS.replace("approvers: [release-managers]",
-                                        "approvers: [release-managers, alice]\n        minApprovers: 2")
+    environments = ENVIRONMENTS.replace(
+        "approvers: [release-managers]", "approvers: [release-managers, alice]\n        minApprovers: 2"
+    )
     run = project.run(GATED, environments, user="bob")
     runner.decide(run.id, project.home, "production", "approved", "carol", "")
     runner.decide(run.id, project.home, "production", "approved", "alice", "")

@@ -25,8 +25,11 @@ from emulator.runner import compile_pipeline
 from emulator.yamlio import loads
 
 EXAMPLES = 300
-SETTINGS = settings(max_examples=EXAMPLES, deadline=timedelta(seconds=3),
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=timedelta(seconds=3),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 HEADROOM = 1 << 30  # what the examples may add to the address space: 1 GB
 TEXT_LIMIT = 4096  # the growing expressions' text, not their values
 
@@ -85,8 +88,11 @@ def test_yaml_text(text: str) -> None:
         _answer(lambda: loads(text, "fuzz.yml", text_scalars=True))
 
 
-MUTATION = st.tuples(st.sampled_from(["drop", "double", "insert"]), st.integers(0, len(VALID) - 1),
-                     st.sampled_from(list(":-[]{}'\"$ \n\t#&*!|>")))
+MUTATION = st.tuples(
+    st.sampled_from(["drop", "double", "insert"]),
+    st.integers(0, len(VALID) - 1),
+    st.sampled_from(list(":-[]{}'\"$ \n\t#&*!|>")),
+)
 
 
 @SETTINGS
@@ -111,11 +117,29 @@ def test_mutated_pipelines_compile_or_say_where(
 
 NAMES = sorted(b.name for b in BUILTINS.values()) + ["nosuch", "counter", "succeeded"]
 LITERAL = st.one_of(
-    st.sampled_from([
-        "'a'", "'aa'", "''", "'{0}{0}{0}'", "'x,y'", "1", "-1.5", "1.2.3", "true", "False", "null", "'{'",
-        "parameters.list", "parameters.obj", "variables.v", "parameters.missing", "variables['v']",
-        "parameters.obj.k[1]", "parameters.list.*",
-    ]),
+    st.sampled_from(
+        [
+            "'a'",
+            "'aa'",
+            "''",
+            "'{0}{0}{0}'",
+            "'x,y'",
+            "1",
+            "-1.5",
+            "1.2.3",
+            "true",
+            "False",
+            "null",
+            "'{'",
+            "parameters.list",
+            "parameters.obj",
+            "variables.v",
+            "parameters.missing",
+            "variables['v']",
+            "parameters.obj.k[1]",
+            "parameters.list.*",
+        ]
+    ),
     st.text(alphabet="ab{}0,' ", max_size=8).map(lambda t: "'" + t.replace("'", "''") + "'"),
 )
 
@@ -127,10 +151,12 @@ def _call(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 
 
 EXPRESSION = st.recursive(LITERAL, _call, max_leaves=60)
-CONTEXT = EvalContext({
-    "parameters": StrictMapping({"list": ["p", "q"], "obj": {"k": [1, {"z": None}]}, "env": "dev"}),
-    "variables": CaseInsensitiveDict({"v": "1,000", "empty": ""}),
-})
+CONTEXT = EvalContext(
+    {
+        "parameters": StrictMapping({"list": ["p", "q"], "obj": {"k": [1, {"z": None}]}, "env": "dev"}),
+        "variables": CaseInsensitiveDict({"v": "1,000", "empty": ""}),
+    }
+)
 
 
 @SETTINGS
@@ -175,7 +201,7 @@ def test_expressions_inside_a_pipeline(tmp_path_factory: object, expression: str
         "template": f"steps:\n- script: echo ${{{{ {expression} }}}}\n",
         "condition": f"steps:\n- script: echo hi\n  condition: {expression}\n",
         "runtime": f"jobs:\n- job: J\n  variables:\n    x: $[ {expression} ]\n  steps:\n"
-                   "  - script: echo $(x)\n",
+        "  - script: echo $(x)\n",
     }[where]
     folder = Path(tmp_path_factory.mktemp("fuzz"))  # type: ignore[attr-defined]
     (folder / "pipeline.yml").write_text(text)

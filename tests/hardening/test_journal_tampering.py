@@ -92,8 +92,9 @@ def test_a_journal_copied_from_another_run_is_refused(project: Project) -> None:
 
 def test_an_exclusive_lock_is_held_from_the_journal_too(project: Project) -> None:
     """Run 1 is inside its production stage, recorded only in its journal; run 2 must wait."""
-    environments = ENVIRONMENTS.replace("      - type: approval\n        approvers: [release-managers]\n",
-                                        "      - type: exclusiveLock\n")
+    environments = ENVIRONMENTS.replace(
+        "      - type: approval\n        approvers: [release-managers]\n", "      - type: exclusiveLock\n"
+    )
     assert "exclusiveLock" in environments
     first = project.run(GATED, environments)
     assert first.data["result"] == "succeeded"

@@ -28,10 +28,18 @@ BAD_FILES = [
     ("not UTF-8", b"steps:\n- script: echo caf\xe9 \xff\n", "pipeline.yml:2:19", "is not UTF-8 text"),
     ("NUL byte", b"steps:\n- script: echo a\x00b\n", "pipeline.yml:2:17", "unacceptable character #x0000"),
     ("deep mappings", _nested_mappings(150).encode(), "pipeline.yml:101:", "Maximum object depth exceeded"),
-    ("deep flow", b"steps:\n- script: " + b"[" * 2000 + b"]" * 2000 + b"\n", "pipeline.yml:2:",
-     "nesting depth"),
-    ("deep sequences", b"steps:\n- script: echo\n  env:\n    x: " + b"[" * 120 + b"]" * 120 + b"\n",
-     "pipeline.yml:4:", "Maximum object depth exceeded"),
+    (
+        "deep flow",
+        b"steps:\n- script: " + b"[" * 2000 + b"]" * 2000 + b"\n",
+        "pipeline.yml:2:",
+        "nesting depth",
+    ),
+    (
+        "deep sequences",
+        b"steps:\n- script: echo\n  env:\n    x: " + b"[" * 120 + b"]" * 120 + b"\n",
+        "pipeline.yml:4:",
+        "Maximum object depth exceeded",
+    ),
 ]
 
 
@@ -98,9 +106,16 @@ def test_run_ids_that_are_paths_do_not_reach_another_state_folder(project: Proje
     record = other / "runs" / "1" / "run.json"
     before = record.read_bytes()
     relative = os.path.relpath(other / "runs" / "1", project.home / "runs")
-    for args in (("resume", relative), ("approve", relative, "--as", "carol"), ("runs", "show", relative),
-                 ("logs", relative), ("report", relative, "-o", str(tmp_path / "r.html")),
-                 ("resume", "1/../1"), ("resume", "-1"), ("resume", "１")):
+    for args in (
+        ("resume", relative),
+        ("approve", relative, "--as", "carol"),
+        ("runs", "show", relative),
+        ("logs", relative),
+        ("report", relative, "-o", str(tmp_path / "r.html")),
+        ("resume", "1/../1"),
+        ("resume", "-1"),
+        ("resume", "１"),
+    ):
         proc = project.mlops(*args)
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
         assert "is not a run id" in proc.stderr, proc.stderr

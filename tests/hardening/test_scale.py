@@ -26,8 +26,14 @@ from .conftest import Project
 def one_step_stages(count: int) -> str:
     lines = ["stages:"]
     for i in range(count):
-        lines += [f"- stage: S{i}", "  jobs:", "  - job: J", "    steps:", "    - checkout: none",
-                  f"    - script: echo {i}"]
+        lines += [
+            f"- stage: S{i}",
+            "  jobs:",
+            "  - job: J",
+            "    steps:",
+            "    - checkout: none",
+            f"    - script: echo {i}",
+        ]
     return "\n".join(lines) + "\n"
 
 

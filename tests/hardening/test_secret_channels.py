@@ -114,8 +114,17 @@ def test_no_secret_reaches_any_channel(project: Project, tmp_path: Path) -> None
     secret_file = tmp_path / "secrets.env"
     secret_file.write_text(f"# queue-time secrets\n\ntoken={TOKEN}\n")
     env = project.env(MLOPS_SECRET_other=OTHER, PAUSE="2")
-    proc = project.popen("run", "pipeline.yml", "--secret-file", str(secret_file), "--as", "bob",
-                         "--progress", "plain", env=env)
+    proc = project.popen(
+        "run",
+        "pipeline.yml",
+        "--secret-file",
+        str(secret_file),
+        "--as",
+        "bob",
+        "--progress",
+        "plain",
+        env=env,
+    )
     time.sleep(1.5)
     cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     out, err = proc.communicate(timeout=120)
@@ -133,9 +142,20 @@ def test_no_secret_reaches_any_channel(project: Project, tmp_path: Path) -> None
     outputs.append(resumed.stdout + resumed.stderr)
     assert not secrets_file.exists()  # the run ended: nothing secret stays at rest
 
-    for args in (("runs", "show", "1"), ("runs", "show", "1", "--json"), ("logs", "1"),
-                 ("report", "1", "-o", str(tmp_path / "report.html"), "--junit", str(tmp_path / "junit.xml"),
-                  "--no-mlflow")):
+    for args in (
+        ("runs", "show", "1"),
+        ("runs", "show", "1", "--json"),
+        ("logs", "1"),
+        (
+            "report",
+            "1",
+            "-o",
+            str(tmp_path / "report.html"),
+            "--junit",
+            str(tmp_path / "junit.xml"),
+            "--no-mlflow",
+        ),
+    ):
         shown = project.mlops(*args)
         assert shown.returncode == 0, shown.stderr
         no_traceback(shown)
@@ -184,8 +204,11 @@ def test_secrets_json_is_removed_whenever_the_run_ends(project: Project, result:
     cancel = Cancellation()
     if result == "canceled":
         cancel.cancel("user")
-    run = project.run(f"steps:\n- checkout: none\n- script: {script}\n", secret_variables={"token": "x1"},
-                      cancellation=cancel)
+    run = project.run(
+        f"steps:\n- checkout: none\n- script: {script}\n",
+        secret_variables={"token": "x1"},
+        cancellation=cancel,
+    )
     assert run.data["result"] == result
     assert not (run.dir / "secrets.json").exists()
     assert os.listdir(run.dir)  # the rest of the run stays

@@ -26,8 +26,10 @@ def corpus() -> Path | None:
 
 
 CORPUS = corpus()
-SKIP_REASON = ("the real-world corpus is not here: put it at ../shared/realworld (beside the repository) "
-               "or set MLOPS_REALWORLD=/path/to/realworld")
+SKIP_REASON = (
+    "the real-world corpus is not here: put it at ../shared/realworld (beside the repository) "
+    "or set MLOPS_REALWORLD=/path/to/realworld"
+)
 
 
 def manifest() -> list[dict[str, Any]]:

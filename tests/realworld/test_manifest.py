@@ -25,15 +25,18 @@ CORRECTIONS = {
         "its template mlops/recipes/IaC/ProvisionAMLComputeCluster.yml is not one YAML document: the "
         "'parameters:' line is missing, so an indented mapping is followed by 'jobs:' at column 1, which "
         "no YAML parser accepts (YAML 1.2 spec 9.2: a second document needs '---'); Azure's parser "
-        "refuses the file as well"),
+        "refuses the file as well",
+    ),
 }
 WHY_REFUSED = {  # what the located message must say for each refused pipeline
     "rsethur-MLOps/mlops/recipes/IaC/TearDownResourceGroup.yml": "not found in repository self",
     "rsethur-MLOps/mlops/recipes/IaC/ProvisionMLWorkspace.yml": "YAML syntax error",
-    "mlops-v2-cv-aml-cli-v2/mlops/devops-pipelines/deploy-model-training-pipeline.yml":
-        "Unexpected parameter 'build_type'",
-    "mlops-v2-nlp-python-sdk-v2/mlops/devops-pipelines/deploy-model-training-pipeline.yml":
-        "A value for the 'data_name' parameter must be provided.",
+    "mlops-v2-cv-aml-cli-v2/mlops/devops-pipelines/deploy-model-training-pipeline.yml": (
+        "Unexpected parameter 'build_type'"
+    ),
+    "mlops-v2-nlp-python-sdk-v2/mlops/devops-pipelines/deploy-model-training-pipeline.yml": (
+        "A value for the 'data_name' parameter must be provided."
+    ),
 }
 
 
@@ -48,8 +51,9 @@ def _params() -> list[Any]:
     return [pytest.param(entry, id=_id(entry)) for entry in entries]
 
 
-def _mlops(command: str, entry: dict[str, Any], capsys: pytest.CaptureFixture[str],
-           monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+def _mlops(
+    command: str, entry: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str]:
     assert CORPUS is not None
     monkeypatch.chdir(CORPUS / entry["root"])
     args = [command, entry["pipeline"]]
@@ -75,8 +79,9 @@ def _expect(entry: dict[str, Any]) -> str:
 
 
 @pytest.mark.parametrize("entry", _params())
-def test_expand_and_validate(entry: dict[str, Any], capsys: pytest.CaptureFixture[str],
-                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_expand_and_validate(
+    entry: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     expect = _expect(entry)
     for command in ("expand", "validate"):
         code, text = _mlops(command, entry, capsys, monkeypatch)

@@ -52,8 +52,14 @@ def _taxi_data(project: Path) -> None:
 
 
 def _run(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "emulator", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=3000)
+    return subprocess.run(
+        [sys.executable, "-m", "emulator", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3000,
+    )
 
 
 def _steps(record: dict[str, object]) -> list[tuple[str, str]]:
@@ -81,8 +87,14 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, di
     # option's value inverted: `false` sets --no-compile.)
     (agent / "pip.conf").write_text("[install]\nno-compile = false\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
-    env.update(MLOPS_HOME=str(root / "state"), MLFLOW_DISABLE_TELEMETRY="true", PYTHONPATH=str(REPO),
-               COLUMNS="200", CI="true", PATH=f"{agent / 'bin'}{os.pathsep}{env.get('PATH', '')}")
+    env.update(
+        MLOPS_HOME=str(root / "state"),
+        MLFLOW_DISABLE_TELEMETRY="true",
+        PYTHONPATH=str(REPO),
+        COLUMNS="200",
+        CI="true",
+        PATH=f"{agent / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+    )
     templates = f"mlops-templates={corpus / 'mlops-templates'}"
     for pipeline in (TRAINING, ONLINE):
         init = _run(project, env, "init", pipeline, "--repo", templates)
@@ -93,8 +105,17 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, di
 
 def test_the_training_pipeline_runs_unmodified(project: tuple[Path, dict[str, str]]) -> None:
     folder, env = project
-    run = _run(folder, env, "run", TRAINING, "--no-prompt", "--progress", "plain",
-               "--repo", f"mlops-templates={realworld() / 'mlops-templates'}")
+    run = _run(
+        folder,
+        env,
+        "run",
+        TRAINING,
+        "--no-prompt",
+        "--progress",
+        "plain",
+        "--repo",
+        f"mlops-templates={realworld() / 'mlops-templates'}",
+    )
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr
     record = json.loads(_run(folder, env, "runs", "show", "1", "--json").stdout)
     assert record["result"] == "succeeded"
@@ -104,8 +125,14 @@ def test_the_training_pipeline_runs_unmodified(project: tuple[Path, dict[str, st
     pipeline = _run(folder, env, "logs", "1", "--step", "Run Azure ML pipeline").stdout
     assert "AzureML-Observability" in pipeline and "MLflow tracking server" in pipeline
     az = [sys.executable, "-m", "emulator.azureml"]
-    shown = subprocess.run([*az, "ml", "model", "show", "-n", "taxi-model", "-l", "latest"], cwd=folder,
-                           env=env, capture_output=True, text=True, timeout=300)
+    shown = subprocess.run(
+        [*az, "ml", "model", "show", "-n", "taxi-model", "-l", "latest"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["type"] == "mlflow_model"  # registered by mlflow.register_model
 
@@ -114,8 +141,17 @@ def test_the_online_endpoint_pipeline_deploys_the_mlflow_model_without_code(
     project: tuple[Path, dict[str, str]],
 ) -> None:
     folder, env = project
-    run = _run(folder, env, "run", ONLINE, "--no-prompt", "--progress", "plain",
-               "--repo", f"mlops-templates={realworld() / 'mlops-templates'}")
+    run = _run(
+        folder,
+        env,
+        "run",
+        ONLINE,
+        "--no-prompt",
+        "--progress",
+        "plain",
+        "--repo",
+        f"mlops-templates={realworld() / 'mlops-templates'}",
+    )
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr
     record = json.loads(_run(folder, env, "runs", "show", "2", "--json").stdout)
     steps = _steps(record)
@@ -124,5 +160,5 @@ def test_the_online_endpoint_pipeline_deploys_the_mlflow_model_without_code(
     assert all(result == "succeeded" for _, result in steps[:-1]), steps
     log = _run(folder, env, "logs", "2", "--step", "Test deployment").stdout
     [answer] = [line for line in log.splitlines() if "[" in line and "]" in line and "##" not in line][-1:]
-    predictions = json.loads(json.loads(answer[answer.index('"'):]))  # az prints the body as a JSON string
+    predictions = json.loads(json.loads(answer[answer.index('"') :]))  # az prints the body as a JSON string
     assert len(predictions) == 2 and all(isinstance(p, float) and p > 0 for p in predictions)

@@ -35,10 +35,23 @@ PIPELINE = "mlops/model_pipelines/risk-model/BuildReleasePipeline.yml"
 
 
 def _mlops(cwd: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MLOPS_HOME": str(home), "MLFLOW_DISABLE_TELEMETRY": "true", "PYTHONPATH": str(REPO),
-           "COLUMNS": "200", "CI": "true", "MLOPS_USER": "reviewer"}
-    return subprocess.run([sys.executable, "-m", "emulator", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
+    env = {
+        **os.environ,
+        "MLOPS_HOME": str(home),
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "PYTHONPATH": str(REPO),
+        "COLUMNS": "200",
+        "CI": "true",
+        "MLOPS_USER": "reviewer",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "emulator", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_init_and_run_go_as_far_as_the_v1_training_code_allows(tmp_path: Path) -> None:
@@ -62,17 +75,24 @@ def test_init_and_run_go_as_far_as_the_v1_training_code_allows(tmp_path: Path) -
     assert list(stages) == ["Training", "RegisterModel", "DeployToTest", "DeployToProd"]
     [train] = stages["Training"]["jobs"]
     steps = [(s["displayName"], s["result"]) for s in train["steps"]]
-    assert steps[:4] == [("Checkout self", "succeeded"), ("Bash: echo Model Name- risk-model", "succeeded"),
-                         ("Install the CLI", "succeeded"), ("Run training", "failed")], steps
+    assert steps[:4] == [
+        ("Checkout self", "succeeded"),
+        ("Bash: echo Model Name- risk-model", "succeeded"),
+        ("Install the CLI", "succeeded"),
+        ("Run training", "failed"),
+    ], steps
     assert all(result == "skipped" for _, result in steps[4:]), steps
     install = _mlops(repo, home, "logs", "1", "--step", "Install the CLI").stdout
     assert "retired on 2025-09-30" in install and "az extension add -n ml" in install
     training = _mlops(repo, home, "logs", "1", "--step", "Run training").stdout
     assert "`az ml run submit-script` is Azure ML CLI v1" in training
-    for line in ("code: models/risk-model/train",
-                 "command: python train.py --MODEL_NAME risk-model --DATASET_NAME credit_dataset",
-                 "conda_file: models/risk-model/train/conda_dependencies.yml", "compute: azureml:amlcluster",
-                 "run_id=$(az ml job create --file job.yml --stream --query name -o tsv)"):
+    for line in (
+        "code: models/risk-model/train",
+        "command: python train.py --MODEL_NAME risk-model --DATASET_NAME credit_dataset",
+        "conda_file: models/risk-model/train/conda_dependencies.yml",
+        "compute: azureml:amlcluster",
+        "run_id=$(az ml job create --file job.yml --stream --query name -o tsv)",
+    ):
         assert line in training, line
     whole = _mlops(repo, home, "logs", "1").stdout
     assert whole.count("pins Python 3.6.2 and azureml-sdk 1.0.83") == 1  # said once

@@ -179,12 +179,18 @@ def test_the_thin_client_imports_only_the_standard_library() -> None:
     for module in THIN_CLIENT:
         tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
         for node in tree.body:
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            )
             for name in names:
                 top = name.split(".")[0]
-                if top not in sys.stdlib_module_names and top != "__future__" and \
-                        name not in ("emulator.azureml.resident.client",):
+                if (
+                    top not in sys.stdlib_module_names
+                    and top != "__future__"
+                    and name not in ("emulator.azureml.resident.client",)
+                ):
                     broken.append(f"{module} imports {name} at module level (line {node.lineno})")
     assert broken == [], "the thin az client must start without site-packages:\n" + "\n".join(broken)
 

@@ -107,7 +107,7 @@ def parse(path: Path) -> Chapter:
         end = next((i for i in range(index + 1, len(lines)) if lines[i] == ticks), None)
         if end is None:
             raise ValueError(f"{path.name}:{index + 1}: a fenced block that is never closed")
-        body, start = lines[index + 1:end], index + 2
+        body, start = lines[index + 1 : end], index + 2
         target = next((a[5:] for a in attributes if a.startswith("file=")), None)
         if lang == "console":
             actions.extend(_commands(body, start, phase))

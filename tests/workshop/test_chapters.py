@@ -38,7 +38,10 @@ class Learner:
         self.done: dict[str, bool] = {}
         tracked = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=REPO, capture_output=True, text=True, check=True,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.split("\0")
         for name in filter(None, tracked):
             source = REPO / name
@@ -48,19 +51,36 @@ class Learner:
         subprocess.run(["git", "init", "-q"], cwd=root, check=True)
         gitconfig = root.parent / "gitconfig"
         gitconfig.write_text("[user]\n\tname = alice\n\temail = alice@example.com\n")
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("PYTEST_", "MLOPS_HOME", "MLOPS_TEST_TIER", "MLFLOW_TRACKING_URI"))}
-        self.env = {**env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
-                    "MLOPS_HOME": str(root / ".mlops"), "CI": "true", "GIT_CONFIG_GLOBAL": str(gitconfig),
-                    "MLFLOW_DISABLE_TELEMETRY": "true", "COLUMNS": "200"}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("PYTEST_", "MLOPS_HOME", "MLOPS_TEST_TIER", "MLFLOW_TRACKING_URI"))
+        }
+        self.env = {
+            **env,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+            "MLOPS_HOME": str(root / ".mlops"),
+            "CI": "true",
+            "GIT_CONFIG_GLOBAL": str(gitconfig),
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+            "COLUMNS": "200",
+        }
 
     def run(self, command: Command, where: str) -> None:
-        proc = subprocess.run(["bash", "-c", command.text], cwd=self.root, env=self.env,
-                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900)
+        proc = subprocess.run(
+            ["bash", "-c", command.text],
+            cwd=self.root,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         output = proc.stdout + proc.stderr
         shown = f"{where}: $ {command.text}\n--- output (tail) ---\n{output[-6000:]}"
-        assert proc.returncode == command.exit_code, \
+        assert proc.returncode == command.exit_code, (
             f"exit {proc.returncode}, the chapter says {command.exit_code}\n{shown}"
+        )
         flat = " ".join(output.split())
         for text in command.expected:
             assert text in flat, f"the output lacks {text!r}\n{shown}"
@@ -79,8 +99,14 @@ class Learner:
         target.write_text(file.content, encoding="utf-8")
 
     def apply(self, patch: Patch, where: str) -> None:
-        proc = subprocess.run(["git", "apply", "--whitespace=nowarn", "-"], cwd=self.root, env=self.env,
-                              input=patch.content, capture_output=True, text=True)
+        proc = subprocess.run(
+            ["git", "apply", "--whitespace=nowarn", "-"],
+            cwd=self.root,
+            env=self.env,
+            input=patch.content,
+            capture_output=True,
+            text=True,
+        )
         assert proc.returncode == 0, f"{where}: the change does not apply\n{proc.stderr}"
 
     def work_through(self, chapter: Chapter) -> None:

@@ -35,8 +35,19 @@ DEFAULT_START_SECONDS = 120.0
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 PACKAGE = Path(__file__).resolve().parents[2]  # the `emulator` package this client belongs to
 HEADER = struct.Struct(">I")
-_LIGHT = {"version", "--version", "login", "logout", "account", "configure", "extension", "upgrade", "group",
-          "-h", "--help"}
+_LIGHT = {
+    "version",
+    "--version",
+    "login",
+    "logout",
+    "account",
+    "configure",
+    "extension",
+    "upgrade",
+    "group",
+    "-h",
+    "--help",
+}
 _UNIX_PATH_MAX = 100  # sun_path is 108 bytes on Linux; longer paths go through /proc/self/fd
 
 

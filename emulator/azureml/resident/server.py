@@ -256,9 +256,12 @@ def _take_streams(fds: list[int]) -> None:
 
 def _text(fd: int, encoding: str = "utf-8") -> io.TextIOWrapper:
     """A text stream on an inherited descriptor, buffered as Python buffers stdout (fd 1) and stderr."""
-    return io.TextIOWrapper(open(fd, "wb", closefd=False), encoding=encoding,
-                            line_buffering=fd == 2 or os.isatty(fd),
-                            errors="backslashreplace" if fd == 2 else "strict")
+    return io.TextIOWrapper(
+        open(fd, "wb", closefd=False),
+        encoding=encoding,
+        line_buffering=fd == 2 or os.isatty(fd),
+        errors="backslashreplace" if fd == 2 else "strict",
+    )
 
 
 def _run(argv: list[str]) -> int:
@@ -314,7 +317,10 @@ def _watch(sock: socket.socket, done: threading.Event) -> None:
 
 
 def serve(
-    home: Path | None, print_: str, start_lock: int | None = None, preloaded: bool = False,
+    home: Path | None,
+    print_: str,
+    start_lock: int | None = None,
+    preloaded: bool = False,
     idle: float | None = None,
 ) -> int:
     """Serve until a reason to leave; `start_lock`: the starter's lock, held until this one listens."""
@@ -343,8 +349,9 @@ def main(argv: list[str]) -> int:
     """`HOME PRINT [LOCK_FD]`: a state folder's worker that imports for itself; `--zygote PRINT
     [LOCK_FD]`: this user's zygote."""
     if len(argv) not in (2, 3):
-        sys.stderr.write("usage: python -m emulator.azureml.resident.server (STATE_FOLDER | --zygote) PRINT "
-                         "[LOCK_FD]\n")
+        sys.stderr.write(
+            "usage: python -m emulator.azureml.resident.server (STATE_FOLDER | --zygote) PRINT [LOCK_FD]\n"
+        )
         return 2
     home = None if argv[0] == "--zygote" else Path(argv[0])
     return serve(home, argv[1], int(argv[2]) if len(argv) == 3 else None)

@@ -114,4 +114,3 @@ def wait_healthy(server: ServerProcess, timeout: float = 180.0) -> float:
 def stop_server(pid: int, start_ticks: int, grace: float = 10.0) -> bool:
     """Stop the server's whole process group (gunicorn master and workers); True if it was running."""
     return stop_group(pid, start_ticks, grace)
-

@@ -114,13 +114,26 @@ def trained_model_dir() -> Path:
     target = base / key / "model"
     if not (target / "MLmodel").is_file():
         work = Path(tempfile.mkdtemp(prefix="train-", dir=base.parent if base.parent.is_dir() else None))
-        env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true",
-               "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}"}
+        env = {
+            **os.environ,
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+            "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}",
+        }
         env.pop("MLFLOW_RUN_ID", None)
         proc = subprocess.run(
-            [sys.executable, str(root / "code" / "train.py"),
-             "--data", str(root / "dataset" / "german_credit.csv"), "--model_output", str(work / "model")],
-            cwd=work, env=env, capture_output=True, text=True, timeout=900,
+            [
+                sys.executable,
+                str(root / "code" / "train.py"),
+                "--data",
+                str(root / "dataset" / "german_credit.csv"),
+                "--model_output",
+                str(work / "model"),
+            ],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
         )
         assert proc.returncode == 0, f"training the feature model failed:\n{proc.stdout}\n{proc.stderr}"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -166,8 +179,22 @@ def step_trained_model_parameter(mlops_session: MlopsSession, name: str) -> None
 def step_register_trained_model(mlops_session: MlopsSession, name: str) -> None:
     """`az ml model create --type mlflow_model` of a model trained once by `code/train.py` (cached
     beside `$MLOPS_ENV_CACHE`, keyed by train.py, the data and the library versions)."""
-    proc = run_az(mlops_session, "ml", "model", "create", "--name", name, "--type", "mlflow_model",
-                  "--path", str(trained_model_dir()), "--query", "version", "-o", "tsv")
+    proc = run_az(
+        mlops_session,
+        "ml",
+        "model",
+        "create",
+        "--name",
+        name,
+        "--type",
+        "mlflow_model",
+        "--path",
+        str(trained_model_dir()),
+        "--query",
+        "version",
+        "-o",
+        "tsv",
+    )
     assert proc.returncode == 0, proc.stderr
 
 
@@ -190,8 +217,20 @@ def step_az_printed(mlops_session: MlopsSession, text: str) -> None:
 @then(step('model "{name}" version {version:d} has the tag "{tag}" equal to "{value}"'))
 def step_model_tag_equals(mlops_session: MlopsSession, name: str, version: str, tag: str, value: str) -> None:
     """A tag's value as `az ml model show` prints it."""
-    proc = run_az(mlops_session, "ml", "model", "show", "--name", name, "--version", version,
-                  "--query", "tags", "-o", "json")
+    proc = run_az(
+        mlops_session,
+        "ml",
+        "model",
+        "show",
+        "--name",
+        name,
+        "--version",
+        version,
+        "--query",
+        "tags",
+        "-o",
+        "json",
+    )
     assert proc.returncode == 0, proc.stderr
     tags = json.loads(proc.stdout or "{}") or {}
     assert str(tags.get(tag)) == value, f"tags of {name}:{version}: {tags}"

@@ -30,13 +30,35 @@ def step_endpoint_answers(mlops_session: MlopsSession, name: str, request: str) 
     """POSTs the request file to the endpoint's scoring URI with its key: one prediction (good or bad) per
     row of its `data`."""
     record = _endpoint(mlops_session, name)
-    shown = run_az(mlops_session, "ml", "online-endpoint", "show", "--name", name, "--query", "scoring_uri",
-                   "-o", "tsv", timeout=60)
+    shown = run_az(
+        mlops_session,
+        "ml",
+        "online-endpoint",
+        "show",
+        "--name",
+        name,
+        "--query",
+        "scoring_uri",
+        "-o",
+        "tsv",
+        timeout=60,
+    )
     assert shown.returncode == 0, shown.stderr
     uri = shown.stdout.strip()
     assert uri.startswith("http://127.0.0.1:"), uri
-    keys = run_az(mlops_session, "ml", "online-endpoint", "get-credentials", "--name", name,
-                  "--query", "primaryKey", "-o", "tsv", timeout=60)
+    keys = run_az(
+        mlops_session,
+        "ml",
+        "online-endpoint",
+        "get-credentials",
+        "--name",
+        name,
+        "--query",
+        "primaryKey",
+        "-o",
+        "tsv",
+        timeout=60,
+    )
     body = (mlops_session.cwd / request).read_bytes()
     req = urllib.request.Request(
         uri,
@@ -62,8 +84,9 @@ def step_no_deployment(mlops_session: MlopsSession, name: str) -> None:
 
 
 def _traffic(session: MlopsSession, endpoint: str) -> dict[str, int]:
-    proc = run_az(session, "ml", "online-endpoint", "show", "--name", endpoint, "--query", "traffic",
-                  "-o", "json")
+    proc = run_az(
+        session, "ml", "online-endpoint", "show", "--name", endpoint, "--query", "traffic", "-o", "json"
+    )
     assert proc.returncode == 0, proc.stderr
     return {str(k): int(v) for k, v in (json.loads(proc.stdout or "{}") or {}).items()}
 
@@ -79,8 +102,18 @@ def step_endpoint_traffic(mlops_session: MlopsSession, name: str, deployment: st
 @then(step('endpoint "{name}" has the deployments "{names}"'))
 def step_endpoint_deployments(mlops_session: MlopsSession, name: str, names: str) -> None:
     """The deployments `az ml online-deployment list` shows (comma-separated; `""` for none)."""
-    proc = run_az(mlops_session, "ml", "online-deployment", "list", "--endpoint-name", name,
-                  "--query", "[].name", "-o", "json")
+    proc = run_az(
+        mlops_session,
+        "ml",
+        "online-deployment",
+        "list",
+        "--endpoint-name",
+        name,
+        "--query",
+        "[].name",
+        "-o",
+        "json",
+    )
     assert proc.returncode == 0, proc.stderr
     assert sorted(json.loads(proc.stdout or "[]")) == sorted(comma_list(names)), proc.stdout
 

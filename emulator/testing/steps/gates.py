@@ -53,8 +53,9 @@ def step_run_pipeline_approving(
 def _decide_environment(session: MlopsSession, verb: str, user: str, environment: str) -> None:
     assert session.run_id, f"no run to {verb}"
     comment = f"{'approved' if verb == 'approve' else 'rejected'} in a feature"
-    proc = session.mlops(verb, session.run_id, "--environment", environment, "--as", user,
-                         "--comment", comment)
+    proc = session.mlops(
+        verb, session.run_id, "--environment", environment, "--as", user, "--comment", comment
+    )
     assert proc.returncode == 0, session.describe()
 
 
@@ -266,7 +267,8 @@ def step_approval_recorded(mlops_session: MlopsSession, environment: str, user: 
     """The run's audit trail holds the approval of the environment by the user."""
     assert mlops_session.summary is not None
     assert any(
-        str(a["environment"] or "").lower() == environment.lower() and a["by"] == user
+        str(a["environment"] or "").lower() == environment.lower()
+        and a["by"] == user
         and a["decision"] == "approved"
         for a in mlops_session.summary["approvals"]
     ), mlops_session.summary["approvals"]

@@ -200,8 +200,12 @@ def step_step_log_mentions(mlops_session: MlopsSession, name: str, stage: str, t
     assert text in content, f"{text!r} not in the log of {name}:\n{content[-3000:]}"
 
 
-@then(parsers.re(r'^step "(?P<name>[^"]+)" of stage "(?P<stage>[^"]+)" reported the (?P<kind>error|warning) '
-                  r'"(?P<text>[^"]*)" at "(?P<where>[^"]+)"$'))
+@then(
+    parsers.re(
+        r'^step "(?P<name>[^"]+)" of stage "(?P<stage>[^"]+)" reported the (?P<kind>error|warning) '
+        r'"(?P<text>[^"]*)" at "(?P<where>[^"]+)"$'
+    )
+)
 def step_step_issue(
     mlops_session: MlopsSession, name: str, stage: str, kind: str, text: str, where: str
 ) -> None:

@@ -164,8 +164,9 @@ def run_feature(
         repos={alias: repo / folder for alias, folder in req.get("repos", {}).items()},
         user="tester",
         task_policy=req.get("taskPolicy", "fail"),
-        selection=Selection(tuple(req.get("stages", ())), tuple(req.get("skipStages", ())),
-                            tuple(req.get("jobs", ()))),
+        selection=Selection(
+            tuple(req.get("stages", ())), tuple(req.get("skipStages", ())), tuple(req.get("jobs", ()))
+        ),
     )
     try:
         run = runner.start(request, home, reporter)

@@ -7,30 +7,43 @@ NOTES = "notes 1.4"
 
 CASES = [
     # ---- conditional insertion -------------------------------------------------------------
-    case("if-true-sequence", f"{EXPR}#conditional-insertion; PG C-E03-122", """
+    case(
+        "if-true-sequence",
+        f"{EXPR}#conditional-insertion; PG C-E03-122",
+        """
         steps:
         - script: echo before
         - ${{ if eq(1, 1) }}:
           - script: echo yes
         - script: echo after
-        """, expanded="""
+        """,
+        expanded="""
         steps:
         - script: echo before
         - script: echo yes
         - script: echo after
-        """),
-    case("if-false-sequence", "PG C-E03-125", """
+        """,
+    ),
+    case(
+        "if-false-sequence",
+        "PG C-E03-125",
+        """
         steps:
         - script: echo before
         - ${{ if eq(1, 2) }}:
           - script: echo no
         - script: echo after
-        """, expanded="""
+        """,
+        expanded="""
         steps:
         - script: echo before
         - script: echo after
-        """),
-    case("elseif-wins", f"{EXPR}#conditional-insertion; PG C-E03-122", """
+        """,
+    ),
+    case(
+        "elseif-wins",
+        f"{EXPR}#conditional-insertion; PG C-E03-122",
+        """
         steps:
         - ${{ if eq(1, 2) }}:
           - script: echo if
@@ -38,11 +51,16 @@ CASES = [
           - script: echo elseif
         - ${{ else }}:
           - script: echo else
-        """, expanded="""
+        """,
+        expanded="""
         steps:
         - script: echo elseif
-        """),
-    case("else-wins", "PG C-E03-124", """
+        """,
+    ),
+    case(
+        "else-wins",
+        "PG C-E03-124",
+        """
         steps:
         - ${{ if eq(1, 2) }}:
           - script: echo if
@@ -50,33 +68,48 @@ CASES = [
           - script: echo elseif
         - ${{ else }}:
           - script: echo else
-        """, expanded="""
+        """,
+        expanded="""
         steps:
         - script: echo else
-        """),
-    case("if-true-suppresses-else", "PG C-E03-124", """
+        """,
+    ),
+    case(
+        "if-true-suppresses-else",
+        "PG C-E03-124",
+        """
         steps:
         - ${{ if true }}:
           - script: echo if
         - ${{ else }}:
           - script: echo else
-        """, expanded="""
+        """,
+        expanded="""
         steps:
         - script: echo if
-        """),
-    case("chain-survives-ordinary-sibling", "PG C-E03-128 (interrupted-else-sequence)", """
+        """,
+    ),
+    case(
+        "chain-survives-ordinary-sibling",
+        "PG C-E03-128 (interrupted-else-sequence)",
+        """
         steps:
         - ${{ if eq(1, 2) }}:
           - script: echo not-if
         - script: echo interruption
         - ${{ else }}:
           - script: echo orphan-else-bound-to-if
-        """, expanded="""
+        """,
+        expanded="""
         steps:
         - script: echo interruption
         - script: echo orphan-else-bound-to-if
-        """),
-    case("chain-elseif-after-sibling", "PG C-E03-128 (interrupted-elseif-sequence)", """
+        """,
+    ),
+    case(
+        "chain-elseif-after-sibling",
+        "PG C-E03-128 (interrupted-elseif-sequence)",
+        """
         steps:
         - ${{ if eq(1, 2) }}:
           - script: echo not-if
@@ -85,12 +118,17 @@ CASES = [
           - script: echo selected-elseif
         - ${{ else }}:
           - script: echo not-else
-        """, expanded="""
+        """,
+        expanded="""
         steps:
         - script: echo interruption
         - script: echo selected-elseif
-        """),
-    case("new-if-starts-new-chain", "PG C-E03-127", """
+        """,
+    ),
+    case(
+        "new-if-starts-new-chain",
+        "PG C-E03-127",
+        """
         steps:
         - ${{ if eq(1, 2) }}:
           - script: echo first
@@ -98,11 +136,16 @@ CASES = [
           - script: echo second-selected
         - ${{ else }}:
           - script: echo else
-        """, expanded="""
+        """,
+        expanded="""
         steps:
         - script: echo second-selected
-        """),
-    case("nested-chain-independent", "PG C-E03-126", """
+        """,
+    ),
+    case(
+        "nested-chain-independent",
+        "PG C-E03-126",
+        """
         steps:
         - ${{ if true }}:
           - script: echo outer-before
@@ -113,13 +156,18 @@ CASES = [
           - ${{ else }}:
             - script: echo nested-else
           - script: echo outer-after
-        """, expanded="""
+        """,
+        expanded="""
         steps:
         - script: echo outer-before
         - script: echo nested-elseif
         - script: echo outer-after
-        """),
-    case("mapping-conditional", f"{EXPR}#conditional-insertion; PG C-E03-123", """
+        """,
+    ),
+    case(
+        "mapping-conditional",
+        f"{EXPR}#conditional-insertion; PG C-E03-123",
+        """
         steps:
         - script: echo mapping
           env:
@@ -132,7 +180,8 @@ CASES = [
             ${{ else }}:
               PICKED: else
             AFTER: after
-        """, expanded="""
+        """,
+        expanded="""
         steps:
         - script: echo mapping
           env:
@@ -140,8 +189,12 @@ CASES = [
             PICKED: elseif
             ELSEIF_ONLY: yes
             AFTER: after
-        """),
-    case("mapping-no-match", "PG C-E03-125 (mapping-no-match-no-else)", """
+        """,
+    ),
+    case(
+        "mapping-no-match",
+        "PG C-E03-125 (mapping-no-match-no-else)",
+        """
         steps:
         - script: echo mapping
           env:
@@ -151,7 +204,8 @@ CASES = [
             ${{ elseif eq(2, 3) }}:
               NOT_ELSEIF: no
             AFTER: after
-        """, final="""
+        """,
+        final="""
         stages:
         - stage: __default
           jobs:
@@ -163,45 +217,75 @@ CASES = [
                 AFTER: after
               inputs:
                 script: echo mapping
-        """),
-    case("mapping-sequence-body-rejected", "PG C-E03-123 (mapping-sequence-body)", """
+        """,
+    ),
+    case(
+        "mapping-sequence-body-rejected",
+        "PG C-E03-123 (mapping-sequence-body)",
+        """
         steps:
         - script: echo x
           env:
             ${{ if eq(1, 1) }}:
               - A
-        """, error="Expected a mapping", at=("azure-pipelines.yml", 5, 7)),
-    case("sequence-mapping-body-one-item", "PG C-E03-136", """
+        """,
+        error="Expected a mapping",
+        at=("azure-pipelines.yml", 5, 7),
+    ),
+    case(
+        "sequence-mapping-body-one-item",
+        "PG C-E03-136",
+        """
         steps:
         - ${{ if eq(1, 1) }}:
             script: echo wrong-shape
-        """, expanded="""
+        """,
+        expanded="""
         steps:
         - script: echo wrong-shape
-        """),
-    case("orphan-else-sequence", "PG C-E03-129; RS else-with-colon-exec-error", """
+        """,
+    ),
+    case(
+        "orphan-else-sequence",
+        "PG C-E03-129; RS else-with-colon-exec-error",
+        """
         steps:
         - ${{ else }}:
           - script: echo orphan
-        """, error="The expression directive 'else' is not supported in this context",
-         at=("azure-pipelines.yml", 2, 3)),
-    case("orphan-elseif-sequence", "PG C-E03-129", """
+        """,
+        error="The expression directive 'else' is not supported in this context",
+        at=("azure-pipelines.yml", 2, 3),
+    ),
+    case(
+        "orphan-elseif-sequence",
+        "PG C-E03-129",
+        """
         steps:
         - script: echo x
         - ${{ elseif true }}:
           - script: echo orphan
-        """, error="The expression directive 'elseif' is not supported in this context",
-         at=("azure-pipelines.yml", 3, 3)),
-    case("orphan-else-mapping", "PG C-E03-139", """
+        """,
+        error="The expression directive 'elseif' is not supported in this context",
+        at=("azure-pipelines.yml", 3, 3),
+    ),
+    case(
+        "orphan-else-mapping",
+        "PG C-E03-139",
+        """
         variables:
           A: a
           ${{ else }}:
             B: b
         steps:
         - script: echo x
-        """, error="The expression directive 'else' is not supported in this context",
-         at=("azure-pipelines.yml", 3, 3)),
-    case("else-after-else", "PG C-E03-137; RS else-after-else-error", """
+        """,
+        error="The expression directive 'else' is not supported in this context",
+        at=("azure-pipelines.yml", 3, 3),
+    ),
+    case(
+        "else-after-else",
+        "PG C-E03-137; RS else-after-else-error",
+        """
         steps:
         - ${{ if false }}:
           - script: echo a
@@ -209,8 +293,14 @@ CASES = [
           - script: echo b
         - ${{ else }}:
           - script: echo c
-        """, error="The expression directive 'else' is not supported", at=("azure-pipelines.yml", 6, 3)),
-    case("elseif-after-else", "PG C-E03-130", """
+        """,
+        error="The expression directive 'else' is not supported",
+        at=("azure-pipelines.yml", 6, 3),
+    ),
+    case(
+        "elseif-after-else",
+        "PG C-E03-130",
+        """
         steps:
         - ${{ if false }}:
           - script: echo a
@@ -218,32 +308,53 @@ CASES = [
           - script: echo b
         - ${{ elseif true }}:
           - script: echo c
-        """, error="The expression directive 'elseif' is not supported"),
-    case("else-in-untaken-body-not-checked", "RS else-with-colon-no-error", """
+        """,
+        error="The expression directive 'elseif' is not supported",
+    ),
+    case(
+        "else-in-untaken-body-not-checked",
+        "RS else-with-colon-no-error",
+        """
         steps:
         - ${{ if false }}:
           - ${{ else }}:
         - ${{ else }}:
           - script: noop
-        """, expanded="""
+        """,
+        expanded="""
         steps:
         - script: noop
-        """),
-    case("else-in-taken-body-is-orphan", "RS else-with-colon-exec-error", """
+        """,
+    ),
+    case(
+        "else-in-taken-body-is-orphan",
+        "RS else-with-colon-exec-error",
+        """
         steps:
         - ${{ if true }}:
           - ${{ else }}:
         - ${{ else }}:
           - script: noop
-        """, error="The expression directive 'else' is not supported"),
-    case("else-scalar-in-untaken-body", "RS else-without-colon-error; PG C-E03-173", """
+        """,
+        error="The expression directive 'else' is not supported",
+    ),
+    case(
+        "else-scalar-in-untaken-body",
+        "RS else-without-colon-error; PG C-E03-173",
+        """
         steps:
         - ${{ if false }}:
           - ${{ else }}
         - ${{ else }}:
           - script: noop
-        """, error="Unexpected value '${{ else }}'", at=("azure-pipelines.yml", 3, 5)),
-    case("insert-between-ends-chain", "PG C-E03-138 (chain-insert-between)", """
+        """,
+        error="Unexpected value '${{ else }}'",
+        at=("azure-pipelines.yml", 3, 5),
+    ),
+    case(
+        "insert-between-ends-chain",
+        "PG C-E03-138 (chain-insert-between)",
+        """
         parameters:
         - name: extra
           type: object
@@ -256,8 +367,13 @@ CASES = [
             B: b
         steps:
         - script: echo x
-        """, error="The expression directive 'else' is not supported"),
-    case("each-between-ends-chain", "PG C-E03-138 (chain-each-between)", """
+        """,
+        error="The expression directive 'else' is not supported",
+    ),
+    case(
+        "each-between-ends-chain",
+        "PG C-E03-138 (chain-each-between)",
+        """
         steps:
         - ${{ if false }}:
           - script: echo a
@@ -265,18 +381,28 @@ CASES = [
           - script: echo ${{ x }}
         - ${{ else }}:
           - script: echo b
-        """, error="The expression directive 'else' is not supported"),
-    case("elseif-not-evaluated-after-taken", "PG C-E03-132", """
+        """,
+        error="The expression directive 'else' is not supported",
+    ),
+    case(
+        "elseif-not-evaluated-after-taken",
+        "PG C-E03-132",
+        """
         steps:
         - ${{ if true }}:
           - script: echo if
         - ${{ elseif lt(1, 'not-a-number') }}:
           - script: echo never
-        """, expanded="""
+        """,
+        expanded="""
         steps:
         - script: echo if
-        """),
-    case("untaken-body-not-evaluated", "PG C-E03-133", """
+        """,
+    ),
+    case(
+        "untaken-body-not-evaluated",
+        "PG C-E03-133",
+        """
         parameters:
         - name: a
           type: boolean
@@ -285,20 +411,31 @@ CASES = [
         - ${{ if parameters.a }}:
           - script: echo ${{ parameters.missing }}
         - script: echo ok
-        """, expanded="""
+        """,
+        expanded="""
         parameters:
         - name: a
           type: boolean
           default: false
         steps:
         - script: echo ok
-        """),
-    case("condition-missing-parameter", "PG C-E03-134", """
+        """,
+    ),
+    case(
+        "condition-missing-parameter",
+        "PG C-E03-134",
+        """
         steps:
         - ${{ if parameters.missing }}:
           - script: echo x
-        """, error="Key not found 'missing'", at=("azure-pipelines.yml", 2, 21)),
-    case("truthiness-primitives", "PG C-E03-131; RS null-if-conditional", """
+        """,
+        error="Key not found 'missing'",
+        at=("azure-pipelines.yml", 2, 21),
+    ),
+    case(
+        "truthiness-primitives",
+        "PG C-E03-131; RS null-if-conditional",
+        """
         steps:
         - ${{ if 'text' }}:
           - script: echo text
@@ -314,14 +451,19 @@ CASES = [
           - script: echo string-False-is-true
         - ${{ if 0.0.0.0 }}:
           - script: echo version
-        """, expanded="""
+        """,
+        expanded="""
         steps:
         - script: echo text
         - script: echo one
         - script: echo string-False-is-true
         - script: echo version
-        """),
-    case("truthiness-collections", "PG C-E03-135", """
+        """,
+    ),
+    case(
+        "truthiness-collections",
+        "PG C-E03-135",
+        """
         parameters:
         - name: items
           type: object
@@ -331,70 +473,122 @@ CASES = [
           - script: echo empty-list-is-true
         - ${{ if split('a,b', ',') }}:
           - script: echo split
-        """, steps="""
+        """,
+        steps="""
         - task: CmdLine@2
           inputs: {script: echo empty-list-is-true}
         - task: CmdLine@2
           inputs: {script: echo split}
-        """),
-    case("directive-padding-optional", "PG C-E03-108", """
+        """,
+    ),
+    case(
+        "directive-padding-optional",
+        "PG C-E03-108",
+        """
         steps:
         - ${{if eq(1, 1)}}:
           - script: echo a
         - ${{    if     eq(1, 1)    }}:
           - script: echo b
-        """, expanded="""
+        """,
+        expanded="""
         steps:
         - script: echo a
         - script: echo b
-        """),
-    case("keyword-uppercase-not-directive", "PG C-E03-100", """
+        """,
+    ),
+    case(
+        "keyword-uppercase-not-directive",
+        "PG C-E03-100",
+        """
         steps:
         - ${{ IF eq(1, 1) }}:
           - script: echo a
-        """, error="Unexpected symbol: 'eq'", at=("azure-pipelines.yml", 2, 10)),
-    case("keyword-titlecase-else", "PG C-E03-100", """
+        """,
+        error="Unexpected symbol: 'eq'",
+        at=("azure-pipelines.yml", 2, 10),
+    ),
+    case(
+        "keyword-titlecase-else",
+        "PG C-E03-100",
+        """
         steps:
         - ${{ if true }}:
           - script: echo a
         - ${{ Else }}:
           - script: echo b
-        """, error="Unrecognized value: 'Else'"),
-    case("if-without-condition", "PG C-E03-102", """
+        """,
+        error="Unrecognized value: 'Else'",
+    ),
+    case(
+        "if-without-condition",
+        "PG C-E03-102",
+        """
         steps:
         - ${{ if }}:
           - script: echo a
-        """, error="Unrecognized value: 'if'"),
-    case("else-with-parameters", "PG C-E03-101", """
+        """,
+        error="Unrecognized value: 'if'",
+    ),
+    case(
+        "else-with-parameters",
+        "PG C-E03-101",
+        """
         steps:
         - ${{ if false }}:
           - script: echo a
         - ${{ else if eq(1, 1) }}:
           - script: echo b
-        """, error="Exactly 0 parameter(s) were expected following the directive 'else'. "
-                   "Actual parameter count: 2"),
-    case("insert-with-parameter", "PG C-E03-101", """
+        """,
+        error="Exactly 0 parameter(s) were expected following the directive 'else'. "
+        "Actual parameter count: 2",
+    ),
+    case(
+        "insert-with-parameter",
+        "PG C-E03-101",
+        """
         variables:
           ${{ insert extra }}: {}
         steps:
         - script: x
-        """, error="Exactly 0 parameter(s) were expected following the directive 'insert'. "
-                   "Actual parameter count: 1"),
-    case("directive-as-value", "PG C-E03-112", """
+        """,
+        error="Exactly 0 parameter(s) were expected following the directive 'insert'. "
+        "Actual parameter count: 1",
+    ),
+    case(
+        "directive-as-value",
+        "PG C-E03-112",
+        """
         steps:
         - script: ${{ if eq(1, 1) }}
-        """, error="Unexpected value '${{ if eq(1, 1) }}'", at=("azure-pipelines.yml", 2, 11)),
-    case("insert-as-value", "PG C-E03-173/194", """
+        """,
+        error="Unexpected value '${{ if eq(1, 1) }}'",
+        at=("azure-pipelines.yml", 2, 11),
+    ),
+    case(
+        "insert-as-value",
+        "PG C-E03-173/194",
+        """
         steps:
         - script: x
           env:
             KEY: ${{ insert }}
-        """, error="Unexpected value '${{ insert }}'"),
-    case("insert-as-sequence-item", "PG C-E03-173", """
+        """,
+        error="Unexpected value '${{ insert }}'",
+    ),
+    case(
+        "insert-as-sequence-item",
+        "PG C-E03-173",
+        """
         steps:
         - ${{ insert }}
-        """, error="Unexpected value '${{ insert }}'"),
-    case("identical-directive-keys-both-applied", "PG C-E03-111; notes 1.15", """
+        """,
+        error="Unexpected value '${{ insert }}'",
+    ),
+    case(
+        "identical-directive-keys-both-applied",
+        "PG C-E03-111; notes 1.15",
+        """
         variables:
           BASE: '1'
           ${{ if eq(1, 1) }}:
@@ -403,15 +597,20 @@ CASES = [
             B: '1'
         steps:
         - script: x
-        """, expanded="""
+        """,
+        expanded="""
         variables:
           BASE: '1'
           A: '1'
           B: '1'
         steps:
         - script: x
-        """),
-    case("works-outside-templates", f"{EXPR} 'Conditionals only work when using template syntax'", """
+        """,
+    ),
+    case(
+        "works-outside-templates",
+        f"{EXPR} 'Conditionals only work when using template syntax'",
+        """
         variables:
           ${{ if eq(variables['Build.SourceBranchName'], 'main') }}:
             stageName: prod
@@ -419,13 +618,19 @@ CASES = [
             stageName: dev
         steps:
         - script: echo ${{ variables.stageName }}
-        """, predefined={"Build.SourceBranchName": "main"}, expanded="""
+        """,
+        predefined={"Build.SourceBranchName": "main"},
+        expanded="""
         variables:
           stageName: prod
         steps:
         - script: echo prod
-        """),
-    case("if-in-pool-demands", "PG C-E03-110", """
+        """,
+    ),
+    case(
+        "if-in-pool-demands",
+        "PG C-E03-110",
+        """
         pool:
           name: mypool
           demands:
@@ -433,17 +638,21 @@ CASES = [
             - agent.os -equals Linux
         steps:
         - script: x
-        """, expanded="""
+        """,
+        expanded="""
         pool:
           name: mypool
           demands:
           - agent.os -equals Linux
         steps:
         - script: x
-        """),
-
+        """,
+    ),
     # ---- each --------------------------------------------------------------------------------
-    case("each-sequence-scalars", f"{EXPR}#each-keyword; PG C-E03-144", """
+    case(
+        "each-sequence-scalars",
+        f"{EXPR}#each-keyword; PG C-E03-144",
+        """
         parameters:
         - name: items
           type: object
@@ -451,12 +660,17 @@ CASES = [
         steps:
         - ${{ each item in parameters.items }}:
           - script: echo ${{ item }}
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo alpha}}
         - {task: CmdLine@2, inputs: {script: echo beta}}
         - {task: CmdLine@2, inputs: {script: echo gamma}}
-        """),
-    case("each-sequence-objects", "PG C-E03-144", """
+        """,
+    ),
+    case(
+        "each-sequence-objects",
+        "PG C-E03-144",
+        """
         parameters:
         - name: items
           type: object
@@ -466,11 +680,16 @@ CASES = [
         steps:
         - ${{ each item in parameters.items }}:
           - script: echo ${{ item.name }}=${{ item.value }}
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo first=one}}
         - {task: CmdLine@2, inputs: {script: echo second=two}}
-        """),
-    case("each-mapping-pairs-authored-order", f"{EXPR}#each-keyword; PG C-E03-145", """
+        """,
+    ),
+    case(
+        "each-mapping-pairs-authored-order",
+        f"{EXPR}#each-keyword; PG C-E03-145",
+        """
         parameters:
         - name: entries
           type: object
@@ -483,14 +702,19 @@ CASES = [
         steps:
         - ${{ each pair in parameters.entries }}:
           - script: echo ${{ pair.key }}=${{ pair.value }}
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo 10=ten}}
         - {task: CmdLine@2, inputs: {script: echo 2=two}}
         - {task: CmdLine@2, inputs: {script: echo 01=leading}}
         - {task: CmdLine@2, inputs: {script: echo Zulu=z}}
         - {task: CmdLine@2, inputs: {script: echo alpha=a}}
-        """),
-    case("each-in-mapping-splices-entries", "PG C-E03-146", """
+        """,
+    ),
+    case(
+        "each-in-mapping-splices-entries",
+        "PG C-E03-146",
+        """
         parameters:
         - name: entries
           type: object
@@ -501,7 +725,8 @@ CASES = [
             ${{ pair.key }}: ${{ pair.value }}
         steps:
         - script: x
-        """, final="""
+        """,
+        final="""
         parameters:
         - name: entries
           type: object
@@ -516,8 +741,12 @@ CASES = [
           - job: Job
             steps:
             - {task: CmdLine@2, inputs: {script: x}}
-        """),
-    case("each-nested", "PG C-E03-147", """
+        """,
+    ),
+    case(
+        "each-nested",
+        "PG C-E03-147",
+        """
         parameters:
         - name: fruits
           type: object
@@ -528,12 +757,17 @@ CASES = [
         - ${{ each fruit in parameters.fruits }}:
           - ${{ each color in fruit.colors }}:
             - script: echo ${{ fruit.name }}-${{ color }}
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo apple-red}}
         - {task: CmdLine@2, inputs: {script: echo apple-green}}
         - {task: CmdLine@2, inputs: {script: echo lemon-yellow}}
-        """),
-    case("each-empty", "PG C-E03-149", """
+        """,
+    ),
+    case(
+        "each-empty",
+        "PG C-E03-149",
+        """
         parameters:
         - name: items
           type: object
@@ -543,11 +777,16 @@ CASES = [
         - ${{ each item in parameters.items }}:
           - script: echo ${{ item }}
         - script: echo after
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo before}}
         - {task: CmdLine@2, inputs: {script: echo after}}
-        """),
-    case("each-over-null", "RS null-each-loop", """
+        """,
+    ),
+    case(
+        "each-over-null",
+        "RS null-each-loop",
+        """
         parameters:
         - name: objectArray
           type: object
@@ -559,11 +798,16 @@ CASES = [
         - ${{ each item in parameters.objectArray }}:
           - ${{ each option in item.options }}:
             - script: echo ${{ item.name }}-${{ option }}
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo one-a}}
         - {task: CmdLine@2, inputs: {script: echo one-b}}
-        """),
-    case("each-null-parameter", "RS null-if-conditional", """
+        """,
+    ),
+    case(
+        "each-null-parameter",
+        "RS null-if-conditional",
+        """
         parameters:
         - name: a
           type: object
@@ -575,71 +819,126 @@ CASES = [
           - script: echo wrong
         - ${{ else }}:
           - script: echo ok
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo ok}}
-        """),
-    case("each-collection-with-in-in-string", "PG C-E03-104/150", """
+        """,
+    ),
+    case(
+        "each-collection-with-in-in-string",
+        "PG C-E03-104/150",
+        """
         steps:
         - ${{ each item in split('a in b', ' in ') }}:
           - script: echo ${{ item }}
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo a}}
         - {task: CmdLine@2, inputs: {script: echo b}}
-        """),
-    case("each-collection-in-function-after-separator", "PG C-E03-104", """
+        """,
+    ),
+    case(
+        "each-collection-in-function-after-separator",
+        "PG C-E03-104",
+        """
         steps:
         - ${{ each item in split(format('{0}', in('b', 'b')), ',') }}:
           - script: echo ${{ item }}
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo True}}
-        """),
-    case("each-separator-must-be-in", "PG C-E03-103", """
+        """,
+    ),
+    case(
+        "each-separator-must-be-in",
+        "PG C-E03-103",
+        """
         steps:
         - ${{ each item on split('a', ',') }}:
           - script: x
-        """, error="The value 'on' is unexpected. The expected format of an 'each' expression is: "
-                   "${ each <identifier> in <value> }"),
-    case("each-separator-case-sensitive", "PG C-E03-103", """
+        """,
+        error="The value 'on' is unexpected. The expected format of an 'each' expression is: "
+        "${ each <identifier> in <value> }",
+    ),
+    case(
+        "each-separator-case-sensitive",
+        "PG C-E03-103",
+        """
         steps:
         - ${{ each item IN split('a', ',') }}:
           - script: x
-        """, error="The value 'IN' is unexpected"),
-    case("each-arity", "PG C-E03-101", """
+        """,
+        error="The value 'IN' is unexpected",
+    ),
+    case(
+        "each-arity",
+        "PG C-E03-101",
+        """
         steps:
         - ${{ each a in split('a', ',') extra }}:
           - script: x
-        """, error="Exactly 3 parameter(s) were expected following the directive 'each'. "
-                   "Actual parameter count: 4"),
-    case("each-variable-named-like-function", "PG C-E03-105", """
+        """,
+        error="Exactly 3 parameter(s) were expected following the directive 'each'. "
+        "Actual parameter count: 4",
+    ),
+    case(
+        "each-variable-named-like-function",
+        "PG C-E03-105",
+        """
         steps:
         - ${{ each eq in split('a', ',') }}:
           - script: x
-        """, error="Expected '(' to follow a function: 'eq'"),
-    case("each-variable-redefines-context", "PG C-E03-106", """
+        """,
+        error="Expected '(' to follow a function: 'eq'",
+    ),
+    case(
+        "each-variable-redefines-context",
+        "PG C-E03-106",
+        """
         steps:
         - ${{ each variables in split('a', ',') }}:
           - script: x
-        """, error="The idenfifier 'variables' has already been defined within the current scope"),
-    case("each-variable-redefines-outer", "PG C-E03-106", """
+        """,
+        error="The idenfifier 'variables' has already been defined within the current scope",
+    ),
+    case(
+        "each-variable-redefines-outer",
+        "PG C-E03-106",
+        """
         steps:
         - ${{ each x in split('a', ',') }}:
           - ${{ each X in split('b', ',') }}:
             - script: x
-        """, error="The idenfifier 'X' has already been defined within the current scope"),
-    case("each-variable-folds-case", "PG C-E03-107", """
+        """,
+        error="The idenfifier 'X' has already been defined within the current scope",
+    ),
+    case(
+        "each-variable-folds-case",
+        "PG C-E03-107",
+        """
         steps:
         - ${{ each ITEM in split('a,b', ',') }}:
           - script: echo ${{ item }}
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo a}}
         - {task: CmdLine@2, inputs: {script: echo b}}
-        """),
-    case("each-no-implicit-index", "PG C-E03-151", """
+        """,
+    ),
+    case(
+        "each-no-implicit-index",
+        "PG C-E03-151",
+        """
         steps:
         - ${{ each item in split('a,b', ',') }}:
           - script: echo ${{ index }}
-        """, error="Unrecognized value: 'index'"),
-    case("each-item-index-member-empty", "PG C-E03-151", """
+        """,
+        error="Unrecognized value: 'index'",
+    ),
+    case(
+        "each-item-index-member-empty",
+        "PG C-E03-151",
+        """
         parameters:
         - name: items
           type: object
@@ -647,16 +946,26 @@ CASES = [
         steps:
         - ${{ each item in parameters.items }}:
           - script: echo ${{ item.n }}:${{ item.index }}
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: 'echo alpha:'}}
         - {task: CmdLine@2, inputs: {script: 'echo beta:'}}
-        """),
-    case("each-over-scalar-rejected", "notes 1.4 (each iterates sequences or mappings)", """
+        """,
+    ),
+    case(
+        "each-over-scalar-rejected",
+        "notes 1.4 (each iterates sequences or mappings)",
+        """
         steps:
         - ${{ each item in 'abc' }}:
           - script: x
-        """, error="'each' needs a sequence or a mapping"),
-    case("each-pair-rebuilds-job", f"{EXPR}#iterative-insertion (job.yml example); PG C-E03-141", """
+        """,
+        error="'each' needs a sequence or a mapping",
+    ),
+    case(
+        "each-pair-rebuilds-job",
+        f"{EXPR}#iterative-insertion (job.yml example); PG C-E03-141",
+        """
         parameters:
         - name: jobs
           type: jobList
@@ -674,7 +983,8 @@ CASES = [
             - script: echo pre
             - ${{ job.steps }}
             - script: echo post
-        """, expanded="""
+        """,
+        expanded="""
         parameters:
         - name: jobs
           type: jobList
@@ -690,8 +1000,12 @@ CASES = [
           - script: echo pre
           - script: echo a
           - script: echo post
-        """),
-    case("each-pair-key-collision", "PG C-E03-171", """
+        """,
+    ),
+    case(
+        "each-pair-key-collision",
+        "PG C-E03-171",
+        """
         parameters:
         - name: entries
           type: object
@@ -702,8 +1016,13 @@ CASES = [
             ${{ pair.key }}: ${{ pair.value }}
         steps:
         - script: x
-        """, error="'FOO' is already defined"),
-    case("each-inside-resources", "RS each-inside-resources", """
+        """,
+        error="'FOO' is already defined",
+    ),
+    case(
+        "each-inside-resources",
+        "RS each-inside-resources",
+        """
         parameters:
         - name: cons
           type: object
@@ -719,7 +1038,8 @@ CASES = [
                 image: ${{ c.value.image }}
         steps:
         - bash: echo ok
-        """, expanded="""
+        """,
+        expanded="""
         parameters:
         - name: cons
           type: object
@@ -733,10 +1053,13 @@ CASES = [
           - {container: test-b, image: b}
         steps:
         - bash: echo ok
-        """),
-
+        """,
+    ),
     # ---- insert -------------------------------------------------------------------------------
-    case("insert-object", f"{EXPR}#insertion; PG C-E03-161/163", """
+    case(
+        "insert-object",
+        f"{EXPR}#insertion; PG C-E03-161/163",
+        """
         parameters:
         - name: additionalVariables
           type: object
@@ -747,7 +1070,8 @@ CASES = [
           AFTER: after
         steps:
         - script: x
-        """, expanded="""
+        """,
+        expanded="""
         parameters:
         - name: additionalVariables
           type: object
@@ -759,8 +1083,12 @@ CASES = [
           AFTER: after
         steps:
         - script: x
-        """),
-    case("insert-literal-mapping", "PG C-E03-164", """
+        """,
+    ),
+    case(
+        "insert-literal-mapping",
+        "PG C-E03-164",
+        """
         steps:
         - script: x
           env:
@@ -769,12 +1097,17 @@ CASES = [
               LIT_A: a
               LIT_B: ${{ 'b' }}
             AFTER: a
-        """, steps="""
+        """,
+        steps="""
         - task: CmdLine@2
           env: {BEFORE: b, LIT_A: a, LIT_B: b, AFTER: a}
           inputs: {script: x}
-        """),
-    case("insert-empty-object", "PG C-E03-165", """
+        """,
+    ),
+    case(
+        "insert-empty-object",
+        "PG C-E03-165",
+        """
         parameters:
         - name: extra
           type: object
@@ -785,12 +1118,17 @@ CASES = [
             BEFORE: b
             ${{ insert }}: ${{ parameters.extra }}
             AFTER: a
-        """, steps="""
+        """,
+        steps="""
         - task: CmdLine@2
           env: {BEFORE: b, AFTER: a}
           inputs: {script: x}
-        """),
-    case("insert-collision-case-insensitive", "PG C-E03-169/170", """
+        """,
+    ),
+    case(
+        "insert-collision-case-insensitive",
+        "PG C-E03-169/170",
+        """
         parameters:
         - name: extra
           type: object
@@ -800,8 +1138,13 @@ CASES = [
           env:
             FOO: literal
             ${{ insert }}: ${{ parameters.extra }}
-        """, error="'foo' is already defined"),
-    case("insert-two-identical-keys-sequential", "PG C-E03-168", """
+        """,
+        error="'foo' is already defined",
+    ),
+    case(
+        "insert-two-identical-keys-sequential",
+        "PG C-E03-168",
+        """
         parameters:
         - name: first
           type: object
@@ -814,12 +1157,17 @@ CASES = [
           env:
             ${{ insert }}: ${{ parameters.first }}
             ${{ insert }}: ${{ parameters.second }}
-        """, steps="""
+        """,
+        steps="""
         - task: CmdLine@2
           env: {ONE: '1', TWO: '2'}
           inputs: {script: x}
-        """),
-    case("insert-string-rejected", "PG C-E03-172", """
+        """,
+    ),
+    case(
+        "insert-string-rejected",
+        "PG C-E03-172",
+        """
         parameters:
         - name: extra
           type: string
@@ -828,8 +1176,13 @@ CASES = [
         - script: x
           env:
             ${{ insert }}: ${{ parameters.extra }}
-        """, error="Expected a mapping"),
-    case("insert-array-rejected", "PG C-E03-172", """
+        """,
+        error="Expected a mapping",
+    ),
+    case(
+        "insert-array-rejected",
+        "PG C-E03-172",
+        """
         parameters:
         - name: extra
           type: object
@@ -838,14 +1191,24 @@ CASES = [
         - script: x
           env:
             ${{ insert }}: ${{ parameters.extra }}
-        """, error="Expected a mapping"),
-    case("insert-null-rejected", "PG C-E03-172", """
+        """,
+        error="Expected a mapping",
+    ),
+    case(
+        "insert-null-rejected",
+        "PG C-E03-172",
+        """
         steps:
         - script: x
           env:
             ${{ insert }}:
-        """, error="Expected a mapping"),
-    case("insert-in-job-mapping", "PG C-E03-167/179", """
+        """,
+        error="Expected a mapping",
+    ),
+    case(
+        "insert-in-job-mapping",
+        "PG C-E03-167/179",
+        """
         parameters:
         - name: jobProps
           type: object
@@ -858,7 +1221,8 @@ CASES = [
           ${{ insert }}: ${{ parameters.jobProps }}
           steps:
           - script: x
-        """, final="""
+        """,
+        final="""
         parameters:
         - name: jobProps
           type: object
@@ -875,20 +1239,29 @@ CASES = [
             workspace: {clean: all}
             steps:
             - {task: CmdLine@2, inputs: {script: x}}
-        """),
-    case("insert-in-sequence-position-one-item", "PG C-E03-174 (sequence-position-valid)", """
+        """,
+    ),
+    case(
+        "insert-in-sequence-position-one-item",
+        "PG C-E03-174 (sequence-position-valid)",
+        """
         parameters:
         - name: step
           type: object
           default: {script: echo merged, displayName: Merged}
         steps:
         - ${{ insert }}: ${{ parameters.step }}
-        """, steps="""
+        """,
+        steps="""
         - task: CmdLine@2
           displayName: Merged
           inputs: {script: echo merged}
-        """),
-    case("insert-inside-if-body", "PG C-E03-166 (nested-in-if-body)", """
+        """,
+    ),
+    case(
+        "insert-inside-if-body",
+        "PG C-E03-166 (nested-in-if-body)",
+        """
         parameters:
         - name: mid
           type: object
@@ -900,12 +1273,17 @@ CASES = [
             ${{ if true }}:
               PICK: p
               ${{ insert }}: ${{ parameters.mid }}
-        """, steps="""
+        """,
+        steps="""
         - task: CmdLine@2
           env: {BASE: b, PICK: p, MID: m}
           inputs: {script: x}
-        """),
-    case("insert-inside-each", "PG C-E03-166 (inside-each)", """
+        """,
+    ),
+    case(
+        "insert-inside-each",
+        "PG C-E03-166 (inside-each)",
+        """
         parameters:
         - name: groups
           type: object
@@ -921,7 +1299,8 @@ CASES = [
             - job: J
               steps:
               - script: echo ${{ variables.G }}
-        """, final="""
+        """,
+        final="""
         parameters:
         - name: groups
           type: object
@@ -939,5 +1318,6 @@ CASES = [
           jobs:
           - job: J
             steps: [{task: CmdLine@2, inputs: {script: echo 2}}]
-        """),
+        """,
+    ),
 ]

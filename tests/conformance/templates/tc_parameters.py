@@ -15,23 +15,38 @@ steps:
 """
 
 CASES = [
-    case("typed-unexpected-parameter", "RS parameters-validation/pipeline-unexpected; PG C-E03-318", """
+    case(
+        "typed-unexpected-parameter",
+        "RS parameters-validation/pipeline-unexpected; PG C-E03-318",
+        """
         steps:
         - template: steps.yml
           parameters:
             expected: present
             required: present
             unexpected: bogus
-        """, files={"steps.yml": STEPS_TMPL},
-         error="Unexpected parameter 'unexpected'", at=("azure-pipelines.yml", 6, 5)),
-    case("typed-missing-required", "RS parameters-validation/pipeline-missing; PG C-E03-309", """
+        """,
+        files={"steps.yml": STEPS_TMPL},
+        error="Unexpected parameter 'unexpected'",
+        at=("azure-pipelines.yml", 6, 5),
+    ),
+    case(
+        "typed-missing-required",
+        "RS parameters-validation/pipeline-missing; PG C-E03-309",
+        """
         steps:
         - template: steps.yml
           parameters:
             expected: present
-        """, files={"steps.yml": STEPS_TMPL},
-         error="A value for the 'required' parameter must be provided.", at=("azure-pipelines.yml", 2, 13)),
-    case("parameters-from-expression-missing", "RS parameters-validation/pipeline-insertion-missing", """
+        """,
+        files={"steps.yml": STEPS_TMPL},
+        error="A value for the 'required' parameter must be provided.",
+        at=("azure-pipelines.yml", 2, 13),
+    ),
+    case(
+        "parameters-from-expression-missing",
+        "RS parameters-validation/pipeline-insertion-missing",
+        """
         parameters:
         - name: parametersObject
           type: object
@@ -40,9 +55,14 @@ CASES = [
         steps:
         - template: steps.yml
           parameters: ${{ parameters.parametersObject }}
-        """, files={"steps.yml": STEPS_TMPL},
-         error="A value for the 'required' parameter must be provided."),
-    case("parameters-from-expression", "RS parameters-validation (insertion form)", """
+        """,
+        files={"steps.yml": STEPS_TMPL},
+        error="A value for the 'required' parameter must be provided.",
+    ),
+    case(
+        "parameters-from-expression",
+        "RS parameters-validation (insertion form)",
+        """
         parameters:
         - name: parametersObject
           type: object
@@ -50,65 +70,113 @@ CASES = [
         steps:
         - template: steps.yml
           parameters: ${{ parameters.parametersObject }}
-        """, files={"steps.yml": STEPS_TMPL}, steps="""
+        """,
+        files={"steps.yml": STEPS_TMPL},
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo a b}}
-        """),
-    case("declaration-without-name", "RS parameters-validation/pipeline-no-name; PG C-E03-333", """
+        """,
+    ),
+    case(
+        "declaration-without-name",
+        "RS parameters-validation/pipeline-no-name; PG C-E03-333",
+        """
         parameters:
         - parameter: value
           type: object
         steps:
         - script: x
-        """, error="Unexpected value 'parameter'", at=("azure-pipelines.yml", 2, 3)),
-    case("declaration-unknown-property", "SCHEMA templateParameter additionalProperties false", """
+        """,
+        error="Unexpected value 'parameter'",
+        at=("azure-pipelines.yml", 2, 3),
+    ),
+    case(
+        "declaration-unknown-property",
+        "SCHEMA templateParameter additionalProperties false",
+        """
         parameters:
         - name: p
           typo: string
         steps:
         - script: x
-        """, error="Unexpected value 'typo'", at=("azure-pipelines.yml", 3, 3)),
-    case("declared-twice", "PG C-E03-313", """
+        """,
+        error="Unexpected value 'typo'",
+        at=("azure-pipelines.yml", 3, 3),
+    ),
+    case(
+        "declared-twice",
+        "PG C-E03-313",
+        """
         parameters:
         - name: p
         - name: P
         steps:
         - script: x
-        """, error="The 'P' parameter is declared more than once in the parameter list.",
-         at=("azure-pipelines.yml", 3, 3)),
-    case("unknown-type", "PG C-E03-307", """
+        """,
+        error="The 'P' parameter is declared more than once in the parameter list.",
+        at=("azure-pipelines.yml", 3, 3),
+    ),
+    case(
+        "unknown-type",
+        "PG C-E03-307",
+        """
         parameters:
         - name: p
           type: notAType
         steps:
         - script: x
-        """, error="Unexpected value 'notAType'", at=("azure-pipelines.yml", 3, 9)),
-    case("type-case-sensitive", "PG C-E03-307", """
+        """,
+        error="Unexpected value 'notAType'",
+        at=("azure-pipelines.yml", 3, 9),
+    ),
+    case(
+        "type-case-sensitive",
+        "PG C-E03-307",
+        """
         parameters:
         - name: p
           type: String
         steps:
         - script: x
-        """, error="Unexpected value 'String'"),
-    case("legacyobject-not-at-root", "PG C-E03-305", """
+        """,
+        error="Unexpected value 'String'",
+    ),
+    case(
+        "legacyobject-not-at-root",
+        "PG C-E03-305",
+        """
         parameters:
         - name: p
           type: legacyObject
           default: {}
         steps:
         - script: x
-        """, error="Unexpected value 'legacyObject'"),
-    case("root-only-type-in-template", "PG C-E03-305", """
+        """,
+        error="Unexpected value 'legacyObject'",
+    ),
+    case(
+        "root-only-type-in-template",
+        "PG C-E03-305",
+        """
         steps:
         - template: t.yml
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - name: conn
           type: serviceConnection
           default: x
         steps:
         - script: x
-        """}, error="Unexpected value 'serviceConnection'", at=("t.yml", 3, 9)),
-    case("root-only-types-at-root", "SCHEMA pipelineTemplateParameterType; notes 1.3", """
+        """
+        },
+        error="Unexpected value 'serviceConnection'",
+        at=("t.yml", 3, 9),
+    ),
+    case(
+        "root-only-types-at-root",
+        "SCHEMA pipelineTemplateParameterType; notes 1.3",
+        """
         parameters:
         - {name: env, type: environment, default: test}
         - {name: file, type: filePath, default: a/b.txt}
@@ -118,16 +186,23 @@ CASES = [
         steps:
         - script: echo ${{ parameters.env }} ${{ parameters.file }} ${{ parameters.pool.vmImage }}
         - script: echo ${{ parameters.secure }} ${{ parameters.conn }}
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo test a/b.txt ubuntu-latest}}
         - {task: CmdLine@2, inputs: {script: echo cert.pfx arm}}
-        """),
-    case("stringlist-in-template", "PG C-E03-306 (stringList is available in templates)", """
+        """,
+    ),
+    case(
+        "stringlist-in-template",
+        "PG C-E03-306 (stringList is available in templates)",
+        """
         steps:
         - template: t.yml
           parameters:
             items: [a, b]
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - name: items
           type: stringList
@@ -135,36 +210,58 @@ CASES = [
         steps:
         - ${{ each i in parameters.items }}:
           - script: echo ${{ i }}
-        """}, steps="""
+        """
+        },
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo a}}
         - {task: CmdLine@2, inputs: {script: echo b}}
-        """),
-    case("stringlist-item-not-in-values", "PG C-E03-326", """
+        """,
+    ),
+    case(
+        "stringlist-item-not-in-values",
+        "PG C-E03-326",
+        """
         steps:
         - template: t.yml
           parameters:
             items: [a, zzz]
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - name: items
           type: stringList
           values: [a, b]
         steps:
         - script: x
-        """}, error="The 'items' parameter value 'zzz' is not a valid value."),
-    case("stringlist-scalar-rejected", "PG C-E03-326", """
+        """
+        },
+        error="The 'items' parameter value 'zzz' is not a valid value.",
+    ),
+    case(
+        "stringlist-scalar-rejected",
+        "PG C-E03-326",
+        """
         steps:
         - template: t.yml
           parameters:
             items: a
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - name: items
           type: stringList
         steps:
         - script: x
-        """}, error="The 'items' parameter value 'a' is not a valid StringList."),
-    case("missing-type-is-string", "PG C-E03-308; RS untyped-array-param-type-string-error", """
+        """
+        },
+        error="The 'items' parameter value 'a' is not a valid StringList.",
+    ),
+    case(
+        "missing-type-is-string",
+        "PG C-E03-308; RS untyped-array-param-type-string-error",
+        """
         parameters:
         - name: str1
           default:
@@ -172,38 +269,61 @@ CASES = [
           - b
         steps:
         - script: x
-        """, error="A sequence was not expected"),
-    case("missing-type-mapping-default", "PG C-E03-308 (type-root-missing-untyped-object)", """
+        """,
+        error="A sequence was not expected",
+    ),
+    case(
+        "missing-type-mapping-default",
+        "PG C-E03-308 (type-root-missing-untyped-object)",
+        """
         parameters:
         - name: p
           default: {a: 1}
         steps:
         - script: x
-        """, error="The 'p' parameter is not a valid String."),
-    case("untyped-string-ok", "RS untyped-array-param-type-string-ok", """
+        """,
+        error="The 'p' parameter is not a valid String.",
+    ),
+    case(
+        "untyped-string-ok",
+        "RS untyped-array-param-type-string-ok",
+        """
         parameters:
         - name: str1
           default: "Hello World"
         steps:
         - script: echo ${{ parameters.str1 }}
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo Hello World}}
-        """),
-    case("untyped-false-is-string", "DOC templates.md NOTE (untyped scalar parameters are strings)", """
+        """,
+    ),
+    case(
+        "untyped-false-is-string",
+        "DOC templates.md NOTE (untyped scalar parameters are strings)",
+        """
         steps:
         - template: t.yml
           parameters:
             myparam: false
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
           myparam: ''
         steps:
         - ${{ if eq(true, parameters['myparam']) }}:
           - script: echo non-empty string is true
-        """}, steps="""
+        """
+        },
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo non-empty string is true}}
-        """),
-    case("boolean-accepted-spellings", "RS typedtemplates; PG C-E03-323", """
+        """,
+    ),
+    case(
+        "boolean-accepted-spellings",
+        "RS typedtemplates; PG C-E03-323",
+        """
         stages:
         - template: tmpl.yml
           parameters:
@@ -213,7 +333,9 @@ CASES = [
               - job: A
                 steps:
                 - script: exit 0
-        """, files={"tmpl.yml": """
+        """,
+        files={
+            "tmpl.yml": """
         parameters:
         - {name: stages, type: stageList, default: []}
         - {name: b1, type: boolean, default: true}
@@ -236,7 +358,9 @@ CASES = [
             - job: N
               steps:
               - script: echo ${{ parameters.n1 }} ${{ parameters.n2 }} ${{ parameters.n5 }} ${{parameters.n6}}
-        """}, final="""
+        """
+        },
+        final="""
         stages:
         - stage: A
           jobs:
@@ -246,81 +370,133 @@ CASES = [
           jobs:
           - job: N
             steps: [{task: CmdLine@2, inputs: {script: echo 0 0 234335.23 234335.23}}]
-        """),
-    case("boolean-rejects-yes", "PG C-E03-323; DOC template-parameters.md (apples fails)", """
+        """,
+    ),
+    case(
+        "boolean-rejects-yes",
+        "PG C-E03-323; DOC template-parameters.md (apples fails)",
+        """
         steps:
         - template: t.yml
           parameters:
             flag: yes
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - name: flag
           type: boolean
         steps:
         - script: x
-        """}, error="The 'flag' parameter value 'yes' is not a valid Boolean.",
-         at=("azure-pipelines.yml", 4, 11)),
-    case("boolean-rejects-apples", "DOC template-parameters.md (passing 'apples' fails)", """
+        """
+        },
+        error="The 'flag' parameter value 'yes' is not a valid Boolean.",
+        at=("azure-pipelines.yml", 4, 11),
+    ),
+    case(
+        "boolean-rejects-apples",
+        "DOC template-parameters.md (passing 'apples' fails)",
+        """
         steps:
         - template: t.yml
           parameters:
             flag: apples
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - name: flag
           type: boolean
         steps:
         - script: x
-        """}, error="The 'flag' parameter value 'apples' is not a valid Boolean."),
-    case("number-rejects-text", "PG C-E03-322", """
+        """
+        },
+        error="The 'flag' parameter value 'apples' is not a valid Boolean.",
+    ),
+    case(
+        "number-rejects-text",
+        "PG C-E03-322",
+        """
         steps:
         - template: t.yml
           parameters:
             n: abc
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - name: n
           type: number
         steps:
         - script: x
-        """}, error="The 'n' parameter value 'abc' is not a valid Number."),
-    case("number-rejects-empty", "PG C-E03-332", """
+        """
+        },
+        error="The 'n' parameter value 'abc' is not a valid Number.",
+    ),
+    case(
+        "number-rejects-empty",
+        "PG C-E03-332",
+        """
         steps:
         - template: t.yml
           parameters:
             n: ''
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - name: n
           type: number
         steps:
         - script: x
-        """}, error="The 'n' parameter value '' is not a valid Number."),
-    case("null-binds-empty-string", "PG C-E03-332", """
+        """
+        },
+        error="The 'n' parameter value '' is not a valid Number.",
+    ),
+    case(
+        "null-binds-empty-string",
+        "PG C-E03-332",
+        """
         steps:
         - template: t.yml
           parameters:
             n:
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - name: n
           type: number
         steps:
         - script: x
-        """}, error="The 'n' parameter value '' is not a valid Number."),
-    case("default-wrong-type", "PG C-E03-312", """
+        """
+        },
+        error="The 'n' parameter value '' is not a valid Number.",
+    ),
+    case(
+        "default-wrong-type",
+        "PG C-E03-312",
+        """
         parameters:
         - name: p
           type: number
           default: abc
         steps:
         - script: x
-        """, error="The 'p' parameter value 'abc' is not a valid Number.", at=("azure-pipelines.yml", 4, 12)),
-    case("number-binds-double", "PG C-E03-322 (number-float-binding)", """
+        """,
+        error="The 'p' parameter value 'abc' is not a valid Number.",
+        at=("azure-pipelines.yml", 4, 12),
+    ),
+    case(
+        "number-binds-double",
+        "PG C-E03-322 (number-float-binding)",
+        """
         steps:
         - template: t.yml
           parameters: {a: 1.0, b: 0.5, c: 1.0, d: '8'}
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - {name: a, type: number}
         - {name: b, type: number}
@@ -328,14 +504,22 @@ CASES = [
         - {name: d, type: number}
         steps:
         - script: echo ${{ parameters.a }} ${{ parameters.b }} ${{ parameters.c }} ${{ parameters.d }}
-        """}, steps="""
+        """
+        },
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo 1 0.5 1.0 8}}
-        """),
-    case("string-binds-source-text", "PG C-E03-321", """
+        """,
+    ),
+    case(
+        "string-binds-source-text",
+        "PG C-E03-321",
+        """
         steps:
         - template: t.yml
           parameters: {a: 42, b: true, c: True, d: 007}
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - {name: a, type: string}
         - {name: b, type: string}
@@ -343,10 +527,16 @@ CASES = [
         - {name: d, type: string}
         steps:
         - script: echo ${{ parameters.a }} ${{ parameters.b }} ${{ parameters.c }} ${{ parameters.d }}
-        """}, steps="""
+        """
+        },
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo 42 true True 007}}
-        """),
-    case("object-keeps-types", "PG C-E03-324", """
+        """,
+    ),
+    case(
+        "object-keeps-types",
+        "PG C-E03-324",
+        """
         steps:
         - template: t.yml
           parameters:
@@ -356,7 +546,9 @@ CASES = [
               b: true
               nil:
               list: [1, two]
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - {name: p, type: object}
         steps:
@@ -365,7 +557,9 @@ CASES = [
           - script: echo number
         - ${{ if eq(parameters.p.b, true) }}:
           - script: echo boolean ${{ parameters.p.b }}
-        """}, steps="""
+        """
+        },
+        steps="""
         - task: CmdLine@2
           inputs:
             script: |-
@@ -381,11 +575,17 @@ CASES = [
               }
         - {task: CmdLine@2, inputs: {script: echo number}}
         - {task: CmdLine@2, inputs: {script: echo boolean True}}
-        """),
-    case("legacyobject-stringifies-leaves", "PG C-E03-325; RS typedtemplates-other-types", """
+        """,
+    ),
+    case(
+        "legacyobject-stringifies-leaves",
+        "PG C-E03-325; RS typedtemplates-other-types",
+        """
         steps:
         - template: t.yml
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - name: legObj
           type: legacyObject
@@ -394,10 +594,16 @@ CASES = [
             n: 3
         steps:
         - script: echo ${{ convertToJson(parameters.legObj.b) }} ${{ convertToJson(parameters.legObj.n) }}
-        """}, steps="""
+        """
+        },
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo "true" "3"}}
-        """),
-    case("object-scalar-value", "PG C-E03-324 (pass-string-to-object); RS variable-template-bug", """
+        """,
+    ),
+    case(
+        "object-scalar-value",
+        "PG C-E03-324 (pass-string-to-object); RS variable-template-bug",
+        """
         variables:
         - template: v.yml
           parameters:
@@ -405,7 +611,9 @@ CASES = [
             objectVariableValue: magic value
         steps:
         - script: echo ${{ variables.myVariable }}
-        """, files={"v.yml": """
+        """,
+        files={
+            "v.yml": """
         parameters:
         - name: objectVariableName
           type: string
@@ -415,7 +623,9 @@ CASES = [
         variables:
         - name: ${{ parameters.objectVariableName }}
           value: ${{ convertToJson(parameters.objectVariableValue) }}
-        """}, final="""
+        """
+        },
+        final="""
         variables:
         - {name: myVariable, value: '"magic value"'}
         stages:
@@ -423,16 +633,21 @@ CASES = [
           jobs:
           - job: Job
             steps: [{task: CmdLine@2, inputs: {script: echo "magic value"}}]
-        """),
-    case("steplist-desugared-at-binding",
-         "PG C-E03-328; DOC templates.md (extends example rejecting CmdLine@2)", """
+        """,
+    ),
+    case(
+        "steplist-desugared-at-binding",
+        "PG C-E03-328; DOC templates.md (extends example rejecting CmdLine@2)",
+        """
         steps:
         - template: t.yml
           parameters:
             buildSteps:
             - bash: echo ok
             - script: echo blocked
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - name: buildSteps
           type: stepList
@@ -444,52 +659,86 @@ CASES = [
                 ${{ pair.key }}: ${{ pair.value }}
               ${{ if eq(pair.value, 'CmdLine@2') }}:
                 '${{ pair.value }}': error
-        """}, error="Unexpected value 'CmdLine@2'"),
-    case("steplist-scalar-rejected", "PG C-E03-327", """
+        """
+        },
+        error="Unexpected value 'CmdLine@2'",
+    ),
+    case(
+        "steplist-scalar-rejected",
+        "PG C-E03-327",
+        """
         steps:
         - template: t.yml
           parameters:
             p: nope
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - {name: p, type: stepList}
         steps:
         - ${{ parameters.p }}
-        """}, error="The 'p' parameter is not a valid StepList. Unexpected value 'nope'"),
-    case("step-invalid-shape", "PG C-E03-327", """
+        """
+        },
+        error="The 'p' parameter is not a valid StepList. Unexpected value 'nope'",
+    ),
+    case(
+        "step-invalid-shape",
+        "PG C-E03-327",
+        """
         steps:
         - template: t.yml
           parameters:
             p: {notAStep: x}
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - {name: p, type: step}
         steps:
         - ${{ parameters.p }}
-        """}, error="The 'p' parameter is not a valid Step. Unexpected value 'notAStep'"),
-    case("step-parameter", f"{TP}#parameter-data-types", """
+        """
+        },
+        error="The 'p' parameter is not a valid Step. Unexpected value 'notAStep'",
+    ),
+    case(
+        "step-parameter",
+        f"{TP}#parameter-data-types",
+        """
         steps:
         - template: t.yml
           parameters:
             myStep: {script: echo hi}
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - {name: myStep, type: step}
         steps:
         - ${{ parameters.myStep }}
-        """}, steps="""
+        """
+        },
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo hi}}
-        """),
-    case("container-requires-mapping", "PG C-E03-310", """
+        """,
+    ),
+    case(
+        "container-requires-mapping",
+        "PG C-E03-310",
+        """
         parameters:
         - name: c
           type: container
           default: alpine
         steps:
         - script: x
-        """, error="The 'c' parameter is not a valid Container. Unexpected value 'alpine'"),
-    case("joblist-templatecontext",
-         "DOC template-parameters.md (templateContext); RS job-templateContext", """
+        """,
+        error="The 'c' parameter is not a valid Container. Unexpected value 'alpine'",
+    ),
+    case(
+        "joblist-templatecontext",
+        "DOC template-parameters.md (templateContext); RS job-templateContext",
+        """
         jobs:
         - template: job-template.yml
           parameters:
@@ -498,7 +747,9 @@ CASES = [
               templateContext:
                 environment: Production
                 appVersion: 2.0.1
-        """, files={"job-template.yml": """
+        """,
+        files={
+            "job-template.yml": """
         parameters:
         - name: job
           type: job
@@ -507,11 +758,17 @@ CASES = [
           steps:
           - script: echo ${{ parameters.job.templateContext.environment }}
           - script: echo ${{ parameters.job.templateContext.appVersion }}
-        """}, steps="""
+        """
+        },
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo Production}}
         - {task: CmdLine@2, inputs: {script: echo 2.0.1}}
-        """),
-    case("stagelist-templatecontext", "DOC template-parameters.md; RS templateContext-stage", """
+        """,
+    ),
+    case(
+        "stagelist-templatecontext",
+        "DOC template-parameters.md; RS templateContext-stage",
+        """
         extends:
           template: template-file.yml
           parameters:
@@ -520,7 +777,9 @@ CASES = [
               templateContext: {environment: Development}
             - stage: DeployStage
               templateContext: {environment: Production}
-        """, files={"template-file.yml": """
+        """,
+        files={
+            "template-file.yml": """
         parameters:
         - name: stageSet
           type: stageList
@@ -531,7 +790,9 @@ CASES = [
             - job: ExampleJob
               steps:
               - script: echo ${{ stageItem.templateContext.environment }}
-        """}, final="""
+        """
+        },
+        final="""
         stages:
         - stage: BuildStage
           jobs:
@@ -541,8 +802,12 @@ CASES = [
           jobs:
           - job: ExampleJob
             steps: [{task: CmdLine@2, inputs: {script: echo Production}}]
-        """),
-    case("values-default-not-allowed", "RS parameter-dropdown-invalid; PG C-E03-311", """
+        """,
+    ),
+    case(
+        "values-default-not-allowed",
+        "RS parameter-dropdown-invalid; PG C-E03-311",
+        """
         parameters:
         - name: items
           type: string
@@ -550,30 +815,48 @@ CASES = [
           values: [opt1, opt2, opt3]
         steps:
         - script: x
-        """, error="The 'items' parameter value 'opt4' is not a valid value."),
-    case("values-case-sensitive", "PG C-E03-314", """
+        """,
+        error="The 'items' parameter value 'opt4' is not a valid value.",
+    ),
+    case(
+        "values-case-sensitive",
+        "PG C-E03-314",
+        """
         parameters:
         - name: p
           default: ALPHA
           values: [alpha]
         steps:
         - script: x
-        """, error="The 'p' parameter value 'ALPHA' is not a valid value."),
-    case("values-number-coerced", "PG C-E03-314", """
+        """,
+        error="The 'p' parameter value 'ALPHA' is not a valid value.",
+    ),
+    case(
+        "values-number-coerced",
+        "PG C-E03-314",
+        """
         steps:
         - template: t.yml
           parameters: {n: '2'}
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - name: n
           type: number
           values: [1, 2]
         steps:
         - script: echo ${{ parameters.n }}
-        """}, steps="""
+        """
+        },
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo 2}}
-        """),
-    case("values-ignored-on-object", "PG C-E03-314", """
+        """,
+    ),
+    case(
+        "values-ignored-on-object",
+        "PG C-E03-314",
+        """
         parameters:
         - name: o
           type: object
@@ -581,27 +864,43 @@ CASES = [
           values: [a]
         steps:
         - script: echo ${{ parameters.o }}
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo zzz}}
-        """),
-    case("default-expression-literal-string", "PG C-E03-315", """
+        """,
+    ),
+    case(
+        "default-expression-literal-string",
+        "PG C-E03-315",
+        """
         parameters:
         - name: p
           type: number
           default: ${{ '42' }}
         steps:
         - script: echo ${{ parameters.p }}
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo 42}}
-        """),
-    case("default-expression-rejected", f"PG C-E03-315; {TP} (only literals for defaults)", """
+        """,
+    ),
+    case(
+        "default-expression-rejected",
+        f"PG C-E03-315; {TP} (only literals for defaults)",
+        """
         parameters:
         - name: p
           default: ${{ format('{0}', 'x') }}
         steps:
         - script: x
-        """, error="A template expression is not allowed in this context", at=("azure-pipelines.yml", 3, 12)),
-    case("parameter-names-fold-case", "PG C-E03-316", """
+        """,
+        error="A template expression is not allowed in this context",
+        at=("azure-pipelines.yml", 3, 12),
+    ),
+    case(
+        "parameter-names-fold-case",
+        "PG C-E03-316",
+        """
         parameters:
         - name: myParam
           default: v
@@ -610,20 +909,33 @@ CASES = [
           parameters:
             P: passed
         - script: echo ${{ parameters.MYPARAM }}
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - name: p
         steps:
         - script: echo ${{ parameters.p }}
-        """}, steps="""
+        """
+        },
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo passed}}
         - {task: CmdLine@2, inputs: {script: echo v}}
-        """),
-    case("undeclared-parameter-read", "PG C-E03-317", """
+        """,
+    ),
+    case(
+        "undeclared-parameter-read",
+        "PG C-E03-317",
+        """
         steps:
         - script: echo ${{ parameters.nope }}
-        """, error="Key not found 'nope'"),
-    case("arguments-evaluated-in-caller", "PG C-E03-320", """
+        """,
+        error="Key not found 'nope'",
+    ),
+    case(
+        "arguments-evaluated-in-caller",
+        "PG C-E03-320",
+        """
         parameters:
         - name: outer
           default: from-caller
@@ -631,26 +943,42 @@ CASES = [
         - template: t.yml
           parameters:
             p: ${{ parameters.outer }}
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - name: p
         steps:
         - script: echo ${{ parameters.p }}
-        """}, steps="""
+        """
+        },
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo from-caller}}
-        """),
-    case("arguments-cannot-see-callee", "PG C-E03-320 (pass-expression-callee-param)", """
+        """,
+    ),
+    case(
+        "arguments-cannot-see-callee",
+        "PG C-E03-320 (pass-expression-callee-param)",
+        """
         steps:
         - template: t.yml
           parameters:
             p: ${{ parameters.p }}
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - name: p
         steps:
         - script: x
-        """}, error="Key not found 'p'"),
-    case("callee-sees-only-own-parameters", "PG C-E03-319", """
+        """
+        },
+        error="Key not found 'p'",
+    ),
+    case(
+        "callee-sees-only-own-parameters",
+        "PG C-E03-319",
+        """
         parameters:
         - name: outer
           default: o
@@ -658,33 +986,49 @@ CASES = [
         - template: t.yml
           parameters:
             p: ok
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - name: p
         steps:
         - script: echo ${{ convertToJson(parameters) }}
-        """}, steps="""
+        """
+        },
+        steps="""
         - task: CmdLine@2
           inputs:
             script: |-
               echo {
                 "p": "ok"
               }
-        """),
-    case("legacy-template-accepts-extras", "RS typedtemplates-unexpected-parameter; notes 1.3", """
+        """,
+    ),
+    case(
+        "legacy-template-accepts-extras",
+        "RS typedtemplates-unexpected-parameter; notes 1.3",
+        """
         steps:
         - template: t.yml
           parameters:
             invalid-parameter: this-should-be-ok
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
           stages: []
         steps:
         - script: echo ${{ parameters['invalid-parameter'] }}
-        """}, steps="""
+        """
+        },
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo this-should-be-ok}}
-        """),
-    case("typed-template-rejects-extras", "RS mapping-templates-allow-unexpected-parameter", """
+        """,
+    ),
+    case(
+        "typed-template-rejects-extras",
+        "RS mapping-templates-allow-unexpected-parameter",
+        """
         stages:
         - template: tmpl.yml
           parameters:
@@ -695,95 +1039,160 @@ CASES = [
                 steps:
                 - script: exit 0
             invalid-parameter: this-should-fail
-        """, files={"tmpl.yml": """
+        """,
+        files={
+            "tmpl.yml": """
         parameters:
           - name: stages
             type: stageList
             default: []
         stages:
           - ${{ parameters.stages }}
-        """}, error="Unexpected parameter 'invalid-parameter'"),
-    case("no-parameters-block-accepts-any", "RS old-style-template-no-parameter-declared; PG C-E03-318", """
+        """
+        },
+        error="Unexpected parameter 'invalid-parameter'",
+    ),
+    case(
+        "no-parameters-block-accepts-any",
+        "RS old-style-template-no-parameter-declared; PG C-E03-318",
+        """
         steps:
         - template: ./test.yml
           parameters:
             test:
               script: echo Test
-        """, files={"test.yml": """
+        """,
+        files={
+            "test.yml": """
         steps:
         - ${{ parameters.test }}
-        """}, steps="""
+        """
+        },
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo Test}}
-        """),
-    case("legacy-undeclared-readable", "RS old-style-template-mapping-parameter-use-undeclared", """
+        """,
+    ),
+    case(
+        "legacy-undeclared-readable",
+        "RS old-style-template-mapping-parameter-use-undeclared",
+        """
         steps:
         - template: ./test.yml
           parameters:
             test: {script: echo Test}
             test2: {script: echo Test2}
-        """, files={"test.yml": """
+        """,
+        files={
+            "test.yml": """
         parameters:
           test:
         steps:
         - ${{ parameters.test2 }}
-        """}, steps="""
+        """
+        },
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo Test2}}
-        """),
-    case("legacy-default-used", "DOC templates.md (2019: parameters: {name: default})", """
+        """,
+    ),
+    case(
+        "legacy-default-used",
+        "DOC templates.md (2019: parameters: {name: default})",
+        """
         steps:
         - template: t.yml
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
           greeting: hello
         steps:
         - script: echo ${{ parameters.greeting }}
-        """}, steps="""
+        """
+        },
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo hello}}
-        """),
-    case("root-mapping-form-rejected", "SCHEMA pipelineTemplateParameters (array only)", """
+        """,
+    ),
+    case(
+        "root-mapping-form-rejected",
+        "SCHEMA pipelineTemplateParameters (array only)",
+        """
         parameters:
           p: x
         steps:
         - script: x
-        """, error="A mapping was not expected"),
-    case("runtime-parameter-coerced", f"{RP}; PG C-E03-329/414", """
+        """,
+        error="A mapping was not expected",
+    ),
+    case(
+        "runtime-parameter-coerced",
+        f"{RP}; PG C-E03-329/414",
+        """
         parameters:
         - {name: n, type: number, default: 1}
         - {name: b, type: boolean, default: false}
         - {name: o, type: object, default: {}}
         steps:
         - script: echo ${{ parameters.n }} ${{ parameters.b }} ${{ parameters.o.a }}
-        """, params={"n": "8", "b": "true", "o": '{"a": 1}'}, steps="""
+        """,
+        params={"n": "8", "b": "true", "o": '{"a": 1}'},
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo 8 True 1}}
-        """),
-    case("runtime-parameter-undeclared", "PG C-E03-330/415", """
+        """,
+    ),
+    case(
+        "runtime-parameter-undeclared",
+        "PG C-E03-330/415",
+        """
         steps:
         - script: x
-        """, params={"nosuchparameter": "x"}, error="Unexpected parameter 'nosuchparameter'"),
-    case("runtime-parameter-not-in-values", "PG C-E03-311/331", """
+        """,
+        params={"nosuchparameter": "x"},
+        error="Unexpected parameter 'nosuchparameter'",
+    ),
+    case(
+        "runtime-parameter-not-in-values",
+        "PG C-E03-311/331",
+        """
         parameters:
         - name: env
           default: dev
           values: [dev, prod]
         steps:
         - script: x
-        """, params={"env": "test"}, error="The 'env' parameter value 'test' is not a valid value."),
-    case("runtime-first-value-when-no-default", f"{RP} ('the first available value is used')", """
+        """,
+        params={"env": "test"},
+        error="The 'env' parameter value 'test' is not a valid value.",
+    ),
+    case(
+        "runtime-first-value-when-no-default",
+        f"{RP} ('the first available value is used')",
+        """
         parameters:
         - name: env
           values: [dev, prod]
         steps:
         - script: echo ${{ parameters.env }}
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo dev}}
-        """),
-    case("runtime-required", f"{RP}; PG C-E03-309", """
+        """,
+    ),
+    case(
+        "runtime-required",
+        f"{RP}; PG C-E03-309",
+        """
         parameters:
         - name: env
         steps:
         - script: echo ${{ parameters.env }}
-        """, error="A value for the 'env' parameter must be provided."),
-    case("runtime-stringlist", "DOC runtime-parameters.md (stringList)", """
+        """,
+        error="A value for the 'env' parameter must be provided.",
+    ),
+    case(
+        "runtime-stringlist",
+        "DOC runtime-parameters.md (stringList)",
+        """
         parameters:
         - name: regions
           type: stringList
@@ -792,14 +1201,20 @@ CASES = [
         steps:
         - ${{ each r in parameters.regions }}:
           - script: echo ${{ r }}
-        """, params={"regions": "[eu, us]"}, steps="""
+        """,
+        params={"regions": "[eu, us]"},
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo eu}}
         - {task: CmdLine@2, inputs: {script: echo us}}
-        """),
+        """,
+    ),
 ]
 
 CASES += [
-    case("deploymentlist-each", f"{TP}#parameter-data-types (deploymentList)", """
+    case(
+        "deploymentlist-each",
+        f"{TP}#parameter-data-types (deploymentList)",
+        """
         jobs:
         - template: t.yml
           parameters:
@@ -807,14 +1222,18 @@ CASES += [
             - deployment: Web
               environment: test
               strategy: {runOnce: {deploy: {steps: [{script: echo web}]}}}
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - name: deployments
           type: deploymentList
         jobs:
         - ${{ each d in parameters.deployments }}:
           - ${{ d }}
-        """}, final="""
+        """
+        },
+        final="""
         stages:
         - stage: __default
           jobs:
@@ -824,40 +1243,60 @@ CASES += [
               runOnce:
                 deploy:
                   steps: [{task: CmdLine@2, inputs: {script: echo web}}]
-        """),
-    case("deployment-rejects-job", f"{TP}#parameter-data-types (deployment)", """
+        """,
+    ),
+    case(
+        "deployment-rejects-job",
+        f"{TP}#parameter-data-types (deployment)",
+        """
         jobs:
         - template: t.yml
           parameters:
             d: {job: NotADeployment}
-        """, files={"t.yml": "parameters:\n- {name: d, type: deployment}\njobs:\n- ${{ parameters.d }}\n"},
-         error="The 'd' parameter is not a valid Deployment. Unexpected value 'job'"),
-    case("joblist-rejects-steps", f"{TP}#parameter-data-types (jobList)", """
+        """,
+        files={"t.yml": "parameters:\n- {name: d, type: deployment}\njobs:\n- ${{ parameters.d }}\n"},
+        error="The 'd' parameter is not a valid Deployment. Unexpected value 'job'",
+    ),
+    case(
+        "joblist-rejects-steps",
+        f"{TP}#parameter-data-types (jobList)",
+        """
         jobs:
         - template: t.yml
           parameters:
             jobs:
             - script: echo not a job
-        """, files={"t.yml": "parameters:\n- {name: jobs, type: jobList}\njobs:\n- ${{ parameters.jobs }}\n"},
-         error="The 'jobs' parameter is not a valid JobList. Unexpected value 'script'"),
-    case("stage-parameter", f"{TP}#parameter-data-types (stage)", """
+        """,
+        files={"t.yml": "parameters:\n- {name: jobs, type: jobList}\njobs:\n- ${{ parameters.jobs }}\n"},
+        error="The 'jobs' parameter is not a valid JobList. Unexpected value 'script'",
+    ),
+    case(
+        "stage-parameter",
+        f"{TP}#parameter-data-types (stage)",
+        """
         stages:
         - template: t.yml
           parameters:
             s: {stage: Only, jobs: [{job: J, steps: [{script: x}]}]}
-        """, files={"t.yml": "parameters:\n- {name: s, type: stage}\nstages:\n- ${{ parameters.s }}\n"},
-         final="""
+        """,
+        files={"t.yml": "parameters:\n- {name: s, type: stage}\nstages:\n- ${{ parameters.s }}\n"},
+        final="""
         stages:
         - stage: Only
           jobs:
           - job: J
             steps: [{task: CmdLine@2, inputs: {script: x}}]
-        """),
-    case("containerlist-parameter",
-         "SCHEMA templateParameterType (containerList); RS typedtemplates-other-types", """
+        """,
+    ),
+    case(
+        "containerlist-parameter",
+        "SCHEMA templateParameterType (containerList); RS typedtemplates-other-types",
+        """
         steps:
         - template: t.yml
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - name: containers
           type: containerList
@@ -867,27 +1306,37 @@ CASES += [
         steps:
         - ${{ each c in parameters.containers }}:
           - script: echo ${{ c.container }}=${{ c.image }}
-        """}, steps="""
+        """
+        },
+        steps="""
         - {task: CmdLine@2, inputs: {script: 'echo ub0=ubuntu:latest'}}
         - {task: CmdLine@2, inputs: {script: 'echo ub1=ubuntu:22.04'}}
-        """),
-    case("boolean-parameter-renders-True",
-         "notes 1.4 (Boolean -> True/False); DOC template-parameters.md", """
+        """,
+    ),
+    case(
+        "boolean-parameter-renders-True",
+        "notes 1.4 (Boolean -> True/False); DOC template-parameters.md",
+        """
         parameters:
         - name: flag
           type: boolean
           default: false
         steps:
         - script: echo ${{ parameters.flag }} ${{ not(parameters.flag) }}
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo False True}}
-        """),
+        """,
+    ),
 ]
 
 # ---- deployment parameters as the template sees them (issue 13 item 5) -----------------------------
 CASES += [
-    case("deployment-parameter-normalized", f"{TP}#parameter-data-types (deployment); PG C-E03-328 "
-         "(bound steps are in task form) [UNVERIFIED for environment]", """
+    case(
+        "deployment-parameter-normalized",
+        f"{TP}#parameter-data-types (deployment); PG C-E03-328 "
+        "(bound steps are in task form) [UNVERIFIED for environment]",
+        """
         jobs:
         - template: t.yml
           parameters:
@@ -895,7 +1344,9 @@ CASES += [
               deployment: Web
               environment: test
               strategy: {runOnce: {deploy: {steps: [{script: echo web}]}}}
-        """, files={"t.yml": """
+        """,
+        files={
+            "t.yml": """
         parameters:
         - {name: d, type: deployment}
         jobs:
@@ -905,7 +1356,9 @@ CASES += [
           - script: >-
               echo ${{ parameters.d.environment.name }}
               ${{ parameters.d.strategy.runOnce.deploy.steps[0].task }}
-        """}, final="""
+        """
+        },
+        final="""
         stages:
         - stage: __default
           jobs:
@@ -917,21 +1370,29 @@ CASES += [
                   steps: [{task: CmdLine@2, inputs: {script: echo web}}]
           - job: Show
             steps: [{task: CmdLine@2, inputs: {script: echo test CmdLine@2}}]
-        """),
-    case("deploymentlist-approval-only-item", f"{TP}#parameter-data-types (deploymentList); DOC yaml-schema/"
-         "jobs-deployment.md (strategy optional)", """
+        """,
+    ),
+    case(
+        "deploymentlist-approval-only-item",
+        f"{TP}#parameter-data-types (deploymentList); DOC yaml-schema/jobs-deployment.md (strategy optional)",
+        """
         jobs:
         - template: t.yml
           parameters:
             deployments:
             - deployment: Approval
               environment: Prod
-        """, files={"t.yml": "parameters:\n- {name: deployments, type: deploymentList}\n"
-                             "jobs:\n- ${{ each d in parameters.deployments }}:\n  - ${{ d }}\n"}, final="""
+        """,
+        files={
+            "t.yml": "parameters:\n- {name: deployments, type: deploymentList}\n"
+            "jobs:\n- ${{ each d in parameters.deployments }}:\n  - ${{ d }}\n"
+        },
+        final="""
         stages:
         - stage: __default
           jobs:
           - deployment: Approval
             environment: {name: Prod}
-        """),
+        """,
+    ),
 ]

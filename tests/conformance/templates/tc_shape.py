@@ -5,10 +5,14 @@ from template_harness import case
 N = "notes 1.14"
 
 CASES = [
-    case("steps-root-wrapped", f"{N}; PG C-E04-002", """
+    case(
+        "steps-root-wrapped",
+        f"{N}; PG C-E04-002",
+        """
         steps:
         - script: echo probe
-        """, final="""
+        """,
+        final="""
         stages:
         - stage: __default
           jobs:
@@ -16,8 +20,12 @@ CASES = [
             steps:
             - task: CmdLine@2
               inputs: {script: echo probe}
-        """),
-    case("steps-root-pool-into-job", "PG fixture AzureCLI probe (pool moves into job Job)", """
+        """,
+    ),
+    case(
+        "steps-root-pool-into-job",
+        "PG fixture AzureCLI probe (pool moves into job Job)",
+        """
         trigger: none
         pool:
           vmImage: ubuntu-latest
@@ -27,7 +35,8 @@ CASES = [
             scriptType: bash
             scriptLocation: inlineScript
             inlineScript: az account show
-        """, final="""
+        """,
+        final="""
         trigger:
           enabled: false
         stages:
@@ -42,46 +51,65 @@ CASES = [
                 scriptType: bash
                 scriptLocation: inlineScript
                 inlineScript: az account show
-        """),
-    case("jobs-root-wrapped", "PG C-E04-003", """
+        """,
+    ),
+    case(
+        "jobs-root-wrapped",
+        "PG C-E04-003",
+        """
         jobs:
         - job: Build
           steps:
           - script: echo b
-        """, final="""
+        """,
+        final="""
         stages:
         - stage: __default
           jobs:
           - job: Build
             steps: [{task: CmdLine@2, inputs: {script: echo b}}]
-        """),
-    case("unnamed-job-keeps-empty-name", "PG C-E04-004", """
+        """,
+    ),
+    case(
+        "unnamed-job-keeps-empty-name",
+        "PG C-E04-004",
+        """
         jobs:
         - job:
           steps:
           - script: echo b
-        """, final="""
+        """,
+        final="""
         stages:
         - stage: __default
           jobs:
           - job: ''
             steps: [{task: CmdLine@2, inputs: {script: echo b}}]
-        """),
-    case("stages-root-passes-through", "PG C-E04-005", """
+        """,
+    ),
+    case(
+        "stages-root-passes-through",
+        "PG C-E04-005",
+        """
         stages:
         - stage: probe
           jobs:
           - job: J
             steps:
             - script: x
-        """, final="""
+        """,
+        final="""
         stages:
         - stage: probe
           jobs:
           - job: J
             steps: [{task: CmdLine@2, inputs: {script: x}}]
-        """),
-    case("bash-and-pwsh", "PG C-E04-030/037/061/067", """
+        """,
+    ),
+    case(
+        "bash-and-pwsh",
+        "PG C-E04-030/037/061/067",
+        """
         steps:
         - bash: echo hi
           workingDirectory: src
@@ -89,36 +117,51 @@ CASES = [
         - pwsh: Write-Host hi
         - powershell: Write-Host hi
           errorActionPreference: stop
-        """, steps="""
+        """,
+        steps="""
         - task: Bash@3
           inputs: {targetType: inline, script: echo hi, failOnStderr: true, workingDirectory: src}
         - task: PowerShell@2
           inputs: {targetType: inline, script: Write-Host hi, pwsh: true}
         - task: PowerShell@2
           inputs: {targetType: inline, script: Write-Host hi, errorActionPreference: stop}
-        """),
-    case("script-inputs", "PG C-E04-061", """
+        """,
+    ),
+    case(
+        "script-inputs",
+        "PG C-E04-061",
+        """
         steps:
         - script: echo hi
           workingDirectory: src
           failOnStderr: true
           displayName: Hi
           env: {A: b}
-        """, steps="""
+        """,
+        steps="""
         - task: CmdLine@2
           displayName: Hi
           env: {A: b}
           inputs: {script: echo hi, failOnStderr: true, workingDirectory: src}
-        """),
-    case("task-passes-through", "PG C-E04-036", """
+        """,
+    ),
+    case(
+        "task-passes-through",
+        "PG C-E04-036",
+        """
         steps:
         - task: CmdLine@2
           inputs:
             script: echo canonical
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo canonical}}
-        """),
-    case("common-step-fields-kept", "PG C-E04-060/064", """
+        """,
+    ),
+    case(
+        "common-step-fields-kept",
+        "PG C-E04-060/064",
+        """
         steps:
         - script: x
           name: step1
@@ -128,7 +171,8 @@ CASES = [
           retryCountOnTaskFailure: 2
           continueOnError: true
           condition: always()
-        """, steps="""
+        """,
+        steps="""
         - task: CmdLine@2
           name: step1
           displayName: Step
@@ -138,21 +182,31 @@ CASES = [
           timeoutInMinutes: 3
           retryCountOnTaskFailure: 2
           inputs: {script: x}
-        """),
-    case("target-scalar-to-object", "PG C-E04-062", """
+        """,
+    ),
+    case(
+        "target-scalar-to-object",
+        "PG C-E04-062",
+        """
         steps:
         - script: x
           target: host
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, target: {container: host}, inputs: {script: x}}
-        """),
-    case("variables-mapping-to-list", "notes 1.14; PG C-E12-021", """
+        """,
+    ),
+    case(
+        "variables-mapping-to-list",
+        "notes 1.14; PG C-E12-021",
+        """
         variables:
           a: 1
           b: two
         steps:
         - script: x
-        """, final="""
+        """,
+        final="""
         variables:
         - {name: a, value: '1'}
         - {name: b, value: two}
@@ -161,13 +215,18 @@ CASES = [
           jobs:
           - job: Job
             steps: [{task: CmdLine@2, inputs: {script: x}}]
-        """),
-    case("trigger-pr-none", "notes 1.14; PG C-E03-002", """
+        """,
+    ),
+    case(
+        "trigger-pr-none",
+        "notes 1.14; PG C-E03-002",
+        """
         trigger: none
         pr: none
         steps:
         - script: x
-        """, final="""
+        """,
+        final="""
         trigger: {enabled: false}
         pr: {enabled: false}
         stages:
@@ -175,8 +234,12 @@ CASES = [
           jobs:
           - job: Job
             steps: [{task: CmdLine@2, inputs: {script: x}}]
-        """),
-    case("root-parameters-kept", "notes 1.14 (root parameters block retained)", """
+        """,
+    ),
+    case(
+        "root-parameters-kept",
+        "notes 1.14 (root parameters block retained)",
+        """
         parameters:
         - name: objectA
           type: object
@@ -189,7 +252,8 @@ CASES = [
           probe: ${{ ne(1, 'x') }}
         steps:
         - script: echo done
-        """, final="""
+        """,
+        final="""
         parameters:
         - name: objectA
           type: object
@@ -211,8 +275,12 @@ CASES = [
             - task: CmdLine@2
               inputs:
                 script: echo done
-        """),
-    case("depends-on-scalar-to-list", "PG C-E12-021", """
+        """,
+    ),
+    case(
+        "depends-on-scalar-to-list",
+        "PG C-E12-021",
+        """
         stages:
         - stage: A
           jobs: [{job: J, steps: [{script: x}]}]
@@ -224,7 +292,8 @@ CASES = [
             steps: [{script: y}]
           - job: J0
             steps: [{script: z}]
-        """, final="""
+        """,
+        final="""
         stages:
         - stage: A
           jobs:
@@ -238,8 +307,12 @@ CASES = [
             steps: [{task: CmdLine@2, inputs: {script: y}}]
           - job: J0
             steps: [{task: CmdLine@2, inputs: {script: z}}]
-        """),
-    case("environment-scalar-to-mapping", "PG C-E12-017", """
+        """,
+    ),
+    case(
+        "environment-scalar-to-mapping",
+        "PG C-E12-017",
+        """
         jobs:
         - deployment: Deploy
           environment: corpus-staging
@@ -248,7 +321,8 @@ CASES = [
               deploy:
                 steps:
                 - script: x
-        """, final="""
+        """,
+        final="""
         stages:
         - stage: __default
           jobs:
@@ -258,8 +332,12 @@ CASES = [
               runOnce:
                 deploy:
                   steps: [{task: CmdLine@2, inputs: {script: x}}]
-        """),
-    case("container-and-services-aliases", "PG C-E03-003", """
+        """,
+    ),
+    case(
+        "container-and-services-aliases",
+        "PG C-E03-003",
+        """
         resources:
           containers:
           - container: builder
@@ -273,7 +351,8 @@ CASES = [
             redis: redis
           steps:
           - script: x
-        """, final="""
+        """,
+        final="""
         resources:
           containers:
           - {container: builder, image: 'ubuntu:22.04'}
@@ -286,14 +365,19 @@ CASES = [
             services:
               redis: {alias: redis}
             steps: [{task: CmdLine@2, inputs: {script: x}}]
-        """),
-    case("checkout-guid-in-service-spelling", "PG C-E04-030/032; C-E12-019", """
+        """,
+    ),
+    case(
+        "checkout-guid-in-service-spelling",
+        "PG C-E04-030/032; C-E12-019",
+        """
         steps:
         - checkout: self
           clean: true
         - checkout: none
         - script: x
-        """, service="""
+        """,
+        service="""
         stages:
         - stage: __default
           jobs:
@@ -305,8 +389,12 @@ CASES = [
               condition: false
               inputs: {repository: none}
             - {task: CmdLine@2, inputs: {script: x}}
-        """),
-    case("publish-download-guids", "PG C-E04-032; C-E12-019", """
+        """,
+    ),
+    case(
+        "publish-download-guids",
+        "PG C-E04-032; C-E12-019",
+        """
         steps:
         - publish: out/app
           artifact: drop
@@ -314,7 +402,8 @@ CASES = [
           artifact: drop
         - task: PublishPipelineArtifact@1
           inputs: {targetPath: x, artifactName: y}
-        """, service="""
+        """,
+        service="""
         stages:
         - stage: __default
           jobs:
@@ -326,8 +415,12 @@ CASES = [
               inputs: {alias: current, artifact: drop}
             - task: PublishPipelineArtifact@1
               inputs: {targetPath: x, artifactName: y}
-        """),
-    case("stages-root-pool-stays-at-root", "DOC yaml-schema pipeline (pool at pipeline level)", """
+        """,
+    ),
+    case(
+        "stages-root-pool-stays-at-root",
+        "DOC yaml-schema pipeline (pool at pipeline level)",
+        """
         pool:
           vmImage: ubuntu-latest
         stages:
@@ -336,7 +429,8 @@ CASES = [
           - job: J
             steps:
             - checkout: self
-        """, service="""
+        """,
+        service="""
         pool:
           vmImage: ubuntu-latest
         stages:
@@ -346,13 +440,22 @@ CASES = [
             steps:
             - task: 6d15af64-176c-496d-b583-fd2ae21d4df4@1
               inputs: {repository: self}
-        """),
-    case("get-package-needs-its-resource", "PG C-E04-035 (HTTP 400 'Cannot find package resource for pkg', "
-         "Line: 2, Col: 15)", """
+        """,
+    ),
+    case(
+        "get-package-needs-its-resource",
+        "PG C-E04-035 (HTTP 400 'Cannot find package resource for pkg', Line: 2, Col: 15)",
+        """
         steps:
         - getPackage: pkg
-        """, error="Cannot find package resource for pkg", at=("azure-pipelines.yml", 2, 15)),
-    case("publish-download-model-form", "emulator: the run-time model reads named artifact tasks", """
+        """,
+        error="Cannot find package resource for pkg",
+        at=("azure-pipelines.yml", 2, 15),
+    ),
+    case(
+        "publish-download-model-form",
+        "emulator: the run-time model reads named artifact tasks",
+        """
         steps:
         - publish: out/app
           artifact: drop
@@ -360,14 +463,19 @@ CASES = [
           artifact: drop
           patterns: '**/*.whl'
         - download: none
-        """, steps="""
+        """,
+        steps="""
         - task: PublishPipelineArtifact@1
           inputs: {targetPath: out/app, artifactName: drop}
         - task: DownloadPipelineArtifact@2
           inputs: {buildType: current, artifactName: drop, itemPattern: '**/*.whl'}
         - download: none
-        """),
-    case("deployment-hooks", "DOC deployment-jobs.md (runOnce hooks)", """
+        """,
+    ),
+    case(
+        "deployment-hooks",
+        "DOC deployment-jobs.md (runOnce hooks)",
+        """
         jobs:
         - deployment: D
           environment: prod.vm1
@@ -380,7 +488,8 @@ CASES = [
               on:
                 failure:
                   steps: [{script: rollback}]
-        """, final="""
+        """,
+        final="""
         stages:
         - stage: __default
           jobs:
@@ -395,13 +504,18 @@ CASES = [
                 on:
                   failure:
                     steps: [{task: CmdLine@2, inputs: {script: rollback}}]
-        """),
-    case("group-kept-verbatim", "PG C-E12-016", """
+        """,
+    ),
+    case(
+        "group-kept-verbatim",
+        "PG C-E12-016",
+        """
         variables:
         - group: secrets
         steps:
         - script: x
-        """, final="""
+        """,
+        final="""
         variables:
         - group: secrets
         stages:
@@ -409,8 +523,12 @@ CASES = [
           jobs:
           - job: Job
             steps: [{task: CmdLine@2, inputs: {script: x}}]
-        """),
-    case("matrix-not-expanded", "PG C-E12-018", """
+        """,
+    ),
+    case(
+        "matrix-not-expanded",
+        "PG C-E12-018",
+        """
         jobs:
         - job: J
           strategy:
@@ -419,7 +537,8 @@ CASES = [
               mac: {os: macos}
           steps:
           - script: x
-        """, final="""
+        """,
+        final="""
         stages:
         - stage: __default
           jobs:
@@ -429,90 +548,151 @@ CASES = [
                 linux: {os: ubuntu}
                 mac: {os: macos}
             steps: [{task: CmdLine@2, inputs: {script: x}}]
-        """),
-    case("unknown-stage-key", "PG C-E03-254", """
+        """,
+    ),
+    case(
+        "unknown-stage-key",
+        "PG C-E03-254",
+        """
         stages:
         - stage: A
           notAStageKey: whatever
           jobs: []
-        """, error="Unexpected value 'notAStageKey'", at=("azure-pipelines.yml", 3, 3)),
-    case("unknown-step-key", "SCHEMA step; notes 1.15", """
+        """,
+        error="Unexpected value 'notAStageKey'",
+        at=("azure-pipelines.yml", 3, 3),
+    ),
+    case(
+        "unknown-step-key",
+        "SCHEMA step; notes 1.15",
+        """
         steps:
         - script: x
           persistCredential: true
-        """, error="Unexpected value 'persistCredential'", at=("azure-pipelines.yml", 3, 3)),
-    case("two-root-lists", "SCHEMA pipeline (one of stages, jobs, steps)", """
+        """,
+        error="Unexpected value 'persistCredential'",
+        at=("azure-pipelines.yml", 3, 3),
+    ),
+    case(
+        "two-root-lists",
+        "SCHEMA pipeline (one of stages, jobs, steps)",
+        """
         jobs:
         - job: A
         steps:
         - script: x
-        """, error="Unexpected value 'steps'", at=("azure-pipelines.yml", 3, 1)),
-    case("steps-root-rejects-timeout", "SCHEMA pipeline (steps branch keys)", """
+        """,
+        error="Unexpected value 'steps'",
+        at=("azure-pipelines.yml", 3, 1),
+    ),
+    case(
+        "steps-root-rejects-timeout",
+        "SCHEMA pipeline (steps branch keys)",
+        """
         timeoutInMinutes: 5
         steps:
         - script: x
-        """, error="Unexpected value 'timeoutInMinutes'"),
-    case("no-root-list", "SCHEMA pipeline (required: stages | jobs | steps | extends)", """
+        """,
+        error="Unexpected value 'timeoutInMinutes'",
+    ),
+    case(
+        "no-root-list",
+        "SCHEMA pipeline (required: stages | jobs | steps | extends)",
+        """
         trigger: none
-        """, error="A pipeline needs exactly one of 'stages', 'jobs' or 'steps'"),
-    case("variable-unknown-key", "SCHEMA variable (name, value, readonly)", """
+        """,
+        error="A pipeline needs exactly one of 'stages', 'jobs' or 'steps'",
+    ),
+    case(
+        "variable-unknown-key",
+        "SCHEMA variable (name, value, readonly)",
+        """
         variables:
         - name: a
           value: b
           secret: true
         steps:
         - script: x
-        """, error="Unexpected value 'secret'", at=("azure-pipelines.yml", 4, 3)),
-    case("anchors-rejected", "DOC yaml-schema index.md (no anchors); notes 1.15", """
+        """,
+        error="Unexpected value 'secret'",
+        at=("azure-pipelines.yml", 4, 3),
+    ),
+    case(
+        "anchors-rejected",
+        "DOC yaml-schema index.md (no anchors); notes 1.15",
+        """
         steps:
         - &s {script: x}
-        """, error="Anchors are not supported", at=("azure-pipelines.yml", 2, 3)),
-    case("duplicate-keys-case-insensitive", "notes 1.15 (PG C-E01-022..028)", """
+        """,
+        error="Anchors are not supported",
+        at=("azure-pipelines.yml", 2, 3),
+    ),
+    case(
+        "duplicate-keys-case-insensitive",
+        "notes 1.15 (PG C-E01-022..028)",
+        """
         steps:
         - script: x
           displayName: a
           DisplayName: b
-        """, error="'DisplayName' is already defined", at=("azure-pipelines.yml", 4, 3)),
-    case("multiple-documents-rejected", "notes 1.15 (one document per file)", """
+        """,
+        error="'DisplayName' is already defined",
+        at=("azure-pipelines.yml", 4, 3),
+    ),
+    case(
+        "multiple-documents-rejected",
+        "notes 1.15 (one document per file)",
+        """
         steps:
         - script: x
         ---
         steps:
         - script: y
-        """, error="A file may hold only one YAML document"),
+        """,
+        error="A file may hold only one YAML document",
+    ),
 ]
 
 # ---- approval-only deployment jobs and unnamed stages (issue 13 item 5) ------------------------------
 CASES += [
-    case("deployment-without-strategy", "DOC yaml-schema/jobs-deployment.md (only the name is required; "
-         "strategy is optional); rsethur/MLOps approval jobs", """
+    case(
+        "deployment-without-strategy",
+        "DOC yaml-schema/jobs-deployment.md (only the name is required; "
+        "strategy is optional); rsethur/MLOps approval jobs",
+        """
         stages:
         - stage: RegisterModel
           jobs:
           - deployment: Approval
             displayName: Approval for model registration
             environment: 'Test'
-        """, final="""
+        """,
+        final="""
         stages:
         - stage: RegisterModel
           jobs:
           - deployment: Approval
             displayName: Approval for model registration
             environment: {name: Test}
-        """),
-    case("unnamed-stage-keeps-empty-name", "PG C-E04-004 (empty names are kept); dotnet/docker-tools#1217 "
-         "(`- stage:` runs on the service)", """
+        """,
+    ),
+    case(
+        "unnamed-stage-keeps-empty-name",
+        "PG C-E04-004 (empty names are kept); dotnet/docker-tools#1217 (`- stage:` runs on the service)",
+        """
         stages:
         - stage:
           jobs:
           - job:
             steps:
             - script: x
-        """, final="""
+        """,
+        final="""
         stages:
         - stage: ''
           jobs:
           - job: ''
             steps: [{task: CmdLine@2, inputs: {script: x}}]
-        """),
+        """,
+    ),
 ]

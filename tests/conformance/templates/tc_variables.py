@@ -6,7 +6,10 @@ V = "DOC variables.md"
 TE = "DOC template-expressions.md (context: variables defined so far)"
 
 CASES = [
-    case("mapping-form-sequential", f"{TE}; RS staticvars", """
+    case(
+        "mapping-form-sequential",
+        f"{TE}; RS staticvars",
+        """
         variables:
           staticVar: 'my value'
           compileVar: ${{ variables.staticVar }}
@@ -14,7 +17,8 @@ CASES = [
         steps:
         - script: echo ${{ variables.staticVar }}
           condition: ne('${{ variables.staticVar }}', 'my value')
-        """, final="""
+        """,
+        final="""
         variables:
         - {name: staticVar, value: my value}
         - {name: compileVar, value: my value}
@@ -27,17 +31,26 @@ CASES = [
             - task: CmdLine@2
               condition: ne('my value', 'my value')
               inputs: {script: echo my value}
-        """),
-    case("defined-later-is-empty", "RS dynamic-variable-interpolation (othervar2)", """
+        """,
+    ),
+    case(
+        "defined-later-is-empty",
+        "RS dynamic-variable-interpolation (othervar2)",
+        """
         variables:
           early: ${{ variables.late }}
           late: x
         steps:
         - script: echo [${{ variables.early }}]
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: 'echo []'}}
-        """),
-    case("list-form-sequential-with-if", "RS dynamic-variable-interpolation; notes 1.7", """
+        """,
+    ),
+    case(
+        "list-form-sequential-with-if",
+        "RS dynamic-variable-interpolation; notes 1.7",
+        """
         parameters:
         - name: test
           type: boolean
@@ -63,10 +76,15 @@ CASES = [
               value: ${{ variables[format('chained-{0}', split(x, ',')[0])] }}-${{ split(x, ',')[1] }}
           steps:
           - script: echo ${{ variables.othervar10 }} ${{ variables.requiredVar2 }} ${{variables['chained-2']}}
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo s3 s3-s2 loop-0-1-2}}
-        """),
-    case("mapping-form-sequential-in-if-body", "RS dynamic-variable-interpolation-legacy", """
+        """,
+    ),
+    case(
+        "mapping-form-sequential-in-if-body",
+        "RS dynamic-variable-interpolation-legacy",
+        """
         jobs:
         - job: A
           variables:
@@ -78,10 +96,15 @@ CASES = [
             othervar: ${{ variables.othervar10 }}
           steps:
           - script: echo ${{ variables.othervar }}
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo s3}}
-        """),
-    case("job-overrides-pipeline", "RS override-same-variable-name-in-different-scope; PG C-E12-024", """
+        """,
+    ),
+    case(
+        "job-overrides-pipeline",
+        "RS override-same-variable-name-in-different-scope; PG C-E12-024",
+        """
         variables:
           test: val0
         jobs:
@@ -99,7 +122,8 @@ CASES = [
         - job: job3
           steps:
           - script: echo ${{ variables.TEST }}
-        """, final="""
+        """,
+        final="""
         variables:
         - {name: test, value: val0}
         stages:
@@ -113,8 +137,12 @@ CASES = [
             steps: [{task: CmdLine@2, inputs: {script: echo val2}}]
           - job: job3
             steps: [{task: CmdLine@2, inputs: {script: echo val0}}]
-        """),
-    case("stage-scope-does-not-leak", "notes 1.7 (scopes root/stage/job)", """
+        """,
+    ),
+    case(
+        "stage-scope-does-not-leak",
+        "notes 1.7 (scopes root/stage/job)",
+        """
         stages:
         - stage: A
           variables:
@@ -128,7 +156,8 @@ CASES = [
           - job: J
             steps:
             - script: echo [${{ variables.s }}]
-        """, final="""
+        """,
+        final="""
         stages:
         - stage: A
           variables: [{name: s, value: from-a}]
@@ -139,8 +168,12 @@ CASES = [
           jobs:
           - job: J
             steps: [{task: CmdLine@2, inputs: {script: 'echo []'}}]
-        """),
-    case("template-variables-visible-after", "RS static-template-vars; DOC templates.md#variable-reuse", """
+        """,
+    ),
+    case(
+        "template-variables-visible-after",
+        "RS static-template-vars; DOC templates.md#variable-reuse",
+        """
         variables:
         - template: ./vars.yml
         - name: ncfg
@@ -149,10 +182,16 @@ CASES = [
         - bash: ${{ variables.ncfg }}
         - ${{ if ne(variables.ncfg, 'TEST-Release') }}:
           - script: exit 1
-        """, files={"vars.yml": "variables:\n- name: buildConfig\n  value: Release\n"}, steps="""
+        """,
+        files={"vars.yml": "variables:\n- name: buildConfig\n  value: Release\n"},
+        steps="""
         - {task: Bash@3, inputs: {targetType: inline, script: TEST-Release}}
-        """),
-    case("template-variables-with-parameters", "RS static-template-vars-dynamic-parameters", """
+        """,
+    ),
+    case(
+        "template-variables-with-parameters",
+        "RS static-template-vars-dynamic-parameters",
+        """
         parameters:
         - name: templateParameters
           default: Release
@@ -164,35 +203,53 @@ CASES = [
           value: TEST-${{ variables.buildConfig }}
         steps:
         - bash: ${{ variables.ncfg }}
-        """, files={"vars.yml": """
+        """,
+        files={
+            "vars.yml": """
         parameters:
         - name: prefix
           default: Debug
         variables:
         - name: buildConfig
           value: ${{ parameters.prefix }}
-        """}, steps="""
+        """
+        },
+        steps="""
         - {task: Bash@3, inputs: {targetType: inline, script: TEST-Release}}
-        """),
-    case("variables-inside-template-sequential", "RS static-template-vars (inside the template)", """
+        """,
+    ),
+    case(
+        "variables-inside-template-sequential",
+        "RS static-template-vars (inside the template)",
+        """
         variables:
         - template: vars.yml
         steps:
         - script: echo ${{ variables.b }}
-        """, files={"vars.yml": "variables:\n- name: a\n  value: x\n"
-                                 "- name: b\n  value: ${{ variables.a }}y\n"},
-         steps="""
+        """,
+        files={"vars.yml": "variables:\n- name: a\n  value: x\n- name: b\n  value: ${{ variables.a }}y\n"},
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo xy}}
-        """),
-    case("template-sees-caller-variables", "DOC template-expressions.md (variables context)", """
+        """,
+    ),
+    case(
+        "template-sees-caller-variables",
+        "DOC template-expressions.md (variables context)",
+        """
         variables:
           who: world
         steps:
         - template: t.yml
-        """, files={"t.yml": "steps:\n- script: echo hello ${{ variables.who }}\n"}, steps="""
+        """,
+        files={"t.yml": "steps:\n- script: echo hello ${{ variables.who }}\n"},
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo hello world}}
-        """),
-    case("job-template-own-variables", "notes 1.7 (job scope inside templates)", """
+        """,
+    ),
+    case(
+        "job-template-own-variables",
+        "notes 1.7 (job scope inside templates)",
+        """
         variables:
           x: pipeline
         jobs:
@@ -200,14 +257,18 @@ CASES = [
         - job: Other
           steps:
           - script: echo ${{ variables.x }}
-        """, files={"j.yml": """
+        """,
+        files={
+            "j.yml": """
         jobs:
         - job: FromTemplate
           variables:
             x: job
           steps:
           - script: echo ${{ variables.x }}
-        """}, final="""
+        """
+        },
+        final="""
         variables:
         - {name: x, value: pipeline}
         stages:
@@ -218,8 +279,12 @@ CASES = [
             steps: [{task: CmdLine@2, inputs: {script: echo job}}]
           - job: Other
             steps: [{task: CmdLine@2, inputs: {script: echo pipeline}}]
-        """),
-    case("variables-from-parameter", "RS variables-parameter", """
+        """,
+    ),
+    case(
+        "variables-from-parameter",
+        "RS variables-parameter",
+        """
         parameters:
         - name: variables
           type: object
@@ -229,17 +294,23 @@ CASES = [
         variables: ${{ parameters.variables }}
         steps:
         - script: echo ${{ variables.x }}
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo e}}
-        """),
-    case("variable-group-not-compile-time", f"{V} (groups need the list form); PG C-E12-016", """
+        """,
+    ),
+    case(
+        "variable-group-not-compile-time",
+        f"{V} (groups need the list form); PG C-E12-016",
+        """
         variables:
         - group: my-group
         - name: a
           value: ${{ variables.fromGroup }}
         steps:
         - script: x
-        """, final="""
+        """,
+        final="""
         variables:
         - {group: my-group}
         - {name: a, value: ''}
@@ -248,15 +319,20 @@ CASES = [
           jobs:
           - job: Job
             steps: [{task: CmdLine@2, inputs: {script: x}}]
-        """),
-    case("readonly-kept", "PG C-E12-023", """
+        """,
+    ),
+    case(
+        "readonly-kept",
+        "PG C-E12-023",
+        """
         variables:
         - name: configuration
           value: Release
           readonly: true
         steps:
         - script: x
-        """, final="""
+        """,
+        final="""
         variables:
         - {name: configuration, value: Release, readonly: true}
         stages:
@@ -264,39 +340,62 @@ CASES = [
           jobs:
           - job: Job
             steps: [{task: CmdLine@2, inputs: {script: x}}]
-        """),
-    case("predefined-variable",
-         "DOC template-expressions.md (predefined variables available in templates)", """
+        """,
+    ),
+    case(
+        "predefined-variable",
+        "DOC template-expressions.md (predefined variables available in templates)",
+        """
         steps:
         - script: echo ${{ variables['Build.SourceBranchName'] }} ${{ variables['build.reason'] }}
-        """, predefined={"Build.SourceBranchName": "main", "Build.Reason": "Manual"}, steps="""
+        """,
+        predefined={"Build.SourceBranchName": "main", "Build.Reason": "Manual"},
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo main Manual}}
-        """),
-    case("runtime-variables-unknown-at-compile-time", "notes 1.6 (template syntax: not found renders '')", """
+        """,
+    ),
+    case(
+        "runtime-variables-unknown-at-compile-time",
+        "notes 1.6 (template syntax: not found renders '')",
+        """
         steps:
         - script: echo [${{ variables['Build.BuildId'] }}]
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: 'echo []'}}
-        """),
-    case("variables-boolean-source-text",
-         "PG C-E03-321 (scalars bind by source text); notes 1.5 (variables are strings)", """
+        """,
+    ),
+    case(
+        "variables-boolean-source-text",
+        "PG C-E03-321 (scalars bind by source text); notes 1.5 (variables are strings)",
+        """
         variables:
           flag: true
         steps:
         - script: echo ${{ variables.flag }}
         - ${{ if eq(variables.flag, 'true') }}:
           - script: echo string-compare
-        """, steps="""
+        """,
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo true}}
         - {task: CmdLine@2, inputs: {script: echo string-compare}}
-        """),
-    case("variable-structured-value-rejected", "SCHEMA variable value: string", """
+        """,
+    ),
+    case(
+        "variable-structured-value-rejected",
+        "SCHEMA variable value: string",
+        """
         variables:
           a: {b: c}
         steps:
         - script: x
-        """, error="A mapping was not expected"),
-    case("variables-template-stage-level", "DOC templates.md (stage variables template)", """
+        """,
+        error="A mapping was not expected",
+    ),
+    case(
+        "variables-template-stage-level",
+        "DOC templates.md (stage variables template)",
+        """
         stages:
         - stage: Release
           variables:
@@ -306,23 +405,32 @@ CASES = [
           - job: J
             steps:
             - script: echo ${{ variables.environment }}
-        """, files={"stage-vars.yml": "parameters:\n- name: env\nvariables:\n"
-                                       "- name: environment\n  value: ${{ parameters.env }}\n"},
-         steps="""
+        """,
+        files={
+            "stage-vars.yml": "parameters:\n- name: env\nvariables:\n"
+            "- name: environment\n  value: ${{ parameters.env }}\n"
+        },
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo prod}}
-        """),
+        """,
+    ),
 ]
 
 # ---- variables templates in mapping form (issue 13 item 1) ----------------------------------------
 VR = "DOC templates.md#variable-reuse (vars.yml in mapping form); SCHEMA variablesTemplate (mapping or list)"
 
 CASES += [
-    case("variables-template-mapping-form", VR, """
+    case(
+        "variables-template-mapping-form",
+        VR,
+        """
         variables:
         - template: vars.yml
         steps:
         - script: echo My favorite vegetable is ${{ variables.favoriteVeggie }}.
-        """, files={"vars.yml": "variables:\n  favoriteVeggie: 'brussels sprouts'\n"}, final="""
+        """,
+        files={"vars.yml": "variables:\n  favoriteVeggie: 'brussels sprouts'\n"},
+        final="""
         variables:
         - {name: favoriteVeggie, value: brussels sprouts}
         stages:
@@ -330,21 +438,29 @@ CASES += [
           jobs:
           - job: Job
             steps: [{task: CmdLine@2, inputs: {script: echo My favorite vegetable is brussels sprouts.}}]
-        """),
-    case("variables-template-mapping-form-sequential", f"{VR}; {TE}", """
+        """,
+    ),
+    case(
+        "variables-template-mapping-form-sequential",
+        f"{VR}; {TE}",
+        """
         variables:
         - template: common/Variables.yml
         - name: after
           value: ${{ variables.WORKSPACE }}
         steps:
         - script: echo ${{ variables['WORKSPACE'] }} $(after)
-        """, files={"common/Variables.yml": """
+        """,
+        files={
+            "common/Variables.yml": """
         variables:
           BASE_NAME: 'setu49'
           WORKSPACE: '${{ variables.BASE_NAME }}-ws'
           ${{ if eq(variables.BASE_NAME, 'setu49') }}:
             KNOWN: yes
-        """}, final="""
+        """
+        },
+        final="""
         variables:
         - {name: BASE_NAME, value: setu49}
         - {name: WORKSPACE, value: setu49-ws}
@@ -355,40 +471,64 @@ CASES += [
           jobs:
           - job: Job
             steps: [{task: CmdLine@2, inputs: {script: echo setu49-ws $(after)}}]
-        """),
-    case("variables-template-mapping-form-parameters", f"{VR}; {V}#variable-templates-with-parameter", """
+        """,
+    ),
+    case(
+        "variables-template-mapping-form-parameters",
+        f"{VR}; {V}#variable-templates-with-parameter",
+        """
         variables:
         - template: vars.yml
           parameters: {env: prod}
         steps:
         - script: echo ${{ variables.rg }}
-        """, files={"vars.yml": """
+        """,
+        files={
+            "vars.yml": """
         parameters:
         - name: env
           type: string
         variables:
           rg: rg-${{ parameters.env }}
-        """}, steps="""
+        """
+        },
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo rg-prod}}
-        """),
-    case("variables-template-mapping-form-later-wins", f"{VR}; {V} (same scope: the last one wins)", """
+        """,
+    ),
+    case(
+        "variables-template-mapping-form-later-wins",
+        f"{VR}; {V} (same scope: the last one wins)",
+        """
         variables:
         - name: location
           value: westeurope
         - template: vars.yml
         steps:
         - script: echo ${{ variables.location }}
-        """, files={"vars.yml": "variables:\n  location: eastus\n"}, steps="""
+        """,
+        files={"vars.yml": "variables:\n  location: eastus\n"},
+        steps="""
         - {task: CmdLine@2, inputs: {script: echo eastus}}
-        """),
-    case("variables-template-mapping-form-structure-rejected", f"{VR}; {V} (variables are text)", """
+        """,
+    ),
+    case(
+        "variables-template-mapping-form-structure-rejected",
+        f"{VR}; {V} (variables are text)",
+        """
         variables:
         - template: vars.yml
         steps:
         - script: x
-        """, files={"vars.yml": "variables:\n  list: [a, b]\n"}, error="A sequence was not expected"),
-    case("variables-templates-under-if", f"{TE}#conditional-insertion; Azure/mlops-project-template "
-         "(config-infra-prod.yml / config-infra-dev.yml chosen by branch)", """
+        """,
+        files={"vars.yml": "variables:\n  list: [a, b]\n"},
+        error="A sequence was not expected",
+    ),
+    case(
+        "variables-templates-under-if",
+        f"{TE}#conditional-insertion; Azure/mlops-project-template "
+        "(config-infra-prod.yml / config-infra-dev.yml chosen by branch)",
+        """
         variables:
         - ${{ if eq(variables['Build.SourceBranchName'], 'main') }}:
           - template: config-infra-prod.yml
@@ -398,11 +538,13 @@ CASES += [
           value: aml-cli-v2
         steps:
         - script: echo ${{ variables.environment }} $(resource_group)
-        """, files={"config-infra-prod.yml": "variables:\n  environment: prod\n"
-                                             "  resource_group: rg-$(environment)\n",
-                    "config-infra-dev.yml": "variables:\n  environment: dev\n"
-                                            "  resource_group: rg-$(environment)\n"},
-         predefined={"Build.SourceBranchName": "main"}, final="""
+        """,
+        files={
+            "config-infra-prod.yml": "variables:\n  environment: prod\n  resource_group: rg-$(environment)\n",
+            "config-infra-dev.yml": "variables:\n  environment: dev\n  resource_group: rg-$(environment)\n",
+        },
+        predefined={"Build.SourceBranchName": "main"},
+        final="""
         variables:
         - {name: environment, value: prod}
         - {name: resource_group, value: rg-$(environment)}
@@ -412,5 +554,6 @@ CASES += [
           jobs:
           - job: Job
             steps: [{task: CmdLine@2, inputs: {script: echo prod $(resource_group)}}]
-        """),
+        """,
+    ),
 ]

@@ -30,11 +30,11 @@ class Case:
     expanded: str | None = None
     final: str | None = None
     steps: str | None = None
-    service: str | None = None          # final_yaml(): the service's own spelling
+    service: str | None = None  # final_yaml(): the service's own spelling
     error: str | None = None
     at: tuple[str, int, int] | tuple[str, int] | None = None
     params: dict[str, str] = field(default_factory=dict)
-    repos: dict[str, str] = field(default_factory=dict)   # alias -> folder inside the case tree
+    repos: dict[str, str] = field(default_factory=dict)  # alias -> folder inside the case tree
     main: str = "azure-pipelines.yml"
     predefined: dict[str, str] = field(default_factory=dict)
 
@@ -43,8 +43,13 @@ def case(id: str, cite: str, pipeline: str, **kw: Any) -> Case:
     """A row whose pipeline is `pipeline`; `files=` adds template files."""
     files = {kw.pop("main", "azure-pipelines.yml"): pipeline, **kw.pop("files", {})}
     main = next(iter(files))
-    return Case(id=id, cite=cite, files={k: textwrap.dedent(v).lstrip("\n") for k, v in files.items()},
-                main=main, **kw)
+    return Case(
+        id=id,
+        cite=cite,
+        files={k: textwrap.dedent(v).lstrip("\n") for k, v in files.items()},
+        main=main,
+        **kw,
+    )
 
 
 def canon(value: Any) -> Any:

@@ -77,7 +77,12 @@ def test_plan_normalises_and_warns(monkeypatch: pytest.MonkeyPatch) -> None:
         {"dependencies": ["python=3.8", "pip", "numpy=1.26", {"pip": ["Scikit_Learn == 1.5", "pandas"]}]}
     )
     assert plan.requirements == (
-        "azureml-inference-server-http", "gunicorn", "pandas", "scikit-learn==1.5", "setuptools<82", "wheel"
+        "azureml-inference-server-http",
+        "gunicorn",
+        "pandas",
+        "scikit-learn==1.5",
+        "setuptools<82",
+        "wheel",
     )  # setuptools and wheel: in every conda environment with pip
     assert any("Python 3.8" in w for w in plan.warnings)
     assert any("numpy=1.26" in w for w in plan.warnings)

@@ -30,8 +30,11 @@ RESOLVED = [  # (reference, registry name of the equivalent, its Python)
 ]
 
 REFUSED = [  # (reference, what the message says, what it asks to write instead)
-    ("azureml://registries/my-team/environments/sklearn-1.5/labels/latest", "registry 'my-team'",
-     "az ml environment create"),
+    (
+        "azureml://registries/my-team/environments/sklearn-1.5/labels/latest",
+        "registry 'my-team'",
+        "az ml environment create",
+    ),
     ("azureml:AzureML-tensorflow-2.4-cuda11@latest", "has no local equivalent", "az ml environment create"),
     ("azureml://registries/azureml/environments/sklearn-1.5/labels/stable", "label 'stable'", "@latest"),
     ("azureml://registries/azureml/environments", "names no environment", "azureml://registries/"),
@@ -70,8 +73,10 @@ def test_a_workspace_environment_of_a_curated_name_wins(tmp_path: Path) -> None:
 
     ctx = Context(tmp_path)
     conda = {"dependencies": ["python=3.11", {"pip": ["scikit-learn==1.5.2"]}]}
-    write_json(environment_store(ctx).version_path("AzureML-sklearn-1.5", "1"),
-               {"name": "AzureML-sklearn-1.5", "version": "1", "conda_file": conda, "image": "mine"})
+    write_json(
+        environment_store(ctx).version_path("AzureML-sklearn-1.5", "1"),
+        {"name": "AzureML-sklearn-1.5", "version": "1", "conda_file": conda, "image": "mine"},
+    )
     spec = resolve_environment(ctx, "azureml:AzureML-sklearn-1.5@latest", tmp_path)
     assert spec.conda == conda and spec.substitution is None
 

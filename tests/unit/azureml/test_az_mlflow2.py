@@ -35,7 +35,7 @@ PINS = [
 ]
 COLUMNS = ["distance", "passengers", "hour"]
 
-TRAIN = f'''
+TRAIN = f"""
 import mlflow, mlflow.sklearn, numpy as np, pandas as pd
 from sklearn.linear_model import LinearRegression
 
@@ -51,7 +51,7 @@ mlflow.sklearn.log_model(model, "taxi-like", pip_requirements={PINS!r},
 mlflow.register_model(f"runs:/{{mlflow.active_run().info.run_id}}/taxi-like", "taxi-like")
 mlflow.end_run()
 print("mlflow", mlflow.__version__)
-'''
+"""
 
 
 def _project(folder: Path) -> Path:
@@ -94,8 +94,16 @@ def deployed(
     az("ml", "environment", "create", "--file", "env.yml", cwd=project)
     job = az("ml", "job", "create", "--file", "job.yml", cwd=project, env=isolated, timeout=1200).json()
     az("ml", "online-endpoint", "create", "--file", "endpoint.yml", cwd=project)
-    az("ml", "online-deployment", "create", "--file", "deployment.yml", "--all-traffic", cwd=project,
-       timeout=1200)
+    az(
+        "ml",
+        "online-deployment",
+        "create",
+        "--file",
+        "deployment.yml",
+        "--all-traffic",
+        cwd=project,
+        timeout=1200,
+    )
     try:
         yield az, project, job
     finally:
@@ -134,8 +142,9 @@ def test_concurrent_jobs_share_one_server(deployed: tuple[AzRunner, Path, dict[s
     first = tracking_server.running_server(ctx)
     assert first is not None
     found: list[tracking_server.TrackingServer] = []
-    threads = [threading.Thread(target=lambda: found.append(tracking_server.ensure_server(ctx)))
-               for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda: found.append(tracking_server.ensure_server(ctx))) for _ in range(4)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -158,8 +167,9 @@ def test_the_no_code_deployment_answers_azures_mlflow_contract(
     az, project, _ = deployed
     request = project / "request.json"
     request.write_text(json.dumps(payload), encoding="utf-8")
-    answer = az("ml", "online-endpoint", "invoke", "-n", "taxi-like", "--request-file", str(request),
-                cwd=project).json()
+    answer = az(
+        "ml", "online-endpoint", "invoke", "-n", "taxi-like", "--request-file", str(request), cwd=project
+    ).json()
     predictions = json.loads(answer) if isinstance(answer, str) else answer
     assert isinstance(predictions, list) and len(predictions) == rows
     first = payload["input_data"]
@@ -173,8 +183,17 @@ def test_the_no_code_deployment_refuses_a_request_without_input_data(
     az, project, _ = deployed
     request = project / "bad.json"
     request.write_text(json.dumps({"data": [[1.0, 1, 3]]}), encoding="utf-8")
-    answer = az("ml", "online-endpoint", "invoke", "-n", "taxi-like", "--request-file", str(request),
-                cwd=project, check=False)
+    answer = az(
+        "ml",
+        "online-endpoint",
+        "invoke",
+        "-n",
+        "taxi-like",
+        "--request-file",
+        str(request),
+        cwd=project,
+        check=False,
+    )
     assert answer.code != 0 and "input_data" in answer.stdout + answer.stderr
     shown = az("ml", "online-deployment", "show", "-n", "blue", "-e", "taxi-like", cwd=project).json()
     assert shown["emulator"]["running"] and shown["code_configuration"]["scoring_script"] == "mlflow_score.py"
@@ -188,8 +207,14 @@ def test_mlops_down_stops_the_endpoints_and_the_tracking_server(
     server = tracking_server.running_server(ctx)
     assert server is not None
     env = {**os.environ, "MLOPS_HOME": str(ctx.home), "MLFLOW_DISABLE_TELEMETRY": "true"}
-    down = subprocess.run([sys.executable, "-m", "emulator", "down"], cwd=project, env=env,
-                          capture_output=True, text=True, timeout=120)
+    down = subprocess.run(
+        [sys.executable, "-m", "emulator", "down"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert down.returncode == 0, down.stderr
     assert "taxi-like/blue" in down.stdout and "Stopped the MLflow tracking server" in down.stdout
     assert not is_running(server.pid, server.start_ticks) and tracking_server.running_server(ctx) is None

@@ -56,8 +56,15 @@ def environment(home: Path, **extra: str) -> dict[str, str]:
 def az(
     shim: Path, home: Path, *args: str, cwd: Path | None = None, **extra: str
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(shim), *args], cwd=cwd or home.parent, env=environment(home, **extra),
-                          capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [str(shim), *args],
+        cwd=cwd or home.parent,
+        env=environment(home, **extra),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def sockets(home: Path) -> list[Path]:
@@ -108,16 +115,43 @@ def test_each_call_sees_its_own_environment_directory_and_tracking_uri(
         (folder / "environment.yml").write_text(f"name: env-{name}\nimage: python:3.11-slim\n")
     uris = {name: f"sqlite:///{tmp_path / name / 'mlflow.db'}" for name in ("one", "two")}
     for name, uri in uris.items():
-        shown = az(shim, state, "ml", "workspace", "show", "--query", "mlflow_tracking_uri", "-o", "tsv",
-                   MLFLOW_TRACKING_URI=uri)
+        shown = az(
+            shim,
+            state,
+            "ml",
+            "workspace",
+            "show",
+            "--query",
+            "mlflow_tracking_uri",
+            "-o",
+            "tsv",
+            MLFLOW_TRACKING_URI=uri,
+        )
         assert shown.stdout.strip() == uri
         made = az(shim, state, "ml", "environment", "create", "-f", "environment.yml", cwd=tmp_path / name)
         assert made.returncode == 0, made.stderr
-    created = az(shim, state, "ml", "model", "create", "-n", "m", "--path", "model", "--type", "custom_model",
-                 cwd=tmp_path / "one", MLFLOW_TRACKING_URI=uris["one"])
+    created = az(
+        shim,
+        state,
+        "ml",
+        "model",
+        "create",
+        "-n",
+        "m",
+        "--path",
+        "model",
+        "--type",
+        "custom_model",
+        cwd=tmp_path / "one",
+        MLFLOW_TRACKING_URI=uris["one"],
+    )
     assert created.returncode == 0, created.stderr
-    models = {name: az(shim, state, "ml", "model", "list", "--query", "[].name", "-o", "tsv",
-                       MLFLOW_TRACKING_URI=uri).stdout.split() for name, uri in uris.items()}
+    models = {
+        name: az(
+            shim, state, "ml", "model", "list", "--query", "[].name", "-o", "tsv", MLFLOW_TRACKING_URI=uri
+        ).stdout.split()
+        for name, uri in uris.items()
+    }
     assert models == {"one": ["m"], "two": []}
     names = az(shim, state, "ml", "environment", "list", "--query", "[].name", "-o", "tsv").stdout.split()
     assert sorted(names) == ["env-one", "env-two"]
@@ -130,8 +164,14 @@ def test_the_callers_terminal_is_the_calls_stdin(shim: Path, state: Path) -> Non
     main, secondary = pty.openpty()
     try:
         os.write(main, b"y\n")
-        done = subprocess.run([str(shim), "ml", "compute", "delete", "-n", "gpu"], stdin=secondary,
-                              env=environment(state), capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [str(shim), "ml", "compute", "delete", "-n", "gpu"],
+            stdin=secondary,
+            env=environment(state),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     finally:
         os.close(main)
         os.close(secondary)
@@ -144,8 +184,14 @@ def _start_job(shim: Path, state: Path, tmp_path: Path) -> tuple[subprocess.Pope
     az(shim, state, "configure", "--defaults", "group=rg", "workspace=ws")
     pidfile = tmp_path / "job.pid"
     (tmp_path / "job.yml").write_text(JOB.format(pidfile=pidfile))
-    caller = subprocess.Popen([str(shim), "ml", "job", "create", "-f", "job.yml"], cwd=tmp_path, text=True,
-                              env=environment(state), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    caller = subprocess.Popen(
+        [str(shim), "ml", "job", "create", "-f", "job.yml"],
+        cwd=tmp_path,
+        text=True,
+        env=environment(state),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert wait_for(lambda: pidfile.is_file() and pidfile.read_text().strip(), 120), caller.stderr
     return caller, int(pidfile.read_text())
 
@@ -208,8 +254,11 @@ def test_a_worker_of_other_code_never_serves(shim: Path, state: Path) -> None:
     """A worker started by an older checkout listens under its own fingerprint; the client's is new."""
     folder = client.worker_dir(state)
     folder.mkdir(parents=True)
-    stale = subprocess.Popen([sys.executable, "-m", "emulator.azureml.resident.server", str(state), "0" * 16],
-                             env=environment(state), start_new_session=True)
+    stale = subprocess.Popen(
+        [sys.executable, "-m", "emulator.azureml.resident.server", str(state), "0" * 16],
+        env=environment(state),
+        start_new_session=True,
+    )
     try:
         assert wait_for(lambda: (folder / f"az-{'0' * 16}.sock").exists(), 120)
         assert az(shim, state, "ml", "workspace", "list").returncode == 0
@@ -232,8 +281,16 @@ def test_without_a_worker_the_call_runs_in_process(shim: Path, state: Path) -> N
 
 
 def test_the_worker_forks_without_threads() -> None:
-    code = "import threading; from emulator.azureml.resident.server import preload; preload(); " \
-           "print(threading.active_count())"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                          check=True, env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"})
+    code = (
+        "import threading; from emulator.azureml.resident.server import preload; preload(); "
+        "print(threading.active_count())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"},
+    )
     assert done.stdout.strip() == "1"

@@ -27,6 +27,7 @@ CONTEXT = EvalContext(
 )
 BASE = Location("pipeline.yml", 5, 9)
 
+
 def _check(text: str, location: Location | None) -> Any:
     try:
         return evaluate_text(text, CONTEXT, location)

@@ -75,8 +75,9 @@ def test_validate_without_azure_ai_ml_skips_the_azure_ml_yaml_with_a_warning(
     assert [f.path.name for f in report.azureml_files] == ["missing.yml"]  # its existence was checked
     messages = sorted(f"{w.rule}: {w.message} | {w.hint}" for w in report.warnings)
     assert messages[0].startswith("azureml-yaml: az ml job create refers to ")  # existence still checked
-    assert messages[1] == ("not-checked: 1 Azure ML YAML file(s) not checked: azure-ai-ml is not installed | "
-                           + INSTALL_AZUREML)
+    assert messages[1] == (
+        "not-checked: 1 Azure ML YAML file(s) not checked: azure-ai-ml is not installed | " + INSTALL_AZUREML
+    )
 
 
 def test_az_ml_without_the_extra_exits_2_naming_it(without: Callable[..., None]) -> None:
@@ -96,7 +97,9 @@ def test_az_ml_without_the_extra_exits_2_naming_it(without: Callable[..., None])
 
 
 def test_mlops_ui_without_mlflow_is_bad_input_naming_the_extra(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, without: Callable[..., None],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    without: Callable[..., None],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from emulator.cli import main
@@ -118,8 +121,10 @@ def test_the_report_without_mlflow_says_how_to_get_the_model_and_metrics(
     without("mlflow")
     (tmp_path / "mlflow.db").write_bytes(b"")  # a store exists: the report would read it
     findings = mlflow_data.find(tmp_path, {"id": "1"})
-    assert findings.note == ("the model, metrics and plots from MLflow needs the 'azureml' extra: mlflow is "
-                             f"not installed ({INSTALL_AZUREML})")
+    assert findings.note == (
+        "the model, metrics and plots from MLflow needs the 'azureml' extra: mlflow is "
+        f"not installed ({INSTALL_AZUREML})"
+    )
 
 
 def test_png_without_cairosvg_names_the_png_extra(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -110,11 +110,21 @@ def _graph(project: Path, record: dict[str, object] | None = None) -> graph.Pipe
 
 RECORD = {
     "stages": [
-        {"name": "Build", "result": "succeeded", "jobs": [
-            {"name": "Compile", "result": "succeeded"}, {"name": "Test", "result": "succeededWithIssues"},
-            {"name": "Docs", "result": "failed"}]},
-        {"name": "Register", "result": None, "state": "pending",
-         "jobs": [{"name": "RegisterModel", "result": None}]},
+        {
+            "name": "Build",
+            "result": "succeeded",
+            "jobs": [
+                {"name": "Compile", "result": "succeeded"},
+                {"name": "Test", "result": "succeededWithIssues"},
+                {"name": "Docs", "result": "failed"},
+            ],
+        },
+        {
+            "name": "Register",
+            "result": None,
+            "state": "pending",
+            "jobs": [{"name": "RegisterModel", "result": None}],
+        },
         {"name": "Release", "result": None, "jobs": [{"name": "Ship", "result": None}]},
     ],
     "checks": [{"stage": "Register", "environment": "test", "status": "pending"}],
@@ -129,7 +139,7 @@ def test_mermaid_text_is_exact(project: Path) -> None:
 def test_mermaid_is_coloured_by_a_run(project: Path) -> None:
     text = graph.to_mermaid(_graph(project, RECORD))
     assert text.startswith(MERMAID)
-    tail = text[len(MERMAID):].splitlines()
+    tail = text[len(MERMAID) :].splitlines()
     assert "  classDef succeeded fill:#dcfce7,stroke:#16a34a,color:#14532d" in tail
     assert "  class J__Build__Compile,S__Build succeeded" in tail
     assert "  class J__Build__Docs failed" in tail
@@ -149,13 +159,20 @@ def test_svg_parses_and_contains_every_stage_job_and_gate(project: Path) -> None
     ns = {"s": "http://www.w3.org/2000/svg"}
     stages = {g.get("data-name"): g.get("data-result") for g in root.iterfind(".//s:g[@class='stage']", ns)}
     assert stages == {"Build": "succeeded", "Register": "paused", "Release": ""}
-    jobs = {(g.get("data-stage"), g.get("data-name")): g.get("data-result")
-            for g in root.iterfind(".//s:g[@class='job']", ns)}
-    assert jobs == {("Build", "Compile"): "succeeded", ("Build", "Test"): "succeededWithIssues",
-                    ("Build", "Docs"): "failed", ("Register", "RegisterModel"): "",
-                    ("Release", "Ship"): ""}
-    gates = {g.get("data-environment"): g.get("data-status")
-             for g in root.iterfind(".//s:g[@class='gate']", ns)}
+    jobs = {
+        (g.get("data-stage"), g.get("data-name")): g.get("data-result")
+        for g in root.iterfind(".//s:g[@class='job']", ns)
+    }
+    assert jobs == {
+        ("Build", "Compile"): "succeeded",
+        ("Build", "Test"): "succeededWithIssues",
+        ("Build", "Docs"): "failed",
+        ("Register", "RegisterModel"): "",
+        ("Release", "Ship"): "",
+    }
+    gates = {
+        g.get("data-environment"): g.get("data-status") for g in root.iterfind(".//s:g[@class='gate']", ns)
+    }
     assert gates == {"test": "pending", "prod-eu": ""}
     texts = " ".join(t.text or "" for t in root.iterfind(".//s:text", ns))
     for label in ('Build "it"', "Compile", "Test", "Docs", "Register <the> model", "Ship", "approval: carol"):
@@ -170,7 +187,7 @@ def test_svg_boxes_do_not_overlap(project: Path) -> None:
     _, _, stages = graph.layout(_graph(project))
     boxes = [s.box for s in stages]
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             assert a.right <= b.x or b.right <= a.x or a.y + a.h <= b.y or b.y + b.h <= a.y
     for s in stages:
         for job in s.jobs.values():
@@ -183,8 +200,9 @@ def test_png_is_rendered_from_the_svg(project: Path) -> None:
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 2000
 
 
-@pytest.mark.parametrize(("name", "fmt"), [("g.mmd", "mmd"), ("g.MERMAID", "mmd"), ("out/g.svg", "svg"),
-                                           ("g.png", "png")])
+@pytest.mark.parametrize(
+    ("name", "fmt"), [("g.mmd", "mmd"), ("g.MERMAID", "mmd"), ("out/g.svg", "svg"), ("g.png", "png")]
+)
 def test_output_format_from_extension(name: str, fmt: str) -> None:
     assert graph.output_format(name) == fmt
 
@@ -210,22 +228,38 @@ def test_cli_graph_writes_each_format(project: Path, tmp_path: Path, monkeypatch
     assert out.getvalue().startswith("flowchart LR")
 
 
-def test_cli_graph_of_a_run_uses_the_pipeline_it_executed(tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_graph_of_a_run_uses_the_pipeline_it_executed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home = tmp_path / "home"
     run_dir = home / "runs" / "4"
     run_dir.mkdir(parents=True)
     (home / "runs" / "last-id").write_text("4", encoding="utf-8")
     (run_dir / "pipeline.yml").write_text(
         "stages:\n- stage: A\n  jobs:\n  - job: J\n    steps:\n    - task: CmdLine@2\n      inputs:\n"
-        "        script: echo\n", encoding="utf-8")
-    (run_dir / "run.json").write_text(json.dumps({"id": "4", "pipeline": "p.yml", "stages": [
-        {"name": "A", "result": "failed", "jobs": [{"name": "J", "result": "failed", "steps": []}]}]}),
-        encoding="utf-8")
+        "        script: echo\n",
+        encoding="utf-8",
+    )
+    (run_dir / "run.json").write_text(
+        json.dumps(
+            {
+                "id": "4",
+                "pipeline": "p.yml",
+                "stages": [
+                    {
+                        "name": "A",
+                        "result": "failed",
+                        "jobs": [{"name": "J", "result": "failed", "steps": []}],
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     monkeypatch.setenv("MLOPS_HOME", str(home))
     assert main(["graph", "--run", "4", "-o", str(tmp_path / "run.mmd")]) == 0
     text = (tmp_path / "run.mmd").read_text(encoding="utf-8")
     assert "class J__A__J,S__A failed" in text
-    assert main(["graph", "-o", str(tmp_path / "x.svg")]) == 2          # neither PIPELINE nor --run
+    assert main(["graph", "-o", str(tmp_path / "x.svg")]) == 2  # neither PIPELINE nor --run
     assert main(["graph", "--run", "4", "-o", str(tmp_path / "x.gif")]) == 2
     assert main(["graph", "--run", "99", "-o", str(tmp_path / "x.svg")]) == 2

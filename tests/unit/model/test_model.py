@@ -211,7 +211,12 @@ def test_repositories_from_resources_and_inline_checkouts() -> None:
     """)
     tools, lib = p.repositories["tools"], p.repositories["git://proj/lib"]
     assert (tools.alias, tools.name, tools.type, tools.ref, tools.folder) == (
-        "Tools", "contoso/tools", "github", "refs/tags/v1", "tools")
+        "Tools",
+        "contoso/tools",
+        "github",
+        "refs/tags/v1",
+        "tools",
+    )
     assert (lib.name, lib.ref, lib.folder) == ("Proj/Lib", "main", "Lib")
 
 

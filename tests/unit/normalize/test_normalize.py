@@ -72,18 +72,21 @@ def test_step_already_in_task_form_passes() -> None:
     assert list(out) == ["task", "env", "inputs"]
 
 
-@pytest.mark.parametrize(("text", "fragment"), [
-    ("steps:\n- {}\n", "Expected at least one key-value pair in the mapping"),
-    ("steps:\n- script: x\n  bash: y\n", "Unexpected value 'bash'"),
-    ("steps:\n- scirpt: x\n", "Unexpected value 'scirpt'"),
-    ("steps:\n- download: current\n  path: x\n", "Unexpected value 'path'"),
-    ("stages:\n- jobs: []\n", "A stage must be a mapping that starts with 'stage:'"),
-    ("jobs:\n- steps: []\n", "A job must be a mapping that starts with 'job:' or 'deployment:'"),
-    ("jobs:\n- deployment: d\n  strategy: {runOnce: {}, rolling: {}}\n", "exactly one of runOnce"),
-    ("variables: [a]\nsteps: []\n", "A variable must be a mapping"),
-    ("variables:\n- value: x\nsteps: []\n", "Unexpected value 'value'"),
-    ("steps: x\n", "'steps' must be a list"),
-])
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("steps:\n- {}\n", "Expected at least one key-value pair in the mapping"),
+        ("steps:\n- script: x\n  bash: y\n", "Unexpected value 'bash'"),
+        ("steps:\n- scirpt: x\n", "Unexpected value 'scirpt'"),
+        ("steps:\n- download: current\n  path: x\n", "Unexpected value 'path'"),
+        ("stages:\n- jobs: []\n", "A stage must be a mapping that starts with 'stage:'"),
+        ("jobs:\n- steps: []\n", "A job must be a mapping that starts with 'job:' or 'deployment:'"),
+        ("jobs:\n- deployment: d\n  strategy: {runOnce: {}, rolling: {}}\n", "exactly one of runOnce"),
+        ("variables: [a]\nsteps: []\n", "A variable must be a mapping"),
+        ("variables:\n- value: x\nsteps: []\n", "Unexpected value 'value'"),
+        ("steps: x\n", "'steps' must be a list"),
+    ],
+)
 def test_shape_errors_are_located(text: str, fragment: str) -> None:
     with pytest.raises(PipelineError) as info:
         normalize(_doc(text))

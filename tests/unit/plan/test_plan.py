@@ -164,21 +164,35 @@ def test_agentless_jobs_get_no_checkout_and_accept_only_agentless_tasks() -> Non
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("- job: J\n  pool: server\n  steps: [{script: x}]",
-         "Job J is agentless (pool: server): task 'CmdLine@2' needs an agent"),
-        ("- job: J\n  pool: {name: server}\n  steps: [{checkout: self}]",
-         "Job J is agentless (pool: server): a checkout needs an agent"),
-        ("- job: J\n  steps: [{task: ManualValidation@0, inputs: {notifyUsers: ''}}]",
-         "Task 'ManualValidation@0' runs only in an agentless job"),
-        ("- job: J\n  steps: [{task: InvokeRESTAPI@1, inputs: {serviceConnection: x}}]",
-         "Task 'InvokeRESTAPI@1' runs only in an agentless job"),
-        ("- job: J\n  pool: server\n  steps: [{task: CopyFiles@2, inputs: {TargetFolder: x}}]",
-         "Job J is agentless (pool: server): task 'CopyFiles@2' needs an agent"),
-        ("- job: J\n  pool: server\n  steps:\n  - task: ManualValidation@1\n"
-         "    inputs: {notifyUsers: '', onTimeout: wait}",
-         "Input onTimeout of ManualValidation@1 must be 'reject' or 'resume', not 'wait'"),
-        ("- job: J\n  pool: server\n  steps: [{task: ManualValidation@0, inputs: {instructions: look}}]",
-         "Input required: notifyUsers (task ManualValidation@0)"),
+        (
+            "- job: J\n  pool: server\n  steps: [{script: x}]",
+            "Job J is agentless (pool: server): task 'CmdLine@2' needs an agent",
+        ),
+        (
+            "- job: J\n  pool: {name: server}\n  steps: [{checkout: self}]",
+            "Job J is agentless (pool: server): a checkout needs an agent",
+        ),
+        (
+            "- job: J\n  steps: [{task: ManualValidation@0, inputs: {notifyUsers: ''}}]",
+            "Task 'ManualValidation@0' runs only in an agentless job",
+        ),
+        (
+            "- job: J\n  steps: [{task: InvokeRESTAPI@1, inputs: {serviceConnection: x}}]",
+            "Task 'InvokeRESTAPI@1' runs only in an agentless job",
+        ),
+        (
+            "- job: J\n  pool: server\n  steps: [{task: CopyFiles@2, inputs: {TargetFolder: x}}]",
+            "Job J is agentless (pool: server): task 'CopyFiles@2' needs an agent",
+        ),
+        (
+            "- job: J\n  pool: server\n  steps:\n  - task: ManualValidation@1\n"
+            "    inputs: {notifyUsers: '', onTimeout: wait}",
+            "Input onTimeout of ManualValidation@1 must be 'reject' or 'resume', not 'wait'",
+        ),
+        (
+            "- job: J\n  pool: server\n  steps: [{task: ManualValidation@0, inputs: {instructions: look}}]",
+            "Input required: notifyUsers (task ManualValidation@0)",
+        ),
     ],
 )
 def test_agentless_rules_are_checked_before_the_run(text: str, message: str) -> None:
@@ -190,8 +204,13 @@ def test_agentless_rules_are_checked_before_the_run(text: str, message: str) -> 
 
 @pytest.mark.parametrize(
     "task",
-    ["InvokeRESTAPI@1", "AzureFunction@1", "PublishToAzureServiceBus@2", "queryWorkItems@0",
-     "AzureMonitor@1"],
+    [
+        "InvokeRESTAPI@1",
+        "AzureFunction@1",
+        "PublishToAzureServiceBus@2",
+        "queryWorkItems@0",
+        "AzureMonitor@1",
+    ],
 )
 def test_server_tasks_belong_in_agentless_jobs(task: str) -> None:
     """task.json runsOn Server: accepted in `pool: server`, never told it needs an agent."""

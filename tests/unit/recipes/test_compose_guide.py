@@ -43,7 +43,7 @@ def test_the_guides_pipeline_expands_as_its_feature_says(repo: Path) -> None:
     assert stages["Register"]["dependsOn"] == ["Training", "Evaluate"]
     assert "Evaluate.evaluate.promote" in stages["Register"]["condition"]
     assert stages["Register"]["jobs"][0]["environment"] in ("test", {"name": "test"})
-    assert "stages \"ValidateData, Training, Evaluate, Register, DeployTest\"" in GUIDE
+    assert 'stages "ValidateData, Training, Evaluate, Register, DeployTest"' in GUIDE
 
 
 def test_the_guides_error_example_is_the_real_one(repo: Path) -> None:

@@ -37,7 +37,7 @@ def test_the_committed_catalogue_is_the_generated_one(repo_root: Path) -> None:
     assert committed == recipes.catalogue(repo_root), (
         "recipes/README.md is out of date: regenerate it with "
         "python -c 'from pathlib import Path; from emulator.recipes import catalogue; "
-        "Path(\"recipes/README.md\").write_text(catalogue(Path(\".\")))'"
+        'Path("recipes/README.md").write_text(catalogue(Path(".")))\''
     )
 
 
@@ -117,12 +117,27 @@ def _schema() -> dict[str, object]:
         "required": ["greeting"],
         "properties": {
             "greeting": {"description": "What to say.", "type": "string", "examples": ["hi"]},
-            "times": {"description": "How often.", "type": "integer", "minimum": 1, "default": 2,
-                      "examples": [2]},
-            "mode": {"description": "How.", "type": "string", "enum": ["loud", "quiet"], "default": "loud",
-                     "examples": ["quiet"]},
-            "targets": {"description": "Whom.", "type": "array", "items": {"type": "string"}, "default": [],
-                        "examples": [["you"]]},
+            "times": {
+                "description": "How often.",
+                "type": "integer",
+                "minimum": 1,
+                "default": 2,
+                "examples": [2],
+            },
+            "mode": {
+                "description": "How.",
+                "type": "string",
+                "enum": ["loud", "quiet"],
+                "default": "loud",
+                "examples": ["quiet"],
+            },
+            "targets": {
+                "description": "Whom.",
+                "type": "array",
+                "items": {"type": "string"},
+                "default": [],
+                "examples": [["you"]],
+            },
         },
     }
 
@@ -174,8 +189,10 @@ def test_a_consistent_recipe_has_no_problems(library: Path) -> None:
     ("change", "expected"),
     [
         ({"properties.times": None}, "parameter 'times' of template.yml is not in the schema's properties"),
-        ({"properties.extra": {"type": "string", "description": "x", "examples": ["x"]}},
-         "property 'extra' is not a parameter of template.yml"),
+        (
+            {"properties.extra": {"type": "string", "description": "x", "examples": ["x"]}},
+            "property 'extra' is not a parameter of template.yml",
+        ),
         ({"properties.times.type": "string"}, "schema type string cannot describe a template number"),
         ({"properties.mode.enum": ["loud", "silent"]}, "enum ['loud', 'silent'] differs from values"),
         ({"properties.mode.enum": None}, "'mode' has values: in template.yml but no enum"),

@@ -102,8 +102,11 @@ def test_an_unknown_parameter_is_refused(recipe: recipes.Recipe, tmp_path: Path)
         compile_pipeline(caller, {}, {"lib": REPO_ROOT})
 
 
-@pytest.mark.parametrize("recipe", [r for r in RECIPES if any(p.required for p in r.parameters)],
-                         ids=[r.name for r in RECIPES if any(p.required for p in r.parameters)])
+@pytest.mark.parametrize(
+    "recipe",
+    [r for r in RECIPES if any(p.required for p in r.parameters)],
+    ids=[r.name for r in RECIPES if any(p.required for p in r.parameters)],
+)
 def test_a_missing_required_parameter_is_refused_at_the_template_reference(
     recipe: recipes.Recipe, tmp_path: Path
 ) -> None:

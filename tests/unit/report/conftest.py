@@ -26,8 +26,9 @@ def reported_run(tmp_path_factory: pytest.TempPathFactory) -> ReportedRun:
     (project / "environments.yml").write_text(ENVIRONMENTS, encoding="utf-8")
     first = mlops(["run", "pipe.yml", "--as", "bob"], home, project)
     assert first.returncode == 3, first.stdout + first.stderr
-    approve = mlops(["approve", "1", "-e", "test", "--as", "alice", "--comment", "metrics look <fine>"],
-                    home, project)
+    approve = mlops(
+        ["approve", "1", "-e", "test", "--as", "alice", "--comment", "metrics look <fine>"], home, project
+    )
     assert approve.returncode == 0, approve.stderr
     resumed = mlops(["resume", "1"], home, project)
     assert resumed.returncode == 1, resumed.stdout + resumed.stderr

@@ -64,17 +64,29 @@ environments:
 
 
 def mlops(args: list[str], home: Path, cwd: Path, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MLOPS_HOME": str(home), "MLFLOW_DISABLE_TELEMETRY": "true", "COLUMNS": "100",
-           "PYTHONPATH": str(REPO)}
+    env = {
+        **os.environ,
+        "MLOPS_HOME": str(home),
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "COLUMNS": "100",
+        "PYTHONPATH": str(REPO),
+    }
     env.pop("MLFLOW_TRACKING_URI", None)
-    return subprocess.run([sys.executable, "-m", "emulator", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "emulator", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def tiny_png(width: int = 4, height: int = 3) -> bytes:
     """A valid PNG without an imaging library (a red-to-blue gradient)."""
-    rows = b"".join(b"\x00" + b"".join(bytes((255 - 60 * x, 0, 60 * x)) for x in range(width))
-                    for _ in range(height))
+    rows = b"".join(
+        b"\x00" + b"".join(bytes((255 - 60 * x, 0, 60 * x)) for x in range(width)) for _ in range(height)
+    )
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
@@ -91,7 +103,8 @@ def make_mlflow_model(home: Path, run_id: str, job_name: str = "job-42") -> str:
     uri = f"sqlite:///{home / 'mlflow.db'}"
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     experiment = client.create_experiment(
-        "credit", artifact_location=(home / "mlartifacts" / "experiments" / "credit").as_uri())
+        "credit", artifact_location=(home / "mlartifacts" / "experiments" / "credit").as_uri()
+    )
     run = client.create_run(experiment, run_name="train-credit", tags={"azureml.job_name": job_name})
     rid = run.info.run_id
     client.log_metric(rid, "roc_auc", 0.9123)
@@ -106,6 +119,10 @@ def make_mlflow_model(home: Path, run_id: str, job_name: str = "job-42") -> str:
     model_files = home / "model-src"
     model_files.mkdir(exist_ok=True)
     client.create_registered_model("credit-model")
-    client.create_model_version("credit-model", str(model_files), run_id=rid,
-                                tags={"build": run_id, "azureml.version": "1", "commit": "abc123"})
+    client.create_model_version(
+        "credit-model",
+        str(model_files),
+        run_id=rid,
+        tags={"build": run_id, "azureml.version": "1", "commit": "abc123"},
+    )
     return str(rid)

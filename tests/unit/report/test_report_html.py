@@ -28,18 +28,18 @@ def report(reported_run: ReportedRun) -> tuple[Path, str]:
 def test_report_has_every_part(report: tuple[Path, str], reported_run: ReportedRun) -> None:
     _, page = report
     assert "<title>Run 1 · pipe.yml · failed</title>" in page
-    assert 'class="mlops-graph"' in page and 'data-name="RegisterModel"' in page   # the graph
-    assert 'class="gantt"' in page and 'class="approval-mark"' in page              # the timeline
+    assert 'class="mlops-graph"' in page and 'data-name="RegisterModel"' in page  # the graph
+    assert 'class="gantt"' in page and 'class="approval-mark"' in page  # the timeline
     steps = ("Train the model", "Check the data", "Register the model", "Probe the endpoint", "Never runs")
     assert all(step in page for step in steps)
-    assert "training &lt;the&gt; model" in page                                     # log excerpt, escaped
+    assert "training &lt;the&gt; model" in page  # log excerpt, escaped
     assert "probe line 50" in page and "endpoint did not answer" in page
-    assert re.search(r"earlier lines in logs/Smoke/Probe/\d+-step\d\.log", page)     # tail only
+    assert re.search(r"earlier lines in logs/Smoke/Probe/\d+-step\d\.log", page)  # tail only
     assert "warning: class imbalance" in page
-    assert "alice" in page and "metrics look &lt;fine&gt;" in page                   # approvals
-    assert "credit-model" in page and "roc_auc" in page and "0.9123" in page         # model and metrics
+    assert "alice" in page and "metrics look &lt;fine&gt;" in page  # approvals
+    assert "credit-model" in page and "roc_auc" in page and "0.9123" in page  # model and metrics
     assert reported_run.mlflow_run in page
-    assert page.count('src="data:image/png;base64,') == 2                            # plots embedded
+    assert page.count('src="data:image/png;base64,') == 2  # plots embedded
     assert "plots/roc_curve.png" in page and "plots/confusion_matrix.png" in page
 
 
@@ -68,20 +68,36 @@ def test_report_of_an_unknown_run_is_bad_input(reported_run: ReportedRun, tmp_pa
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium: apt-get install -y chromium")
-def test_report_renders_in_headless_chromium_without_console_errors(report: tuple[Path, str],
-                                                                    tmp_path: Path) -> None:
+def test_report_renders_in_headless_chromium_without_console_errors(
+    report: tuple[Path, str], tmp_path: Path
+) -> None:
     path, _ = report
     assert CHROMIUM is not None
     proc = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-         "--enable-logging=stderr", "--v=0", "--virtual-time-budget=3000", "--dump-dom", path.as_uri()],
-        capture_output=True, text=True, timeout=120)
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+            path.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     dom = proc.stdout
-    assert 'data-report-ready="true"' in dom            # the page's script ran to its end
+    assert 'data-report-ready="true"' in dom  # the page's script ran to its end
     for part in ('id="graph"', 'id="timeline"', 'id="steps"', 'id="approvals"', 'id="model"'):
         assert part in dom
-    assert dom.count("<details") == 8 and "<img" in dom   # a step each, checkouts and downloads included
+    assert dom.count("<details") == 8 and "<img" in dom  # a step each, checkouts and downloads included
     console = [line for line in proc.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
     assert console == []

@@ -25,15 +25,21 @@ def test_junit_has_a_suite_per_stage_and_a_case_per_step(reported_run: ReportedR
     suites = {s.get("name"): s for s in root.findall("testsuite")}
     assert list(suites) == ["Training", "Register", "Smoke"]
     cases = [(c.get("classname"), c.get("name")) for c in root.iter("testcase")]
-    assert cases == [("Training.Train", "Checkout none"), ("Training.Train", "Train the model"),
-                     ("Training.Train", "Check the data"), ("Register.RegisterModel", "Download (none)"),
-                     ("Register.RegisterModel", "Register the model"), ("Smoke.Probe", "Checkout none"),
-                     ("Smoke.Probe", "Probe the endpoint"), ("Smoke.Probe", "Never runs")]
+    assert cases == [
+        ("Training.Train", "Checkout none"),
+        ("Training.Train", "Train the model"),
+        ("Training.Train", "Check the data"),
+        ("Register.RegisterModel", "Download (none)"),
+        ("Register.RegisterModel", "Register the model"),
+        ("Smoke.Probe", "Checkout none"),
+        ("Smoke.Probe", "Probe the endpoint"),
+        ("Smoke.Probe", "Never runs"),
+    ]
     failure = suites["Smoke"].find("testcase/failure")
     assert failure is not None
     assert failure.get("message") == "Bash exited with code '2'."
     assert failure.text is not None and "endpoint did not answer" in failure.text
-    assert "probe line 50" in failure.text and "probe line 3\n" not in failure.text   # the tail only
+    assert "probe line 50" in failure.text and "probe line 3\n" not in failure.text  # the tail only
     assert suites["Smoke"].find("testcase/skipped") is not None
     warn = suites["Training"].findall("testcase")[2].find("system-out")
     assert warn is not None and "class imbalance" in (warn.text or "")
@@ -45,8 +51,9 @@ def test_rejected_gate_is_a_failed_case_and_its_steps_are_skipped(tmp_path: Path
     project.mkdir()
     (project / "pipe.yml").write_text(PIPELINE, encoding="utf-8")
     (project / "environments.yml").write_text(ENVIRONMENTS, encoding="utf-8")
-    run = mlops(["run", "pipe.yml", "--as", "alice", "--reject", "test", "--comment", "not today"],
-                home, project)
+    run = mlops(
+        ["run", "pipe.yml", "--as", "alice", "--reject", "test", "--comment", "not today"], home, project
+    )
     assert run.returncode == 1, run.stdout + run.stderr
     root = _junit(home, project, "1", tmp_path / "junit.xml")
     register = next(s for s in root.findall("testsuite") if s.get("name") == "Register")

@@ -53,9 +53,12 @@ def test_checks_name_the_flag_and_the_undeclared_alias(tmp_path: Path) -> None:
     assert message == "Repository 'tools' (contoso/tools) is checked out but has no local folder"
     assert "--repo tools=PATH" in (hint or "") and line == 9
     [missing] = undeclared
-    assert missing.message == ("Checkout of repository 'tolls' is not supported. Only 'self', 'none', or a "
-                               "repository alias are supported.")
+    assert missing.message == (
+        "Checkout of repository 'tolls' is not supported. Only 'self', 'none', or a "
+        "repository alias are supported."
+    )
     assert "tools" in (missing.hint or "")
     assert repos.checkout_folders(pipeline, {"tools": tmp_path}) == {"tools": tmp_path}
-    assert repos.check_checkouts(pipeline, {"tools": tmp_path / "nope", "proj/lib": tmp_path / "lib"})[1][0] \
-        .message.endswith("which is not a folder")
+    assert repos.check_checkouts(pipeline, {"tools": tmp_path / "nope", "proj/lib": tmp_path / "lib"})[1][
+        0
+    ].message.endswith("which is not a folder")

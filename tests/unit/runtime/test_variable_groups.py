@@ -18,7 +18,10 @@ def _file(tmp_path: Path, text: str) -> Path:
 
 def test_values_stay_text_and_secrets_are_marked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MY_TOKEN", "from-env")
-    loaded = groups.load(_file(tmp_path, """
+    loaded = groups.load(
+        _file(
+            tmp_path,
+            """
 variableGroups:
   Shared:
     description: credentials
@@ -28,15 +31,23 @@ variableGroups:
       empty:
       key: {value: s3cret, secret: true}
       token: {env: MY_TOKEN, secret: true}
-"""))
+""",
+        )
+    )
     group = loaded.get("shared")
     assert group is not None and group.name == "Shared" and group.description == "credentials"
-    assert loaded.values(group) == [("postfix", "0001", False), ("flag", "true", False), ("empty", "", False),
-                                    ("key", "s3cret", True), ("token", "from-env", True)]
+    assert loaded.values(group) == [
+        ("postfix", "0001", False),
+        ("flag", "true", False),
+        ("empty", "", False),
+        ("key", "s3cret", True),
+        ("token", "from-env", True),
+    ]
 
 
-def test_an_env_value_that_is_not_set_names_variable_group_and_file(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_env_value_that_is_not_set_names_variable_group_and_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("NOT_SET_HERE", raising=False)
     text = "variableGroups:\n  g:\n    variables:\n      x: {env: NOT_SET_HERE}\n"
     loaded = groups.load(_file(tmp_path, text))
@@ -48,14 +59,20 @@ def test_an_env_value_that_is_not_set_names_variable_group_and_file(tmp_path: Pa
     assert caught.value.location is not None and caught.value.location.line == 4
 
 
-@pytest.mark.parametrize(("text", "where", "line"), [
-    ("variableGroups:\n  g:\n    variables:\n      x: {value: a, env: B}\n",
-     "variableGroups.g.variables.x", 4),
-    ("variableGroups:\n  g:\n    variables:\n      x: [a, b]\n", "variableGroups.g.variables.x", 4),
-    ("variableGroups:\n  g:\n    vars: {}\n", "variableGroups.g", 2),
-    ("variableGroups:\n  g:\n    variables:\n      'bad name': x\n", "variableGroups.g.variables", 3),
-    ("groups: {}\n", "the file", 1),
-])
+@pytest.mark.parametrize(
+    ("text", "where", "line"),
+    [
+        (
+            "variableGroups:\n  g:\n    variables:\n      x: {value: a, env: B}\n",
+            "variableGroups.g.variables.x",
+            4,
+        ),
+        ("variableGroups:\n  g:\n    variables:\n      x: [a, b]\n", "variableGroups.g.variables.x", 4),
+        ("variableGroups:\n  g:\n    vars: {}\n", "variableGroups.g", 2),
+        ("variableGroups:\n  g:\n    variables:\n      'bad name': x\n", "variableGroups.g.variables", 3),
+        ("groups: {}\n", "the file", 1),
+    ],
+)
 def test_schema_errors_are_located(tmp_path: Path, text: str, where: str, line: int) -> None:
     with pytest.raises(ConfigError) as caught:
         groups.load(_file(tmp_path, text))

@@ -18,14 +18,27 @@ from emulator.runtime.workspace import Workspace, copy_repository, plan_checkout
 from emulator.store.runs import Run
 
 LOC = Location("p.yml", 3, 5)
-REPOS = {"tools": Repository("tools", "MyProject/ToolsRepo", "git", None, LOC),
-         "git://p/lib": Repository("git://P/Lib", "P/Lib", "git", "main", LOC)}
+REPOS = {
+    "tools": Repository("tools", "MyProject/ToolsRepo", "git", None, LOC),
+    "git://p/lib": Repository("git://P/Lib", "P/Lib", "git", "main", LOC),
+}
 
 
 def _step(target: str, **inputs: str) -> Step:
-    return Step(index=0, task="checkout", name=None, display_name="Checkout", inputs=inputs, env={},
-                condition=None, continue_on_error=False, enabled=True, timeout_minutes=0, location=LOC,
-                checkout=target)
+    return Step(
+        index=0,
+        task="checkout",
+        name=None,
+        display_name="Checkout",
+        inputs=inputs,
+        env={},
+        condition=None,
+        continue_on_error=False,
+        enabled=True,
+        timeout_minutes=0,
+        location=LOC,
+        checkout=target,
+    )
 
 
 @pytest.fixture
@@ -38,26 +51,58 @@ FOLDERS = {"tools": Path("/src/tools"), "git://p/lib": Path("/src/lib")}
 
 CASES = [
     # (checkout, inputs, several checkouts?, destination under the workspace, variables that move)
-    ("self", {}, False, "s", {"Build.SourcesDirectory": "s", "Build.Repository.LocalPath": "s",
-                              "System.DefaultWorkingDirectory": "s"}),
+    (
+        "self",
+        {},
+        False,
+        "s",
+        {
+            "Build.SourcesDirectory": "s",
+            "Build.Repository.LocalPath": "s",
+            "System.DefaultWorkingDirectory": "s",
+        },
+    ),
     ("self", {}, True, "s/myrepo", {"Build.Repository.LocalPath": "s/myrepo"}),
     ("tools", {}, True, "s/ToolsRepo", {}),
-    ("tools", {}, False, "s", {"Build.SourcesDirectory": "s", "Build.Repository.LocalPath": "s",
-                               "System.DefaultWorkingDirectory": "s"}),
+    (
+        "tools",
+        {},
+        False,
+        "s",
+        {
+            "Build.SourcesDirectory": "s",
+            "Build.Repository.LocalPath": "s",
+            "System.DefaultWorkingDirectory": "s",
+        },
+    ),
     ("self", {"path": "s/"}, True, "s", {"Build.Repository.LocalPath": "s"}),
     ("tools", {"path": "s/templates/"}, True, "s/templates", {}),
-    ("self", {"path": "mycode"}, False, "mycode", {"Build.SourcesDirectory": "mycode",
-                                                   "Build.Repository.LocalPath": "mycode",
-                                                   "System.DefaultWorkingDirectory": "mycode"}),
-    ("tools", {"workspaceRepo": "true"}, True, "s/ToolsRepo",
-     {"System.DefaultWorkingDirectory": "s/ToolsRepo"}),
+    (
+        "self",
+        {"path": "mycode"},
+        False,
+        "mycode",
+        {
+            "Build.SourcesDirectory": "mycode",
+            "Build.Repository.LocalPath": "mycode",
+            "System.DefaultWorkingDirectory": "mycode",
+        },
+    ),
+    (
+        "tools",
+        {"workspaceRepo": "true"},
+        True,
+        "s/ToolsRepo",
+        {"System.DefaultWorkingDirectory": "s/ToolsRepo"},
+    ),
     ("git://P/Lib@refs/heads/dev", {}, True, "s/Lib", {}),
 ]
 
 
 @pytest.mark.parametrize(("target", "inputs", "several", "dest", "moved"), CASES)
-def test_where_a_repository_lands(ws: Workspace, target: str, inputs: dict[str, str], several: bool,
-                                  dest: str, moved: dict[str, str]) -> None:
+def test_where_a_repository_lands(
+    ws: Workspace, target: str, inputs: dict[str, str], several: bool, dest: str, moved: dict[str, str]
+) -> None:
     plan = plan_checkout(_step(target, **inputs), ws, SELF, REPOS, FOLDERS, several)
     assert plan.dest == ws.root / dest
     assert dict(plan.variables) == {k: str(ws.root / v) for k, v in moved.items()}

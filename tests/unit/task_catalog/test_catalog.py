@@ -76,17 +76,28 @@ def test_the_generator_rebuilds_the_committed_catalog(tmp_path: Path) -> None:
     commit = committed["sources"][0]["commit"]
     mirror = Path(os.environ.get("AZURE_PIPELINES_TASKS_GIT", "/nonexistent"))
     if not SCHEMA.is_file() or not mirror.is_dir() or shutil.which("git") is None:
-        pytest.skip("the generator's inputs: set MLOPS_SERVICE_SCHEMA to service-schema.json (or keep it in "
-                    "../shared/reference/) and AZURE_PIPELINES_TASKS_GIT to a git copy of "
-                    "microsoft/azure-pipelines-tasks")
+        pytest.skip(
+            "the generator's inputs: set MLOPS_SERVICE_SCHEMA to service-schema.json (or keep it in "
+            "../shared/reference/) and AZURE_PIPELINES_TASKS_GIT to a git copy of "
+            "microsoft/azure-pipelines-tasks"
+        )
     head = subprocess.run(["git", "-C", str(mirror), "rev-parse", "HEAD"], capture_output=True, text=True)
     if head.stdout.strip() != commit:
         pytest.skip(f"the azure-pipelines-tasks copy is not at the catalog's commit {commit}")
     out = tmp_path / "catalog.json"
     subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "generate_task_catalog.py"), "--schema", str(SCHEMA),
-         "--tasks-git", str(mirror), "-o", str(out)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "generate_task_catalog.py"),
+            "--schema",
+            str(SCHEMA),
+            "--tasks-git",
+            str(mirror),
+            "-o",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
     )
     assert out.read_text(encoding="utf-8") == (ROOT / "emulator" / "task_catalog" / "catalog.json").read_text(
         encoding="utf-8"

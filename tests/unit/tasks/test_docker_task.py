@@ -27,9 +27,18 @@ def _context(tmp_path: Path, inputs: dict[str, str], env: Mapping[str, str], lin
         return ProcessResult(proc.returncode, False, False, bool(proc.stderr))
 
     return StepContext(
-        task="Docker@2", inputs=inputs, env=env, sources_dir=tmp_path, temp_dir=tmp_path / "_temp",
-        pipeline_workspace=tmp_path, artifacts_dir=tmp_path / "a", location=Location("p.yml", 3, 3),
-        run=run, log=lines.append, emit=lines.append, variables={"build.buildid": "7"},
+        task="Docker@2",
+        inputs=inputs,
+        env=env,
+        sources_dir=tmp_path,
+        temp_dir=tmp_path / "_temp",
+        pipeline_workspace=tmp_path,
+        artifacts_dir=tmp_path / "a",
+        location=Location("p.yml", 3, 3),
+        run=run,
+        log=lines.append,
+        emit=lines.append,
+        variables={"build.buildid": "7"},
     )
 
 
@@ -61,8 +70,12 @@ def test_build_and_push_builds_with_the_local_daemon_and_keeps_the_image(tmp_pat
         outcome = docker(_context(tmp_path, inputs, os.environ, lines))
         assert outcome.result == "succeededWithIssues", lines
         assert "Not pushed: no container registry is reachable" in (outcome.message or "")
-        listed = subprocess.run(["docker", "image", "ls", repository, "--format", "{{.Tag}}"],
-                                capture_output=True, text=True, check=True)
+        listed = subprocess.run(
+            ["docker", "image", "ls", repository, "--format", "{{.Tag}}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         assert sorted(listed.stdout.split()) == ["latest", "v1"]
     finally:
         for tag in ("v1", "latest"):

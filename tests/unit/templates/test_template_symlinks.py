@@ -77,7 +77,8 @@ def test_a_template_repository_cannot_link_out_either(tmp_path: Path, outside: P
     repo.mkdir()
     (repo / "azure-pipelines.yml").write_text(
         "resources:\n  repositories:\n  - repository: tpl\n    type: git\n    name: p/tpl\n"
-        "steps:\n- template: steps.yml@tpl\n")
+        "steps:\n- template: steps.yml@tpl\n"
+    )
     other = tmp_path / "tpl"
     other.mkdir()
     os.symlink(outside, other / "steps.yml")

@@ -32,6 +32,7 @@ def _write(root: Path, files: dict[str, str]) -> Path:
 
 # ---- the reference pipeline ---------------------------------------------------------------------
 
+
 def test_reference_pipeline_expands() -> None:
     result = expand_pipeline(ROOT / "mlops_pipelines" / "BasicBuildRelease.yml", repo_root=ROOT)
     doc = normalize(result.document)
@@ -54,20 +55,24 @@ def test_reference_pipeline_without_production() -> None:
 
 # ---- directives -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("key", "expected"), [
-    ("${{ if eq(1, 1) }}", Directive("if", "eq(1, 1)", 7)),
-    ("${{if x}}", Directive("if", "x", 6)),
-    ("${{ elseif and(a, b) }}", Directive("elseif", "and(a, b)", 11)),
-    ("${{ else }}", Directive("else")),
-    ("${{ insert }}", Directive("insert")),
-    ("${{ each item in parameters.list }}", Directive("each", "parameters.list", 17, "item")),
-    ("${{ each x in split('a in b', ' in ') }}", Directive("each", "split('a in b', ' in ')", 14, "x")),
-    ("${{ IF x }}", None),
-    ("${{ pair.key }}", None),
-    ("${{ if }}", None),
-    ("plain", None),
-    ("pre ${{ if x }}", None),
-])
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("${{ if eq(1, 1) }}", Directive("if", "eq(1, 1)", 7)),
+        ("${{if x}}", Directive("if", "x", 6)),
+        ("${{ elseif and(a, b) }}", Directive("elseif", "and(a, b)", 11)),
+        ("${{ else }}", Directive("else")),
+        ("${{ insert }}", Directive("insert")),
+        ("${{ each item in parameters.list }}", Directive("each", "parameters.list", 17, "item")),
+        ("${{ each x in split('a in b', ' in ') }}", Directive("each", "split('a in b', ' in ')", 14, "x")),
+        ("${{ IF x }}", None),
+        ("${{ pair.key }}", None),
+        ("${{ if }}", None),
+        ("plain", None),
+        ("pre ${{ if x }}", None),
+    ],
+)
 def test_directive_of(key: str, expected: Directive | None) -> None:
     assert directive_of(key, LOC) == expected
 
@@ -89,36 +94,43 @@ def test_variable_layers() -> None:
 
 # ---- parameters -----------------------------------------------------------------------------------
 
+
 def _spec(ptype: str, values: tuple[str, ...] | None = None) -> ParameterSpec:
     return ParameterSpec("p", ptype, None, False, values, None, LOC)
 
 
-@pytest.mark.parametrize(("ptype", "given", "expected"), [
-    ("string", YStr("True", LOC, ""), "True"),
-    ("string", True, "True"),
-    ("string", None, ""),
-    ("number", YStr("1,000", LOC, ""), 1000),
-    ("number", YStr(" 8 ", LOC, "'"), 8),
-    ("number", YStr("0.5", LOC, ""), 0.5),
-    ("boolean", YStr("TRUE", LOC, ""), True),
-    ("boolean", YStr("false", LOC, "'"), False),
-    ("object", YStr("3", LOC, ""), 3),
-    ("object", YStr("3", LOC, "'"), "3"),
-    ("stringList", [YStr("a", LOC, "")], ["a"]),
-])
+@pytest.mark.parametrize(
+    ("ptype", "given", "expected"),
+    [
+        ("string", YStr("True", LOC, ""), "True"),
+        ("string", True, "True"),
+        ("string", None, ""),
+        ("number", YStr("1,000", LOC, ""), 1000),
+        ("number", YStr(" 8 ", LOC, "'"), 8),
+        ("number", YStr("0.5", LOC, ""), 0.5),
+        ("boolean", YStr("TRUE", LOC, ""), True),
+        ("boolean", YStr("false", LOC, "'"), False),
+        ("object", YStr("3", LOC, ""), 3),
+        ("object", YStr("3", LOC, "'"), "3"),
+        ("stringList", [YStr("a", LOC, "")], ["a"]),
+    ],
+)
 def test_coerce(ptype: str, given: object, expected: object) -> None:
     value = coerce(_spec(ptype), given, LOC)
     assert value == expected and type(value) is type(expected) or plain(value) == expected
 
 
-@pytest.mark.parametrize(("ptype", "given", "fragment"), [
-    ("number", YStr("abc", LOC, ""), "is not a valid Number."),
-    ("number", True, "is not a valid Number."),
-    ("boolean", YStr("1", LOC, ""), "is not a valid Boolean."),
-    ("string", [1], "A sequence was not expected"),
-    ("stepList", YStr("x", LOC, ""), "is not a valid StepList."),
-    ("job", {"steps": []}, "is not a valid Job."),
-])
+@pytest.mark.parametrize(
+    ("ptype", "given", "fragment"),
+    [
+        ("number", YStr("abc", LOC, ""), "is not a valid Number."),
+        ("number", True, "is not a valid Number."),
+        ("boolean", YStr("1", LOC, ""), "is not a valid Boolean."),
+        ("string", [1], "A sequence was not expected"),
+        ("stepList", YStr("x", LOC, ""), "is not a valid StepList."),
+        ("job", {"steps": []}, "is not a valid Job."),
+    ],
+)
 def test_coerce_rejects(ptype: str, given: object, fragment: str) -> None:
     with pytest.raises(TemplateError) as info:
         coerce(_spec(ptype), given, LOC)
@@ -137,6 +149,7 @@ def test_typed_value_types_plain_leaves_only() -> None:
 
 
 # ---- references -----------------------------------------------------------------------------------
+
 
 def test_resolve(tmp_path: Path) -> None:
     repo = Repository("self", tmp_path)
@@ -157,13 +170,19 @@ def test_other_repository_display(tmp_path: Path) -> None:
 
 # ---- recipe schemas -------------------------------------------------------------------------------
 
+
 def test_recipe_schema_checked_for_template_yml(tmp_path: Path) -> None:
     schema = {"type": "object", "properties": {"name": {"type": "string", "pattern": "^[a-z]+$"}}}
-    pipeline = _write(tmp_path, {
-        "azure-pipelines.yml": "steps:\n- template: recipes/r/template.yml\n  parameters:\n    name: BAD\n",
-        "recipes/r/template.yml": "parameters:\n- name: name\nsteps:\n- script: echo x\n",
-        "recipes/r/schema.json": json.dumps(schema),
-    })
+    pipeline = _write(
+        tmp_path,
+        {
+            "azure-pipelines.yml": (
+                "steps:\n- template: recipes/r/template.yml\n  parameters:\n    name: BAD\n"
+            ),
+            "recipes/r/template.yml": "parameters:\n- name: name\nsteps:\n- script: echo x\n",
+            "recipes/r/schema.json": json.dumps(schema),
+        },
+    )
     with pytest.raises(TemplateError) as info:
         expand_pipeline(pipeline, repo_root=tmp_path)
     assert "Invalid parameter 'name'" in info.value.message
@@ -171,15 +190,19 @@ def test_recipe_schema_checked_for_template_yml(tmp_path: Path) -> None:
 
 
 def test_recipe_schema_ignored_for_other_names(tmp_path: Path) -> None:
-    pipeline = _write(tmp_path, {
-        "azure-pipelines.yml": "steps:\n- template: r/steps.yml\n  parameters:\n    name: BAD\n",
-        "r/steps.yml": "parameters:\n- name: name\nsteps:\n- script: x\n",
-        "r/schema.json": json.dumps({"properties": {"name": {"pattern": "^[a-z]+$"}}}),
-    })
+    pipeline = _write(
+        tmp_path,
+        {
+            "azure-pipelines.yml": "steps:\n- template: r/steps.yml\n  parameters:\n    name: BAD\n",
+            "r/steps.yml": "parameters:\n- name: name\nsteps:\n- script: x\n",
+            "r/schema.json": json.dumps({"properties": {"name": {"pattern": "^[a-z]+$"}}}),
+        },
+    )
     expand_pipeline(pipeline, repo_root=tmp_path)
 
 
 # ---- the error contract ---------------------------------------------------------------------------
+
 
 def test_errors_render_location_line_caret_and_hint(tmp_path: Path) -> None:
     pipeline = _write(tmp_path, {"azure-pipelines.yml": "steps:\n- script: ${{ parameters.nope }}\n"})
@@ -193,8 +216,10 @@ def test_errors_render_location_line_caret_and_hint(tmp_path: Path) -> None:
 
 
 def test_block_scalar_error_points_into_the_block(tmp_path: Path) -> None:
-    pipeline = _write(tmp_path, {"azure-pipelines.yml":
-                                 "steps:\n- script: |\n    echo a\n    echo ${{ parameters.nope }}\n"})
+    pipeline = _write(
+        tmp_path,
+        {"azure-pipelines.yml": "steps:\n- script: |\n    echo a\n    echo ${{ parameters.nope }}\n"},
+    )
     with pytest.raises(MlopsError) as info:
         expand_pipeline(pipeline, repo_root=tmp_path)
     assert info.value.location is not None
@@ -225,25 +250,36 @@ def test_deep_recursion_becomes_located_error(tmp_path: Path, monkeypatch: pytes
 
 
 def test_expanded_records_files_and_extends(tmp_path: Path) -> None:
-    pipeline = _write(tmp_path, {
-        "azure-pipelines.yml": "extends:\n  template: base.yml\n",
-        "base.yml": "steps:\n- template: s.yml\n- template: s.yml\n",
-        "s.yml": "steps:\n- script: x\n",
-    })
+    pipeline = _write(
+        tmp_path,
+        {
+            "azure-pipelines.yml": "extends:\n  template: base.yml\n",
+            "base.yml": "steps:\n- template: s.yml\n- template: s.yml\n",
+            "s.yml": "steps:\n- script: x\n",
+        },
+    )
     result = expand_pipeline(pipeline, repo_root=tmp_path)
     assert result.files == ("base.yml", "s.yml")
     assert result.extends == ("base.yml",)
     assert result.repo_root == tmp_path.resolve()
 
 
-@pytest.mark.parametrize(("reference", "hint"), [
-    ("templates/steps/buld.yml", "did you mean 'build.yml'?"),
-    ("templats/step/build.yml", "did you mean '/templates/steps/build.yml'?"),
-    ("/Templates/steps/build.yml", "did you mean '/templates/steps/build.yml'?"),
-])
+@pytest.mark.parametrize(
+    ("reference", "hint"),
+    [
+        ("templates/steps/buld.yml", "did you mean 'build.yml'?"),
+        ("templats/step/build.yml", "did you mean '/templates/steps/build.yml'?"),
+        ("/Templates/steps/build.yml", "did you mean '/templates/steps/build.yml'?"),
+    ],
+)
 def test_a_misspelt_template_path_gets_a_did_you_mean(tmp_path: Path, reference: str, hint: str) -> None:
-    pipe = _write(tmp_path, {"p.yml": f"steps:\n- template: {reference}\n",
-                             "templates/steps/build.yml": "steps:\n- script: echo hi\n"})
+    pipe = _write(
+        tmp_path,
+        {
+            "p.yml": f"steps:\n- template: {reference}\n",
+            "templates/steps/build.yml": "steps:\n- script: echo hi\n",
+        },
+    )
     with pytest.raises(TemplateError) as raised:
         expand_pipeline(pipe, repo_root=tmp_path)
     assert raised.value.hint == hint

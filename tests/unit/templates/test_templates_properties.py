@@ -21,25 +21,99 @@ from emulator.normalize import final_yaml, normalize
 from emulator.templates import expand_pipeline
 from emulator.yamlio import dumps
 
-EXPRESSIONS = st.sampled_from([
-    "parameters.p", "parameters.obj", "parameters.list", "parameters['p']", "parameters.missing",
-    "variables.v", "variables['nope']", "eq(1, 1)", "ne(parameters.p, 'x')", "true", "false", "'text'",
-    "1.5", "1.2.3", "split('a,b', ',')", "convertToJson(parameters.obj)", "format('{0}', 1)",
-    "and(true", "3 + 4", "item", "pair.key", "pair.value", "coalesce(variables.x, 'd')", "iif(true, 1, 2)",
-    "length(parameters.list)", "nothing()", "parameters.obj.a", "join(',', parameters.list)", "",
-])
-KEY_DIRECTIVES = st.sampled_from([
-    "${{ if eq(1, 1) }}", "${{ if false }}", "${{ elseif true }}", "${{ else }}", "${{ insert }}",
-    "${{ each item in parameters.list }}", "${{ each pair in parameters.obj }}",
-    "${{ each x in variables.v }}",
-    "${{ IF true }}", "${{ each a b c d }}", "${{ each item on parameters.list }}", "${{ else if x }}",
-    "${{ if }}", "${{ each parameters in parameters.list }}", "${{ parameters.p }}", "${{ pair.key }}",
-])
-PLAIN_KEYS = st.sampled_from(["script", "bash", "displayName", "env", "steps", "jobs", "stages", "job",
-                              "stage", "variables", "name", "value", "template", "parameters", "condition",
-                              "pool", "dependsOn", "task", "inputs", "checkout", "A", "B"])
-TEMPLATE_REFS = st.sampled_from(["t1.yml", "t2.yml", "missing.yml", "../up.yml", "t1.yml@self", "x.yml@nope",
-                                 "/t2.yml", "cycle.yml", "${{ parameters.p }}.yml", "bad.yml"])
+EXPRESSIONS = st.sampled_from(
+    [
+        "parameters.p",
+        "parameters.obj",
+        "parameters.list",
+        "parameters['p']",
+        "parameters.missing",
+        "variables.v",
+        "variables['nope']",
+        "eq(1, 1)",
+        "ne(parameters.p, 'x')",
+        "true",
+        "false",
+        "'text'",
+        "1.5",
+        "1.2.3",
+        "split('a,b', ',')",
+        "convertToJson(parameters.obj)",
+        "format('{0}', 1)",
+        "and(true",
+        "3 + 4",
+        "item",
+        "pair.key",
+        "pair.value",
+        "coalesce(variables.x, 'd')",
+        "iif(true, 1, 2)",
+        "length(parameters.list)",
+        "nothing()",
+        "parameters.obj.a",
+        "join(',', parameters.list)",
+        "",
+    ]
+)
+KEY_DIRECTIVES = st.sampled_from(
+    [
+        "${{ if eq(1, 1) }}",
+        "${{ if false }}",
+        "${{ elseif true }}",
+        "${{ else }}",
+        "${{ insert }}",
+        "${{ each item in parameters.list }}",
+        "${{ each pair in parameters.obj }}",
+        "${{ each x in variables.v }}",
+        "${{ IF true }}",
+        "${{ each a b c d }}",
+        "${{ each item on parameters.list }}",
+        "${{ else if x }}",
+        "${{ if }}",
+        "${{ each parameters in parameters.list }}",
+        "${{ parameters.p }}",
+        "${{ pair.key }}",
+    ]
+)
+PLAIN_KEYS = st.sampled_from(
+    [
+        "script",
+        "bash",
+        "displayName",
+        "env",
+        "steps",
+        "jobs",
+        "stages",
+        "job",
+        "stage",
+        "variables",
+        "name",
+        "value",
+        "template",
+        "parameters",
+        "condition",
+        "pool",
+        "dependsOn",
+        "task",
+        "inputs",
+        "checkout",
+        "A",
+        "B",
+    ]
+)
+TEMPLATE_REFS = st.sampled_from(
+    [
+        "t1.yml",
+        "t2.yml",
+        "missing.yml",
+        "../up.yml",
+        "t1.yml@self",
+        "x.yml@nope",
+        "/t2.yml",
+        "cycle.yml",
+        "${{ parameters.p }}.yml",
+        "bad.yml",
+    ]
+)
 
 
 def scalars() -> st.SearchStrategy[Any]:
@@ -47,8 +121,9 @@ def scalars() -> st.SearchStrategy[Any]:
         st.text(alphabet="abc xyz-_.:'\"", max_size=8),
         EXPRESSIONS.map(lambda e: f"${{{{ {e} }}}}"),
         st.tuples(st.text(alphabet="ab ", max_size=3), EXPRESSIONS).map(lambda t: f"{t[0]}${{{{ {t[1]} }}}}"),
-        st.sampled_from(["${{ if true }}", "${{ insert }}", "${{ 'my${{value' }}", "${{", "$(macro)",
-                         "$[ x ]"]),
+        st.sampled_from(
+            ["${{ if true }}", "${{ insert }}", "${{ 'my${{value' }}", "${{", "$(macro)", "$[ x ]"]
+        ),
     )
     return st.one_of(text, st.booleans(), st.integers(-5, 5), st.none())
 
@@ -59,15 +134,33 @@ def nodes() -> st.SearchStrategy[Any]:
         lambda children: st.one_of(
             st.lists(children, max_size=4),
             st.dictionaries(st.one_of(PLAIN_KEYS, KEY_DIRECTIVES), children, max_size=4),
-            st.builds(lambda ref, params: {"template": ref, "parameters": params}, TEMPLATE_REFS,
-                      st.dictionaries(st.sampled_from(["p", "obj", "list", "x"]), children, max_size=2)),
+            st.builds(
+                lambda ref, params: {"template": ref, "parameters": params},
+                TEMPLATE_REFS,
+                st.dictionaries(st.sampled_from(["p", "obj", "list", "x"]), children, max_size=2),
+            ),
         ),
         max_leaves=25,
     )
 
 
-PARAMETER_TYPES = st.sampled_from(["string", "number", "boolean", "object", "stepList", "step", "jobList",
-                                   "stageList", "stringList", "legacyObject", "container", "String", None])
+PARAMETER_TYPES = st.sampled_from(
+    [
+        "string",
+        "number",
+        "boolean",
+        "object",
+        "stepList",
+        "step",
+        "jobList",
+        "stageList",
+        "stringList",
+        "legacyObject",
+        "container",
+        "String",
+        None,
+    ]
+)
 
 
 @st.composite
@@ -98,15 +191,26 @@ def documents(draw: st.DrawFn, root: bool) -> dict[str, Any]:
     if params is not None:
         doc["parameters"] = params
     if draw(st.booleans()):
-        doc["variables"] = draw(st.one_of(
-            st.dictionaries(st.sampled_from(["v", "w", "${{ if true }}", "${{ insert }}"]), nodes(),
-                            max_size=3),
-            st.lists(nodes(), max_size=3)))
-    body = draw(st.sampled_from(["steps", "jobs", "stages", "variables", "extends"] if root
-                                else ["steps", "jobs", "stages", "variables"]))
+        doc["variables"] = draw(
+            st.one_of(
+                st.dictionaries(
+                    st.sampled_from(["v", "w", "${{ if true }}", "${{ insert }}"]), nodes(), max_size=3
+                ),
+                st.lists(nodes(), max_size=3),
+            )
+        )
+    body = draw(
+        st.sampled_from(
+            ["steps", "jobs", "stages", "variables", "extends"]
+            if root
+            else ["steps", "jobs", "stages", "variables"]
+        )
+    )
     if body == "extends":
-        doc["extends"] = {"template": draw(TEMPLATE_REFS), "parameters": draw(
-            st.dictionaries(st.sampled_from(["p", "obj"]), nodes(), max_size=2))}
+        doc["extends"] = {
+            "template": draw(TEMPLATE_REFS),
+            "parameters": draw(st.dictionaries(st.sampled_from(["p", "obj"]), nodes(), max_size=2)),
+        }
     else:
         doc[body] = draw(st.lists(nodes(), max_size=4))
     return doc
@@ -116,9 +220,14 @@ def _dump(doc: Any) -> str:
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
 
 
-@given(documents(root=True), documents(root=False), documents(root=False),
-       st.dictionaries(st.sampled_from(["p", "obj"]), st.sampled_from(["1", "true", "{a: 1}", "[x]", "x"]),
-                       max_size=2))
+@given(
+    documents(root=True),
+    documents(root=False),
+    documents(root=False),
+    st.dictionaries(
+        st.sampled_from(["p", "obj"]), st.sampled_from(["1", "true", "{a: 1}", "[x]", "x"]), max_size=2
+    ),
+)
 def test_expand_or_located_error(pipeline: Any, t1: Any, t2: Any, cli: dict[str, str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "repo"
@@ -129,8 +238,9 @@ def test_expand_or_located_error(pipeline: Any, t1: Any, t2: Any, cli: dict[str,
         (root / "cycle.yml").write_text("steps:\n- template: cycle.yml\n", encoding="utf-8")
         (root / "bad.yml").write_text("steps: [unclosed\n", encoding="utf-8")
         try:
-            result = expand_pipeline(root / "azure-pipelines.yml", cli, {}, {"Build.Reason": "Manual"},
-                                     repo_root=root)
+            result = expand_pipeline(
+                root / "azure-pipelines.yml", cli, {}, {"Build.Reason": "Manual"}, repo_root=root
+            )
             document = normalize(result.document)
             dumps(final_yaml(document))
         except MlopsError as err:

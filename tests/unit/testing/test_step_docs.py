@@ -50,14 +50,19 @@ def test_each_documented_pattern_is_one_the_step_matches(context: Any) -> None:
     assert context.parser.is_matching(_example(readable)), (readable, context.parser.name)
 
 
-@pytest.mark.parametrize(("pattern", "readable"), [
-    (r'^the\ pipeline\ "(?P<pipeline>[^"]*)"$', 'the pipeline "<pipeline>"'),
-    (r"^a\ minute\ lasts\ (?P<seconds>-?\d+(?:\.\d+)?)\ seconds$", "a minute lasts <seconds> seconds"),
-    (r'stage "(?P<stage>[^"]+)" (?P<result>succeeded|failed|was skipped)$',
-     'stage "<stage>" {succeeded|failed|was skipped}'),
-    (r"the\ bad\-input\ error", "the bad-input error"),
-    ("the parameters:", "the parameters:"),
-])
+@pytest.mark.parametrize(
+    ("pattern", "readable"),
+    [
+        (r'^the\ pipeline\ "(?P<pipeline>[^"]*)"$', 'the pipeline "<pipeline>"'),
+        (r"^a\ minute\ lasts\ (?P<seconds>-?\d+(?:\.\d+)?)\ seconds$", "a minute lasts <seconds> seconds"),
+        (
+            r'stage "(?P<stage>[^"]+)" (?P<result>succeeded|failed|was skipped)$',
+            'stage "<stage>" {succeeded|failed|was skipped}',
+        ),
+        (r"the\ bad\-input\ error", "the bad-input error"),
+        ("the parameters:", "the parameters:"),
+    ],
+)
 def test_readable_patterns(pattern: str, readable: str) -> None:
     assert docs.readable(pattern) == readable
 

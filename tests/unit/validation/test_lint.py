@@ -65,34 +65,82 @@ FINE = {
 # (case, the field that changes, its text, expected: (severity, rule, text in the message) or None)
 CASES = [
     ("everything fine", "job_condition", "succeeded()", None),
-    ("misspelt status function", "stage_condition", "succeded()",
-     ("error", "expression", "Unrecognized function name: 'succeded'")),
+    (
+        "misspelt status function",
+        "stage_condition",
+        "succeded()",
+        ("error", "expression", "Unrecognized function name: 'succeded'"),
+    ),
     ("misspelt built-in in $[ ]", "job_variable", "lowr('A')", ("error", "expression", "'lowr'")),
-    ("status function in a variable", "stage_variable", "succeeded()",
-     ("error", "expression", "'succeeded'")),
-    ("counter in a condition", "job_condition", "eq(counter('a', 0), 1)",
-     ("error", "expression", "'counter'")),
-    ("status function with an argument in a step", "step_condition", "succeeded('J')",
-     ("error", "expression", "Too many parameters")),
-    ("dependencies in a step condition", "step_condition", "eq(dependencies.J.result, 'Succeeded')",
-     ("error", "expression", "Unrecognized value: 'dependencies'")),
-    ("misspelt named value", "job_condition", "eq(variable['x'], 'y')",
-     ("error", "expression", "Unrecognized value: 'variable'")),
-    ("undefined variable", "step_condition", "eq(variables['deployToProd'], 'true')",
-     ("warning", "undefined-variable", "'deployToProd'")),
+    (
+        "status function in a variable",
+        "stage_variable",
+        "succeeded()",
+        ("error", "expression", "'succeeded'"),
+    ),
+    (
+        "counter in a condition",
+        "job_condition",
+        "eq(counter('a', 0), 1)",
+        ("error", "expression", "'counter'"),
+    ),
+    (
+        "status function with an argument in a step",
+        "step_condition",
+        "succeeded('J')",
+        ("error", "expression", "Too many parameters"),
+    ),
+    (
+        "dependencies in a step condition",
+        "step_condition",
+        "eq(dependencies.J.result, 'Succeeded')",
+        ("error", "expression", "Unrecognized value: 'dependencies'"),
+    ),
+    (
+        "misspelt named value",
+        "job_condition",
+        "eq(variable['x'], 'y')",
+        ("error", "expression", "Unrecognized value: 'variable'"),
+    ),
+    (
+        "undefined variable",
+        "step_condition",
+        "eq(variables['deployToProd'], 'true')",
+        ("warning", "undefined-variable", "'deployToProd'"),
+    ),
     ("predefined variable", "step_condition", "eq(variables['Build.SourceBranch'], 'refs/heads/main')", None),
     ("output of a step of the job", "step_condition", "eq(variables['s.v'], '1')", None),
     ("variable a task sets (UsePythonVersion@0)", "job_variable", "variables['pythonLocation']", None),
-    ("misspelt job", "job_condition", "eq(dependencies.j2.result, 'Succeeded')",
-     ("warning", "not-a-dependency", "there is no job j2")),
-    ("stage that is not a direct dependency", "late_job_condition", "eq(dependencies.B.result, 'Succeeded')",
-     ("warning", "not-a-dependency", "there is no job B")),
-    ("stage condition on an indirect stage", "stage_condition", "eq(dependencies.Z.result, 'Succeeded')",
-     ("warning", "not-a-dependency", "there is no stage Z")),
-    ("outputs of a stage two steps up", "late_job_condition", "eq(stageDependencies.A.J.outputs['s.v'], '1')",
-     ("warning", "output-without-dependency", "stage A is not a direct dependency of stage C")),
-    ("outputs of a job the stage does not have", "stage_variable", "stageDependencies.A.X.outputs['s.v']",
-     ("warning", "output-without-dependency", "stage A has no job X")),
+    (
+        "misspelt job",
+        "job_condition",
+        "eq(dependencies.j2.result, 'Succeeded')",
+        ("warning", "not-a-dependency", "there is no job j2"),
+    ),
+    (
+        "stage that is not a direct dependency",
+        "late_job_condition",
+        "eq(dependencies.B.result, 'Succeeded')",
+        ("warning", "not-a-dependency", "there is no job B"),
+    ),
+    (
+        "stage condition on an indirect stage",
+        "stage_condition",
+        "eq(dependencies.Z.result, 'Succeeded')",
+        ("warning", "not-a-dependency", "there is no stage Z"),
+    ),
+    (
+        "outputs of a stage two steps up",
+        "late_job_condition",
+        "eq(stageDependencies.A.J.outputs['s.v'], '1')",
+        ("warning", "output-without-dependency", "stage A is not a direct dependency of stage C"),
+    ),
+    (
+        "outputs of a job the stage does not have",
+        "stage_variable",
+        "stageDependencies.A.X.outputs['s.v']",
+        ("warning", "output-without-dependency", "stage A has no job X"),
+    ),
 ]
 
 
@@ -131,7 +179,7 @@ def test_the_location_points_at_the_reference() -> None:
     (finding,) = lint.check(build(normalize(loads(text, "p.yml"))))
     assert finding.location is not None
     line = text.splitlines()[finding.location.line - 1]
-    assert line[finding.location.col - 1:].startswith("variables['nope']")
+    assert line[finding.location.col - 1 :].startswith("variables['nope']")
 
 
 def test_a_variable_group_in_scope_may_define_any_variable() -> None:

@@ -17,7 +17,9 @@ def _errors(text: str) -> list[str]:
 
 
 def test_a_misspelt_input_is_named_with_a_did_you_mean() -> None:
-    doc = normalize(loads(textwrap.dedent("""
+    doc = normalize(
+        loads(
+            textwrap.dedent("""
         steps:
         - task: AzureCLI@2
           inputs:
@@ -25,7 +27,10 @@ def test_a_misspelt_input_is_named_with_a_did_you_mean() -> None:
             scriptType: bash
             scriptLocation: inlineScript
             inlineScrpt: az version
-        """), "p.yml"))
+        """),
+            "p.yml",
+        )
+    )
     errors = task_inputs.check(doc)
     assert [e.message for e in errors] == [
         "Task AzureCLI@2 has no input 'inlineScrpt'",

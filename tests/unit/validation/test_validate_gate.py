@@ -53,9 +53,11 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     pipelines = root / "mlops_pipelines"
     pipelines.mkdir()
     (pipelines / "service-connections.yml").write_text(
-        "serviceConnections:\n  aml-workspace-connection: {}\n")
+        "serviceConnections:\n  aml-workspace-connection: {}\n"
+    )
     (pipelines / "environments.yml").write_text(
-        "environments:\n  production:\n    checks:\n      - type: approval\n        approvers: [carol]\n")
+        "environments:\n  production:\n    checks:\n      - type: approval\n        approvers: [carol]\n"
+    )
     (pipelines / "Broken.yml").write_text(BROKEN)
     (pipelines / "Good.yml").write_text(GOOD)
     monkeypatch.chdir(root)
@@ -71,8 +73,10 @@ def test_every_error_of_every_file_is_reported(repo: Path, capsys: pytest.Captur
     assert "did you mean 'aml-workspace-connection'?" in err
     assert "Task ShellScript@2 has no input 'scriptPth'" in err
     assert "Input required: scriptPath" in err
-    assert "mlops_pipelines/Broken.yml:16:14: The condition of stage Deploy: Unrecognized function name: " \
-           "'succeded'" in err
+    assert (
+        "mlops_pipelines/Broken.yml:16:14: The condition of stage Deploy: Unrecognized function name: "
+        "'succeded'" in err
+    )
     assert "warning: mlops_pipelines/Broken.yml:25:27: " in err and "'shipIt'" in err
     assert "--approve prodution: the pipeline targets no environment 'prodution'" in err
     assert "did you mean 'production'?" in err
@@ -89,7 +93,8 @@ def test_a_valid_repository_passes_and_warnings_fail_only_when_strict(
     assert main(["validate", "mlops_pipelines"]) == 0
     assert "1 pipelines" not in capsys.readouterr().out
     (repo / "mlops_pipelines" / "Warned.yml").write_text(
-        "steps:\n- script: echo hi\n  condition: eq(variables['shipIt'], 'yes')\n")
+        "steps:\n- script: echo hi\n  condition: eq(variables['shipIt'], 'yes')\n"
+    )
     assert main(["validate", "mlops_pipelines"]) == 0
     assert main(["validate", "mlops_pipelines", "--var", "shipIt=yes", "--strict"]) == 0
     assert main(["validate", "mlops_pipelines", "--strict"]) == 2

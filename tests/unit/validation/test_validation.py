@@ -11,8 +11,11 @@ from emulator.runner import compile_pipeline
 from emulator.validation import SCHEMA_ENV, find_service_schema, validate
 
 ROOT = Path(__file__).resolve().parents[3]
-PIPELINES = [p for p in sorted((ROOT / "mlops_pipelines").glob("*.yml"))
-             if re.search(r"^(stages|jobs|steps|extends):", p.read_text(), re.MULTILINE)]
+PIPELINES = [
+    p
+    for p in sorted((ROOT / "mlops_pipelines").glob("*.yml"))
+    if re.search(r"^(stages|jobs|steps|extends):", p.read_text(), re.MULTILINE)
+]
 
 
 @pytest.mark.parametrize("pipeline", PIPELINES, ids=lambda p: p.name)
@@ -100,8 +103,10 @@ def test_the_service_schema_rejects_what_azure_rejects(tmp_path: Path, service_s
 def test_typed_task_inputs_are_accepted(tmp_path: Path, service_schema: Path) -> None:
     (tmp_path / ".git").mkdir()
     pipe = tmp_path / "pipe.yml"
-    pipe.write_text("steps:\n- task: PublishTestResults@2\n  inputs:\n    testResultsFiles: x.xml\n"
-                    "    failTaskOnFailedTests: true\n")
+    pipe.write_text(
+        "steps:\n- task: PublishTestResults@2\n  inputs:\n    testResultsFiles: x.xml\n"
+        "    failTaskOnFailedTests: true\n"
+    )
     compiled = compile_pipeline(pipe)
     report = validate(compiled.pipeline, compiled.expanded.document, compiled.expanded.repo_root)
     assert not report.errors, [e.render() for e in report.errors]
@@ -112,9 +117,11 @@ def test_a_template_expression_keeps_its_type_in_task_inputs(tmp_path: Path, ser
     task input accepts it, as the service does."""
     (tmp_path / ".git").mkdir()
     pipe = tmp_path / "pipe.yml"
-    pipe.write_text("parameters:\n- name: flag\n  type: boolean\n  default: false\n"
-                    "steps:\n- task: PublishTestResults@2\n  inputs:\n    testResultsFiles: x.xml\n"
-                    "    failTaskOnFailedTests: ${{ parameters.flag }}\n")
+    pipe.write_text(
+        "parameters:\n- name: flag\n  type: boolean\n  default: false\n"
+        "steps:\n- task: PublishTestResults@2\n  inputs:\n    testResultsFiles: x.xml\n"
+        "    failTaskOnFailedTests: ${{ parameters.flag }}\n"
+    )
     compiled = compile_pipeline(pipe)
     report = validate(compiled.pipeline, compiled.expanded.document, compiled.expanded.repo_root)
     assert not report.errors, [e.render() for e in report.errors]
@@ -136,10 +143,12 @@ def test_variables_and_working_directory_lead_to_the_azure_ml_file(tmp_path: Pat
         "    inlineScript: |\n"
         "      az ml $(endpoint_type)-endpoint create --name x -f $(endpoint_file)\n"
         "      az ml $(later)-endpoint create -f endpoint.yml\n"
-        "      az ml online-endpoint create -f $(Runtime.Value)\n")
+        "      az ml online-endpoint create -f $(Runtime.Value)\n"
+    )
     compiled = compile_pipeline(pipe)
     report = validate(compiled.pipeline, compiled.expanded.document, compiled.expanded.repo_root)
     assert [(f.kind, f.path) for f in report.azureml_files] == [
-        ("online_endpoint", (tmp_path / "deploy" / "endpoint.yml").resolve())]
+        ("online_endpoint", (tmp_path / "deploy" / "endpoint.yml").resolve())
+    ]
     assert len(report.errors) == 1 and "auth_mode" in report.errors[0].render()
     assert report.skipped and "$(Runtime.Value)" in report.skipped[0]

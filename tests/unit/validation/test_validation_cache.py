@@ -56,8 +56,9 @@ def validations(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
 def _validate(root: Path) -> Report:
     compiled = compile_pipeline(root / "pipe.yml")
-    return validation_cache.cached_validate(compiled.pipeline, compiled.expanded.document,
-                                            compiled.expanded.repo_root)
+    return validation_cache.cached_validate(
+        compiled.pipeline, compiled.expanded.document, compiled.expanded.repo_root
+    )
 
 
 def test_the_same_inputs_give_the_cached_report(project: Path, validations: list[Path]) -> None:

@@ -30,14 +30,17 @@ def test_locations_are_one_based() -> None:
     assert str(item["script"].loc) == "p.yml:2:11"
 
 
-@pytest.mark.parametrize(("text", "fragment"), [
-    ("a: &x 1\nb: *x\n", "Anchors are not supported"),
-    ("a: !custom 1\n", "Custom YAML tags are not supported"),
-    ("? [a]\n: 1\n", "Complex mapping keys are not supported"),
-    ("a: 1\n---\nb: 2\n", "only one YAML document"),
-    ("a: 1\nA: 2\n", "'A' is already defined"),
-    ("a: [1\n", "YAML syntax error"),
-])
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("a: &x 1\nb: *x\n", "Anchors are not supported"),
+        ("a: !custom 1\n", "Custom YAML tags are not supported"),
+        ("? [a]\n: 1\n", "Complex mapping keys are not supported"),
+        ("a: 1\n---\nb: 2\n", "only one YAML document"),
+        ("a: 1\nA: 2\n", "'A' is already defined"),
+        ("a: [1\n", "YAML syntax error"),
+    ],
+)
 def test_rejected_yaml(text: str, fragment: str) -> None:
     with pytest.raises(YamlError) as info:
         loads(text, "p.yml")
@@ -65,8 +68,10 @@ def test_dumps_keeps_authored_spelling() -> None:
 
 
 def test_dumps_renders_booleans_like_the_service() -> None:
-    assert dumps({"a": True, "b": "False", "c": "0123", "d": 1.0, "e": 0.5}) == \
-        "a: True\nb: False\nc: '0123'\nd: 1\ne: 0.5\n"
+    assert (
+        dumps({"a": True, "b": "False", "c": "0123", "d": 1.0, "e": 0.5})
+        == "a: True\nb: False\nc: '0123'\nd: 1\ne: 0.5\n"
+    )
 
 
 def test_dumps_multiline_as_literal_block() -> None:

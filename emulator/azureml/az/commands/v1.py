@@ -41,11 +41,18 @@ EXTENSION_NOTE = (
 COMPUTE_TYPE_TAG = "azureml.v1.computeType"
 DEPLOYMENT = "default"  # a v1 service is one deployment; v2 names it
 # Managed online endpoint sizes (cores, memory GB), smallest first, for a v1 container's cpu/memoryInGB.
-_SIZES = (("Standard_DS1_v2", 1, 3.5), ("Standard_DS2_v2", 2, 7), ("Standard_DS3_v2", 4, 14),
-          ("Standard_DS4_v2", 8, 28), ("Standard_DS5_v2", 16, 56))
+_SIZES = (
+    ("Standard_DS1_v2", 1, 3.5),
+    ("Standard_DS2_v2", 2, 7),
+    ("Standard_DS3_v2", 4, 14),
+    ("Standard_DS4_v2", 8, 28),
+    ("Standard_DS5_v2", 16, 56),
+)
 # the SDK v1 packages (azureml-inference-server-http or azureml-mlflow 1.x are current ones)
-_V1_PIN = re.compile(r"^\s*(azureml-(?:sdk|core|defaults|widgets|(?:train|pipeline|contrib|explain|automl)"
-                     r"[-\w]*))(\[[^\]]*\])?\s*==\s*(1\.[\d.]+)")
+_V1_PIN = re.compile(
+    r"^\s*(azureml-(?:sdk|core|defaults|widgets|(?:train|pipeline|contrib|explain|automl)"
+    r"[-\w]*))(\[[^\]]*\])?\s*==\s*(1\.[\d.]+)"
+)
 _V1_IMPORT = re.compile(r"^\s*(from|import)\s+azureml\.core\b", re.MULTILINE)
 
 
@@ -54,8 +61,10 @@ def _indent(text: str) -> str:
 
 
 def _ran_as(inv: Invocation, *instead: str) -> None:
-    inv.warn(f"`{inv.command.name}` is {RETIRED}; it ran as its v2 equivalent, which is what to write "
-             f"instead:\n{_indent(chr(10).join(instead))}")
+    inv.warn(
+        f"`{inv.command.name}` is {RETIRED}; it ran as its v2 equivalent, which is what to write "
+        f"instead:\n{_indent(chr(10).join(instead))}"
+    )
 
 
 def _refused(inv: Invocation, instead: str, note: str | None = None) -> AzArgumentError:
@@ -111,13 +120,18 @@ def _v1_note(conda_file: Path | None, scripts: list[Path], cwd: Path, scoring: b
     parts = []
     if pins and conda_file is not None:
         running = f"{sys.version_info[0]}.{sys.version_info[1]}"
-        parts.append(f"{_relative(conda_file, cwd)} pins {' and '.join(pins)} (the Azure ML SDK v1 era; "
-                     "SDK v1 support ends 2026-06-30): this machine cannot build that environment (it has "
-                     f"Python {running}, on which SDK v1 does not install)")
+        parts.append(
+            f"{_relative(conda_file, cwd)} pins {' and '.join(pins)} (the Azure ML SDK v1 era; "
+            "SDK v1 support ends 2026-06-30): this machine cannot build that environment (it has "
+            f"Python {running}, on which SDK v1 does not install)"
+        )
     if importing:
         names = ", ".join(_relative(s, cwd) for s in importing)
-        port = ("load the model from $AZUREML_MODEL_DIR instead of Model.get_model_path" if scoring else
-                "log with MLflow instead (mlflow.log_metric, mlflow.sklearn.log_model)")
+        port = (
+            "load the model from $AZUREML_MODEL_DIR instead of Model.get_model_path"
+            if scoring
+            else "log with MLflow instead (mlflow.log_metric, mlflow.sklearn.log_model)"
+        )
         verb = "imports" if len(importing) == 1 else "import"
         parts.append(f"{names} {verb} azureml.core (SDK v1): {port}")
     return "; ".join(parts) + "; and pin a current Python and packages in the conda file"
@@ -149,11 +163,15 @@ def model_register(inv: Invocation) -> Any:
     if tags:
         v2 += ["--tags", *(f"{k}={v}" for k, v in tags.items())]
     _ran_as(inv, shlex.join(v2))
-    record = models.create_model(inv.ctx, ws, name=name, path=path, description=inv.arg("description"),
-                                 tags=tags, cwd=inv.cwd)
+    record = models.create_model(
+        inv.ctx, ws, name=name, path=path, description=inv.arg("description"), tags=tags, cwd=inv.cwd
+    )
     if inv.arg("output_metadata_file"):
-        metadata = {"modelId": f"{name}:{record['version']}", "workspaceName": ws.name,
-                    "resourceGroupName": ws.resource_group}
+        metadata = {
+            "modelId": f"{name}:{record['version']}",
+            "workspaceName": ws.name,
+            "resourceGroupName": ws.resource_group,
+        }
         (inv.cwd / str(inv.arg("output_metadata_file"))).write_text(json.dumps(metadata, indent=2) + "\n")
     return record
 
@@ -217,8 +235,10 @@ def model_deploy(inv: Invocation) -> Any:
     dc = _config(inv, "dc", "--dc/--deploy-config-file")
     entry = inv.arg("entry_script") or ic.get("entryScript")
     if not entry:
-        raise AzArgumentError("az ml model deploy needs an entry script",
-                              expected="--entry-script, or entryScript in the --ic file")
+        raise AzArgumentError(
+            "az ml model deploy needs an entry script",
+            expected="--entry-script, or entryScript in the --ic file",
+        )
     source = inv.arg("sd") or ic.get("sourceDirectory")
     code = (inv.cwd / str(source)) if source else (inv.cwd / str(entry)).parent
     script = (code / Path(str(entry)).name) if not source else (code / str(entry))
@@ -231,23 +251,33 @@ def model_deploy(inv: Invocation) -> Any:
         def where(path: Path) -> str:
             return str(path.resolve()) if absolute else _relative(path, base)
 
-        endpoint = {"$schema": "https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json",
-                    "name": name, "auth_mode": "key", "tags": {COMPUTE_TYPE_TAG: compute_type}}
+        endpoint = {
+            "$schema": "https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json",
+            "name": name,
+            "auth_mode": "key",
+            "tags": {COMPUTE_TYPE_TAG: compute_type},
+        }
         environment: dict[str, Any] = {"image": IMAGE}
         if conda is not None:
             environment["conda_file"] = where(conda)
         deployment = {
             "$schema": "https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json",
-            "name": DEPLOYMENT, "endpoint_name": name, "model": f"azureml:{reference}",
+            "name": DEPLOYMENT,
+            "endpoint_name": name,
+            "model": f"azureml:{reference}",
             "code_configuration": {"code": where(code), "scoring_script": _relative(script, code)},
-            "environment": environment, "instance_type": size, "instance_count": count,
+            "environment": environment,
+            "instance_type": size,
+            "instance_count": count,
         }
         return endpoint, deployment
 
     shown = files(inv.cwd, absolute=False)
-    instead = (f"endpoint.yml:\n{_indent(_yaml(shown[0]))}\ndeployment.yml:\n{_indent(_yaml(shown[1]))}\n"
-               "az ml online-endpoint create --file endpoint.yml\n"
-               "az ml online-deployment create --file deployment.yml --all-traffic")
+    instead = (
+        f"endpoint.yml:\n{_indent(_yaml(shown[0]))}\ndeployment.yml:\n{_indent(_yaml(shown[1]))}\n"
+        "az ml online-endpoint create --file endpoint.yml\n"
+        "az ml online-deployment create --file deployment.yml --all-traffic"
+    )
     note = _v1_note(conda, [script], inv.cwd, scoring=True)
     if note is not None:
         raise AzNotEmulatedError(
@@ -257,8 +287,10 @@ def model_deploy(inv: Invocation) -> Any:
         )
     exists = endpoints.endpoint_file(inv.ctx, name).is_file()
     if exists and not inv.arg("overwrite"):
-        raise AzError(f"Error, there is already a service with name {name} found in workspace {ws.name}",
-                      hint="add --overwrite to replace it")
+        raise AzError(
+            f"Error, there is already a service with name {name} found in workspace {ws.name}",
+            hint="add --overwrite to replace it",
+        )
     folder = inv.ctx.azureml / "v1" / name
     folder.mkdir(parents=True, exist_ok=True)
     endpoint_yaml, deployment_yaml = folder / "endpoint.yml", folder / "deployment.yml"
@@ -266,12 +298,20 @@ def model_deploy(inv: Invocation) -> Any:
     endpoint_yaml.write_text(_yaml(running[0]), encoding="utf-8")
     deployment_yaml.write_text(_yaml(running[1]), encoding="utf-8")
     if compute_type == "ACI" or dc.get("authEnabled") is False:
-        inv.warn("a v2 managed online endpoint always asks for a key (auth_mode: key); a v1 service "
-                 "without authentication is not available in v2")
+        inv.warn(
+            "a v2 managed online endpoint always asks for a key (auth_mode: key); a v1 service "
+            "without authentication is not available in v2"
+        )
     _ran_as(inv, instead)
     endpoints.create_endpoint(inv.ctx, ws, load_spec("online_endpoint", endpoint_yaml), name=name)
-    deployments.create_deployment(inv.ctx, ws, load_spec("online_deployment", deployment_yaml),
-                                  all_traffic=True, progress=inv.progress, warn=inv.warn)
+    deployments.create_deployment(
+        inv.ctx,
+        ws,
+        load_spec("online_deployment", deployment_yaml),
+        all_traffic=True,
+        progress=inv.progress,
+        warn=inv.warn,
+    )
     return service_view(inv, name)
 
 
@@ -306,14 +346,22 @@ def service_keys(inv: Invocation) -> Any:
 
 def computetarget_amlcompute(inv: Invocation) -> Any:
     ws = inv.workspace()
-    values: dict[str, Any] = {"name": inv.arg("name"), "type": "amlcompute", "size": inv.arg("vm_size"),
-                              "min_instances": inv.arg("min_nodes"), "max_instances": inv.arg("max_nodes"),
-                              "idle_time_before_scale_down": inv.arg("idle_seconds")}
+    values: dict[str, Any] = {
+        "name": inv.arg("name"),
+        "type": "amlcompute",
+        "size": inv.arg("vm_size"),
+        "min_instances": inv.arg("min_nodes"),
+        "max_instances": inv.arg("max_nodes"),
+        "idle_time_before_scale_down": inv.arg("idle_seconds"),
+    }
     values = {k: v for k, v in values.items() if v is not None}
     v2 = ["az", "ml", "compute", "create", "--name", str(values["name"]), "--type", "amlcompute"]
-    for key, flag in (("size", "--size"), ("min_instances", "--min-instances"),
-                      ("max_instances", "--max-instances"),
-                      ("idle_time_before_scale_down", "--idle-time-before-scale-down")):
+    for key, flag in (
+        ("size", "--size"),
+        ("min_instances", "--min-instances"),
+        ("max_instances", "--max-instances"),
+        ("idle_time_before_scale_down", "--idle-time-before-scale-down"),
+    ):
         if key in values:
             v2 += [flag, str(values[key])]
     _ran_as(inv, shlex.join(v2))
@@ -347,8 +395,10 @@ def run_submit_script(inv: Invocation) -> Any:
     job["environment"] = {"image": IMAGE, **({"conda_file": _relative(conda, inv.cwd)} if conda else {})}
     if inv.arg("compute_target"):
         job["compute"] = f"azureml:{inv.arg('compute_target')}"
-    instead = f"job.yml (beside the working directory):\n{_indent(_yaml(job))}\n" \
-              "run_id=$(az ml job create --file job.yml --stream --query name -o tsv)"
+    instead = (
+        f"job.yml (beside the working directory):\n{_indent(_yaml(job))}\n"
+        "run_id=$(az ml job create --file job.yml --stream --query name -o tsv)"
+    )
     if inv.arg("output_metadata_file"):
         instead += f"\n(the job's name is the run id that -t {inv.arg('output_metadata_file')} recorded)"
     raise _refused(inv, instead, _v1_note(conda, [source / words[0]], inv.cwd))
@@ -357,21 +407,28 @@ def run_submit_script(inv: Invocation) -> Any:
 def run_submit_pipeline(inv: Invocation) -> Any:
     experiment = str(inv.arg("experiment_name") or "EXPERIMENT")
     if inv.arg("pipeline_id"):
-        instead = ("a published pipeline has no v2 equivalent: make it a pipeline component, deploy it to a "
-                   "batch endpoint and invoke that:\n"
-                   "az ml batch-deployment create --file pipeline-deployment.yml --set-default\n"
-                   f"az ml batch-endpoint invoke --name ENDPOINT --experiment-name {shlex.quote(experiment)}")
+        instead = (
+            "a published pipeline has no v2 equivalent: make it a pipeline component, deploy it to a "
+            "batch endpoint and invoke that:\n"
+            "az ml batch-deployment create --file pipeline-deployment.yml --set-default\n"
+            f"az ml batch-endpoint invoke --name ENDPOINT --experiment-name {shlex.quote(experiment)}"
+        )
     else:
-        instead = ("the pipeline as a v2 pipeline job YAML (https://aka.ms/ml-cli-v2-job-pipeline-yaml-reference):\n"
-                   f"az ml job create --file pipeline.yml --experiment-name {shlex.quote(experiment)}")
+        instead = (
+            "the pipeline as a v2 pipeline job YAML (https://aka.ms/ml-cli-v2-job-pipeline-yaml-reference):\n"
+            f"az ml job create --file pipeline.yml --experiment-name {shlex.quote(experiment)}"
+        )
     raise _refused(inv, instead)
 
 
 def computetarget_aks(inv: Invocation) -> Any:
-    raise _refused(inv, "online deployments need no cluster in v2 (managed online endpoints): "
-                        "az ml online-endpoint create / az ml online-deployment create\n"
-                        "or, for your own AKS cluster with the Azure ML extension installed:\n"
-                        "az ml compute attach --type Kubernetes --name NAME --resource-id CLUSTER_ID")
+    raise _refused(
+        inv,
+        "online deployments need no cluster in v2 (managed online endpoints): "
+        "az ml online-endpoint create / az ml online-deployment create\n"
+        "or, for your own AKS cluster with the Azure ML extension installed:\n"
+        "az ml compute attach --type Kubernetes --name NAME --resource-id CLUSTER_ID",
+    )
 
 
 _GROUPS = {
@@ -414,84 +471,194 @@ def _flag(flags: str, dest: str) -> Option:
 
 
 _DEPLOY_VALUES = (
-    "--ae ae", "--ai ai", "--ar ar", "--as as", "--at at", "--autoscale-max-replicas autoscale_max_replicas",
-    "--autoscale-min-replicas autoscale_min_replicas", "--base-image base_image",
-    "--base-image-registry base_image_registry", "--cc cc", "--cf cf", "--collect-model-data collect",
-    "--compute-target compute_target", "--compute-type compute_type", "--cuda-version cuda",
-    "--dc|--deploy-config-file dc", "--description description", "--dn dn", "--ds ds", "--ed ed", "--eg eg",
-    "--entry-script|--es entry_script", "--environment-name|-e environment_name",
-    "--environment-version|--ev environment_version", "--failure-threshold failure_threshold", "--gb gb",
-    "--gc gc", "--ic|--inference-config-file ic", "--id id", "--kp kp", "--ks ks", "--lo lo",
-    "--max-request-wait-time max_wait", "--model-metadata-file|-f model_metadata_file",
-    "--namespace namespace", "--nr nr", "--path path", "--period-seconds period", "--pi pi", "--po po",
-    "--replica-max-concurrent-requests max_concurrent", "--rt|--runtime rt", "--sc sc",
-    "--scoring-timeout-ms scoring_timeout", "--sd|--source-directory sd", "--se se", "--sk sk", "--sp sp",
-    "--st st", "--timeout-seconds timeout", "--token-auth-enabled token_auth",
+    "--ae ae",
+    "--ai ai",
+    "--ar ar",
+    "--as as",
+    "--at at",
+    "--autoscale-max-replicas autoscale_max_replicas",
+    "--autoscale-min-replicas autoscale_min_replicas",
+    "--base-image base_image",
+    "--base-image-registry base_image_registry",
+    "--cc cc",
+    "--cf cf",
+    "--collect-model-data collect",
+    "--compute-target compute_target",
+    "--compute-type compute_type",
+    "--cuda-version cuda",
+    "--dc|--deploy-config-file dc",
+    "--description description",
+    "--dn dn",
+    "--ds ds",
+    "--ed ed",
+    "--eg eg",
+    "--entry-script|--es entry_script",
+    "--environment-name|-e environment_name",
+    "--environment-version|--ev environment_version",
+    "--failure-threshold failure_threshold",
+    "--gb gb",
+    "--gc gc",
+    "--ic|--inference-config-file ic",
+    "--id id",
+    "--kp kp",
+    "--ks ks",
+    "--lo lo",
+    "--max-request-wait-time max_wait",
+    "--model-metadata-file|-f model_metadata_file",
+    "--namespace namespace",
+    "--nr nr",
+    "--path path",
+    "--period-seconds period",
+    "--pi pi",
+    "--po po",
+    "--replica-max-concurrent-requests max_concurrent",
+    "--rt|--runtime rt",
+    "--sc sc",
+    "--scoring-timeout-ms scoring_timeout",
+    "--sd|--source-directory sd",
+    "--se se",
+    "--sk sk",
+    "--sp sp",
+    "--st st",
+    "--timeout-seconds timeout",
+    "--token-auth-enabled token_auth",
 )
 
 COMMANDS: tuple[Command, ...] = (
     Command(
-        ("ml", "model", "register"), model_register,
+        ("ml", "model", "register"),
+        model_register,
         "CLI v1 (retired): register a model; runs as az ml model create.",
-        (NAME_REQUIRED, *_options(
-            "--model-path|-p model_path", "--asset-path asset_path", "--run-id|-r run_id",
-            "--run-metadata-file|-f run_metadata_file", "--output-metadata-file|-t output_metadata_file",
-            "--experiment-name experiment_name", "--description|-d description",
-            "--model-framework framework",
-            "--model-framework-version framework_version", "--cc cc", "--gb gb", "--gc gc", "--path path",
-            "--sample-input-dataset-id sample_input", "--sample-output-dataset-id sample_output"),
-         _multi("--tag", "tag"), _multi("--property", "property")),
+        (
+            NAME_REQUIRED,
+            *_options(
+                "--model-path|-p model_path",
+                "--asset-path asset_path",
+                "--run-id|-r run_id",
+                "--run-metadata-file|-f run_metadata_file",
+                "--output-metadata-file|-t output_metadata_file",
+                "--experiment-name experiment_name",
+                "--description|-d description",
+                "--model-framework framework",
+                "--model-framework-version framework_version",
+                "--cc cc",
+                "--gb gb",
+                "--gc gc",
+                "--path path",
+                "--sample-input-dataset-id sample_input",
+                "--sample-output-dataset-id sample_output",
+            ),
+            _multi("--tag", "tag"),
+            _multi("--property", "property"),
+        ),
     ),
     Command(
-        ("ml", "model", "deploy"), model_deploy,
+        ("ml", "model", "deploy"),
+        model_deploy,
         "CLI v1 (retired): deploy a model as a web service; runs as an online endpoint + deployment.",
-        (NAME_REQUIRED, *_options(*_DEPLOY_VALUES), _multi("--model|-m", "model"), _multi("--tag", "tag"),
-         _multi("--property", "property"), _flag("--overwrite", "overwrite"), _flag("--no-wait", "no_wait")),
+        (
+            NAME_REQUIRED,
+            *_options(*_DEPLOY_VALUES),
+            _multi("--model|-m", "model"),
+            _multi("--tag", "tag"),
+            _multi("--property", "property"),
+            _flag("--overwrite", "overwrite"),
+            _flag("--no-wait", "no_wait"),
+        ),
     ),
-    Command(("ml", "service", "show"), service_show,
-            "CLI v1 (retired): show a web service; runs as az ml online-endpoint show.", (NAME_REQUIRED,)),
-    Command(("ml", "service", "get-keys"), service_keys,
-            "CLI v1 (retired): a web service's keys; runs as az ml online-endpoint get-credentials.",
-            (NAME_REQUIRED,)),
     Command(
-        ("ml", "computetarget", "create", "amlcompute"), computetarget_amlcompute,
+        ("ml", "service", "show"),
+        service_show,
+        "CLI v1 (retired): show a web service; runs as az ml online-endpoint show.",
+        (NAME_REQUIRED,),
+    ),
+    Command(
+        ("ml", "service", "get-keys"),
+        service_keys,
+        "CLI v1 (retired): a web service's keys; runs as az ml online-endpoint get-credentials.",
+        (NAME_REQUIRED,),
+    ),
+    Command(
+        ("ml", "computetarget", "create", "amlcompute"),
+        computetarget_amlcompute,
         "CLI v1 (retired): an AmlCompute cluster; runs as az ml compute create (a record).",
-        (NAME_REQUIRED, *_options(
-            "--vm-size|-s vm_size", "--min-nodes min_nodes", "--max-nodes max_nodes",
-            "--idle-seconds-before-scaledown idle_seconds", "--vm-priority priority",
-            "--admin-username admin",
-            "--admin-user-password password", "--admin-user-ssh-key ssh_key", "--vnet-name vnet",
-            "--vnet-resourcegroup-name vnet_group", "--subnet-name subnet", "--location|-l location"),
-         _flag("--remote-login-port-public-access", "remote_login"),
-         _flag("--enable-node-public-ip", "public_ip"), _flag("--assign-identity", "identity")),
+        (
+            NAME_REQUIRED,
+            *_options(
+                "--vm-size|-s vm_size",
+                "--min-nodes min_nodes",
+                "--max-nodes max_nodes",
+                "--idle-seconds-before-scaledown idle_seconds",
+                "--vm-priority priority",
+                "--admin-username admin",
+                "--admin-user-password password",
+                "--admin-user-ssh-key ssh_key",
+                "--vnet-name vnet",
+                "--vnet-resourcegroup-name vnet_group",
+                "--subnet-name subnet",
+                "--location|-l location",
+            ),
+            _flag("--remote-login-port-public-access", "remote_login"),
+            _flag("--enable-node-public-ip", "public_ip"),
+            _flag("--assign-identity", "identity"),
+        ),
     ),
-    Command(("ml", "computetarget", "create", "aks"), computetarget_aks,
-            "CLI v1 (retired): an AKS cluster; exits 2 with the v2 way.", (), workspace=False,
-            remainder="rest"),
     Command(
-        ("ml", "folder", "attach"), folder_attach,
+        ("ml", "computetarget", "create", "aks"),
+        computetarget_aks,
+        "CLI v1 (retired): an AKS cluster; exits 2 with the v2 way.",
+        (),
+        workspace=False,
+        remainder="rest",
+    ),
+    Command(
+        ("ml", "folder", "attach"),
+        folder_attach,
         "CLI v1 (retired): attach a folder to a workspace; runs as az configure --defaults.",
-        (*_options("--experiment-name|-e experiment_name", "--path path"),), workspace=False,
-    ),
-    Command(
-        ("ml", "run", "submit-script"), run_submit_script,
-        "CLI v1 (retired): run a script; exits 2 with the v2 command job to write.",
-        _options("--experiment-name|-e experiment_name", "--conda-dependencies|-d conda_dependencies",
-                 "--ct|--compute-target compute_target", "--source-directory source_directory",
-                 "--output-metadata-file|-t output_metadata_file", "--run-configuration-name|-c run_config",
-                 "--path path") + (_flag("--async", "no_stream"),),
-        workspace=False, remainder="script",
-    ),
-    Command(
-        ("ml", "run", "submit-pipeline"), run_submit_pipeline,
-        "CLI v1 (retired): run a pipeline; exits 2 with the v2 way.",
-        _options("--pipeline-id|-i pipeline_id", "--pipeline-yaml|-y pipeline_yaml",
-                 "--experiment-name|-n experiment_name", "--datapaths|-d datapaths",
-                 "--parameters|-p parameters",
-                 "--output-file|-t output_file", "--path path"),
+        (*_options("--experiment-name|-e experiment_name", "--path path"),),
         workspace=False,
     ),
-    *(Command(("ml", group), retired_group, f"CLI v1 (retired): v2 has {v2}.", (), workspace=False,
-              remainder="rest") for group, v2 in _GROUPS.items()),
+    Command(
+        ("ml", "run", "submit-script"),
+        run_submit_script,
+        "CLI v1 (retired): run a script; exits 2 with the v2 command job to write.",
+        _options(
+            "--experiment-name|-e experiment_name",
+            "--conda-dependencies|-d conda_dependencies",
+            "--ct|--compute-target compute_target",
+            "--source-directory source_directory",
+            "--output-metadata-file|-t output_metadata_file",
+            "--run-configuration-name|-c run_config",
+            "--path path",
+        )
+        + (_flag("--async", "no_stream"),),
+        workspace=False,
+        remainder="script",
+    ),
+    Command(
+        ("ml", "run", "submit-pipeline"),
+        run_submit_pipeline,
+        "CLI v1 (retired): run a pipeline; exits 2 with the v2 way.",
+        _options(
+            "--pipeline-id|-i pipeline_id",
+            "--pipeline-yaml|-y pipeline_yaml",
+            "--experiment-name|-n experiment_name",
+            "--datapaths|-d datapaths",
+            "--parameters|-p parameters",
+            "--output-file|-t output_file",
+            "--path path",
+        ),
+        workspace=False,
+    ),
+    *(
+        Command(
+            ("ml", group),
+            retired_group,
+            f"CLI v1 (retired): v2 has {v2}.",
+            (),
+            workspace=False,
+            remainder="rest",
+        )
+        for group, v2 in _GROUPS.items()
+    ),
 )
-
