@@ -51,30 +51,13 @@ TEMPLATE_TYPES = frozenset(
     }
 )
 """[SCHEMA templateParameterType; PG C-E03-304: exactly these 16, `stringList` included]."""
-PIPELINE_TYPES = frozenset(
-    {
-        "string",
-        "stringList",
-        "number",
-        "boolean",
-        "object",
-        "step",
-        "stepList",
-        "job",
-        "jobList",
-        "deployment",
-        "deploymentList",
-        "stage",
-        "stageList",
-        "container",
-        "containerList",
-        "environment",
-        "filePath",
-        "pool",
-        "secureFile",
-        "serviceConnection",
-    }
-)
+PIPELINE_TYPES = (TEMPLATE_TYPES - {"legacyObject"}) | {
+    "environment",
+    "filePath",
+    "pool",
+    "secureFile",
+    "serviceConnection",
+}
 """[SCHEMA pipelineTemplateParameterType; PG C-E03-305: no `legacyObject` at the root]."""
 
 _TYPE_TITLES = {
