@@ -21,6 +21,7 @@ from rich.console import Console
 
 from emulator import extras
 from emulator.errors import MlopsError
+from emulator.processes import kill_group, reap
 from emulator.store.paths import mlflow_artifacts_dir, mlflow_tracking_uri
 
 HOST = "127.0.0.1"
@@ -65,17 +66,10 @@ def _ready(url: str) -> bool:
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the server's process group, then SIGKILL what is left after 10 s."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
-    except (ProcessLookupError, PermissionError):
-        return
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
+    """SIGTERM the server's process group, then SIGKILL what is left of it after 10 s: the server's
+    children (uvicorn's workers) must not outlive it, holding the port or the caller's streams."""
+    kill_group(proc.pid, grace=10.0, proc=proc)
+    reap(proc.pid)
 
 
 def serve(home: Path, port: int, console: Console) -> int:
@@ -96,7 +90,8 @@ def serve(home: Path, port: int, console: Console) -> int:
     home.mkdir(parents=True, exist_ok=True)
     mlflow_artifacts_dir(home).mkdir(parents=True, exist_ok=True)
     url = f"http://{HOST}:{port}"
-    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
+    # no queue of GenAI jobs (MLflow 3 starts seven huey consumers for it): the UI only reads the store
+    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
     proc = subprocess.Popen(server_command(home, port), env=env, start_new_session=True)
 
     def on_term(signum: int, frame: FrameType | None) -> None:
