@@ -28,6 +28,7 @@ from emulator.azureml import write_az_shim
 from emulator.azureml.compute import tracking_server
 from emulator.azureml.compute.loopback import free_port
 from emulator.azureml.context import Context
+from emulator.processes import kill_group
 
 REPO = Path(__file__).resolve().parents[2]
 HOW = (
@@ -116,9 +117,7 @@ def team_server(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         _wait(url, proc, log)
         yield url
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, 15)
-        proc.wait(timeout=30)
+        kill_group(proc.pid, grace=30.0, proc=proc)  # the server and its job consumers
 
 
 @pytest.fixture(scope="module")
