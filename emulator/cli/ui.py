@@ -97,7 +97,8 @@ def serve(home: Path, port: int, console: Console) -> int:
     def on_term(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, on_term)
+    # Ctrl-C and SIGTERM stop it even where it started with SIGINT ignored (a `cmd &` of a script)
+    previous = {sig: signal.signal(sig, on_term) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         console.print(f"Starting the MLflow UI over {uri} …", highlight=False)
         deadline = time.monotonic() + READY_TIMEOUT
@@ -121,4 +122,5 @@ def serve(home: Path, port: int, console: Console) -> int:
         return 0
     finally:
         _stop(proc)
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
