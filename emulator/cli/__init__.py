@@ -69,7 +69,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             pipeline=args.pipeline,
             parameters=arguments.pairs(args.parameter, "-p"),
             variables=arguments.queue_variables(args),
-            repos={k: Path(v) for k, v in arguments.pairs(args.repo, "--repo").items()},
+            repos=arguments.repositories(args),
             approve=args.approve,
             reject=args.reject,
             user=args.user,
@@ -121,14 +121,14 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             args,
             console,
             arguments.pairs(args.parameter, "-p"),
-            {k: Path(v) for k, v in arguments.pairs(args.repo, "--repo").items()},
+            arguments.repositories(args),
             arguments.queue_variables(args),
         )
     if cmd == "expand":
         compiled = runner.compile_pipeline(
             args.pipeline,
             arguments.pairs(args.parameter, "-p"),
-            {k: Path(v) for k, v in arguments.pairs(args.repo, "--repo").items()},
+            arguments.repositories(args),
             environments_file=args.environments,
             tasks_file=args.tasks,
             variable_groups_file=args.variable_groups,
@@ -151,7 +151,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         compiled = runner.compile_pipeline(
             args.pipeline,
             arguments.pairs(args.parameter, "-p"),
-            {k: Path(v) for k, v in arguments.pairs(args.repo, "--repo").items()},
+            arguments.repositories(args),
             environments_file=args.environments,
             tasks_file=args.tasks,
             variable_groups_file=args.variable_groups,
@@ -263,7 +263,7 @@ def _init(args: argparse.Namespace, console: Console) -> int:
     from emulator import scaffold
     from emulator.yamlio import display_path
 
-    repos = {k: Path(v) for k, v in arguments.pairs(args.repo, "--repo").items()}
+    repos = arguments.repositories(args)
     compiled = runner.compile_pipeline(args.pipeline, arguments.pairs(args.parameter, "-p"), repos)
     files = scaffold.stand_ins(
         compiled.pipeline, args.pipeline.resolve(), compiled.expanded.repo_root, repos, scaffold.user_name()
@@ -366,7 +366,7 @@ def _graph(args: argparse.Namespace, home: Path, console: Console) -> int:
         compiled = runner.compile_pipeline(
             args.pipeline,
             arguments.pairs(args.parameter, "-p"),
-            {k: Path(v) for k, v in arguments.pairs(args.repo, "--repo").items()},
+            arguments.repositories(args),
             environments_file=args.environments,
         )
         pictured = graph.build_graph(

@@ -85,6 +85,11 @@ def var_file(path: Path) -> dict[str, str]:
     return out
 
 
+def repositories(args: argparse.Namespace) -> dict[str, Path]:
+    """`--repo ALIAS=PATH`: the local folders of the pipeline's other repositories."""
+    return {alias: Path(path) for alias, path in pairs(args.repo, "--repo").items()}
+
+
 def queue_variables(args: argparse.Namespace) -> dict[str, str]:
     """Queue-time variables from --var-file (in order), then --var (the later wins)."""
     variables: dict[str, str] = {}
