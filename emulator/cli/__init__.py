@@ -125,14 +125,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             arguments.queue_variables(args),
         )
     if cmd == "expand":
-        compiled = runner.compile_pipeline(
-            args.pipeline,
-            arguments.pairs(args.parameter, "-p"),
-            arguments.repositories(args),
-            environments_file=args.environments,
-            tasks_file=args.tasks,
-            variable_groups_file=args.variable_groups,
-        )
+        compiled = _compile(args)
         from emulator.normalize import final_yaml
         from emulator.yamlio import dumps
 
@@ -148,14 +141,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         from emulator import graph
         from emulator.cli import outline
 
-        compiled = runner.compile_pipeline(
-            args.pipeline,
-            arguments.pairs(args.parameter, "-p"),
-            arguments.repositories(args),
-            environments_file=args.environments,
-            tasks_file=args.tasks,
-            variable_groups_file=args.variable_groups,
-        )
+        compiled = _compile(args)
         rows = outline.items(graph.build_graph(compiled.pipeline, compiled.environments))
         listing.show(console, rows, args, outline.table(rows, str(args.pipeline)))
         return runner.EXIT_OK
@@ -235,6 +221,18 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
 
         return serve(home, args.port, console)
     raise AssertionError(cmd)  # pragma: no cover - argparse rejects unknown commands
+
+
+def _compile(args: argparse.Namespace) -> runner.Compiled:
+    """The pipeline of `expand` and `list`, compiled with the files and values their flags name."""
+    return runner.compile_pipeline(
+        args.pipeline,
+        arguments.pairs(args.parameter, "-p"),
+        arguments.repositories(args),
+        environments_file=args.environments,
+        tasks_file=args.tasks,
+        variable_groups_file=args.variable_groups,
+    )
 
 
 def _down(home: Path) -> list[str]:

@@ -137,20 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
             )
         else:
             sp.add_argument("pipeline", type=Path, help="the pipeline YAML file")
-        sp.add_argument(
-            "-p",
-            "--parameter",
-            action="append",
-            metavar="NAME=VALUE",
-            help="a runtime parameter (repeatable)",
-        )
-        sp.add_argument(
-            "--repo",
-            action="append",
-            metavar="ALIAS=PATH",
-            help="local folder of a repository resource used by template@alias (repeatable)",
-        )
-        sp.add_argument("--environments", type=Path, metavar="FILE", help=ENVIRONMENTS_HELP)
+        compile_args(sp)
         sp.add_argument(
             "--tasks",
             type=Path,
@@ -364,16 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument(
         "--format", choices=["mmd", "svg", "png"], help="the format (default: from FILE's extension)"
     )
-    gr.add_argument(
-        "-p", "--parameter", action="append", metavar="NAME=VALUE", help="a runtime parameter (repeatable)"
-    )
-    gr.add_argument(
-        "--repo",
-        action="append",
-        metavar="ALIAS=PATH",
-        help="local folder of a repository resource used by template@alias (repeatable)",
-    )
-    gr.add_argument("--environments", type=Path, metavar="FILE", help=ENVIRONMENTS_HELP)
+    compile_args(gr)
     gr.add_argument(
         "--run", dest="run_id", metavar="RUN", help="colour stages, jobs and gates by this run's results"
     )
@@ -391,6 +369,20 @@ def build_parser() -> argparse.ArgumentParser:
     ui = sub.add_parser("ui", help="serve the MLflow UI over the state folder's store on 127.0.0.1")
     ui.add_argument("--port", type=int, default=5000, help="port (default: 5000)")
     return p
+
+
+def compile_args(sp: argparse.ArgumentParser) -> None:
+    """What compiling a pipeline takes besides its file: parameters, repositories, environments."""
+    sp.add_argument(
+        "-p", "--parameter", action="append", metavar="NAME=VALUE", help="a runtime parameter (repeatable)"
+    )
+    sp.add_argument(
+        "--repo",
+        action="append",
+        metavar="ALIAS=PATH",
+        help="local folder of a repository resource used by template@alias (repeatable)",
+    )
+    sp.add_argument("--environments", type=Path, metavar="FILE", help=ENVIRONMENTS_HELP)
 
 
 def secret_args(sp: argparse.ArgumentParser) -> None:
