@@ -85,13 +85,13 @@ def bare(work: Path, python: Path) -> float:
     subprocess.run(
         [
             sys.executable,
-            "train.py",
+            str(ROOT / "code" / "train.py"),
             "--data",
             str(ROOT / "dataset" / "german_credit.csv"),
             "--model_output",
             str(work / "model"),
         ],
-        cwd=ROOT / "code",
+        cwd=work,  # MLflow puts artifacts of a sqlite store under ./mlruns: not in the repository
         env=env,
         check=True,
         capture_output=True,

@@ -7,8 +7,9 @@ against it: labels, lint, the build cache, a container deployment answering like
 logs, and that nothing is left running. Without a daemon those tests skip with how to enable them;
 with MLOPS_REQUIRE_DOCKER=1 (CI) a missing daemon fails them.
 
-A cold run builds the stand-in base image (debootstrap, about a minute) and installs the credit
-environment's pip dependencies inside `docker build` (one to three minutes on 2 cores).
+A cold run builds the stand-in base image (mmdebstrap, or debootstrap as root; under a minute on an
+idle machine) and installs the credit environment's pip dependencies inside `docker build` (one to
+three minutes on 2 cores).
 """
 
 from __future__ import annotations
@@ -243,7 +244,7 @@ def test_package_builds_a_labelled_image_on_a_stated_stand_in(docker_scenario: D
     assert (
         base["substituted"] is True and base["used"] == base_images.STANDIN_TAG and base["python"] == "3.11"
     )
-    assert "Ubuntu 22.04 (jammy)" in base["reason"] and "debootstrap" in base["reason"]
+    assert "Ubuntu 22.04 (jammy)" in base["reason"] and "bootstrapped from" in base["reason"]
     assert (
         "WARNING: base image substituted: mcr.microsoft.com/azureml/openmpi4.1.0"
         in docker_scenario.first.stderr
