@@ -10,6 +10,7 @@ used: the Dockerfile on disk keeps the environment's own `FROM`, so the shipped 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import subprocess
@@ -221,7 +222,7 @@ def ensure_image(
         warn(f"base image substituted: {base.reason}")
     lock_dir = Path(tempfile.gettempdir()) / "mlops-emulator"
     lock_dir.mkdir(parents=True, exist_ok=True)
-    with locked(lock_dir / f"build-{digest.split(':')[-1][:16]}"):
+    with locked(lock_dir / f"build-{_environment_key(context, base)}"):
         existing = None if force else find_image(daemon, digest, base.image_id, commit)
         if existing is not None:
             if tag not in existing.tags:
@@ -264,6 +265,18 @@ def ensure_image(
         lint=report.as_record(),
         build_log=str(log_path),
     )
+
+
+def _environment_key(context: Path, base: BaseImage) -> str:
+    """What the environment layer depends on: the base image and the environment files.
+
+    Builds are serialised by it, not by the whole context's digest: two models on one environment built
+    at once would each install its pip dependencies; one after the other, the second reuses the layer."""
+    hasher = hashlib.sha256(base.image_id.encode())
+    for path in sorted((context / "environment").rglob("*")):
+        if path.is_file():
+            hasher.update(path.relative_to(context).as_posix().encode() + b"\0" + path.read_bytes())
+    return hasher.hexdigest()[:16]
 
 
 def _build(
