@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from emulator.model import Pipeline
+from emulator.store.paths import user_cache
 from emulator.tasks.connections import UNCHECKED, Connections
 from emulator.validation import Report, azureml_files, find_service_schema, validate
 from emulator.yamlio import YMap
@@ -42,8 +43,7 @@ def cache_dir() -> Path | None:
         return None
     if configured:
         return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "mlops-emulator" / "validation"
+    return user_cache() / "validation"
 
 
 def cached_validate(

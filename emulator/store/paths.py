@@ -33,6 +33,12 @@ def writable(home: Path) -> Path:
     return home
 
 
+def user_cache() -> Path:
+    """This user's cache of what does not depend on a state folder: `$XDG_CACHE_HOME/mlops-emulator`."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "mlops-emulator"
+
+
 def runs_dir(home: Path | None = None) -> Path:
     return (home or state_home()) / "runs"
 

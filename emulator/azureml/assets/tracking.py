@@ -10,14 +10,17 @@ from __future__ import annotations
 import logging
 import os
 import random
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from emulator.azureml.assets.records import locked
 from emulator.azureml.context import Context
 from emulator.azureml.errors import AzError
+from emulator.store.paths import user_cache
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -99,6 +102,7 @@ def client(ctx: Context) -> MlflowClient:
     ctx.home.mkdir(parents=True, exist_ok=True)
     try:
         with store_lock(ctx):
+            _seed(Path(uri.removeprefix("sqlite:///")))
             made = with_retry(lambda: MlflowClient(tracking_uri=uri, registry_uri=uri))
             with_retry(lambda: made.search_experiments(max_results=1))
     except Exception as exc:  # noqa: BLE001 - MlflowException: report it without a traceback
@@ -111,6 +115,53 @@ def client(ctx: Context) -> MlflowClient:
             f"or migrate it with `mlflow db upgrade {uri}`",
         ) from None
     return made
+
+
+def _seed(db: Path) -> None:
+    """Start a new sqlite store as a copy of an empty one at MLflow's newest schema.
+
+    Opening a new store runs MLflow's 60-odd schema migrations (about half a second, paid by every new
+    state folder); the migrated empty schema is a pure function of the MLflow version, so it is made
+    once per user and version and copied. MLflow then adds the default experiment with this store's
+    artifact root, as it does after migrating. Anything unexpected leaves the store to MLflow."""
+    if db.exists() or str(db) == ":memory:":
+        return
+    try:
+        from mlflow.store.db import utils as db_utils
+
+        initialize: Callable[[Any], None] = db_utils._initialize_tables
+    except (ImportError, AttributeError):
+        return
+    template = user_cache() / "mlflow" / f"empty-{_mlflow_version()}.db"
+    try:
+        if not _is_sqlite(template):
+            template.parent.mkdir(parents=True, exist_ok=True)
+            with locked(template):
+                if not _is_sqlite(template):
+                    import sqlalchemy
+
+                    staging = template.with_name(f".{template.name}.{os.getpid()}.tmp")
+                    engine = sqlalchemy.create_engine(f"sqlite:///{staging}")
+                    try:
+                        initialize(engine)
+                        engine.dispose()
+                        os.replace(staging, template)
+                    finally:
+                        engine.dispose()
+                        staging.unlink(missing_ok=True)
+        staging = db.with_name(f".{db.name}.{os.getpid()}.tmp")
+        shutil.copyfile(template, staging)
+        os.replace(staging, db)
+    except Exception:  # noqa: BLE001 - a faster start only: MLflow migrates a new store itself
+        logging.getLogger(__name__).debug("no seeded MLflow store", exc_info=True)
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
 
 
 def _mlflow_version() -> str:
