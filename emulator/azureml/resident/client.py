@@ -395,8 +395,18 @@ def run_in_process(argv: Sequence[str]) -> int:
 
 def _light(args: Sequence[str]) -> bool:
     """Commands that import neither azure-ai-ml nor MLflow (a pipeline's `az extension add`, `az
-    configure`): in process they cost ~0.3 s, so they never wait for a worker that is still starting."""
+    configure`): in process they cost ~0.2 s, so they never wait for a zygote that is still starting."""
     return not args or args[0] in _LIGHT
+
+
+def _zygote_ready(print_: str) -> bool:
+    """Whether this user's zygote listens: then a worker starts in ~0.1 s and serves each later call
+    of the job in ~0.05 s, cheaper than light calls in process from the first one on."""
+    sock = connect(zygote_path(print_))
+    if sock is None:
+        return False
+    sock.close()
+    return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -405,7 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             home = state_home(os.environ, os.getcwd())
             print_ = fingerprint()
-            if _light(args) and not socket_path(home, print_).exists():
+            if _light(args) and not socket_path(home, print_).exists() and not _zygote_ready(print_):
                 return run_in_process(args)
             for _attempt in range(2):  # a worker exiting as the call came in refuses it: start another
                 sock = ensure_worker(home, print_)

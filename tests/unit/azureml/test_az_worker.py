@@ -88,8 +88,14 @@ def wait_for(condition: object, seconds: float) -> bool:
     return False
 
 
-def test_calls_share_one_private_worker_that_keeps_exit_codes_and_streams(shim: Path, state: Path) -> None:
-    light = az(shim, state, "configure", "--defaults", "group=rg", "workspace=ws")
+def test_calls_share_one_private_worker_that_keeps_exit_codes_and_streams(
+    shim: Path, state: Path, tmp_path: Path
+) -> None:
+    no_zygote = tmp_path / "runtime"  # a user whose zygote does not listen (yet)
+    no_zygote.mkdir()
+    light = az(
+        shim, state, "configure", "--defaults", "group=rg", "workspace=ws", XDG_RUNTIME_DIR=str(no_zygote)
+    )
     assert light.returncode == 0 and not sockets(state)  # needs no azure-ai-ml: ran in its own process
     first = az(shim, state, "ml", "compute", "list")
     assert first.returncode == 0 and first.stdout.strip() == "[]", first.stderr
@@ -102,6 +108,19 @@ def test_calls_share_one_private_worker_that_keeps_exit_codes_and_streams(shim: 
     bad = az(shim, state, "ml", "jbo", "list")
     assert bad.returncode == 2 and bad.stdout == "" and "did you mean 'ml job list'?" in bad.stderr
     assert [p.stat().st_ino for p in sockets(state)] == [inode]  # the same worker served every call
+
+
+def test_a_light_call_starts_the_worker_once_the_zygote_listens(
+    shim: Path, state: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other"
+    try:
+        az(shim, other, "ml", "compute", "list", "-g", "rg", "-w", "ws")  # the zygote listens from now on
+        assert len(sockets(other)) == 1
+        light = az(shim, state, "configure", "--defaults", "group=rg", "workspace=ws")
+        assert light.returncode == 0 and len(sockets(state)) == 1  # the job's later calls find it warm
+    finally:
+        client.stop_workers(other)
 
 
 def test_each_call_sees_its_own_environment_directory_and_tracking_uri(
