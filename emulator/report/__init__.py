@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from emulator.errors import MlopsError
-from emulator.report.html import ReportInput, render_html
-from emulator.report.junit import junit_xml
 from emulator.store.files import utc_now
 from emulator.store.runs import Run
 
@@ -55,9 +53,13 @@ def html_report(run: Run, home: Path, with_mlflow: bool = True) -> str:
     else:
         note = f"{run.pipeline_file} is missing, so the graph can't be drawn."
     findings = mlflow_data.find(home, run.data) if with_mlflow else None
+    from emulator.report.html import ReportInput, render_html  # Jinja2: only for the report itself
+
     return render_html(ReportInput(run.data, run.dir, svg, note, findings, utc_now()))
 
 
 def junit_report(run: Run) -> str:
     """The JUnit XML of a run: a testsuite per stage, a testcase per step."""
+    from emulator.report.junit import junit_xml
+
     return junit_xml(run.data, run.dir)
