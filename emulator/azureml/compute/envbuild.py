@@ -12,7 +12,7 @@ never reused; a per-key lock stops two deployments building the same environment
 scripts' `#!` lines are rewritten to the final folder before the rename (and fixed once in
 environments cached before that), so `mlflow`, `pytest`… work in job commands.
 
-uv installs an environment in about half pip's time cold, with pip's resolution; it reads no pip
+uv installs an environment in under half of pip's time cold, with pip's resolution; it reads no pip
 configuration, so `pipconfig` translates pip's, and a build whose pip configuration uv cannot honour (or
 for another Python, or `MLOPS_ENV_INSTALLER=pip`) uses pip as before. The build log says which and why.
 """
