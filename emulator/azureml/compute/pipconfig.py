@@ -68,7 +68,7 @@ _TRANSLATED = frozenset(
         "trusted-host",
     }
 )
-_CREDENTIALS_RE = re.compile(r"(://[^:/@\s]+:)[^@/\s]+@")
+_CREDENTIALS_RE = re.compile(r"://([^:/@\s]+)(:[^@/\s]*)?@")
 
 
 @dataclass(frozen=True)
@@ -220,5 +220,6 @@ def to_uv(options: Mapping[str, str], environ: Mapping[str, str]) -> UvOptions:
 
 
 def redact(text: str) -> str:
-    """`https://user:token@host` → `https://user:****@host`, so logs never hold a password."""
-    return _CREDENTIALS_RE.sub(r"\1****@", text)
+    """As pip shows URLs: `https://user:secret@host` → `https://user:****@host`, `https://token@host` →
+    `https://****@host`, so logs never hold a password or a token."""
+    return _CREDENTIALS_RE.sub(lambda m: f"://{m.group(1)}:****@" if m.group(2) else "://****@", text)

@@ -129,9 +129,8 @@ def check_tiny(built: envbuild.BuiltEnv) -> None:
         [str(built.python), "-c", f"import {TINY}; print({TINY}.VALUE)"], capture_output=True
     )
     assert ran.stdout == b"42\n", ran.stderr
-    script = subprocess.run(
-        [str(built.path / "bin" / "mlops-tiny")], capture_output=True
-    )  # moved: still works
+    # the console script names the environment's final folder, not the one it was built in
+    script = subprocess.run([str(built.path / "bin" / "mlops-tiny")], capture_output=True)
     assert script.stdout == b"tiny 42\n", script.stderr
 
 
@@ -193,6 +192,7 @@ def test_installer_choice(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
         )
         return chosen.installer, chosen.why
 
+    monkeypatch.delenv(envbuild.INSTALLER_ENV, raising=False)
     other_python = envbuild.EnvPlan("k", "3.9", ("six",), (), interpreter="/opt/python3.9/bin/python3.9")
     # another Python keeps its own pip unless uv is forced
     assert installer(other_python) == ("pip", "Python 3.9 installs with its own pip")

@@ -252,10 +252,12 @@ def test_lines_pip_did_not_write_are_refused(line: str) -> None:
 
 def test_passwords_never_reach_a_log() -> None:
     command = (
-        "uv pip install --default-index https://me:s3cr%40t@pkgs.example/simple --index https://x/simple"
+        "uv pip install --default-index https://me:s3cr%40t@pkgs.example/simple --index https://x/simple "
+        "--index https://T0KEN@feeds.example/simple"
     )
     assert redact(command) == (
-        "uv pip install --default-index https://me:****@pkgs.example/simple --index https://x/simple"
+        "uv pip install --default-index https://me:****@pkgs.example/simple --index https://x/simple "
+        "--index https://****@feeds.example/simple"
     )
     refusal = to_uv(install_options({"global.index-url": "http://me:s3cret@mirror.corp/simple"}), {})
     assert refusal.untranslatable and "s3cret" not in refusal.untranslatable[0]
