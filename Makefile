@@ -23,7 +23,10 @@ demo: $(STAMP)
 
 # Tests run on up to 4 workers (one per core), a file per worker at a time: scenarios that share a
 # module-scoped fixture or a Docker image stay together; the files of minutes start first (tests/conftest.py).
+# The package is byte-compiled first: with PYTHONDONTWRITEBYTECODE set (as on some CI machines), each of
+# the suite's ~1,000 `mlops` and `az` processes would otherwise compile the modules it imports again.
 test: $(STAMP)
+	$(BIN)/python -m compileall -q emulator
 	$(BIN)/python -m pytest -n auto --maxprocesses=4 --dist loadfile
 
 # The pure tier: tests/conftest.py fails a test of this tier that starts a process, opens a connection or

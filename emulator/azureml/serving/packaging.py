@@ -73,7 +73,8 @@ def gunicorn_args(bind: str, workers: int = 1, timeout: int = 120) -> str:
     return f"--bind {bind} --workers {workers} --timeout {timeout}"
 
 
-NOT_INPUTS = ("package.json", "build.log", f"{BUILD_AIDS}/ca-certificates.crt")
+# the installer binary is named by the Dockerfile, which is an input
+NOT_INPUTS = ("package.json", "build.log", f"{BUILD_AIDS}/ca-certificates.crt", f"{BUILD_AIDS}/uv")
 
 
 @dataclass(frozen=True)
@@ -114,10 +115,29 @@ def _quote_env(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
 
 
-def dockerfile(inputs: ContextInputs) -> str:
-    """The Dockerfile of an inference image (classic builder; hadolint-clean but for the base tag)."""
+def dockerfile(inputs: ContextInputs, installer: str = "pip") -> str:
+    """The Dockerfile of an inference image (classic builder; hadolint-clean but for the base tag).
+
+    `installer` "uv": the build installs with the uv binary of the build aids (the host's, removed with
+    them), which resolves as pip does in a fraction of its time; "pip": the image's own pip."""
     model_dir = inputs.model_dir
     ca = f"/tmp/{BUILD_AIDS}/ca-certificates.crt"
+    if installer == "uv":
+        uv = f"/tmp/{BUILD_AIDS}/uv"
+        install = [
+            f"RUN if [ -s {ca} ]; then export SSL_CERT_FILE={ca}; fi \\",
+            f"    && {uv} venv --no-config --python python3 {VENV} \\",
+            f"    && {uv} pip install --no-config --no-cache --compile-bytecode \\",
+            f"       --python {VENV}/bin/python --index-strategy unsafe-best-match \\",
+            f"       --requirement {APP_ROOT}/environment/requirements.txt \\",
+        ]
+    else:
+        install = [
+            f"RUN if [ -s {ca} ]; then export PIP_CERT={ca}; fi \\",
+            f"    && python3 -m venv {VENV} \\",
+            f"    && {VENV}/bin/python -m pip install --no-cache-dir --no-input --progress-bar off \\",
+            f"       --requirement {APP_ROOT}/environment/requirements.txt \\",
+        ]
     lines = [
         f"# Model {inputs.model_name}:{inputs.model_version} served by the Azure ML inference server "
         "(az ml model package, emulated).",
@@ -131,12 +151,10 @@ def dockerfile(inputs: ContextInputs) -> str:
         "    PYTHONUNBUFFERED=1",
         f"COPY environment/ {APP_ROOT}/environment/",
         f"COPY {BUILD_AIDS}/ /tmp/{BUILD_AIDS}/",
-        "# pip reaches PyPI through the build host's network; the host's CA bundle is a build aid only.",
+        f"# {installer} reaches PyPI through the build host's network; the host's CA bundle (and uv) are",
+        "# build aids only.",
         "# Nothing model-specific comes before this layer, so every model on this environment shares it.",
-        f"RUN if [ -s {ca} ]; then export PIP_CERT={ca}; fi \\",
-        f"    && python3 -m venv {VENV} \\",
-        f"    && {VENV}/bin/python -m pip install --no-cache-dir --no-input --progress-bar off \\",
-        f"       --requirement {APP_ROOT}/environment/requirements.txt \\",
+        *install,
         f"    && rm -rf /tmp/{BUILD_AIDS} \\",
         f"    && (getent passwd {SERVER_UID} >/dev/null \\",
         f"        || useradd --no-log-init --create-home --uid {SERVER_UID} --shell /bin/sh {SERVER_USER})",
@@ -187,7 +205,10 @@ def write_context(root: Path, name: str, inputs: ContextInputs, source: str = "c
             shutil.copy2(HOST_CA_BUNDLE, ca_bundle)
         else:
             ca_bundle.write_bytes(b"")
-        (staging / "Dockerfile").write_text(dockerfile(inputs), encoding="utf-8")
+        uv = envbuild.uv_binary() if envbuild.installer_setting() != "pip" else None
+        if uv:
+            shutil.copy2(uv, staging / BUILD_AIDS / "uv")
+        (staging / "Dockerfile").write_text(dockerfile(inputs, "uv" if uv else "pip"), encoding="utf-8")
         # the host's CA bundle (a build aid: pip inside `docker build` needs it) is not an input
         digest = content_digest(staging, NOT_INPUTS)
         if final.exists():

