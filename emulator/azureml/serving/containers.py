@@ -69,6 +69,7 @@ def run_container(
     from docker.errors import DockerException
 
     socket_folder.chmod(0o777)  # the image's user creates its socket there
+    (socket_folder / server.SOCKET_NAME).unlink(missing_ok=True)  # only the new server may answer there
     env = dict(environment)
     env["GUNICORN_CMD_ARGS"] = gunicorn_args(f"unix:{SOCKET_MOUNT}/{server.SOCKET_NAME}", workers)
     labels = {

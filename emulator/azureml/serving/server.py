@@ -88,6 +88,9 @@ def start_server(
         APP,
     ]
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    # A socket left at this path (a server of a state folder deleted without `mlops down`) would answer
+    # the health check until gunicorn replaces it: only the new server may answer there.
+    socket_path.unlink(missing_ok=True)
     with open(log_path, "ab") as log:
         log.write(("$ " + " ".join(command) + "\n").encode())
         log.flush()

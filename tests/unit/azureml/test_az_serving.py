@@ -8,8 +8,11 @@ blue is deployed, then a blue/green rollout replaces it with green.
 from __future__ import annotations
 
 import http.client
+import http.server
 import json
 import os
+import socketserver
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -20,7 +23,14 @@ import pytest
 from conftest import FIXTURES, AzRunner, make_runner, serving_conda
 
 from emulator.azureml.context import Context
-from emulator.azureml.serving.endpoints import list_endpoints, load_endpoint, stop_all_endpoints, stop_front
+from emulator.azureml.serving import server
+from emulator.azureml.serving.endpoints import (
+    deployment_dir,
+    list_endpoints,
+    load_endpoint,
+    stop_all_endpoints,
+    stop_front,
+)
 from emulator.processes import is_running
 
 
@@ -318,3 +328,51 @@ def test_stop_all_endpoints_leaves_no_process(scenario: Scenario) -> None:
     assert az("ml", "online-endpoint", "delete", "-n", "fixture-ep", "--yes").stdout == ""
     assert az("ml", "online-endpoint", "list").json() == []
     assert FIXTURES.is_dir()
+
+
+def test_a_server_left_at_the_socket_path_does_not_answer_for_a_new_deployment(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    """A state folder deleted without `mlops down` leaves its servers listening; a new state folder at the
+    same path puts its deployments' sockets at the same paths. The health check must hear the new
+    server: a deployment whose scoring script fails must fail, not pass on the old server's answer."""
+    az, home, _ = scenario
+    ctx = Context(home)
+    socket_path = (
+        server.socket_folder(str(deployment_dir(ctx, "fixture-ep", "stale").resolve())) / server.SOCKET_NAME
+    )
+    socket_path.unlink(missing_ok=True)
+
+    class Healthy(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    class UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+        daemon_threads = True
+
+        def get_request(self) -> tuple[Any, Any]:
+            request, _ = super().get_request()
+            return request, ("local", 0)
+
+    left = UnixHTTPServer(str(socket_path), Healthy)
+    threading.Thread(target=left.serve_forever, daemon=True).start()
+    try:
+        code = tmp_path / "code"
+        code.mkdir()
+        (code / "score.py").write_text(
+            "def init():\n    raise RuntimeError('broken model')\n\ndef run(raw):\n    return raw\n"
+        )
+        spec = (FIXTURES / "serve" / "deployment.yml").read_text().replace("name: blue", "name: stale")
+        spec = spec.replace("code: .", f"code: {code}")
+        (tmp_path / "deployment.yml").write_text(spec)
+        made = az("ml", "online-deployment", "create", "-f", str(tmp_path / "deployment.yml"), check=False)
+        assert made.code != 0, made.stdout
+        assert "broken model" in made.stderr or "exited before it answered" in made.stderr, made.stderr
+    finally:
+        left.shutdown()
+        left.server_close()
+        az("ml", "online-deployment", "delete", "-n", "stale", "-e", "fixture-ep", "--yes", check=False)
