@@ -339,7 +339,7 @@ def test_a_server_left_at_the_socket_path_does_not_answer_for_a_new_deployment(
     az, home, _ = scenario
     ctx = Context(home)
     socket_path = (
-        server.socket_folder(str(deployment_dir(ctx, "fixture-ep", "stale").resolve())) / server.SOCKET_NAME
+        server.socket_folder(str(deployment_dir(ctx, "stale-ep", "stale").resolve())) / server.SOCKET_NAME
     )
     socket_path.unlink(missing_ok=True)
 
@@ -358,6 +358,7 @@ def test_a_server_left_at_the_socket_path_does_not_answer_for_a_new_deployment(
             request, _ = super().get_request()
             return request, ("local", 0)
 
+    az("ml", "online-endpoint", "create", "-f", "serve/endpoint.yml", "-n", "stale-ep")
     left = UnixHTTPServer(str(socket_path), Healthy)
     threading.Thread(target=left.serve_forever, daemon=True).start()
     try:
@@ -367,6 +368,7 @@ def test_a_server_left_at_the_socket_path_does_not_answer_for_a_new_deployment(
             "def init():\n    raise RuntimeError('broken model')\n\ndef run(raw):\n    return raw\n"
         )
         spec = (FIXTURES / "serve" / "deployment.yml").read_text().replace("name: blue", "name: stale")
+        spec = spec.replace("endpoint_name: fixture-ep", "endpoint_name: stale-ep")
         spec = spec.replace("code: .", f"code: {code}")
         (tmp_path / "deployment.yml").write_text(spec)
         made = az("ml", "online-deployment", "create", "-f", str(tmp_path / "deployment.yml"), check=False)
@@ -375,4 +377,4 @@ def test_a_server_left_at_the_socket_path_does_not_answer_for_a_new_deployment(
     finally:
         left.shutdown()
         left.server_close()
-        az("ml", "online-deployment", "delete", "-n", "stale", "-e", "fixture-ep", "--yes", check=False)
+        az("ml", "online-endpoint", "delete", "-n", "stale-ep", "--yes", check=False)
