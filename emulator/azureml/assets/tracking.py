@@ -102,7 +102,8 @@ def client(ctx: Context) -> MlflowClient:
     ctx.home.mkdir(parents=True, exist_ok=True)
     try:
         with store_lock(ctx):
-            _seed(Path(uri.removeprefix("sqlite:///")))
+            if uri.startswith("sqlite:///") and uri.removeprefix("sqlite:///") not in ("", ":memory:"):
+                _seed(Path(uri.removeprefix("sqlite:///")))
             made = with_retry(lambda: MlflowClient(tracking_uri=uri, registry_uri=uri))
             with_retry(lambda: made.search_experiments(max_results=1))
     except Exception as exc:  # noqa: BLE001 - MlflowException: report it without a traceback
@@ -124,7 +125,7 @@ def _seed(db: Path) -> None:
     state folder); the migrated empty schema is a pure function of the MLflow version, so it is made
     once per user and version and copied. MLflow then adds the default experiment with this store's
     artifact root, as it does after migrating. Anything unexpected leaves the store to MLflow."""
-    if db.exists() or str(db) == ":memory:":
+    if db.exists():
         return
     try:
         from mlflow.store.db import utils as db_utils

@@ -77,3 +77,13 @@ def test_an_existing_store_is_never_replaced(
     tracking.client(ctx).create_experiment("kept")
     tracking.client(ctx)  # a later call opens the store as it is
     assert tracking.client(ctx).get_experiment_by_name("kept") is not None
+
+
+def test_only_a_sqlite_file_store_is_seeded(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLOPS_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite://")  # in memory: no file to start from
+    tracking.client(Context.current())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state"] and not cache.exists()
