@@ -27,6 +27,7 @@ from emulator.azureml.assets.environments import resolve_environment
 from emulator.azureml.assets.models import mlflow_environment, resolve_model
 from emulator.azureml.assets.names import check_endpoint_name, generate_job_name
 from emulator.azureml.assets.records import locked, read_json, utc_now, write_json
+from emulator.azureml.assets.snapshots import code_filter
 from emulator.azureml.assets.workspace import Workspace, creation_context
 from emulator.azureml.assets.yamlspec import Spec
 from emulator.azureml.compute import bindings, jobs, runtimes
@@ -183,7 +184,7 @@ def create_deployment(
     if code_source is not None:
         code_dir = folder / "code"
         staging = folder / f".code-{uuid.uuid4().hex[:8]}"
-        shutil.copytree(code_source, staging, ignore=shutil.ignore_patterns("__pycache__", ".git", "*.pyc"))
+        shutil.copytree(code_source, staging, ignore=code_filter(code_source, ctx.home, folder))
         if code_dir.exists():
             shutil.rmtree(code_dir)
         staging.rename(code_dir)

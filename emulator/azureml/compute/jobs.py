@@ -33,6 +33,7 @@ from emulator.azureml.assets.job_records import (
     update_job,
 )
 from emulator.azureml.assets.records import utc_now, write_json
+from emulator.azureml.assets.snapshots import code_filter
 from emulator.azureml.assets.workspace import Workspace, compute_names, creation_context
 from emulator.azureml.assets.yamlspec import Spec
 from emulator.azureml.compute import tracking_server
@@ -57,7 +58,6 @@ INTERRUPTED = (
     "the az call running the job was interrupted (its pipeline step was canceled, or the pipeline runner "
     "that started the step ended), and the job with it"
 )
-_SNAPSHOT_IGNORE = {"__pycache__", ".git", ".venv", ".mlops", "node_modules", ".pytest_cache", ".mypy_cache"}
 
 
 @dataclass(frozen=True)
@@ -97,16 +97,9 @@ class CommandJob:
 
 
 def _snapshot_code(ctx: Context, source: Path, target: Path) -> None:
-    """Copy the code folder like Azure ML uploads it (without caches, VCS data or the state folder)."""
-    state = ctx.home
-
-    def ignore(folder: str, names: list[str]) -> set[str]:
-        skipped = {n for n in names if n in _SNAPSHOT_IGNORE or n.endswith(".pyc")}
-        skipped |= {n for n in names if (Path(folder) / n).resolve() == state}
-        return skipped
-
+    """Copy the code folder like Azure ML uploads it (`snapshots.code_filter`)."""
     if source.is_dir():
-        shutil.copytree(source, target, ignore=ignore, symlinks=True)
+        shutil.copytree(source, target, ignore=code_filter(source, ctx.home, target), symlinks=True)
     else:
         target.mkdir(parents=True)
         shutil.copy2(source, target / source.name)

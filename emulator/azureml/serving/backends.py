@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from emulator.azureml.assets.environments import EnvironmentSpec
 from emulator.azureml.assets.records import utc_now
+from emulator.azureml.assets.snapshots import code_filter
 from emulator.azureml.assets.yamlspec import Spec
 from emulator.azureml.compute import envbuild
 from emulator.azureml.compute.envbuild import EnvPlan
@@ -314,17 +315,10 @@ class ContainerBackend:
 
 
 def _copy_code(source: Path, target: Path) -> None:
-    """Copy the scoring code, without caches, VCS data, or the folder that holds the copy (the state
-    folder, when the code folder is the repository root that holds `.mlops/`)."""
+    """Copy the scoring code as Azure ML uploads it (`snapshots.code_filter`), never the folder that
+    holds the copy (the deployment's, inside the state folder when the code folder holds `.mlops/`)."""
     staging = target.with_name(f".{target.name}-{uuid.uuid4().hex[:8]}")
-    patterns = shutil.ignore_patterns("__pycache__", ".git", "*.pyc")
-    inside = target.parent.resolve()
-
-    def ignore(folder: str, names: list[str]) -> set[str]:
-        holders = {n for n in names if inside.is_relative_to((Path(folder) / n).resolve())}
-        return set(patterns(folder, names)) | holders
-
-    shutil.copytree(source, staging, ignore=ignore)
+    shutil.copytree(source, staging, ignore=code_filter(source, target.parent))
     if target.exists():
         shutil.rmtree(target)
     staging.rename(target)

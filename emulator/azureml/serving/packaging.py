@@ -31,6 +31,7 @@ from emulator.azureml.assets.digests import content_digest
 from emulator.azureml.assets.environments import register_environment_record, resolve_environment
 from emulator.azureml.assets.models import resolve_model
 from emulator.azureml.assets.records import write_json
+from emulator.azureml.assets.snapshots import code_filter
 from emulator.azureml.assets.workspace import Workspace
 from emulator.azureml.assets.yamlspec import Spec
 from emulator.azureml.compute import envbuild
@@ -192,7 +193,7 @@ def write_context(root: Path, name: str, inputs: ContextInputs, source: str = "c
             shutil.copytree(files, staging / "model" / files.name, ignore=_IGNORE)
         else:
             shutil.copy2(files, staging / "model" / files.name)
-        shutil.copytree(inputs.code_folder, staging / "code", ignore=_IGNORE)
+        shutil.copytree(inputs.code_folder, staging / "code", ignore=code_filter(inputs.code_folder, root))
         (staging / "environment").mkdir()
         conda_text = yaml.safe_dump(inputs.conda or {}, sort_keys=True, default_flow_style=False)
         (staging / "environment" / "conda.yml").write_text(conda_text, encoding="utf-8")
