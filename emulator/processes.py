@@ -160,3 +160,41 @@ def stop_group(pid: int, start_ticks: int, grace: float = 10.0) -> bool:
         reap(pid)
         time.sleep(0.05)
     return True
+
+
+def guard_group(pgid: int) -> subprocess.Popen[bytes]:
+    """A watchdog that stops process group `pgid` once this process is gone, however it ended.
+
+    A server started in a session of its own (so a terminal's Ctrl-C reaches only its owner, who stops
+    it in order) would outlive an owner killed with SIGKILL, holding its port. The watchdog, in a
+    session of its own too, polls its parent; the owner stops it (SIGTERM) after stopping the group."""
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-P", "-m", "emulator.processes", "guard", str(os.getpid()), str(pgid)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def _guard(owner: int, pgid: int, poll_seconds: float = 0.5) -> None:
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))  # the owner stopped the group itself
+    while os.getppid() == owner:
+        time.sleep(poll_seconds)
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+        for _ in range(int(TERM_GRACE_SECONDS / 0.1)):
+            time.sleep(0.1)
+            os.killpg(pgid, 0)
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) == 4 and sys.argv[1] == "guard":
+        _guard(int(sys.argv[2]), int(sys.argv[3]))

@@ -21,7 +21,7 @@ from rich.console import Console
 
 from emulator import extras
 from emulator.errors import MlopsError
-from emulator.processes import kill_group, reap
+from emulator.processes import guard_group, kill_group, reap
 from emulator.store.paths import mlflow_artifacts_dir, mlflow_tracking_uri
 
 HOST = "127.0.0.1"
@@ -93,6 +93,7 @@ def serve(home: Path, port: int, console: Console) -> int:
     # no queue of GenAI jobs (MLflow 3 starts seven huey consumers for it): the UI only reads the store
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
     proc = subprocess.Popen(server_command(home, port), env=env, start_new_session=True)
+    guard = guard_group(proc.pid)  # the server goes when this process goes, even by SIGKILL
 
     def on_term(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -122,5 +123,7 @@ def serve(home: Path, port: int, console: Console) -> int:
         return 0
     finally:
         _stop(proc)
+        guard.terminate()
+        guard.wait()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -86,3 +86,51 @@ def test_ui_refuses_a_busy_port(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert f"Port {port} on 127.0.0.1 is already in use" in proc.stderr
     assert f"mlops ui --port {port + 1}" in proc.stderr
+
+
+def test_the_server_goes_with_a_killed_ui(tmp_path: Path) -> None:
+    """`kill -9` of `mlops ui` leaves no MLflow server holding the port (it runs in a session of its own,
+    so that Ctrl-C reaches only `mlops ui`; a watchdog stops it)."""
+    import psutil
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "ui", "--port", str(port)],
+        cwd=tmp_path,
+        env=_env(tmp_path / "home"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 150
+        while not _listening(port):
+            assert time.monotonic() < deadline and proc.poll() is None, "the UI did not start"
+            time.sleep(0.3)
+        server = [p for p in psutil.Process(proc.pid).children() if "mlflow" in " ".join(p.cmdline())]
+        assert len(server) == 1
+        group = os.getpgid(server[0].pid)
+        proc.kill()
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while _members(group):
+            assert time.monotonic() < deadline, "the MLflow server outlived the killed `mlops ui`"
+            time.sleep(0.2)
+        assert not _listening(port)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+
+
+def _members(group: int) -> list[int]:
+    """The live (not zombie) processes of process group `group`."""
+    import psutil
+
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if os.getpgid(process.pid) == group and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process.pid)
+        except (ProcessLookupError, psutil.NoSuchProcess):
+            continue
+    return found
