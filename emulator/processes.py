@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 
@@ -168,8 +169,6 @@ def guard_group(pgid: int) -> subprocess.Popen[bytes]:
     A server started in a session of its own (so a terminal's Ctrl-C reaches only its owner, who stops
     it in order) would outlive an owner killed with SIGKILL, holding its port. The watchdog, in a
     session of its own too, polls its parent; the owner stops it (SIGTERM) after stopping the group."""
-    import sys
-
     return subprocess.Popen(
         [sys.executable, "-P", "-m", "emulator.processes", "guard", str(os.getpid()), str(pgid)],
         stdin=subprocess.DEVNULL,
@@ -194,7 +193,5 @@ def _guard(owner: int, pgid: int, poll_seconds: float = 0.5) -> None:
 
 
 if __name__ == "__main__":
-    import sys
-
     if len(sys.argv) == 4 and sys.argv[1] == "guard":
         _guard(int(sys.argv[2]), int(sys.argv[3]))

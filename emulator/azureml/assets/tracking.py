@@ -134,27 +134,34 @@ def _seed(db: Path) -> None:
     except (ImportError, AttributeError):
         return
     template = user_cache() / "mlflow" / f"empty-{_mlflow_version()}.db"
+    copy = db.with_name(f".{db.name}.{os.getpid()}.tmp")
     try:
         if not _is_sqlite(template):
-            template.parent.mkdir(parents=True, exist_ok=True)
-            with locked(template):
-                if not _is_sqlite(template):
-                    import sqlalchemy
-
-                    staging = template.with_name(f".{template.name}.{os.getpid()}.tmp")
-                    engine = sqlalchemy.create_engine(f"sqlite:///{staging}")
-                    try:
-                        initialize(engine)
-                        engine.dispose()
-                        os.replace(staging, template)
-                    finally:
-                        engine.dispose()
-                        staging.unlink(missing_ok=True)
-        staging = db.with_name(f".{db.name}.{os.getpid()}.tmp")
-        shutil.copyfile(template, staging)
-        os.replace(staging, db)
+            _make_empty_store(template, initialize)
+        shutil.copyfile(template, copy)
+        os.replace(copy, db)
     except Exception:  # noqa: BLE001 - a faster start only: MLflow migrates a new store itself
+        copy.unlink(missing_ok=True)
         logging.getLogger(__name__).debug("no seeded MLflow store", exc_info=True)
+
+
+def _make_empty_store(template: Path, initialize: Callable[[Any], None]) -> None:
+    """Write `template`: an empty store migrated by MLflow's own `initialize` (one writer at a time)."""
+    import sqlalchemy
+
+    template.parent.mkdir(parents=True, exist_ok=True)
+    with locked(template):
+        if _is_sqlite(template):  # made by a concurrent call while this one waited
+            return
+        staging = template.with_name(f".{template.name}.{os.getpid()}.tmp")
+        engine = sqlalchemy.create_engine(f"sqlite:///{staging}")
+        try:
+            initialize(engine)
+            engine.dispose()
+            os.replace(staging, template)
+        finally:
+            engine.dispose()  # a no-op after the first: here for a failed initialize
+            staging.unlink(missing_ok=True)
 
 
 def _is_sqlite(path: Path) -> bool:
