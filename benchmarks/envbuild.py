@@ -3,7 +3,7 @@ warm, side by side: the requirements of `code/environment/conda.yml` through `pl
 build into a fresh environment cache (`MLOPS_ENV_CACHE`) with the installer forced
 (`MLOPS_ENV_INSTALLER`). Cold means an empty download cache (`PIP_CACHE_DIR`, `UV_CACHE_DIR`); warm
 reuses uv's from the cold build. Both read the same pip configuration; the resolved versions are compared.
-Both compile bytecode, which is most of uv's time on 2 busy cores. The machine is shared: its load average
+Neither compiles bytecode (the environment's first processes do). The machine is shared: its load average
 is printed, and with ROUNDS > 1 the ways interleave and each one's best round counts.
 
 Usage: .venv/bin/python benchmarks/envbuild.py [ROUNDS]

@@ -24,7 +24,8 @@ ENV_MANAGER_VAR = "MLOPS_JOB_ENV_MANAGER"
 ENV_MANAGERS = ("isolated", "local")
 # What a job or scoring server takes from this machine: what a container's environment also has (home,
 # user, language, time zone, temporary folder) and the standard PATH of a Linux image. Nothing of the
-# pipeline step that ran `az`: its variables, the secrets it maps with `env:`, the agent's settings.
+# pipeline step that ran `az`: its variables, the secrets it maps with `env:`, the agent's settings. Nor
+# PYTHONDONTWRITEBYTECODE: environments are built without bytecode, which their first processes write.
 _MACHINE_VARIABLES = ("HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR")
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from emulator.azureml.compute import envbuild
+from emulator.azureml.compute.runtimes import machine_environment
 from emulator.azureml.context import Context
 from emulator.azureml.errors import AzError
 
@@ -125,10 +126,18 @@ def tiny_plan(*requirements: str) -> envbuild.EnvPlan:
 
 
 def check_tiny(built: envbuild.BuiltEnv) -> None:
+    # built without bytecode; the first process of the environment writes it, even when the machine
+    # sets PYTHONDONTWRITEBYTECODE (jobs and servers start from the machine's basics only)
+    bytecode = f"python*/site-packages/{TINY}/__pycache__/__init__*.pyc"
+    assert not list((built.path / "lib").glob(bytecode))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+        env = machine_environment(built.python.parent)
     ran = subprocess.run(
-        [str(built.python), "-c", f"import {TINY}; print({TINY}.VALUE)"], capture_output=True
+        [str(built.python), "-c", f"import {TINY}; print({TINY}.VALUE)"], capture_output=True, env=env
     )
     assert ran.stdout == b"42\n", ran.stderr
+    assert list((built.path / "lib").glob(bytecode))
     # the console script names the environment's final folder, not the one it was built in
     script = subprocess.run([str(built.path / "bin" / "mlops-tiny")], capture_output=True)
     assert script.stdout == b"tiny 42\n", script.stderr
@@ -151,9 +160,8 @@ def test_uv_builds_from_where_pip_would(
     assert log.startswith("installer: uv (uv is installed and pip's configuration translates to it)\n")
     assert f"note: pip's find-links {tmp_path / 'missing'} does not exist: left out" in log
     install = next(line for line in log.splitlines() if line.startswith("$ ") and " pip install " in line)
-    assert "--compile-bytecode" in install and "--no-index" in install and "--no-config" in install
+    assert "--no-index" in install and "--no-config" in install
     assert f"--find-links {tmp_path / 'wheels'} " in install and "missing" not in install
-    assert list((built.path / "lib").glob(f"python*/site-packages/{TINY}/__pycache__/__init__*.pyc"))
     assert any("with uv" in line for line in said)
 
 
