@@ -26,12 +26,13 @@ demo: $(STAMP)
 # the suite's time is spent waiting on the processes it starts (on 2 cores, 2 workers kept about one core
 # busy; 3 workers finish a clean clone's suite sooner). Scenarios that share a module-scoped fixture or a
 # Docker image stay together; the files of minutes start first (tests/conftest.py).
-WORKERS ?= $(shell $(PYTHON) -c 'import os; print(min(4, (os.cpu_count() or 1) + 1))')
+WORKERS ?= $(shell $(PYTHON) -c 'import os; print(min(4, (os.cpu_count() or 1) + 2))')
 # The package is byte-compiled first: with PYTHONDONTWRITEBYTECODE set (as on some CI machines), each of
 # the suite's ~1,000 `mlops` and `az` processes would otherwise compile the modules it imports again.
+# Temporary files go to a memory file system when there is room (scripts/test_tmpdir.py says why).
 test: $(STAMP)
 	$(BIN)/python -m compileall -q emulator
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile
+	TMPDIR="$$($(BIN)/python scripts/test_tmpdir.py)" $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile
 
 # The pure tier: tests/conftest.py fails a test of this tier that starts a process, opens a connection or
 # imports MLflow, so the tier stays fast and honest.
