@@ -7,7 +7,7 @@ Tiers (markers, registered in pyproject.toml):
 - `integration`: needs a subprocess (steps, `mlops`, `az`), a server on 127.0.0.1 or MLflow. Everything under
   the folders of INTEGRATION_DIRS is integration by where it lives.
 - `e2e`, `docker`: integration tests that are also end to end through the CLI / need a Docker daemon.
-- `slow`: a file that takes minutes (a public pipeline end to end).
+- `slow`: a file of a minute or more (public pipelines, the reference scenario, the workshop, Docker builds).
 `make test` runs every tier; the heaviest files start first so no xdist worker is left with a long file
 at the end.
 """

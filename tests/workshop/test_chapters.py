@@ -23,7 +23,7 @@ import pytest
 
 from .chapters import Chapter, Command, File, Patch, chapters
 
-pytestmark = pytest.mark.e2e  # trains, registers and deploys the credit model
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # trains, registers and deploys the credit model
 
 REPO = Path(__file__).resolve().parents[2]
 CHAPTERS = chapters()

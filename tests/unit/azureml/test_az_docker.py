@@ -33,6 +33,7 @@ from emulator.testing.steps import docker_daemon_or_skip
 REPO = Path(__file__).resolve().parents[3]
 SAMPLE = REPO / "code" / "sample-request.json"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"  # Build.SourceVersion, as a pipeline step sees it
+pytestmark = pytest.mark.slow  # a cold run builds the stand-in base image and the credit model's image
 
 
 def _inputs(tmp_path: Path, image: str) -> packaging.ContextInputs:
