@@ -22,10 +22,10 @@ demo: $(STAMP)
 	$(BIN)/python -m compileall -q emulator
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
-# Tests run on one worker more than there are cores (at most 4), a file per worker at a time: most of
-# the suite's time is spent waiting on the processes it starts (on 2 cores, 2 workers kept about one core
-# busy; 3 workers finish a clean clone's suite sooner). Scenarios that share a module-scoped fixture or a
-# Docker image stay together; the files of minutes start first (tests/conftest.py).
+# Tests run on two workers more than there are cores (at most 4), a file per worker at a time: the suite
+# waits on the processes it starts (on 2 cores, 2 workers kept about one core busy, 3 left 6% of the
+# CPU idle, 4 under 1%). Scenarios that share a module-scoped fixture or a Docker image stay together; the
+# files of a minute or more start first (tests/conftest.py).
 WORKERS ?= $(shell $(PYTHON) -c 'import os; print(min(4, (os.cpu_count() or 1) + 2))')
 # The package is byte-compiled first: with PYTHONDONTWRITEBYTECODE set (as on some CI machines), each of
 # the suite's ~1,000 `mlops` and `az` processes would otherwise compile the modules it imports again.
