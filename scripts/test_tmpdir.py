@@ -8,13 +8,14 @@ took 381 s with its temporary files on disk and 365 s with them in /dev/shm.
 
 So /dev/shm is used when it is a tmpfs with room for the suite's peak (1.7 GB measured; 4 GiB asked) and
 the machine has memory to spare (8 GiB available); else the usual temporary folder. MLOPS_TEST_TMPDIR
-names another folder. Prints the folder to use (empty: the default).
+names another folder. Prints the folder to use.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 SHM = Path("/dev/shm")
@@ -44,20 +45,21 @@ def choose() -> str:
     chosen = os.environ.get("MLOPS_TEST_TMPDIR")
     if chosen:
         return chosen
+    default = tempfile.gettempdir()  # never an empty TMPDIR: some tools then write to the working folder
     if not _is_tmpfs(SHM) or _memory_available() < NEEDED_AVAILABLE:
-        return ""
+        return default
     stats = os.statvfs(SHM)
     if stats.f_bavail * stats.f_frsize < NEEDED_FREE:
-        return ""
+        return default
     folder = SHM / f"mlops-test-{os.getuid()}"
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
         owner = folder.lstat()
     except OSError:
-        return ""
+        return default
     # /dev/shm is shared: use the folder only if it is ours and nobody else can write to it
     if folder.is_symlink() or owner.st_uid != os.getuid() or owner.st_mode & 0o022:
-        return ""
+        return default
     return str(folder)
 
 
