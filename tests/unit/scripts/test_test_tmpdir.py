@@ -24,7 +24,7 @@ def script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     monkeypatch.setattr(module, "SHM", tmp_path)  # a stand-in for /dev/shm, said to be a roomy tmpfs
     monkeypatch.setattr(module, "_is_tmpfs", lambda path: path == tmp_path)
     monkeypatch.setattr(module, "_memory_available", lambda: 64 << 30)
-    monkeypatch.setattr(module, "NEEDED_FREE", 0)
+    monkeypatch.setattr(module, "_free", lambda path: 32 << 30)
     return module
 
 
@@ -46,9 +46,9 @@ def test_otherwise_the_default_temporary_folder(
     if change == "not tmpfs":
         monkeypatch.setattr(script, "_is_tmpfs", lambda path: False)
     elif change == "little memory":
-        monkeypatch.setattr(script, "_memory_available", lambda: 1 << 30)
+        monkeypatch.setattr(script, "_memory_available", lambda: 7 << 30)
     elif change == "no room":
-        monkeypatch.setattr(script, "NEEDED_FREE", 1 << 60)
+        monkeypatch.setattr(script, "_free", lambda path: 3 << 30)
     elif change == "others can write":
         folder.mkdir(mode=0o700)
         folder.chmod(0o777)
@@ -56,6 +56,14 @@ def test_otherwise_the_default_temporary_folder(
         (tmp_path / "elsewhere").mkdir()
         folder.symlink_to(tmp_path / "elsewhere")
     assert script.choose() == tempfile.gettempdir()
+
+
+def test_ci_asks_room_for_its_caches_too(
+    script: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert script.memory_folder(script.CI) == tmp_path
+    monkeypatch.setattr(script, "_free", lambda path: 6 << 30)  # room for the suite's files, not the caches
+    assert script.memory_folder(script.CI) is None and script.memory_folder(script.SUITE) == tmp_path
 
 
 def test_a_named_folder_wins(script: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,4 +80,4 @@ def test_the_machine_checks_read_this_machine() -> None:
     tmpfs = [Path(fields[1]) for fields in mounts if fields[2] == "tmpfs"]
     assert not module._is_tmpfs(Path("/proc"))
     assert all(module._is_tmpfs(path) for path in tmpfs[:3])
-    assert module._memory_available() > 0
+    assert module._memory_available() > 0 and module._free(Path("/")) > 0
