@@ -27,6 +27,18 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
+def _start_ui(folder: Path, port: int, output: int) -> subprocess.Popen[str]:
+    """`mlops ui` in `folder` with a state folder of its own; its output to `output` (PIPE: readable)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "emulator", "ui", "--port", str(port)],
+        cwd=folder,
+        env=_env(folder / "home"),
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
 def _listening(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(1)
@@ -35,14 +47,7 @@ def _listening(port: int) -> bool:
 
 def test_ui_serves_the_store_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "ui", "--port", str(port)],
-        cwd=tmp_path,
-        env=_env(tmp_path / "home"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = _start_ui(tmp_path, port, subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     seen = ""
     try:
@@ -96,13 +101,7 @@ def test_the_server_goes_with_a_killed_ui(tmp_path: Path) -> None:
     import psutil
 
     port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "ui", "--port", str(port)],
-        cwd=tmp_path,
-        env=_env(tmp_path / "home"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = _start_ui(tmp_path, port, subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 150
         while not _listening(port):
