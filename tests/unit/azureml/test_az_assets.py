@@ -235,7 +235,7 @@ def test_model_from_job_output_gets_versions_1_then_2(az_ws: AzRunner, home: Pat
 
     from mlflow.tracking import MlflowClient
 
-    registered = MlflowClient(registry_uri=mlflow_tracking_uri(home)).get_model_version("fixture-model", "1")
+    registered = MlflowClient(mlflow_tracking_uri(home)).get_model_version("fixture-model", "1")
     assert registered.run_id and registered.source == first["path"]
     shown = az_ws(
         "ml", "model", "show", "-n", "fixture-model", "-l", "latest", "--query", "version", "-o", "tsv"
