@@ -14,12 +14,17 @@ import pytest
 SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "test_tmpdir.py"
 
 
-@pytest.fixture
-def script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+def _load() -> ModuleType:
     spec = importlib.util.spec_from_file_location("test_tmpdir", SCRIPT)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    module = _load()
     monkeypatch.delenv("MLOPS_TEST_TMPDIR", raising=False)
     monkeypatch.setattr(module, "SHM", tmp_path)  # a stand-in for /dev/shm, said to be a roomy tmpfs
     monkeypatch.setattr(module, "_is_tmpfs", lambda path: path == tmp_path)
@@ -72,10 +77,7 @@ def test_a_named_folder_wins(script: ModuleType, monkeypatch: pytest.MonkeyPatch
 
 
 def test_the_machine_checks_read_this_machine() -> None:
-    spec = importlib.util.spec_from_file_location("test_tmpdir_real", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _load()
     mounts = [line.split() for line in Path("/proc/self/mounts").read_text().splitlines()]
     tmpfs = [Path(fields[1]) for fields in mounts if fields[2] == "tmpfs"]
     assert not module._is_tmpfs(Path("/proc"))
